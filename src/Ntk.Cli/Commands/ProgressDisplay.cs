@@ -1,0 +1,65 @@
+using Ntk.Cluster;
+using Ntk.Numerics.MonteCarlo;
+using Serilog;
+using Spectre.Console;
+
+namespace Ntk.Cli.Commands;
+
+/// <summary>The terminal progress bar of `ntk run`: trials done of the cap, trials/s and ETA.</summary>
+internal static class ProgressDisplay
+{
+    public static async Task<SweepSnapshot> RunWithBarAsync(SimulationPlan plan, Func<IProgressObserver, Task<SweepSnapshot>> run)
+    {
+        var latest = new LatestProgress();
+        var total = (double)plan.Points.Length * plan.Stopping.TrialCap;
+        SweepSnapshot? result = null;
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask(plan.Name, maxValue: total);
+                var running = run(latest);
+                while (!running.IsCompleted)
+                {
+                    await Task.WhenAny(running, Task.Delay(250));
+                    if (latest.Value is { } progress)
+                    {
+                        task.Value = Done(plan, progress);
+                        task.Description = $"{plan.Name}: {progress.Points.Count(p => p.Done)}/{plan.Points.Length} points, {progress.TrialsPerSecond:N0} trials/s";
+                    }
+                }
+                result = await running;
+                task.Value = total;
+            });
+        return result!;
+    }
+
+    /// <summary>Trials that count toward the bar: a finished point counts as its whole cap.</summary>
+    internal static double Done(SimulationPlan plan, SweepProgress progress) =>
+        progress.Points.Sum(p => p.Done ? (double)plan.Stopping.TrialCap : p.Trials);
+
+    private sealed class LatestProgress : IProgressObserver
+    {
+        private volatile SweepProgress? _value;
+        public SweepProgress? Value => _value;
+        public void Report(SweepProgress progress) => _value = progress;
+    }
+}
+
+/// <summary>Without a terminal: one structured progress event every few seconds (also in run.log).</summary>
+internal sealed class ProgressLog(ILogger logger, SimulationPlan plan) : IProgressObserver
+{
+    public void Report(SweepProgress progress)
+    {
+        var total = (double)plan.Points.Length * plan.Stopping.TrialCap;
+        var done = ProgressDisplay.Done(plan, progress);
+        var remaining = Math.Max(0, total - done);
+        var etaSeconds = progress.TrialsPerSecond > 0 ? remaining / progress.TrialsPerSecond : double.NaN;
+        logger.Information(
+            "Progress {PercentDone}% ({TrialCount} trials, {PointsDone}/{PointCount} points), {TrialsPerSecond} trials/s, ETA {EtaSeconds} s",
+            Math.Round(100 * done / total, 1), progress.Points.Sum(p => p.Trials), progress.Points.Count(p => p.Done),
+            plan.Points.Length, Math.Round(progress.TrialsPerSecond), double.IsNaN(etaSeconds) ? null : Math.Round(etaSeconds));
+    }
+}

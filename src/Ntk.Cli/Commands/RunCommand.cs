@@ -1,0 +1,151 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using Ntk.Cli.Logging;
+using Ntk.Cli.Report;
+using Ntk.Cli.Results;
+using Ntk.Cli.Sweeps;
+using Ntk.Cluster;
+using Serilog;
+using Serilog.Events;
+
+namespace Ntk.Cli.Commands;
+
+/// <summary>What `ntk run` was asked to do.</summary>
+internal sealed record RunRequest(string SweepPath, string? OutDirectory, int Workers, bool Resume);
+
+/// <summary>
+/// `ntk run SWEEP.json [--out DIR] [--workers N] [--resume]`: the whole sweep in this process, through the same actors
+/// as a cluster (local wiring, no network). Everything the user can get wrong is checked before anything is written.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var sweep = new Argument<string>("SWEEP.json") { Description = "The sweep file to run." };
+        var output = new Option<string?>("--out") { Description = "Results directory (default: results/<sweep name>)." };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "Worker actors, each running one shard at a time on its own thread (default: all cores).",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
+        workers.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1) result.AddError("--workers must be at least 1");
+        });
+        var resume = new Option<bool>("--resume") { Description = "Continue the run whose results.json is in the results directory." };
+        var command = new Command("run", "Run a sweep in this process and write results, claims and plots.")
+        {
+            sweep, output, workers, resume,
+        };
+        command.SetAction((parse, cancellation) => ExecuteAsync(
+            new RunRequest(parse.GetValue(sweep)!, parse.GetValue(output), parse.GetValue(workers), parse.GetValue(resume)),
+            stdout, stderr, cancellation));
+        return command;
+    }
+
+    public static Task<int> ExecuteAsync(RunRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation) =>
+        CommandLineErrors.GuardAsync(stderr, () => RunAsync(request, stdout, stderr, cancellation));
+
+    private static async Task<int> RunAsync(RunRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        // 1. Everything that can be wrong with the input, before anything is written.
+        var document = SweepReader.Read(request.SweepPath);
+        var directory = Path.GetFullPath(request.OutDirectory ?? Path.Combine("results", document.Name));
+        if (File.Exists(directory))
+            throw new InvalidInputException($"--out: {directory} is a file, not a directory");
+        var sweepHash = Hash(document.NormalizedJson);
+        var resume = ImmutableArray<PointResumeState>.Empty;
+        ResultsFile? previous = null;
+        var resultsJson = Path.Combine(directory, "results.json");
+        if (request.Resume)
+        {
+            if (!File.Exists(resultsJson))
+                throw new InvalidInputException($"--resume: {resultsJson} does not exist; there is no run to continue");
+            try
+            {
+                previous = ResultsJson.Read(resultsJson);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidInputException("--resume: " + e.Message);
+            }
+            if (previous.SweepHash != sweepHash)
+                throw new InvalidInputException(
+                    $"--resume: {resultsJson} was written by a different sweep (the sweep file changed since); " +
+                    "run without --resume to start over, or use another --out");
+            resume = ResumeStates.From(previous, document.Plan);
+        }
+        foreach (var warning in document.Warnings) await stderr.WriteLineAsync("warning: " + warning);
+
+        // 2. The run.
+        Directory.CreateDirectory(directory);
+        var interactive = !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out)
+                          && Environment.GetEnvironmentVariable("CI") is null;
+        var nodeId = NodeLogging.DefaultNodeId();
+        using var logger = NodeLogging.Create(Path.Combine(directory, "run.log"), nodeId, "local", stderr,
+            interactive ? LogEventLevel.Warning : LogEventLevel.Information);
+        var started = DateTimeOffset.UtcNow;
+        var sink = new ResultsSink(directory,
+            new RunDescription("local", document.NormalizedJson, sweepHash, request.Workers, [nodeId],
+                previous?.Run.StartedUtc ?? started),
+            () => DateTimeOffset.UtcNow);
+        if (previous is not null)
+            sink.SeedTimings(previous.Points.Where(p => p.ElapsedSeconds is not null).Select(p => (p.Point, p.ElapsedSeconds!.Value)));
+
+        logger.Information("Sweep {SweepName} started: {PointCount} points, {Workers} workers, output {OutputDirectory}, resume {Resume}",
+            document.Name, document.Plan.Points.Length, request.Workers, directory, request.Resume);
+
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; interrupt.Cancel(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; interrupt.Cancel(); });
+
+        var settings = new SweepRunSettings(request.Workers,
+            SnapshotInterval: TimeSpan.FromSeconds(5), LeaseTimeout: TimeSpan.FromMinutes(10), ProgressInterval: TimeSpan.FromSeconds(interactive ? 0.25 : 5));
+        var stopwatch = Stopwatch.StartNew();
+        SweepSnapshot final;
+        try
+        {
+            final = interactive
+                ? await ProgressDisplay.RunWithBarAsync(document.Plan,
+                    observer => LocalSweep.RunAsync(document.Plan, resume, settings, sink, observer, logger, interrupt.Token))
+                : await LocalSweep.RunAsync(document.Plan, resume, settings, sink,
+                    new ProgressLog(logger, document.Plan), logger, interrupt.Token);
+        }
+        catch (Exception e) when (e is not InvalidInputException)
+        {
+            logger.Error(e, "Sweep {SweepName} failed", document.Name);
+            await stderr.WriteLineAsync($"error: the run failed: {e.Message}");
+            return ExitCodes.RunFailed;
+        }
+        stopwatch.Stop();
+
+        var trials = final.Points.Sum(p => p.Trials);
+        var resumedTrials = resume.IsDefaultOrEmpty ? 0 : previous!.Points.Sum(p => p.Trials);
+        var rate = (trials - resumedTrials) / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
+        logger.Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
+            document.Name, final.Complete ? "completed" : "interrupted", trials, stopwatch.ElapsedMilliseconds, Math.Round(rate));
+
+        if (!final.Complete)
+        {
+            await stderr.WriteLineAsync(
+                $"interrupted: {trials} trials saved in {directory}; continue with: ntk run {request.SweepPath} --out {directory} --resume");
+            return ExitCodes.RunFailed;
+        }
+
+        var report = ReportRenderer.Render(directory, TextWriter.Null);
+        await stdout.WriteLineAsync(
+            $"{document.Name}: {final.Points.Length} points, {trials} trials in {stopwatch.Elapsed.TotalSeconds:F1} s " +
+            $"({rate:F0} trials/s on {request.Workers} workers)");
+        await stdout.WriteLineAsync($"results: {directory}/results.csv, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
+        await stdout.WriteLineAsync(ClaimsSummary.Render(directory));
+        return ExitCodes.Success;
+    }
+
+    /// <summary>SHA-256 of the canonical sweep text: a resumed run must continue the same sweep.</summary>
+    internal static string Hash(string normalizedSweep) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedSweep)));
+}

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Ntk.Cli.Commands;
+
+namespace Ntk.Cli;
+
+/// <summary>
+/// The <c>ntk</c> command (SPEC §4). Exit codes: 0 success; 2 invalid input (unknown option, missing argument, bad
+/// value, invalid sweep file: the message says what and where, and nothing is written); 1 the run failed.
+/// </summary>
+public static class Program
+{
+    public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/> with all output going to <paramref name="stdout"/> and
+    /// <paramref name="stderr"/>, so tests can run commands in-process and read what they printed.
+    /// </summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr,
+        CancellationToken cancellation = default)
+    {
+        var root = BuildRootCommand(stdout, stderr);
+        var parseResult = root.Parse(args);
+        // System.CommandLine's own error action exits with 1; input errors are 2 here, with a usage hint.
+        if (parseResult.Errors.Count > 0) return CommandLineErrors.ReportParseErrors(parseResult, stderr);
+        var invocation = new InvocationConfiguration { Output = stdout, Error = stderr };
+        return await parseResult.InvokeAsync(invocation, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>The command tree; one static class per command, each with a <c>Create</c> factory.</summary>
+    internal static RootCommand BuildRootCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand(
+            "Monte Carlo of the Neural Tangent Kernel of random bias-free ReLU networks at finite width and depth, " +
+            "on one machine or a cluster, checked against the analytic predictions and the paper's claims.");
+
+        // ---- Input side: checking sweeps and printing the theory. --------------------------------------------
+        root.Add(ValidateCommand.Create(stdout, stderr));
+        root.Add(TheoryCommand.Create(stdout, stderr));
+
+        // ---- Lead: run, coordinator, worker, monitor, report, bench. ------------------------------------------
+        // Add each as root.Add(XCommand.Create(stdout, stderr)); keep the order of SPEC §4 in --help.
+        root.Add(RunCommand.Create(stdout, stderr));
+        root.Add(ReportCommand.Create(stdout, stderr));
+        // ---- end of lead's commands. ----------------------------------------------------------------------------
+
+        return root;
+    }
+}

@@ -1,0 +1,206 @@
+using Ntk.Cli.Results;
+using ScottPlot;
+
+namespace Ntk.Cli.Report;
+
+/// <summary>
+/// The distribution over sampled networks of the diagonal K_00 and of the off-diagonal K_01, from the point's
+/// mergeable quantile sketch (DDSketch buckets, SPEC §6), for a few representative points: the smallest, middle and
+/// largest β = Σ 1/n_l (finite-width effect) at the angle closest to 45°. The mean and the infinite-width Θ are marked.
+/// </summary>
+/// <remarks>
+/// The sketch's buckets are geometric (relative width 2α), far finer than a reader needs and of very unequal widths,
+/// so they are re-binned onto <see cref="DisplayBins"/> equal bins spanning the 0.1%–99.9% quantiles (on a log axis
+/// when that range is positive and spans 1.5 decades); a bucket's count is shared between display bins in proportion
+/// to overlap. Densities are normalised by the total count, so the area drawn is the fraction of networks in view.
+/// </remarks>
+internal static class HistogramFigure
+{
+    public const string Family = "histogram";
+
+    private const int DisplayBins = 60;
+    private const int RepresentativePoints = 3;
+    private const double PreferredAngle = 45;
+
+    public static void Plan(IReadOnlyList<PlotContext> contexts, FigurePlan plan)
+    {
+        foreach (var context in contexts)
+        {
+            var candidates = context.Points
+                .Where(p => p.FindSketch("ntk", 0, 0) is not null)
+                .ToList();
+            if (candidates.Count == 0)
+            {
+                plan.Skip(Family, context, "no point has a quantile sketch of K_00 with buckets (results.json holds no sketches)");
+                continue;
+            }
+            if (context.IsPair)
+            {
+                var angle = candidates.Select(p => p.ThetaDeg ?? 0)
+                    .OrderBy(a => Math.Abs(a - PreferredAngle)).ThenBy(a => a).First();
+                candidates = candidates.Where(p => p.ThetaDeg == angle).ToList();
+            }
+            foreach (var point in Representatives(candidates))
+            {
+                var angleSlug = point.ThetaDeg is { } t ? "-t" + PointLookups.Format(t, 6).Replace('.', 'p') : "";
+                var stem = $"L{point.Depth}-{point.WidthsSlug()}{angleSlug}{context.FileSuffix}";
+                var where = Describe(point, context);
+                plan.Add(Family, $"histogram-K00-{stem}.png",
+                    $"Distribution of the diagonal NTK entry K_00 over {point.Trials:N0} sampled networks ({where}), from the quantile sketch; " +
+                    "the solid line is the Monte Carlo mean, the dashed line the exact mean 2(L+1)/n0 (= Θ_00 at every width).",
+                    () => Draw(point, 0, context));
+                if (point.FindSketch("ntk", 0, 1) is not null)
+                {
+                    plan.Add(Family, $"histogram-K01-{stem}.png",
+                        $"Distribution of the off-diagonal NTK entry K_01 over {point.Trials:N0} sampled networks ({where}), from the quantile sketch; " +
+                        "the solid line is the Monte Carlo mean, the dashed line the infinite-width Θ_01.",
+                        () => Draw(point, 1, context));
+                }
+            }
+        }
+    }
+
+    /// <summary>Up to three points: the smallest, the middle and the largest β = Σ 1/n_l (ties broken by depth, then index).</summary>
+    private static IEnumerable<PointResult> Representatives(IReadOnlyList<PointResult> candidates)
+    {
+        var sorted = candidates.OrderBy(p => p.InverseWidthSum()).ThenBy(p => p.Depth).ThenBy(p => p.Point).ToList();
+        var indices = sorted.Count <= RepresentativePoints
+            ? Enumerable.Range(0, sorted.Count)
+            : new[] { 0, (sorted.Count - 1) / 2, sorted.Count - 1 };
+        return indices.Distinct().Select(i => sorted[i]);
+    }
+
+    private static string Describe(PointResult point, PlotContext context)
+    {
+        var parts = new List<string> { $"L = {point.Depth}", point.WidthsText() };
+        if (point.ThetaDeg is { } theta) parts.Add("θ = " + PointLookups.Degrees(theta));
+        parts.Add(context.Facts);
+        return string.Join(", ", parts);
+    }
+
+    private static Plot Draw(PointResult point, int b, PlotContext context)
+    {
+        var sketch = point.FindSketch("ntk", 0, b)!;
+        var statistic = point.Find("ntk", null, 0, b);
+        var name = b == 0 ? "K₀₀" : "K₀₁";
+        var reference = statistic?.InfiniteWidth is { } stored && double.IsFinite(stored) ? stored
+            // Pair inputs are unit vectors (SPEC §5): E[K_00] = 2(L+1)/n0 exactly (SCIENCE.md §5).
+            : b == 0 && point.ThetaDeg is not null ? 2.0 * (point.Depth + 1) / point.InputDim
+            : (double?)null;
+
+        var edges = Range(sketch, statistic?.Mean, reference);
+        var logScale = edges.Low > 0 && Math.Log10(edges.High / edges.Low) >= 1.5;
+        var (centers, densities, width) = Rebin(sketch, edges.Low, edges.High, logScale);
+
+        var title = $"Distribution of {name}, L = {point.Depth}, {point.WidthsText()}" +
+                    (point.ThetaDeg is { } theta ? ", θ = " + PointLookups.Degrees(theta) : "") + context.TitleSuffix;
+        var plot = PlotStyle.NewPlot(title,
+            logScale ? $"{name} (log scale; unit-norm inputs)" : $"{name} (unit-norm inputs)",
+            logScale ? "fraction of networks per decade" : "probability density");
+
+        var color = PlotStyle.CategoricalColor(b == 0 ? 0 : 2);
+        var bars = new List<Bar>(centers.Length);
+        for (var i = 0; i < centers.Length; i++)
+        {
+            bars.Add(new Bar
+            {
+                Position = centers[i], Value = densities[i], Size = width,
+                FillColor = color.WithAlpha(0.55), LineWidth = 0, LineColor = color,
+            });
+        }
+        plot.Add.Bars(bars);
+
+        var transform = (double x) => logScale ? Math.Log10(x) : x;
+        var meanColor = PlotStyle.Black;
+        var referenceColor = PlotStyle.CategoricalColor(1);
+        if (statistic is not null && (!logScale || statistic.Mean > 0))
+            PlotStyle.AddVertical(plot, transform(statistic.Mean), meanColor, LinePattern.Solid, 2.5f);
+        if (reference is { } r && double.IsFinite(r) && (!logScale || r > 0))
+            PlotStyle.AddVertical(plot, transform(r), referenceColor, LinePattern.Dashed, 2.5f);
+
+        plot.Legend.ManualItems.Add(PlotStyle.FillEntry($"{sketch.Count:N0} networks", color.WithAlpha(0.55)));
+        if (statistic is not null)
+            plot.Legend.ManualItems.Add(PlotStyle.Entry(
+                $"mean {PointLookups.Format(statistic.Mean, 4)} ± {PointLookups.Format(statistic.ErrorBar(), 2)}",
+                meanColor, MarkerShape.None, LinePattern.Solid));
+        if (reference is { } shown && double.IsFinite(shown))
+            plot.Legend.ManualItems.Add(PlotStyle.Entry(
+                (b == 0 ? "exact mean = " : "Θ₀₁ = ") + PointLookups.Format(shown, 4),
+                referenceColor, MarkerShape.None, LinePattern.Dashed));
+        PlotStyle.ShowLegendOutside(plot);
+
+        var low = logScale ? Math.Log10(edges.Low) : edges.Low;
+        var high = logScale ? Math.Log10(edges.High) : edges.High;
+        if (logScale) PlotStyle.UseLogTicks(plot.Axes.Bottom, low, high);
+        plot.Axes.SetLimitsX(low, high);
+        plot.Axes.SetLimitsY(0, (densities.Length == 0 ? 1 : densities.Max()) * 1.08);
+        return plot;
+    }
+
+    /// <summary>The display range: the 0.1%–99.9% quantiles (else the buckets' extent), widened to show the mean and the reference.</summary>
+    private static (double Low, double High) Range(SketchEntry sketch, double? mean, double? reference)
+    {
+        var low = sketch.Quantile(0.001) ?? sketch.Bins.Min(bin => Math.Min(bin[0], bin[1]));
+        var high = sketch.Quantile(0.999) ?? sketch.Bins.Max(bin => Math.Max(bin[0], bin[1]));
+        foreach (var marker in new[] { mean, reference })
+        {
+            if (marker is not { } value || !double.IsFinite(value)) continue;
+            low = Math.Min(low, value);
+            high = Math.Max(high, value);
+        }
+        if (!(high > low))
+        {
+            var half = Math.Max(Math.Abs(low) * 0.05, 1e-12);
+            return (low - half, high + half);
+        }
+        // A margin on a linear axis; on a log axis (positive range over 1.5 decades) a 5% factor keeps the range positive.
+        return low > 0 && Math.Log10(high / low) >= 1.5
+            ? (low / 1.05, high * 1.05)
+            : (low - 0.04 * (high - low), high + 0.04 * (high - low));
+    }
+
+    /// <summary>
+    /// Spreads each sketch bucket [lower, upper, count] over <see cref="DisplayBins"/> equal bins of [low, high] (in
+    /// log10 when <paramref name="logScale"/>), in proportion to overlap; a zero-width bucket goes to the bin holding it.
+    /// Returns bin centres (display coordinates), densities (count / (total × display width)) and the bin width.
+    /// </summary>
+    internal static (double[] Centers, double[] Densities, double Width) Rebin(SketchEntry sketch, double low, double high, bool logScale)
+    {
+        var start = logScale ? Math.Log10(low) : low;
+        var end = logScale ? Math.Log10(high) : high;
+        var width = (end - start) / DisplayBins;
+        var counts = new double[DisplayBins];
+        double total = 0;
+        foreach (var bin in sketch.Bins)
+        {
+            var count = bin[2];
+            total += count;
+            var lower = Math.Min(bin[0], bin[1]);
+            var upper = Math.Max(bin[0], bin[1]);
+            if (logScale && lower <= 0) continue;
+            var from = logScale ? Math.Log10(lower) : lower;
+            var to = logScale ? Math.Log10(upper) : upper;
+            if (to <= from)
+            {
+                var index = (int)Math.Floor((from - start) / width);
+                if (index >= 0 && index < DisplayBins) counts[index] += count;
+                continue;
+            }
+            var first = Math.Max(0, (int)Math.Floor((from - start) / width));
+            var last = Math.Min(DisplayBins - 1, (int)Math.Floor((to - start) / width));
+            for (var i = first; i <= last; i++)
+            {
+                var overlap = Math.Min(to, start + (i + 1) * width) - Math.Max(from, start + i * width);
+                if (overlap > 0) counts[i] += count * overlap / (to - from);
+            }
+        }
+        var centers = new double[DisplayBins];
+        var densities = new double[DisplayBins];
+        for (var i = 0; i < DisplayBins; i++)
+        {
+            centers[i] = start + (i + 0.5) * width;
+            densities[i] = total > 0 ? counts[i] / (total * width) : 0;
+        }
+        return (centers, densities, width);
+    }
+}

@@ -1,0 +1,293 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Ntk.Cli.Results;
+
+namespace Ntk.Cli.Report;
+
+/// <summary>
+/// The text of report.md / report.html, built from results.json alone (no clock, no machine state): the sweep, the
+/// run's provenance, the points, a table per paper claim with its verdict at every point, the plots, and how to read
+/// them. Timestamps appear only as stored in results.json.
+/// </summary>
+internal static class ReportContent
+{
+    /// <summary>Claims in the order of SCIENCE.md §6; ids not listed here follow in order of first appearance.</summary>
+    private static readonly string[] ClaimOrder =
+        ["theorem-1.1", "corollary-1.1", "theorem-2.1", "theorem-2.2", "remark-2.2", "independence"];
+
+    public static ReportDocument Build(
+        ResultsFile results, string fallbackName, IReadOnlyList<PlotWritten> written, IReadOnlyList<PlotSkipped> skipped)
+    {
+        var name = SweepString(results.Sweep, "name") ?? fallbackName;
+        var document = new ReportDocument("NTK sweep report: " + name);
+        var done = results.Points.Count(p => p.Done);
+        document.Text(results.Run.Complete
+            ? $"All {results.Points.Count} points finished ({results.Run.TotalTrials.ToString("N0", CultureInfo.InvariantCulture)} sampled networks in total)."
+            : $"**Partial results**: {done} of {results.Points.Count} points finished when results.json was last written; the numbers will change when the run continues (`ntk run --resume`).");
+
+        AddSweep(document, results, name);
+        AddProvenance(document, results);
+        AddPoints(document, results);
+        AddClaims(document, results);
+        AddPlots(document, written, skipped);
+        AddHowToRead(document);
+        return document;
+    }
+
+    private static void AddSweep(ReportDocument document, ResultsFile results, string name)
+    {
+        document.Heading2("Sweep");
+        var seed = SweepNumber(results.Sweep, "seed") ?? results.Run.MasterSeed.ToString(CultureInfo.InvariantCulture);
+        var items = new List<string>
+        {
+            $"name: **{name}**",
+            $"master seed: {seed}",
+            "stopping rule: " + StoppingRule(results),
+            $"points: {results.Points.Count}",
+            $"sweep hash: `{results.SweepHash}`",
+        };
+        if (SweepNumber(results.Sweep, "shardTrials") is { } shard) items.Insert(3, $"trials per shard: {shard}");
+        document.Bullets(items);
+        document.Text("The sweep file as run:");
+        document.Code(CompactJson(results.Sweep), "json");
+    }
+
+    /// <summary>The sweep JSON indented by object, with arrays of numbers or strings kept on one line.</summary>
+    internal static string CompactJson(JsonElement element)
+    {
+        var text = new System.Text.StringBuilder();
+        Write(element, 0);
+        return text.ToString();
+
+        void Write(JsonElement value, int indent)
+        {
+            switch (value.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    var properties = value.EnumerateObject().ToList();
+                    if (properties.Count == 0)
+                    {
+                        text.Append("{}");
+                        break;
+                    }
+                    text.Append("{\n");
+                    for (var i = 0; i < properties.Count; i++)
+                    {
+                        text.Append(' ', 2 * (indent + 1)).Append(Scalar(properties[i].Name)).Append(": ");
+                        Write(properties[i].Value, indent + 1);
+                        text.Append(i < properties.Count - 1 ? ",\n" : "\n");
+                    }
+                    text.Append(' ', 2 * indent).Append('}');
+                    break;
+                case JsonValueKind.Array:
+                    var items = value.EnumerateArray().ToList();
+                    if (items.All(item => item.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array)))
+                    {
+                        text.Append('[').Append(string.Join(", ", items.Select(item => item.GetRawText()))).Append(']');
+                        break;
+                    }
+                    text.Append("[\n");
+                    for (var i = 0; i < items.Count; i++)
+                    {
+                        text.Append(' ', 2 * (indent + 1));
+                        Write(items[i], indent + 1);
+                        text.Append(i < items.Count - 1 ? ",\n" : "\n");
+                    }
+                    text.Append(' ', 2 * indent).Append(']');
+                    break;
+                default:
+                    text.Append(value.GetRawText());
+                    break;
+            }
+        }
+
+        static string Scalar(string name) => JsonSerializer.Serialize(name, NameJson);
+    }
+
+    private static readonly JsonSerializerOptions NameJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string StoppingRule(ResultsFile results)
+    {
+        var cap = results.Points.Count > 0 ? results.Points.Max(p => p.TrialCap) : 0;
+        if (SweepNumber(results.Sweep, "targetStdErr") is { } target)
+        {
+            var max = SweepNumber(results.Sweep, "maxTrials") ?? cap.ToString("N0", CultureInfo.InvariantCulture);
+            return $"stop each point when every reported mean has standard error ≤ {target} (at most {max} trials per point)";
+        }
+        if (SweepNumber(results.Sweep, "trials") is { } trials)
+            return $"a fixed {trials} trials (sampled networks) per point";
+        return $"at most {cap.ToString("N0", CultureInfo.InvariantCulture)} trials per point";
+    }
+
+    private static void AddProvenance(ReportDocument document, ResultsFile results)
+    {
+        document.Heading2("Provenance");
+        var run = results.Run;
+        var rows = new List<IReadOnlyList<string>>
+        {
+            new[] { "software", $"{results.Software.Name} {results.Software.Version} (.NET {results.Software.Runtime})" },
+            new[] { "results format", results.Format },
+            new[] { "mode", run.Mode == "local" ? "local (one process)" : run.Mode },
+            new[] { "workers", run.Workers.ToString(CultureInfo.InvariantCulture) },
+            new[] { "nodes", run.Nodes.Count == 0 ? "–" : string.Join(", ", run.Nodes) },
+            new[] { "started (UTC)", Timestamp(run.StartedUtc) },
+            new[] { "results written (UTC)", Timestamp(run.UpdatedUtc) },
+            new[] { "wall time", Duration(run.WallSeconds) },
+            new[] { "sampled networks (trials)", run.TotalTrials.ToString("N0", CultureInfo.InvariantCulture) },
+            new[] { "status", run.Complete ? "complete" : "**partial** (not every point reached its stopping rule)" },
+        };
+        document.AddTable(["", "value"], [false, false], rows);
+    }
+
+    private static void AddPoints(ReportDocument document, ResultsFile results)
+    {
+        document.Heading2("Points");
+        var rows = results.Points.OrderBy(p => p.Point).Select(p => (IReadOnlyList<string>)new[]
+        {
+            p.Point.ToString(CultureInfo.InvariantCulture),
+            p.Depth.ToString(CultureInfo.InvariantCulture),
+            p.WidthsShort(),
+            p.InputDim.ToString(CultureInfo.InvariantCulture),
+            p.Weights,
+            p.Engine,
+            p.ThetaDeg is { } theta ? PointLookups.Format(theta, 6) : (p.Inputs + " inputs"),
+            p.Trials.ToString("N0", CultureInfo.InvariantCulture),
+            p.Done ? "yes" : "no",
+            p.ElapsedSeconds is { } seconds ? PointLookups.Format(seconds, 4) : "–",
+        });
+        document.AddTable(
+            ["point", "L", "width(s)", "n0", "weights", "engine", "θ (deg)", "trials", "done", "done after (s)"],
+            [true, true, false, true, false, false, true, true, false, true], rows);
+    }
+
+    private static void AddClaims(ReportDocument document, ResultsFile results)
+    {
+        document.Heading2("Claims of the paper");
+        var all = results.Points.OrderBy(p => p.Point)
+            .SelectMany(p => p.Claims.Select(c => (Point: p, Claim: c))).ToList();
+        if (all.Count == 0)
+        {
+            document.Text("No claim was evaluated: no point has at least two trials yet.");
+            return;
+        }
+        document.Text("Each table compares a claim of the paper with the Monte Carlo mean at every point where it applies. " +
+                      "z = (measured − predicted) / SE; see *How to read this* below for the verdicts.");
+        var groups = all.GroupBy(x => x.Claim.Claim)
+            .OrderBy(g => Array.IndexOf(ClaimOrder, g.Key) is var i && i >= 0 ? i : ClaimOrder.Length)
+            .ToList();
+        foreach (var group in groups)
+        {
+            var first = group.First().Claim;
+            document.Heading3($"{Title(group.Key)} — `{group.Key}`");
+            document.Text("Statement: " + first.Statement);
+            var counts = group.GroupBy(x => x.Claim.Verdict).OrderBy(g => VerdictRank(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => $"{VerdictText(g.Key)} at {g.Count()} of {group.Count()}");
+            document.Text("Verdict: " + string.Join(", ", counts) + ".");
+            var rows = group.Select(x => (IReadOnlyList<string>)new[]
+            {
+                x.Point.Point.ToString(CultureInfo.InvariantCulture),
+                x.Point.Depth.ToString(CultureInfo.InvariantCulture),
+                x.Point.WidthsShort(),
+                x.Point.InputDim.ToString(CultureInfo.InvariantCulture),
+                x.Point.Weights,
+                x.Point.ThetaDeg is { } theta ? PointLookups.Format(theta, 6) : "–",
+                StatisticLabel(x.Claim),
+                PointLookups.Format(x.Claim.Predicted, 6),
+                PointLookups.Format(x.Claim.Measured, 6) + " ± " + PointLookups.Format(x.Claim.StdErr, 2),
+                PointLookups.Format(x.Claim.Z, 3),
+                VerdictText(x.Claim.Verdict),
+            });
+            document.AddTable(
+                ["point", "L", "width(s)", "n0", "weights", "θ (deg)", "statistic", "predicted", "measured ± SE", "z", "verdict"],
+                [true, true, false, true, false, true, false, true, true, true, false], rows);
+        }
+    }
+
+    private static void AddPlots(ReportDocument document, IReadOnlyList<PlotWritten> written, IReadOnlyList<PlotSkipped> skipped)
+    {
+        document.Heading2("Plots");
+        if (written.Count == 0) document.Text("No plot could be drawn for this sweep (see below).");
+        foreach (var plot in written) document.AddFigure(plot.RelativePath, plot.Caption);
+        if (skipped.Count > 0)
+        {
+            document.Heading3("Plots not drawn");
+            document.Bullets(skipped.Select(s => $"`{s.Family}`: {s.Reason}"));
+        }
+    }
+
+    private static void AddHowToRead(ReportDocument document)
+    {
+        document.Heading2("How to read this");
+        document.Bullets(
+        [
+            "**Measured** values are means over independently sampled networks (trials) at initialization. " +
+            "**SE** is the standard error of that mean, sqrt(variance / trials); error bars in the plots are ± 1 SE, " +
+            "so about two thirds of them should cover the true mean.",
+            "**z** = (measured − predicted) / SE counts how many standard errors separate the measurement from the prediction. " +
+            "If the prediction is exact, z behaves like a standard normal draw: |z| > 3 happens about 3 times in 1000, |z| > 5 practically never.",
+            "**Verdicts**: *holds* when |z| ≤ 3; **fails** when |z| ≥ 5 (for Theorem 2.2's bound: when the measured |E K_ab| exceeds the bound by 5 SE); " +
+            "*inconclusive* in between — run more trials (or set a smaller `targetStdErr`) to decide.",
+            "**Infinite width** (Θ, c_l) is the limit of the arc-cosine recursion as every hidden width tends to infinity. " +
+            "At finite width the mean NTK differs from it: the diagonal E[K_aa] = 2(L+1)‖x‖²/n0 is exact at every width, " +
+            "but off-diagonal entries have corrections that grow with depth over width (β = Σ 1/n_l, i.e. L/n), " +
+            "so a large |z| against Θ at small width is a finite-width effect the sweep resolves, not an error.",
+            "The paper's formulas are evaluated as stated; where they disagree with the measurement at many points " +
+            "(for example Theorem 1.1 at θ = 90°, or the 1/4 limit of deep correlators) the verdict column says so.",
+            "Plots are regenerated from results.json by `ntk report DIR`; the same results.json always gives the same files.",
+        ]);
+    }
+
+    private static string Title(string claimId) => claimId switch
+    {
+        "theorem-1.1" => "Theorem 1.1 (mean of the off-diagonal NTK)",
+        "corollary-1.1" => "Corollary 1.1 (mean of the diagonal NTK)",
+        "theorem-2.1" => "Theorem 2.1 (first-layer correlator, hypercap formula)",
+        "theorem-2.2" => "Theorem 2.2 (bound on the off-diagonal NTK)",
+        "remark-2.2" => "Remark, §2.2 (deep correlators tend to 1/4)",
+        "independence" => "Independence step (E[Π ξξ] = Π E[ξξ])",
+        _ => claimId,
+    };
+
+    private static int VerdictRank(string verdict) => verdict switch
+    {
+        "holds" => 0,
+        "fails" => 1,
+        "inconclusive" => 2,
+        _ => 3,
+    };
+
+    private static string VerdictText(string verdict) => verdict == "fails" ? "**fails**" : verdict;
+
+    private static string StatisticLabel(ClaimEntry claim)
+    {
+        var parts = new List<string>();
+        if (claim.Layer is { } layer) parts.Add("l=" + layer.ToString(CultureInfo.InvariantCulture));
+        if (claim.A is { } a) parts.Add(claim.B is { } b ? $"{a},{b}" : a.ToString(CultureInfo.InvariantCulture));
+        return parts.Count == 0 ? claim.Stat : $"{claim.Stat}({string.Join("; ", parts)})";
+    }
+
+    private static string Timestamp(DateTimeOffset time) =>
+        time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    /// <summary>"42.0 s", "3 min 07 s", "2 h 05 min".</summary>
+    internal static string Duration(double seconds)
+    {
+        if (!double.IsFinite(seconds) || seconds < 0) return "–";
+        if (seconds < 60) return seconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
+        var whole = (long)Math.Round(seconds);
+        if (whole < 3600) return $"{whole / 60} min {whole % 60:00} s";
+        return $"{whole / 3600} h {whole % 3600 / 60:00} min";
+    }
+
+    private static string? SweepString(JsonElement sweep, string property) =>
+        sweep.ValueKind == JsonValueKind.Object && sweep.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+
+    /// <summary>A numeric property of the sweep as written in the file (its raw JSON text), or null.</summary>
+    private static string? SweepNumber(JsonElement sweep, string property) =>
+        sweep.ValueKind == JsonValueKind.Object && sweep.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number
+            ? value.GetRawText()
+            : null;
+}

@@ -1,0 +1,162 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Event;
+using Ntk.Cluster.Messages;
+using Ntk.Cluster.Settings;
+using Ntk.Numerics.MonteCarlo;
+
+namespace Ntk.Cluster.Actors;
+
+/// <summary>
+/// Owns the sweep: opens every point on its aggregator (<see cref="RestorePoint"/>, seeded for resumed points),
+/// answers idle workers from <see cref="CoordinatorState"/>, records what the aggregators merged, reports progress
+/// to the result writer, and asks it for the final snapshot once every point is done or the sweep is stopped.
+/// A thin shell: every decision is made by <see cref="CoordinatorState"/>. In cluster mode it runs as a singleton.
+/// </summary>
+internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
+{
+    private const string RestoreTimerKey = "restore";
+    private const string ProgressTimerKey = "progress";
+
+    private readonly SimulationPlan _plan;
+    private readonly ImmutableDictionary<int, PointResumeState> _resume;
+    private readonly SweepActorSettings _settings;
+    private readonly IActorRef _aggregators;
+    private readonly IActorRef _resultWriter;
+    private readonly CoordinatorState _state;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private string? _failure;
+    private bool _finalRequested;
+
+    public CoordinatorActor(SimulationPlan plan, IReadOnlyList<PointResumeState> resume, SweepActorSettings settings,
+        IActorRef aggregators, IActorRef resultWriter)
+    {
+        _plan = plan;
+        _resume = resume.Where(r => r.ShardsMerged > 0).ToImmutableDictionary(r => r.PointIndex);
+        _settings = settings;
+        _aggregators = aggregators;
+        _resultWriter = resultWriter;
+        _state = new CoordinatorState(plan.Points.Length, plan.MaxShardCount, settings.LeaseWindow, settings.LeaseTimeout);
+
+        Receive<PointRestored>(m =>
+        {
+            if (_state.PointRestored(m.PointIndex, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.PointIndex);
+            CheckFinished();
+        });
+        Receive<RequestWork>(OnRequestWork);
+        Receive<ShardMerged>(m =>
+        {
+            if (_state.ShardMerged(m.Shard, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.Shard.PointIndex);
+            CheckFinished();
+        });
+        Receive<ShardDiscarded>(m =>
+        {
+            if (_state.ShardDiscarded(m.Shard, m.Lease, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.Shard.PointIndex);
+            CheckFinished();
+        });
+        Receive<DeclineLease>(m => _state.LeaseDeclined(m.Shard, m.Lease));
+        Receive<ShardFailed>(m =>
+        {
+            _failure ??= $"point {m.Shard.PointIndex} shard {m.Shard.ShardIndex} failed on {m.Worker.Value}: {m.Reason}";
+            _log.Error("{Event:l}: {Reason}; the sweep stops", "SweepFailing", _failure);
+            _state.Stop();
+            CheckFinished();
+        });
+        Receive<StopSweep>(_ =>
+        {
+            if (!_state.IsStopped && !_state.IsFinished)
+                _log.Info("{Event:l}: stop requested; leasing stops, in-flight shards are abandoned", "SweepStopping");
+            _state.Stop();
+            CheckFinished();
+        });
+        Receive<ResendRestores>(_ => SendRestores());
+        Receive<SendProgress>(_ => _resultWriter.Tell(ProgressReport()));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(SimulationPlan plan, IReadOnlyList<PointResumeState> resume, SweepActorSettings settings,
+        IActorRef aggregators, IActorRef resultWriter) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(plan, resume, settings, aggregators, resultWriter));
+
+    protected override void PreStart()
+    {
+        _log.Info("{Event:l}: sweep {SweepName}: {PointCount} points, up to {ShardCount} shards of {ShardTrials} trials each, {ResumedPoints} resumed",
+            "SweepStarted", _plan.Name, _plan.Points.Length, _plan.MaxShardCount, _plan.ShardTrials, _resume.Count);
+        SendRestores();
+        if (SweepActorSettings.IsOn(_settings.RestoreRetryInterval))
+            Timers.StartPeriodicTimer(RestoreTimerKey, ResendRestores.Instance, _settings.RestoreRetryInterval);
+        if (SweepActorSettings.IsOn(_settings.ProgressInterval))
+            Timers.StartPeriodicTimer(ProgressTimerKey, SendProgress.Instance, _settings.ProgressInterval);
+        CheckFinished();
+    }
+
+    private TimeSpan Now => Context.System.Scheduler.MonotonicClock;
+
+    private void SendRestores()
+    {
+        var unopened = _state.UnopenedPoints().ToList();
+        if (unopened.Count == 0)
+        {
+            Timers.Cancel(RestoreTimerKey);
+            return;
+        }
+        foreach (var p in unopened)
+            _aggregators.Tell(_resume.TryGetValue(p, out var seed)
+                ? new RestorePoint(p, seed.ShardsMerged, seed.State)
+                : new RestorePoint(p, 0, ImmutableArray<byte>.Empty));
+    }
+
+    private void OnRequestWork(RequestWork request)
+    {
+        var replyTo = request.ReplyTo ?? Sender;
+        var decision = _state.RequestWork(request.Worker, Now);
+        switch (decision.Kind)
+        {
+            case WorkDecisionKind.Lease:
+                if (decision.Reissue)
+                    _log.Warning("{Event:l}: point {PointIndex} shard {ShardIndex}: lease expired, offered to {WorkerId}",
+                        "ShardReissued", decision.Shard.PointIndex, decision.Shard.ShardIndex, request.Worker.Value);
+                replyTo.Tell(new LeaseShard(decision.Lease, _plan.Shard(decision.Shard.PointIndex, decision.Shard.ShardIndex)));
+                break;
+            case WorkDecisionKind.NoWorkAvailable:
+                replyTo.Tell(NoWorkAvailable.Instance);
+                break;
+            default:
+                replyTo.Tell(SweepFinished.Instance);
+                break;
+        }
+    }
+
+    private SweepProgressReport ProgressReport() => new(_state.Progress(), _state.TrialsThisRun);
+
+    private void CheckFinished()
+    {
+        if (_finalRequested || !_state.IsFinished) return;
+        _finalRequested = true;
+        Timers.CancelAll();
+        _log.Info("{Event:l}: sweep {SweepName} {Outcome}, {TrialCount} trials merged by this run",
+            "SweepFinished", _plan.Name,
+            _failure is not null ? "failed" : _state.AllPointsDone ? "completed" : "stopped",
+            _state.TrialsThisRun);
+        // Same sender, same receiver: the writer sees the last progress before the final request.
+        _resultWriter.Tell(ProgressReport());
+        _resultWriter.Tell(new PublishFinalSnapshot(_failure));
+    }
+
+    private void LogPointDone(int pointIndex) =>
+        _log.Info("{Event:l}: point {PointIndex}: {TrialCount} trials in {ShardsMerged} shards",
+            "PointCompleted", pointIndex, _state.MergedTrials(pointIndex), _state.ShardsMerged(pointIndex));
+
+    private sealed record ResendRestores : INoSerializationVerificationNeeded
+    {
+        public static readonly ResendRestores Instance = new();
+        private ResendRestores() { }
+    }
+
+    private sealed record SendProgress : INoSerializationVerificationNeeded
+    {
+        public static readonly SendProgress Instance = new();
+        private SendProgress() { }
+    }
+}

@@ -1,0 +1,208 @@
+using System.Collections.Immutable;
+using Ntk.Cluster.Messages;
+
+namespace Ntk.Cluster.Actors;
+
+/// <summary>What the coordinator answers to one <see cref="RequestWork"/>.</summary>
+internal enum WorkDecisionKind
+{
+    /// <summary>Lease <see cref="WorkDecision.Shard"/> under <see cref="WorkDecision.Lease"/>.</summary>
+    Lease,
+    /// <summary>Every leasable shard is in flight or its point is not open yet: ask again later.</summary>
+    NoWorkAvailable,
+    /// <summary>Every point is done, or the sweep was stopped.</summary>
+    SweepFinished,
+}
+
+/// <param name="Reissue">True when the shard had a lease that expired (its worker is slow or dead).</param>
+internal readonly record struct WorkDecision(WorkDecisionKind Kind, ShardId Shard, LeaseId Lease, bool Reissue)
+{
+    public static readonly WorkDecision NoWork = new(WorkDecisionKind.NoWorkAvailable, default, default, false);
+    public static readonly WorkDecision Finished = new(WorkDecisionKind.SweepFinished, default, default, false);
+}
+
+/// <summary>
+/// The coordinator's state machine, free of Akka and of the clock (callers pass <c>now</c>, a monotonic time).
+/// Invariants: a point is leased only after its aggregator acknowledged <see cref="RestorePoint"/>; shards are leased
+/// in index order from the point's merged prefix, at most <c>window</c> shards ahead of it, lowest point first; a
+/// shard that an aggregator accepted (merged or held) is never leased again; a shard whose lease expired is leased
+/// again to the next worker that asks; a done point, or a stopped sweep, leases nothing.
+/// </summary>
+internal sealed class CoordinatorState
+{
+    private readonly PointState[] _points;
+    private readonly int _maxShardCount;
+    private readonly int _window;
+    private readonly TimeSpan _leaseTimeout;
+    private long _lastLeaseId;
+    private int _donePoints;
+
+    /// <param name="pointCount">Points of the plan.</param>
+    /// <param name="maxShardCount">Shards of a point that runs to its trial cap (SimulationPlan.MaxShardCount).</param>
+    /// <param name="window">Shards leasable ahead of a point's merged prefix; at least 1.</param>
+    /// <param name="leaseTimeout">Positive.</param>
+    public CoordinatorState(int pointCount, int maxShardCount, int window, TimeSpan leaseTimeout)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(pointCount);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxShardCount, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        if (leaseTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(leaseTimeout), "lease timeout must be positive");
+        _points = new PointState[pointCount];
+        for (var p = 0; p < pointCount; p++) _points[p] = new PointState();
+        _maxShardCount = maxShardCount;
+        _window = window;
+        _leaseTimeout = leaseTimeout;
+    }
+
+    public int PointCount => _points.Length;
+
+    /// <summary>True after <see cref="Stop"/>.</summary>
+    public bool IsStopped { get; private set; }
+
+    /// <summary>True when every point is open and done.</summary>
+    public bool AllPointsDone => _donePoints == _points.Length;
+
+    /// <summary>True when nothing more will be leased: every point is done or the sweep was stopped.</summary>
+    public bool IsFinished => IsStopped || AllPointsDone;
+
+    /// <summary>Trials merged since the points were opened (restored trials excluded).</summary>
+    public long TrialsThisRun
+    {
+        get
+        {
+            long total = 0;
+            foreach (var point in _points) total += point.MergedTrials - point.RestoredTrials;
+            return total;
+        }
+    }
+
+    public bool IsOpen(int pointIndex) => _points[pointIndex].IsOpen;
+
+    public bool IsDone(int pointIndex) => _points[pointIndex].IsDone;
+
+    public int ShardsMerged(int pointIndex) => _points[pointIndex].ShardsMerged;
+
+    public long MergedTrials(int pointIndex) => _points[pointIndex].MergedTrials;
+
+    /// <summary>Points whose aggregator has not acknowledged <see cref="RestorePoint"/> yet.</summary>
+    public IEnumerable<int> UnopenedPoints()
+    {
+        for (var p = 0; p < _points.Length; p++)
+            if (!_points[p].IsOpen) yield return p;
+    }
+
+    /// <summary>Per point trials merged and done flags, in point order.</summary>
+    public ImmutableArray<PointTrials> Progress()
+    {
+        var builder = ImmutableArray.CreateBuilder<PointTrials>(_points.Length);
+        for (var p = 0; p < _points.Length; p++) builder.Add(new PointTrials(p, _points[p].MergedTrials, _points[p].IsDone));
+        return builder.MoveToImmutable();
+    }
+
+    /// <summary>The aggregator of <paramref name="pointIndex"/> answered <see cref="RestorePoint"/>. Returns true when
+    /// this made the point done (its restored state already meets the stopping rule).</summary>
+    public bool PointRestored(int pointIndex, int shardsMerged, long mergedTrials, bool pointDone)
+    {
+        var point = _points[pointIndex];
+        if (!point.IsOpen)
+        {
+            point.IsOpen = true;
+            point.RestoredTrials = mergedTrials;
+        }
+        return Advance(point, shardsMerged, mergedTrials, pointDone);
+    }
+
+    /// <summary>Answers an idle worker at monotonic time <paramref name="now"/>.</summary>
+    public WorkDecision RequestWork(WorkerId worker, TimeSpan now)
+    {
+        if (IsFinished) return WorkDecision.Finished;
+        for (var p = 0; p < _points.Length; p++)
+        {
+            var point = _points[p];
+            if (!point.IsOpen || point.IsDone) continue;
+            var end = (int)Math.Min((long)point.ShardsMerged + _window, _maxShardCount);
+            for (var s = point.ShardsMerged; s < end; s++)
+            {
+                if (point.Held.Contains(s)) continue;
+                var reissue = false;
+                if (point.Leases.TryGetValue(s, out var lease))
+                {
+                    if (lease.ExpiresAt > now) continue;
+                    reissue = true;
+                }
+                var id = new LeaseId(++_lastLeaseId);
+                point.Leases[s] = new Lease(id, worker, now + _leaseTimeout);
+                return new WorkDecision(WorkDecisionKind.Lease, new ShardId(p, s), id, reissue);
+            }
+        }
+        return WorkDecision.NoWork;
+    }
+
+    /// <summary>The aggregator accepted <paramref name="shard"/> (merged or held). Returns true when this report made
+    /// the point done.</summary>
+    public bool ShardMerged(ShardId shard, int shardsMerged, long mergedTrials, bool pointDone)
+    {
+        var point = _points[shard.PointIndex];
+        point.Leases.Remove(shard.ShardIndex);
+        if (!point.IsDone && shard.ShardIndex >= shardsMerged) point.Held.Add(shard.ShardIndex);
+        return Advance(point, shardsMerged, mergedTrials, pointDone);
+    }
+
+    /// <summary>The aggregator dropped the result of <paramref name="shard"/> sent under <paramref name="lease"/>.
+    /// Its lease is released (so an invalid result is leased again at once); returns true when the report made the
+    /// point done.</summary>
+    public bool ShardDiscarded(ShardId shard, LeaseId lease, int shardsMerged, long mergedTrials, bool pointDone)
+    {
+        var point = _points[shard.PointIndex];
+        if (point.Leases.TryGetValue(shard.ShardIndex, out var current) && current.Id == lease)
+            point.Leases.Remove(shard.ShardIndex);
+        return Advance(point, shardsMerged, mergedTrials, pointDone);
+    }
+
+    /// <summary>The worker will not compute <paramref name="lease"/>: the shard may be leased again at once (unless a
+    /// newer lease replaced it).</summary>
+    public void LeaseDeclined(ShardId shard, LeaseId lease)
+    {
+        var point = _points[shard.PointIndex];
+        if (point.Leases.TryGetValue(shard.ShardIndex, out var current) && current.Id == lease)
+            point.Leases.Remove(shard.ShardIndex);
+    }
+
+    /// <summary>Leases nothing more; results in flight are still recorded.</summary>
+    public void Stop() => IsStopped = true;
+
+    private bool Advance(PointState point, int shardsMerged, long mergedTrials, bool pointDone)
+    {
+        if (point.IsDone) return false;
+        // Reports from one aggregator arrive in order, but take the maximum anyway: the prefix only grows.
+        if (shardsMerged > point.ShardsMerged)
+        {
+            point.ShardsMerged = shardsMerged;
+            point.MergedTrials = mergedTrials;
+            point.Held.RemoveWhere(s => s < shardsMerged);
+            foreach (var s in point.Leases.Keys.Where(s => s < shardsMerged).ToList()) point.Leases.Remove(s);
+        }
+        if (!pointDone) return false;
+        point.MergedTrials = Math.Max(point.MergedTrials, mergedTrials);
+        point.IsDone = true;
+        point.Leases.Clear();
+        point.Held.Clear();
+        _donePoints++;
+        return true;
+    }
+
+    private sealed record Lease(LeaseId Id, WorkerId Worker, TimeSpan ExpiresAt);
+
+    private sealed class PointState
+    {
+        public bool IsOpen;
+        public bool IsDone;
+        public int ShardsMerged;
+        public long MergedTrials;
+        public long RestoredTrials;
+        /// <summary>Shards at or past the prefix that the aggregator holds until the shards before them arrive.</summary>
+        public readonly HashSet<int> Held = [];
+        /// <summary>Shard index → its current lease (possibly expired).</summary>
+        public readonly Dictionary<int, Lease> Leases = [];
+    }
+}

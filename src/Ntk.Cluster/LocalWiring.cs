@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Akka.Actor;
+using Ntk.Cluster.Actors;
+using Ntk.Cluster.Messages;
+using Ntk.Cluster.Settings;
+using Ntk.Numerics.Kernels;
+using Ntk.Numerics.MonteCarlo;
+
+namespace Ntk.Cluster;
+
+/// <summary>The actors of one running sweep.</summary>
+internal sealed record SweepActors(IActorRef Coordinator, IActorRef Aggregators, IActorRef ResultWriter, ImmutableArray<IActorRef> Workers);
+
+/// <summary>
+/// The only place that differs between local and cluster mode: who stands in for the aggregator shard region (here a
+/// child-per-point parent) and for the coordinator singleton (here a plain top-level actor). The actor classes are
+/// the same in both modes.
+/// </summary>
+internal static class LocalWiring
+{
+    public static SweepActors Start(
+        IActorRefFactory system,
+        SimulationPlan plan,
+        IReadOnlyList<PointResumeState> resume,
+        SweepActorSettings settings,
+        int workerCount,
+        ISweepResultSink sink,
+        IProgressObserver progress,
+        TaskCompletionSource<SweepSnapshot> completion,
+        Func<PointDefinition, ITrialSampler> samplerFactory)
+    {
+        var aggregators = system.ActorOf(PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p)), "aggregators");
+        var writer = system.ActorOf(ResultWriterActor.Props(plan, aggregators, sink, progress, settings, completion), "result-writer");
+        var coordinator = system.ActorOf(CoordinatorActor.Props(plan, resume, settings, aggregators, writer), "coordinator");
+        var workers = ImmutableArray.CreateBuilder<IActorRef>(workerCount);
+        for (var i = 1; i <= workerCount; i++)
+            workers.Add(StartWorker(system, i, plan, coordinator, aggregators, settings, samplerFactory));
+        return new SweepActors(coordinator, aggregators, writer, workers.MoveToImmutable());
+    }
+
+    /// <summary>Starts worker number <paramref name="number"/> (named "worker-N").</summary>
+    public static IActorRef StartWorker(IActorRefFactory system, int number, SimulationPlan plan, IActorRef coordinator,
+        IActorRef aggregators, SweepActorSettings settings, Func<PointDefinition, ITrialSampler> samplerFactory)
+    {
+        var name = "worker-" + number.ToString(CultureInfo.InvariantCulture);
+        return system.ActorOf(
+            WorkerActor.Props(new WorkerId(name), plan, coordinator, aggregators, settings, samplerFactory), name);
+    }
+}

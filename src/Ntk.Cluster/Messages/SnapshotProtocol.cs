@@ -1,0 +1,26 @@
+using System.Collections.Immutable;
+
+namespace Ntk.Cluster.Messages;
+
+// The result writer collects snapshots from the aggregators and progress from the coordinator.
+
+/// <summary>Result writer → aggregator: send the point's merged state. <see cref="CollectionId"/> is echoed so the
+/// writer can tell the answers of the collection in progress from late answers to an abandoned one.</summary>
+internal sealed record GetPointSnapshot(int PointIndex, long CollectionId) : IPointMessage;
+
+/// <summary>Aggregator → result writer: the in-order merged prefix of the point (<see cref="State"/> =
+/// PointAccumulator.ToBytes()).</summary>
+internal sealed record PointSnapshotResult(
+    int PointIndex, long CollectionId, int ShardsMerged, long Trials, bool Done, ImmutableArray<byte> State)
+    : IResultWriterMessage;
+
+/// <summary>Coordinator → result writer: collect and publish the final snapshot, then complete the run (failed when
+/// <see cref="Failure"/> is set). Sent once per run.</summary>
+internal sealed record PublishFinalSnapshot(string? Failure) : IResultWriterMessage;
+
+/// <summary>Trials merged for one point, as the coordinator knows it.</summary>
+internal readonly record struct PointTrials(int PointIndex, long Trials, bool Done);
+
+/// <summary>Coordinator → result writer, every progress interval: per point trials merged, and the trials merged
+/// by this run (resumed trials excluded).</summary>
+internal sealed record SweepProgressReport(ImmutableArray<PointTrials> Points, long TrialsThisRun) : IResultWriterMessage;

@@ -1,0 +1,51 @@
+using System.Collections.Immutable;
+using Ntk.Numerics.MonteCarlo;
+
+namespace Ntk.Numerics.Networks;
+
+/// <summary>
+/// Input sets built from a description rather than listed value by value (SPEC §5, <c>"kind": "sphere"</c>).
+/// Every builder is a pure function of its arguments: the same arguments give bit-identical inputs on every machine.
+/// </summary>
+public static class InputSets
+{
+    /// <summary>
+    /// <paramref name="count"/> points drawn independently and uniformly from the unit sphere S^{n0−1} in
+    /// R^{<paramref name="inputDim"/>}: each point is a vector of n0 standard Gaussians divided by its Euclidean norm
+    /// (the Gaussian is rotation invariant, so the direction is uniform). The Gaussians come, in order, from the single
+    /// stream <c>RandomStream.For(seed, 0, 0)</c>: point a uses draws [a·n0, (a+1)·n0) (a vector of norm exactly 0,
+    /// which has probability 0, is redrawn from the same stream). Returns m = <paramref name="count"/> unit vectors.
+    /// </summary>
+    /// <remarks>
+    /// The stream (seed, point 0, trial 0) is also the stream of trial 0 of sweep point 0 when the sphere seed equals
+    /// the sweep's master seed; give the sphere its own seed to keep the inputs independent of the sampled networks.
+    /// </remarks>
+    public static InputSet Sphere(int inputDim, int count, ulong seed)
+    {
+        if (inputDim < 1)
+            throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "inputDim: must be at least 1");
+        if (count < 1)
+            throw new ArgumentOutOfRangeException(nameof(count), count, "inputs.count: must be at least 1");
+
+        var values = new double[checked(inputDim * count)];
+        var stream = RandomStream.For(seed, 0, 0);
+        for (var a = 0; a < count; a++)
+        {
+            var point = values.AsSpan(a * inputDim, inputDim);
+            double norm2;
+            do
+            {
+                norm2 = 0;
+                for (var j = 0; j < inputDim; j++)
+                {
+                    point[j] = stream.NextGaussian();
+                    norm2 += point[j] * point[j];
+                }
+            } while (norm2 == 0);
+
+            var inverseNorm = 1 / Math.Sqrt(norm2);
+            for (var j = 0; j < inputDim; j++) point[j] *= inverseNorm;
+        }
+        return new InputSet(inputDim, ImmutableArray.Create(values));
+    }
+}

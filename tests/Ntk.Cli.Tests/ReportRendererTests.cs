@@ -1,0 +1,199 @@
+using System.Buffers.Binary;
+using System.Text.RegularExpressions;
+using Ntk.Cli.Report;
+using Ntk.Cli.Results;
+using Ntk.Cli.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Ntk.Cli.Tests;
+
+/// <summary>Report rendering touches ScottPlot's process-wide font list and is CPU-heavy: its test classes run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class ReportRenderingCollection
+{
+    public const string Name = "Report rendering";
+}
+
+/// <summary>A pair sweep with every axis (3 depths × 2 widths × 5 angles), rendered once for the tests that read it.</summary>
+public sealed class RenderedPairSweep : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public RenderedPairSweep()
+    {
+        Results = ReportFixtures.PairSweep([1, 3, 6], [16, 128], [0, 45, 90, 135, 180]);
+        ReportFixtures.WriteResults(Directory, Results);
+        Log = new StringWriter();
+        Outcome = ReportRenderer.Render(Directory, Log);
+    }
+
+    internal ResultsFile Results { get; }
+    internal ReportOutcome Outcome { get; }
+    public StringWriter Log { get; }
+    public string Directory => _directory.Path;
+
+    public void Dispose() => _directory.Dispose();
+}
+
+[Collection(ReportRenderingCollection.Name)]
+public sealed class ReportRendererTests(RenderedPairSweep rendered, ITestOutputHelper output) : IClassFixture<RenderedPairSweep>
+{
+    /// <summary>Every figure is 900×600 (PlotStyle); a PNG of axes, text and data is tens of kB, an empty canvas ~5 kB.</summary>
+    private const int ExpectedWidth = 900;
+    private const int ExpectedHeight = 600;
+    private const int MinimumPlotBytes = 15_000;
+
+    private static readonly string[] Families =
+        ["correlator-vs-depth", "kernel-vs-angle", "histogram", "deviation-vs-depth-over-width", "spectrum-vs-depth"];
+
+    [Fact]
+    public void Every_plot_family_is_written_when_the_sweep_has_its_axes()
+    {
+        output.WriteLine(rendered.Log.ToString());
+        var written = rendered.Outcome.PlotsWritten;
+        foreach (var family in Families)
+            Assert.Contains(written, plot => plot.Family == family);
+        Assert.Empty(rendered.Outcome.PlotsSkipped);
+        // One correlator figure per width, one K-vs-θ per (depth, width), K_00 and K_01 histograms for three points.
+        Assert.Equal(2, written.Count(p => p.Family == "correlator-vs-depth"));
+        Assert.Equal(6, written.Count(p => p.Family == "kernel-vs-angle"));
+        Assert.Equal(6, written.Count(p => p.Family == "histogram"));
+        foreach (var plot in written)
+        {
+            Assert.StartsWith("plots/", plot.RelativePath);
+            Assert.True(File.Exists(Path.Combine(rendered.Directory, plot.RelativePath)), plot.RelativePath);
+            Assert.Contains("plot written: " + plot.RelativePath, rendered.Log.ToString());
+        }
+    }
+
+    [Fact]
+    public void Every_plot_is_a_valid_png_of_the_report_size_with_content()
+    {
+        foreach (var plot in rendered.Outcome.PlotsWritten)
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(rendered.Directory, plot.RelativePath));
+            var (width, height) = PngSize(bytes, plot.RelativePath);
+            output.WriteLine($"{plot.RelativePath}: {width}×{height}, {bytes.Length} bytes");
+            Assert.Equal(ExpectedWidth, width);
+            Assert.Equal(ExpectedHeight, height);
+            Assert.True(bytes.Length > MinimumPlotBytes, $"{plot.RelativePath} has only {bytes.Length} bytes");
+        }
+    }
+
+    [Fact]
+    public void Report_markdown_lists_every_claim_with_its_verdict_at_every_point()
+    {
+        var markdown = File.ReadAllText(rendered.Outcome.MarkdownPath);
+        var claims = rendered.Results.Points.OrderBy(p => p.Point)
+            .SelectMany(p => p.Claims.Select(c => (Point: p.Point, Claim: c)))
+            .GroupBy(x => x.Claim.Claim)
+            .ToList();
+        Assert.True(claims.Count >= 4, "the fixture should carry several claims");
+        var verdicts = claims.SelectMany(g => g).Select(x => x.Claim.Verdict).Distinct().ToList();
+        Assert.Contains("holds", verdicts);
+        Assert.Contains("fails", verdicts);
+
+        foreach (var group in claims)
+        {
+            var section = Section(markdown, $"`{group.Key}`");
+            var rows = section.Split('\n').Where(line => Regex.IsMatch(line, @"^\| \d+ \|")).ToList();
+            Assert.Equal(group.Count(), rows.Count);
+            foreach (var ((point, claim), row) in group.Zip(rows))
+            {
+                var cells = row.Trim('|', ' ').Split(" | ");
+                Assert.Equal(point.ToString(System.Globalization.CultureInfo.InvariantCulture), cells[0]);
+                Assert.Equal(claim.Verdict, cells[^1].Trim('*'));
+            }
+            foreach (var verdict in group.Select(x => x.Claim.Verdict).Distinct())
+                Assert.Contains($"{(verdict == "fails" ? "**fails**" : verdict)} at {group.Count(x => x.Claim.Verdict == verdict)} of {group.Count()}", section);
+        }
+    }
+
+    [Fact]
+    public void Report_markdown_states_the_sweep_and_provenance_and_links_every_plot()
+    {
+        var markdown = File.ReadAllText(rendered.Outcome.MarkdownPath);
+        Assert.Contains("# NTK sweep report: fixture-pairs", markdown);
+        Assert.Contains("master seed: 42", markdown);
+        Assert.Contains("a fixed 100000 trials", markdown);
+        Assert.Contains("\"depth\": [1, 3, 6]", markdown);
+        Assert.Contains("| mode | local (one process) |", markdown);
+        Assert.Contains("| workers | 2 |", markdown);
+        Assert.Contains("| wall time | 12 min 34 s |", markdown);
+        Assert.Contains("| started (UTC) | 2026-11-28 21:00:00 |", markdown);
+        Assert.Contains("| status | complete |", markdown);
+        Assert.Contains("## How to read this", markdown);
+        foreach (var plot in rendered.Outcome.PlotsWritten)
+            Assert.Contains($"]({plot.RelativePath})", markdown);
+    }
+
+    [Fact]
+    public void Report_html_embeds_every_plot_and_links_no_file()
+    {
+        var html = File.ReadAllText(rendered.Outcome.HtmlPath);
+        var images = Regex.Matches(html, "src=\"data:image/png;base64,([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(rendered.Outcome.PlotsWritten.Count, images.Count);
+        foreach (var (plot, image) in rendered.Outcome.PlotsWritten.Zip(images))
+            Assert.Equal(File.ReadAllBytes(Path.Combine(rendered.Directory, plot.RelativePath)), Convert.FromBase64String(image));
+        Assert.DoesNotContain("src=\"plots/", html);
+        Assert.DoesNotContain("href=\"", html);
+        Assert.Contains("<td><strong>fails</strong></td>", html);
+        Assert.Contains("theorem-1.1", html);
+    }
+
+    [Fact]
+    public void Rendering_the_same_results_again_gives_byte_identical_files()
+    {
+        var first = Snapshot(rendered.Directory);
+        using var copy = new TempDirectory();
+        File.Copy(Path.Combine(rendered.Directory, "results.json"), Path.Combine(copy.Path, "results.json"));
+
+        ReportRenderer.Render(copy.Path, TextWriter.Null);
+        var second = Snapshot(copy.Path);
+
+        Assert.Equal(first.Keys.Order(StringComparer.Ordinal), second.Keys.Order(StringComparer.Ordinal));
+        foreach (var (name, bytes) in first)
+            Assert.True(bytes.AsSpan().SequenceEqual(second[name]), $"{name} differs between two renders of the same results.json");
+        output.WriteLine($"{first.Count} files identical");
+    }
+
+    [Fact]
+    public void Rebinned_histogram_keeps_all_the_mass_that_lies_in_view()
+    {
+        var sketch = rendered.Results.Points[7].Sketches.First(s => s.Stat == "ntk" && s.B == 1);
+        var low = sketch.Bins.Min(b => b[0]);
+        var high = sketch.Bins.Max(b => b[1]);
+        foreach (var logScale in new[] { false, low > 0 })
+        {
+            var (_, densities, width) = HistogramFigure.Rebin(sketch, low, high, logScale);
+            // Every bucket lies inside [low, high], so the drawn area is the whole distribution (up to rounding).
+            Assert.Equal(1.0, densities.Sum() * width, 9);
+        }
+    }
+
+    /// <summary>Width and height from a PNG's signature and IHDR chunk; fails the test when the bytes are not a PNG.</summary>
+    internal static (int Width, int Height) PngSize(byte[] bytes, string name)
+    {
+        byte[] signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        Assert.True(bytes.Length > 33 && bytes.AsSpan(0, 8).SequenceEqual(signature), $"{name} does not start with the PNG signature");
+        Assert.Equal(13, BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(8)));
+        Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(bytes, 12, 4));
+        return (BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)));
+    }
+
+    /// <summary>Every file the renderer writes (plots, report.md, report.html) by relative path.</summary>
+    internal static Dictionary<string, byte[]> Snapshot(string directory) =>
+        Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .Where(path => Path.GetFileName(path) != "results.json")
+            .ToDictionary(path => Path.GetRelativePath(directory, path).Replace('\\', '/'), File.ReadAllBytes);
+
+    /// <summary>The markdown from the heading that contains <paramref name="marker"/> to the next heading of any level.</summary>
+    private static string Section(string markdown, string marker)
+    {
+        var start = markdown.IndexOf(marker, StringComparison.Ordinal);
+        Assert.True(start >= 0, $"report.md has no section for {marker}");
+        var end = markdown.IndexOf("\n#", start, StringComparison.Ordinal);
+        return end < 0 ? markdown[start..] : markdown[start..end];
+    }
+}

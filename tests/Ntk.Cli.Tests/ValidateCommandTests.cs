@@ -1,0 +1,101 @@
+using Ntk.Cli.Sweeps;
+using Ntk.Cli.Tests.Support;
+using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Networks;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Ntk.Cli.Tests;
+
+public sealed class ValidateCommandTests(ITestOutputHelper output)
+{
+    private const string Sweep = """
+        {
+          "name": "depth-vs-angle",
+          "seed": 42,
+          "trials": 200000,
+          "shardTrials": 2000,
+          "network": { "inputDim": 10, "depth": [1, 3], "width": 32, "engine": ["auto", "dense"] },
+          "inputs": { "kind": "pair", "thetaDegrees": [0, 90] }
+        }
+        """;
+
+    [Fact]
+    public async Task Valid_sweep_prints_settings_points_and_work_and_exits_0()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.Write("sweep.json", Sweep);
+
+        var result = await CliRunner.RunAsync("validate", path);
+        output.WriteLine(result.ToString());
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Stderr);
+        Assert.Contains("depth-vs-angle", result.Stdout);
+        Assert.Contains("seed:      42", result.Stdout);
+        Assert.Contains("200000 trials per point", result.Stdout);
+        Assert.Contains("2000 trials each, 100 per point", result.Stdout);
+        Assert.Contains("points:    8", result.Stdout);
+        Assert.Contains("conditional (auto)", result.Stdout);
+        Assert.Contains("θ (deg)", result.Stdout);
+        // 8 point rows, numbered 0..7, each starting with its index.
+        var rows = result.Stdout.Split('\n').Where(line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^\s*\d+\s+10\s")).ToList();
+        Assert.Equal(8, rows.Count);
+        Assert.Contains("1.60e+06 trials", result.Stdout);
+        Assert.Equal(["sweep.json"], directory.Listing());
+    }
+
+    [Fact]
+    public async Task Target_standard_error_is_shown_as_an_upper_bound()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.Write("sweep.json", Sweep.Replace("\"trials\": 200000", "\"targetStdErr\": 0.001, \"maxTrials\": 50000"));
+
+        var result = await CliRunner.RunAsync("validate", path);
+        output.WriteLine(result.ToString());
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("standard error ≤ 0.001", result.Stdout);
+        Assert.Contains("≤ 50000, SE 0.001", result.Stdout);
+        Assert.Contains("upper bound", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Rademacher_warns_on_stderr_and_still_exits_0()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.Write("sweep.json", Sweep.Replace("\"width\": 32", "\"width\": 32, \"weights\": \"rademacher\""));
+
+        var result = await CliRunner.RunAsync("validate", path);
+        output.WriteLine(result.ToString());
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("warning: ", result.Stderr);
+        Assert.Contains("rademacher has atoms", result.Stderr);
+        Assert.Contains("rademacher", result.Stdout);
+    }
+
+    [Fact]
+    public void Dense_work_per_trial_counts_every_weight()
+    {
+        // n0 = 2, one hidden layer of 3, one output: P = 3·2 + 1·3 = 9 weights.
+        var network = new NetworkSpec(2, [3], WeightLaw.Gaussian);
+
+        var work = WorkEstimate.PerTrial(network, inputCount: 2, EngineKind.Dense);
+
+        Assert.Equal(9, work.Draws);
+        Assert.Equal(2 * 2 * 9 * 2, work.Flops);
+    }
+
+    [Fact]
+    public void Conditional_work_per_trial_is_n_m_squared_plus_m_cubed_per_layer()
+    {
+        // Layers of sizes 4, 4, 1 after the input; m = 3.
+        var network = NetworkSpec.Uniform(5, 2, 4, WeightLaw.Gaussian);
+
+        var work = WorkEstimate.PerTrial(network, inputCount: 3, EngineKind.Conditional);
+
+        Assert.Equal((4 + 4 + 1) * 3, work.Draws);
+        Assert.Equal((4 + 4 + 1) * 9 + 3 * 27, work.Flops);
+    }
+}

@@ -1,0 +1,309 @@
+using System.Collections.Immutable;
+using Ntk.Numerics.Kernels;
+using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Networks;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Ntk.Numerics.Tests;
+
+/// <summary>
+/// The conditional Gaussian sampler on its own: determinism, exact structural zeros and ties, and the exact
+/// finite-width oracles of SCIENCE.md §5 (E[K_aa], c_1, and E[K_ab] for L = 1).
+/// </summary>
+public sealed class ConditionalSamplerTests
+{
+    /// <summary>Monte Carlo tolerance: |z| ≤ 5 with z = (measured mean − exact) / standard error (STYLE.md §6).</summary>
+    private const double MaxAbsZ = 5;
+
+    /// <summary>The layer-1 conditional correlator is (π − θ̂)/(2π) of the inputs' Gram matrix; θ̂ differs from θ only
+    /// by the rounding of cos/sin/acos, a few ε.</summary>
+    private const double ClosedFormTolerance = 1e-14;
+
+    private const int OracleTrials = 20_000;
+
+    private readonly ITestOutputHelper _output;
+
+    public ConditionalSamplerTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    public void Same_trial_gives_bitwise_identical_measurements()
+    {
+        const ulong seed = 20241;
+        _output.WriteLine($"master seed {seed}");
+        var point = Point(seed, inputDim: 5, widths: [7, 3, 9], InputSets.Sphere(5, 3, 77));
+        var first = new ConditionalGaussianSampler(point);
+        var second = new ConditionalGaussianSampler(point);
+        var layoutCount = point.Layout.Count;
+        var once = new double[layoutCount];
+        var again = new double[layoutCount];
+        var other = new double[layoutCount];
+
+        first.Sample(42, once);
+        for (var t = 0; t < 5; t++) first.Sample(t, other);
+        first.Sample(42, again);
+        AssertBitwiseEqual(once, again);
+        second.Sample(42, again);
+        AssertBitwiseEqual(once, again);
+
+        first.Sample(43, other);
+        Assert.NotEqual(once[point.Layout.Ntk(0, 1)], other[point.Layout.Ntk(0, 1)]);
+    }
+
+    [Fact]
+    public void A_dead_input_has_an_exactly_zero_kernel_row_and_no_activity_above_its_dead_layer()
+    {
+        // Widths 1–2 kill inputs often; without exact zeros a ~1e-17 residue would revive them (SCIENCE.md §3).
+        const ulong seed = 515;
+        _output.WriteLine($"master seed {seed}");
+        var point = Point(seed, inputDim: 3, widths: [2, 1, 2, 3], InputSets.Sphere(3, 4, 5));
+        var layout = point.Layout;
+        var sampler = new ConditionalGaussianSampler(point);
+        var measurement = new double[layout.Count];
+        var deadEvents = 0;
+        var aliveEvents = 0;
+
+        for (var t = 0; t < 2000; t++)
+        {
+            sampler.Sample(t, measurement);
+            for (var a = 0; a < layout.InputCount; a++)
+            {
+                var firstDead = 0;
+                for (var l = 1; l <= layout.Depth && firstDead == 0; l++)
+                    if (measurement[layout.ActiveFraction(l, a)] == 0) firstDead = l;
+                Assert.Equal(firstDead > 0 ? 1.0 : 0.0, measurement[layout.DeadLayer(a)]);
+                if (firstDead == 0)
+                {
+                    aliveEvents++;
+                    Assert.True(measurement[layout.Ntk(a, a)] > 0);
+                    continue;
+                }
+                deadEvents++;
+                for (var l = firstDead; l <= layout.Depth; l++)
+                    Assert.True(measurement[layout.ActiveFraction(l, a)] == 0, $"trial {t}: input {a} active at layer {l}");
+                for (var b = 0; b < layout.InputCount; b++)
+                    Assert.True(measurement[layout.Ntk(a, b)] == 0, $"trial {t}: K[{a},{b}] = {measurement[layout.Ntk(a, b)]:e3}");
+            }
+        }
+        _output.WriteLine($"dead (trial, input) events: {deadEvents}, alive: {aliveEvents}");
+        Assert.True(deadEvents > 100 && aliveEvents > 100);
+    }
+
+    [Fact]
+    public void Identical_inputs_give_identical_values_and_opposite_inputs_never_share_a_first_layer_unit()
+    {
+        const ulong seed = 99;
+        _output.WriteLine($"master seed {seed}");
+        var x = new[] { 0.3, -1.1, 0.7, 0.2 };
+        // Inputs: x, x (θ = 0), −x (θ = π).
+        var inputs = new InputSet(4, [.. x, .. x, .. x.Select(v => -v)]);
+        var point = Point(seed, inputDim: 4, widths: [3, 5, 2, 4], inputs);
+        var layout = point.Layout;
+        var sampler = new ConditionalGaussianSampler(point);
+        var measurement = new double[layout.Count];
+
+        for (var t = 0; t < 500; t++)
+        {
+            sampler.Sample(t, measurement);
+            Assert.Equal(measurement[layout.Ntk(0, 0)], measurement[layout.Ntk(0, 1)]);
+            Assert.Equal(measurement[layout.Ntk(0, 0)], measurement[layout.Ntk(1, 1)]);
+            Assert.Equal(measurement[layout.Ntk(0, 2)], measurement[layout.Ntk(1, 2)]);
+            for (var l = 1; l <= layout.Depth; l++)
+            {
+                Assert.Equal(measurement[layout.ActiveFraction(l, 0)], measurement[layout.Correlator(l, 0, 1)]);
+                Assert.Equal(measurement[layout.ActiveFraction(l, 0)], measurement[layout.ActiveFraction(l, 1)]);
+            }
+            Assert.Equal(0.0, measurement[layout.Correlator(1, 0, 2)]);
+            // cos θ̂ = −1 up to the rounding of √(G_aa G_bb); acos amplifies an ulp to ~1e-8.
+            Assert.Equal(0.0, measurement[layout.CorrelatorCond(1, 0, 2)], 1e-7);
+        }
+    }
+
+    public static IEnumerable<object[]> DiagonalCases() =>
+    [
+        [4, new[] { 2 }, 60.0],
+        [3, new[] { 5, 5, 5 }, 30.0],
+        [10, new[] { 2, 8, 3, 16 }, 120.0],
+        [2, new[] { 2, 2 }, 180.0],
+        [6, new[] { 64, 64, 64, 64, 64 }, 45.0],
+    ];
+
+    /// <summary>E[K_aa] = 2(L+1)‖x_a‖²/n0 at every width (SCIENCE.md §5), for unit inputs.</summary>
+    [Theory]
+    [MemberData(nameof(DiagonalCases))]
+    public void Mean_diagonal_kernel_is_two_L_plus_one_over_n0(int inputDim, int[] widths, double thetaDegrees)
+    {
+        const ulong seed = 31337;
+        _output.WriteLine($"master seed {seed}, n0 {inputDim}, widths {string.Join("x", widths)}, θ {thetaDegrees}°");
+        var point = Point(seed, inputDim, widths, InputSet.Pair(inputDim, thetaDegrees * Math.PI / 180, 0.4));
+        var sample = MeasurementSample.Collect(new ConditionalGaussianSampler(point), 0, OracleTrials);
+        var exact = 2.0 * (widths.Length + 1) / inputDim;
+
+        foreach (var a in new[] { 0, 1 })
+        {
+            var z = sample.ZAgainst(point.Layout.Ntk(a, a), exact);
+            _output.WriteLine($"K[{a},{a}]: mean {sample.Mean(point.Layout.Ntk(a, a)):F5}, exact {exact:F5}, z {z:F2}");
+            Assert.True(Math.Abs(z) <= MaxAbsZ, $"K[{a},{a}]: z = {z:F2}");
+        }
+    }
+
+    /// <summary>c_1 = (π − θ)/(2π) for Gaussian weights and every n0 ≥ 2 (SCIENCE.md §5); the conditional correlator of
+    /// layer 1 equals it in every trial.</summary>
+    [Theory]
+    [InlineData(2, 0.0)]
+    [InlineData(2, 30.0)]
+    [InlineData(5, 90.0)]
+    [InlineData(3, 150.0)]
+    [InlineData(7, 180.0)]
+    public void First_layer_correlator_is_pi_minus_theta_over_two_pi(int inputDim, double thetaDegrees)
+    {
+        const ulong seed = 4242;
+        _output.WriteLine($"master seed {seed}, n0 {inputDim}, θ {thetaDegrees}°");
+        var theta = thetaDegrees * Math.PI / 180;
+        var point = Point(seed, inputDim, [3, 4], InputSet.Pair(inputDim, theta, 1.1));
+        var sample = MeasurementSample.Collect(new ConditionalGaussianSampler(point), 0, OracleTrials);
+        var exact = (Math.PI - theta) / (2 * Math.PI);
+        var layout = point.Layout;
+
+        var z = sample.ZAgainst(layout.Correlator(1, 0, 1), exact);
+        _output.WriteLine($"ĉ_1: mean {sample.Mean(layout.Correlator(1, 0, 1)):F5}, exact {exact:F5}, z {z:F2}");
+        Assert.True(Math.Abs(z) <= MaxAbsZ, $"ĉ_1: z = {z:F2}");
+        for (var t = 0; t < sample.Trials; t++)
+            Assert.Equal(exact, sample.Value(t, layout.CorrelatorCond(1, 0, 1)), ClosedFormTolerance);
+    }
+
+    /// <summary>For L = 1, E[K_ab] = Θ_ab = (2/n0)[2(π−θ)cos θ + sin θ]/π at every width (SCIENCE.md §4–5).</summary>
+    [Theory]
+    [InlineData(3, 2, 45.0)]
+    [InlineData(4, 7, 120.0)]
+    [InlineData(10, 32, 80.0)]
+    [InlineData(2, 1, 10.0)]
+    public void One_hidden_layer_mean_off_diagonal_kernel_is_the_arc_cosine_kernel(
+        int inputDim, int width, double thetaDegrees)
+    {
+        const ulong seed = 777;
+        _output.WriteLine($"master seed {seed}, n0 {inputDim}, width {width}, θ {thetaDegrees}°");
+        var theta = thetaDegrees * Math.PI / 180;
+        var point = Point(seed, inputDim, [width], InputSet.Pair(inputDim, theta, 0.3));
+        var sample = MeasurementSample.Collect(new ConditionalGaussianSampler(point), 0, OracleTrials);
+        var exact = 2.0 / inputDim * (2 * (Math.PI - theta) * Math.Cos(theta) + Math.Sin(theta)) / Math.PI;
+
+        var z = sample.ZAgainst(point.Layout.Ntk(0, 1), exact);
+        _output.WriteLine($"K[0,1]: mean {sample.Mean(point.Layout.Ntk(0, 1)):F5}, exact {exact:F5}, z {z:F2}");
+        Assert.True(Math.Abs(z) <= MaxAbsZ, $"K[0,1]: z = {z:F2}");
+    }
+
+    [Fact]
+    public void Non_gaussian_weights_are_rejected()
+    {
+        var network = new NetworkSpec(2, [3], WeightLaw.Uniform);
+        var point = new PointDefinition(0, network, InputSet.Pair(2, 1.0), EngineKind.Dense, 1);
+        Assert.Throws<ArgumentException>(() => new ConditionalGaussianSampler(point));
+    }
+
+    internal static PointDefinition Point(ulong seed, int inputDim, int[] widths, InputSet inputs, int pointIndex = 3) =>
+        new(pointIndex, new NetworkSpec(inputDim, ImmutableArray.Create(widths), WeightLaw.Gaussian), inputs,
+            EngineKind.Conditional, seed);
+
+    private static void AssertBitwiseEqual(double[] expected, double[] actual)
+    {
+        for (var i = 0; i < expected.Length; i++)
+            Assert.True(BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(actual[i]),
+                $"entry {i}: {expected[i]:R} vs {actual[i]:R}");
+    }
+}
+
+/// <summary>
+/// The measurements of consecutive trials of one sampler, kept in memory, with the moments the Monte Carlo tests need:
+/// mean and its standard error, sample variance and its standard error sqrt((m4 − m2²)/N) (the asymptotic variance of
+/// the sample variance, with central moments m2, m4 estimated from the same sample; two-pass, so no cancellation).
+/// </summary>
+internal sealed class MeasurementSample
+{
+    private readonly double[] _values;
+
+    private MeasurementSample(double[] values, int trials, int count)
+    {
+        _values = values;
+        Trials = trials;
+        Count = count;
+    }
+
+    public int Trials { get; }
+
+    public int Count { get; }
+
+    /// <summary>Samples trials [firstTrial, firstTrial + trials).</summary>
+    public static MeasurementSample Collect(ITrialSampler sampler, long firstTrial, int trials)
+    {
+        var count = sampler.Layout.Count;
+        var values = new double[trials * count];
+        for (var t = 0; t < trials; t++) sampler.Sample(firstTrial + t, values.AsSpan(t * count, count));
+        return new MeasurementSample(values, trials, count);
+    }
+
+    public double Value(int trial, int index) => _values[trial * Count + index];
+
+    /// <summary>Mean, summed as offsets from the first value so a constant statistic has exactly that mean (and
+    /// variance exactly 0, rather than rounding noise that a z-score would blow up).</summary>
+    public double Mean(int index)
+    {
+        var origin = _values[index];
+        var sum = 0.0;
+        for (var t = 0; t < Trials; t++) sum += _values[t * Count + index] - origin;
+        return origin + sum / Trials;
+    }
+
+    /// <summary>Unbiased sample variance.</summary>
+    public double Variance(int index) => CentralMoment(index, 2) * Trials / (Trials - 1);
+
+    public double StandardError(int index) => Math.Sqrt(Variance(index) / Trials);
+
+    /// <summary>Standard error of <see cref="Variance"/>: sqrt((m4 − m2²)/N).</summary>
+    public double VarianceStandardError(int index)
+    {
+        var m2 = CentralMoment(index, 2);
+        return Math.Sqrt(Math.Max(0, CentralMoment(index, 4) - m2 * m2) / Trials);
+    }
+
+    /// <summary>(mean − exact)/standard error; 0 when both the difference and the spread are exactly 0.</summary>
+    public double ZAgainst(int index, double exact) => Ratio(Mean(index) - exact, StandardError(index));
+
+    /// <summary>z of the difference of two independent means: (μ1 − μ2)/sqrt(se1² + se2²).</summary>
+    public static double MeanZ(MeasurementSample first, MeasurementSample second, int index) =>
+        Ratio(first.Mean(index) - second.Mean(index),
+            Math.Sqrt(Square(first.StandardError(index)) + Square(second.StandardError(index))), first.Mean(index));
+
+    /// <summary>z of the difference of two independent sample variances, with <see cref="VarianceStandardError"/>.</summary>
+    public static double VarianceZ(MeasurementSample first, MeasurementSample second, int index) =>
+        Ratio(first.Variance(index) - second.Variance(index),
+            Math.Sqrt(Square(first.VarianceStandardError(index)) + Square(second.VarianceStandardError(index))));
+
+    private double CentralMoment(int index, int order)
+    {
+        var mean = Mean(index);
+        var sum = 0.0;
+        for (var t = 0; t < Trials; t++)
+        {
+            var d = _values[t * Count + index] - mean;
+            var power = d * d;
+            if (order == 4) power *= power;
+            sum += power;
+        }
+        return sum / Trials;
+    }
+
+    private static double Square(double x) => x * x;
+
+    /// <summary>
+    /// Two engines compute a statistic that does not vary between trials (e.g. the layer-1 conditional correlator, a
+    /// function of the inputs only) with different summation orders: equal up to this relative rounding tolerance.
+    /// </summary>
+    private const double DeterministicTolerance = 1e-12;
+
+    /// <summary>difference/error; with no spread at all (error 0), 0 if the difference is rounding, else ∞.</summary>
+    private static double Ratio(double difference, double error, double magnitude = 0) =>
+        error == 0
+            ? (Math.Abs(difference) <= DeterministicTolerance * Math.Max(1, Math.Abs(magnitude)) ? 0 : double.PositiveInfinity)
+            : difference / error;
+}
