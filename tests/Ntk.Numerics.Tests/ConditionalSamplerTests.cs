@@ -279,6 +279,34 @@ internal sealed class MeasurementSample
         Ratio(first.Variance(index) - second.Variance(index),
             Math.Sqrt(Square(first.VarianceStandardError(index)) + Square(second.VarianceStandardError(index))));
 
+    /// <summary>
+    /// Two-sample Kolmogorov–Smirnov statistic √(N1 N2/(N1 + N2)) · sup_x |F1(x) − F2(x)| of statistic
+    /// <paramref name="index"/>; ties (atoms) are stepped over together, which only makes it smaller.
+    /// </summary>
+    public static double KolmogorovSmirnov(MeasurementSample first, MeasurementSample second, int index)
+    {
+        var a = first.Sorted(index);
+        var b = second.Sorted(index);
+        int i = 0, j = 0;
+        var largest = 0.0;
+        while (i < a.Length && j < b.Length)
+        {
+            var x = Math.Min(a[i], b[j]);
+            while (i < a.Length && a[i] <= x) i++;
+            while (j < b.Length && b[j] <= x) j++;
+            largest = Math.Max(largest, Math.Abs((double)i / a.Length - (double)j / b.Length));
+        }
+        return largest * Math.Sqrt((double)a.Length * b.Length / (a.Length + b.Length));
+    }
+
+    private double[] Sorted(int index)
+    {
+        var values = new double[Trials];
+        for (var t = 0; t < Trials; t++) values[t] = _values[t * Count + index];
+        Array.Sort(values);
+        return values;
+    }
+
     private double CentralMoment(int index, int order)
     {
         var mean = Mean(index);

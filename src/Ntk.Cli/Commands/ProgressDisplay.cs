@@ -1,5 +1,6 @@
 using Ntk.Cluster;
 using Ntk.Numerics.MonteCarlo;
+using Ntk.Cli.Logging;
 using Serilog;
 using Spectre.Console;
 
@@ -57,7 +58,7 @@ internal sealed class ProgressLog(ILogger logger, SimulationPlan plan) : IProgre
         var done = ProgressDisplay.Done(plan, progress);
         var remaining = Math.Max(0, total - done);
         var etaSeconds = progress.TrialsPerSecond > 0 ? remaining / progress.TrialsPerSecond : double.NaN;
-        logger.Information(
+        logger.ForConsole().Information(
             "Progress {PercentDone}% ({TrialCount} trials, {PointsDone}/{PointCount} points), {TrialsPerSecond} trials/s, ETA {EtaSeconds} s",
             Math.Round(100 * done / total, 1), progress.Points.Sum(p => p.Trials), progress.Points.Count(p => p.Done),
             plan.Points.Length, Math.Round(progress.TrialsPerSecond), double.IsNaN(etaSeconds) ? null : Math.Round(etaSeconds));

@@ -59,6 +59,9 @@ internal static class TheoryCommand
     public static int Execute(TheoryRequest request, TextWriter stdout, TextWriter stderr) =>
         CommandLineErrors.Guard(stderr, () =>
         {
+            if (request.Law.HasAtoms)
+                stderr.WriteLine($"warning: {request.Law.Name} has atoms, which violates the paper's assumption of an atomless " +
+                                 "weight law (SCIENCE.md §1); the exact finite-width facts below need not hold for it");
             Print(request, stdout);
             return ExitCodes.Success;
         });
@@ -124,8 +127,10 @@ internal static class TheoryCommand
             "does not hold: it drops the Σ^l terms for l ≥ 2, and is 0 at θ = 90° where K_ab is not");
         claims.AddRow("Corollary 1.1", "E[K_aa] = 2L‖x‖²/n0", Number(corollary), Number(exactDiagonal) + " (exact)",
             "off by one layer: the truth is 2(L+1)‖x‖²/n0");
+        // At θ = 0 (z_b = z_a) and θ = 180° (z_b = −z_a) c_1 is 1/2 and 0 for every symmetric atomless law.
+        var lawFree = request.ThetaDegrees is 0 or 180 && !request.Law.HasAtoms;
         claims.AddRow("Theorem 2.1", "c_1 = hypercap formula 1/2 − J_n/A_n", Number(theorem21),
-            gaussian ? Number(AnalyticNtk.FirstLayerCorrelator(thetaRadians)) + " ((π−θ)/2π)" : "measure it",
+            gaussian || lawFree ? Number(AnalyticNtk.FirstLayerCorrelator(thetaRadians)) + " ((π−θ)/2π)" : "measure it",
             gaussian ? "holds for Gaussian weights (n0 = 2 needs the limit I_x(0, ½) = 1)" : $"fails for non-Gaussian laws such as {request.Law.Name}");
         claims.AddRow("Theorem 2.2", "|E K_ab| ≤ |x_a·x_b| (4L/n0) c_1", CosineMultiple(bound), Number(Math.Abs(analytic.Theta)) + " (|Θ_ab|)",
             (Math.Abs(analytic.Theta) > bound ? "violated here at infinite width" : "holds here at infinite width") +

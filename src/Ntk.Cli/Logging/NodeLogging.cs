@@ -1,4 +1,5 @@
 using Serilog;
+using ILogger = Serilog.ILogger;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -13,6 +14,15 @@ namespace Ntk.Cli.Logging;
 /// </summary>
 internal static class NodeLogging
 {
+    /// <summary>
+    /// Events carrying this property also go to the console (at or above the console level); all others only to the
+    /// log file, except warnings and errors, which always show. Keeps shard-level chatter out of the terminal.
+    /// </summary>
+    public const string ConsoleProperty = "Console";
+
+    /// <summary>A logger whose events also reach the console.</summary>
+    public static ILogger ForConsole(this ILogger logger) => logger.ForContext(ConsoleProperty, true);
+
     /// <summary>The default node id: host name and process id, unique among the processes of one machine.</summary>
     public static string DefaultNodeId() => $"{Environment.MachineName}-{Environment.ProcessId}";
 
@@ -28,8 +38,11 @@ internal static class NodeLogging
             .Enrich.WithProperty("Role", role)
             .WriteTo.File(new CompactJsonFormatter(), logFile, restrictedToMinimumLevel: LogEventLevel.Information,
                 flushToDiskInterval: TimeSpan.FromSeconds(1), shared: false)
-            .WriteTo.Sink(new TextWriterSink(console, new MessageTemplateTextFormatter(
-                "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}")), consoleLevel)
+            .WriteTo.Logger(toConsole => toConsole
+                .Filter.ByIncludingOnly(e => e.Level >= LogEventLevel.Warning
+                    || (e.Level >= consoleLevel && e.Properties.ContainsKey(ConsoleProperty)))
+                .WriteTo.Sink(new TextWriterSink(console, new MessageTemplateTextFormatter(
+                    "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}"))))
             .CreateLogger();
     }
 }

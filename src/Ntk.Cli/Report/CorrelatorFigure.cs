@@ -57,7 +57,9 @@ internal static class CorrelatorFigure
             "hidden layer l",
             "cₗ = P(unit active for both inputs)");
         var legend = new List<LegendItem>();
-        var hasConditional = false;
+        var hasConditional = points.Any(p => p.Find("correlator_cond", 1, 0, 1) is not null);
+        // Side by side when both estimators are drawn, so neither hides the other.
+        var offset = hasConditional ? 0.08 : 0;
         for (var i = 0; i < points.Count; i++)
         {
             var point = points[i];
@@ -74,7 +76,7 @@ internal static class CorrelatorFigure
             {
                 if (point.Find("correlator", layer, 0, 1) is { } measured)
                 {
-                    layers.Add(layer - 0.08);
+                    layers.Add(layer - offset);
                     means.Add(measured.Mean);
                     errors.Add(measured.ErrorBar());
                     if (measured.InfiniteWidth is { } value && double.IsFinite(value))
@@ -85,7 +87,7 @@ internal static class CorrelatorFigure
                 }
                 if (point.Find("correlator_cond", layer, 0, 1) is { } rao)
                 {
-                    conditionalLayers.Add(layer + 0.08);
+                    conditionalLayers.Add(layer + offset);
                     conditional.Add(rao.Mean);
                     conditionalErrors.Add(rao.ErrorBar());
                 }
@@ -93,7 +95,6 @@ internal static class CorrelatorFigure
             PlotStyle.AddLine(plot, infiniteLayers, infinite, color, LinePattern.Dashed);
             PlotStyle.AddPointsWithErrors(plot, layers, means, errors, errors, color, MarkerShape.FilledCircle, line: null);
             PlotStyle.AddPointsWithErrors(plot, conditionalLayers, conditional, conditionalErrors, conditionalErrors, color, MarkerShape.OpenSquare, line: null);
-            hasConditional |= conditional.Count > 0;
             legend.Add(PlotStyle.Entry("θ = " + PointLookups.Degrees(point.ThetaDeg ?? 0), color, MarkerShape.FilledCircle));
         }
         PlotStyle.AddHorizontal(plot, 0.25, PlotStyle.Black, LinePattern.Dotted, 2);

@@ -42,11 +42,20 @@ internal static class DeviationFigure
                 : " Left out, because Θ_01 ≈ 0 there: θ = " + string.Join(", ", excluded.Select(t => PointLookups.Degrees(t ?? 0))) + ".";
             var caption =
                 $"Relative finite-width deviation of the mean off-diagonal NTK from its infinite-width value, (E[K_01] − Θ_01)/Θ_01 ± 1 SE, " +
-                $"against β = Σ_l 1/n_l (= L/n for equal widths; {context.Facts}), one colour per angle. " +
+                $"against β = Σ_l 1/n_l (= L/n for equal widths; {context.Facts}), one colour per angle, one marker per depth; " +
+                "lines join the widths of one depth. " +
                 "Infinite-width theory predicts 0 (grey line)." + excludedText;
             plan.Add(Family, $"deviation-vs-depth-over-width{context.FileSuffix}.png", caption, () => Draw(kept, context));
         }
     }
+
+    private static readonly MarkerShape[] DepthMarkers =
+    [
+        MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond,
+        MarkerShape.OpenCircle, MarkerShape.OpenSquare, MarkerShape.OpenTriangleUp, MarkerShape.OpenDiamond,
+    ];
+
+    private static MarkerShape DepthMarker(int index) => DepthMarkers[index % DepthMarkers.Length];
 
     private static bool HasReference(PointResult point)
     {
@@ -66,29 +75,38 @@ internal static class DeviationFigure
             "(E[K₀₁] − Θ₀₁) / Θ₀₁  (%)");
         PlotStyle.AddHorizontal(plot, 0, PlotStyle.Grey, LinePattern.Solid, 1.5f);
 
+        // Colour = angle, marker = depth; a line joins the points of one (angle, depth) across widths. Points of
+        // different depths are not joined: their corrections differ at equal β (at L = 1 the mean is exact at every width).
+        var depths = points.Select(p => p.Depth).Distinct().Order().ToList();
         var allY = new List<double> { 0 };
         for (var i = 0; i < series.Count; i++)
         {
             var color = context.IsPair ? PlotStyle.Ordered(i, series.Count) : PlotStyle.CategoricalColor(0);
-            var ordered = series[i].OrderBy(p => p.InverseWidthSum()).ThenBy(p => p.Depth).ThenBy(p => p.Point).ToList();
-            var xs = new List<double>();
-            var ys = new List<double>();
-            var errors = new List<double>();
-            foreach (var point in ordered)
+            foreach (var depthGroup in series[i].GroupBy(p => p.Depth).OrderBy(g => g.Key))
             {
-                var measured = point.Find("ntk", null, 0, 1)!;
-                var reference = measured.InfiniteWidth!.Value;
-                var beta = point.InverseWidthSum();
-                xs.Add(logX ? Math.Log10(beta) : beta);
-                ys.Add(100 * (measured.Mean - reference) / reference);
-                errors.Add(100 * measured.ErrorBar() / Math.Abs(reference));
+                var ordered = depthGroup.OrderBy(p => p.InverseWidthSum()).ThenBy(p => p.Point).ToList();
+                var xs = new List<double>();
+                var ys = new List<double>();
+                var errors = new List<double>();
+                foreach (var point in ordered)
+                {
+                    var measured = point.Find("ntk", null, 0, 1)!;
+                    var reference = measured.InfiniteWidth!.Value;
+                    var beta = point.InverseWidthSum();
+                    xs.Add(logX ? Math.Log10(beta) : beta);
+                    ys.Add(100 * (measured.Mean - reference) / reference);
+                    errors.Add(100 * measured.ErrorBar() / Math.Abs(reference));
+                }
+                allY.AddRange(ys.Zip(errors, (y, e) => y + e));
+                allY.AddRange(ys.Zip(errors, (y, e) => y - e));
+                PlotStyle.AddPointsWithErrors(plot, xs, ys, errors, errors, color, DepthMarker(depths.IndexOf(depthGroup.Key)), LinePattern.Solid);
             }
-            allY.AddRange(ys.Zip(errors, (y, e) => y + e));
-            allY.AddRange(ys.Zip(errors, (y, e) => y - e));
-            PlotStyle.AddPointsWithErrors(plot, xs, ys, errors, errors, color, MarkerShape.FilledCircle, LinePattern.Solid);
             var label = series[i].Key is { } theta ? "θ = " + PointLookups.Degrees(theta) : "inputs 0 and 1";
-            plot.Legend.ManualItems.Add(PlotStyle.Entry(label, color, MarkerShape.FilledCircle, LinePattern.Solid));
+            plot.Legend.ManualItems.Add(PlotStyle.Entry(label, color, MarkerShape.None, LinePattern.Solid));
         }
+        if (depths.Count > 1)
+            for (var d = 0; d < depths.Count; d++)
+                plot.Legend.ManualItems.Add(PlotStyle.Entry($"L = {depths[d]}", PlotStyle.Black, DepthMarker(d)));
         plot.Legend.ManualItems.Add(PlotStyle.Entry("infinite width", PlotStyle.Grey, MarkerShape.None, LinePattern.Solid));
         PlotStyle.ShowLegendOutside(plot);
 

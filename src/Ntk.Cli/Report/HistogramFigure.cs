@@ -10,9 +10,8 @@ namespace Ntk.Cli.Report;
 /// </summary>
 /// <remarks>
 /// The sketch's buckets are geometric (relative width 2α), far finer than a reader needs and of very unequal widths,
-/// so they are re-binned onto <see cref="DisplayBins"/> equal bins spanning the 0.1%–99.9% quantiles (on a log axis
-/// when that range is positive and spans 1.5 decades); a bucket's count is shared between display bins in proportion
-/// to overlap. Densities are normalised by the total count, so the area drawn is the fraction of networks in view.
+/// so they are re-binned onto <see cref="DisplayBins"/> equal bins over the view <see cref="ChooseView"/> picks (log or
+/// linear axis); a bucket's count is shared between display bins in proportion to overlap. Densities are normalised by the total count, so the area drawn is the fraction of networks in view.
 /// </remarks>
 internal static class HistogramFigure
 {
@@ -21,6 +20,9 @@ internal static class HistogramFigure
     private const int DisplayBins = 60;
     private const int RepresentativePoints = 3;
     private const double PreferredAngle = 45;
+
+    /// <summary>At most this fraction of networks with K ≤ 0 may be left out of a log-scale histogram.</summary>
+    private const double MaxHiddenFraction = 0.15;
 
     public static void Plan(IReadOnlyList<PlotContext> contexts, FigurePlan plan)
     {
@@ -88,9 +90,10 @@ internal static class HistogramFigure
             : b == 0 && point.ThetaDeg is not null ? 2.0 * (point.Depth + 1) / point.InputDim
             : (double?)null;
 
-        var edges = Range(sketch, statistic?.Mean, reference);
-        var logScale = edges.Low > 0 && Math.Log10(edges.High / edges.Low) >= 1.5;
-        var (centers, densities, width) = Rebin(sketch, edges.Low, edges.High, logScale);
+        var view = ChooseView(sketch, statistic?.Mean, reference);
+        var logScale = view.LogScale;
+        var edges = (view.Low, view.High);
+        var (centers, densities, width) = Rebin(sketch, view.Low, view.High, logScale);
 
         var title = $"Distribution of {name}, L = {point.Depth}, {point.WidthsText()}" +
                     (point.ThetaDeg is { } theta ? ", θ = " + PointLookups.Degrees(theta) : "") + context.TitleSuffix;
@@ -118,7 +121,10 @@ internal static class HistogramFigure
         if (reference is { } r && double.IsFinite(r) && (!logScale || r > 0))
             PlotStyle.AddVertical(plot, transform(r), referenceColor, LinePattern.Dashed, 2.5f);
 
-        plot.Legend.ManualItems.Add(PlotStyle.FillEntry($"{sketch.Count:N0} networks", color.WithAlpha(0.55)));
+        plot.Legend.ManualItems.Add(PlotStyle.FillEntry(
+            $"{sketch.Count:N0} networks ({InView(sketch, view):0.0%} in view)", color.WithAlpha(0.55)));
+        if (logScale && view.NonPositiveFraction > 0)
+            plot.Legend.ManualItems.Add(PlotStyle.FillEntry($"{view.NonPositiveFraction:0.0%} are ≤ 0 (not shown)", PlotStyle.Grey.WithAlpha(0.3)));
         if (statistic is not null)
             plot.Legend.ManualItems.Add(PlotStyle.Entry(
                 $"mean {PointLookups.Format(statistic.Mean, 4)} ± {PointLookups.Format(statistic.ErrorBar(), 2)}",
@@ -127,7 +133,7 @@ internal static class HistogramFigure
             plot.Legend.ManualItems.Add(PlotStyle.Entry(
                 (b == 0 ? "exact mean = " : "Θ₀₁ = ") + PointLookups.Format(shown, 4),
                 referenceColor, MarkerShape.None, LinePattern.Dashed));
-        PlotStyle.ShowLegendOutside(plot);
+        PlotStyle.ShowLegendOutside(plot, Edge.Bottom);
 
         var low = logScale ? Math.Log10(edges.Low) : edges.Low;
         var high = logScale ? Math.Log10(edges.High) : edges.High;
@@ -137,26 +143,86 @@ internal static class HistogramFigure
         return plot;
     }
 
-    /// <summary>The display range: the 0.1%–99.9% quantiles (else the buckets' extent), widened to show the mean and the reference.</summary>
-    private static (double Low, double High) Range(SketchEntry sketch, double? mean, double? reference)
+    /// <summary>What the histogram shows: [Low, High] in data units, on a log axis or not, and the mass at or below 0.</summary>
+    internal sealed record View(double Low, double High, bool LogScale, double NonPositiveFraction);
+
+    /// <summary>
+    /// A log axis when at most <see cref="MaxHiddenFraction"/> of the networks have K ≤ 0 and the positive values
+    /// between the quantiles (f≤0 + 0.5%) and 99.9% span at least 1.5 decades (the NTK of narrow deep networks is
+    /// close to log-normal, with a median far below the mean); else a linear axis over the 0.5%–99.5% quantiles.
+    /// Both are widened to show the mean and the reference value.
+    /// </summary>
+    internal static View ChooseView(SketchEntry sketch, double? mean, double? reference)
     {
-        var low = sketch.Quantile(0.001) ?? sketch.Bins.Min(bin => Math.Min(bin[0], bin[1]));
-        var high = sketch.Quantile(0.999) ?? sketch.Bins.Max(bin => Math.Max(bin[0], bin[1]));
-        foreach (var marker in new[] { mean, reference })
+        var total = sketch.Bins.Sum(bin => bin[2]);
+        var nonPositive = sketch.Bins.Where(bin => Math.Max(bin[0], bin[1]) <= 0).Sum(bin => bin[2]) / total;
+        var markers = new[] { mean, reference }.OfType<double>().Where(double.IsFinite).ToList();
+        if (nonPositive <= MaxHiddenFraction)
         {
-            if (marker is not { } value || !double.IsFinite(value)) continue;
-            low = Math.Min(low, value);
-            high = Math.Max(high, value);
+            var low = BinQuantile(sketch, Math.Min(nonPositive + 0.005, 0.5));
+            var high = BinQuantile(sketch, 0.999);
+            foreach (var marker in markers.Where(m => m > 0))
+            {
+                low = Math.Min(low, marker);
+                high = Math.Max(high, marker);
+            }
+            if (low > 0 && Math.Log10(high / low) >= 1.5) return new View(low / 1.05, high * 1.05, true, nonPositive);
         }
-        if (!(high > low))
+        var linearLow = BinQuantile(sketch, 0.005);
+        var linearHigh = BinQuantile(sketch, 0.995);
+        foreach (var marker in markers)
         {
-            var half = Math.Max(Math.Abs(low) * 0.05, 1e-12);
-            return (low - half, high + half);
+            linearLow = Math.Min(linearLow, marker);
+            linearHigh = Math.Max(linearHigh, marker);
         }
-        // A margin on a linear axis; on a log axis (positive range over 1.5 decades) a 5% factor keeps the range positive.
-        return low > 0 && Math.Log10(high / low) >= 1.5
-            ? (low / 1.05, high * 1.05)
-            : (low - 0.04 * (high - low), high + 0.04 * (high - low));
+        if (!(linearHigh > linearLow))
+        {
+            var half = Math.Max(Math.Abs(linearLow) * 0.05, 1e-12);
+            return new View(linearLow - half, linearHigh + half, false, nonPositive);
+        }
+        var margin = 0.04 * (linearHigh - linearLow);
+        return new View(linearLow - margin, linearHigh + margin, false, nonPositive);
+    }
+
+    /// <summary>
+    /// The q-quantile of the sketch's buckets (sorted by lower edge; linear interpolation inside the bucket where the
+    /// cumulative count crosses q · total). Accurate to the sketch's relative accuracy.
+    /// </summary>
+    internal static double BinQuantile(SketchEntry sketch, double q)
+    {
+        var bins = sketch.Bins.OrderBy(bin => Math.Min(bin[0], bin[1])).ToList();
+        var total = bins.Sum(bin => bin[2]);
+        var target = Math.Clamp(q, 0, 1) * total;
+        double cumulative = 0;
+        foreach (var bin in bins)
+        {
+            var lower = Math.Min(bin[0], bin[1]);
+            var upper = Math.Max(bin[0], bin[1]);
+            if (cumulative + bin[2] >= target && bin[2] > 0)
+                return lower + (upper - lower) * Math.Clamp((target - cumulative) / bin[2], 0, 1);
+            cumulative += bin[2];
+        }
+        return Math.Max(bins[^1][0], bins[^1][1]);
+    }
+
+    /// <summary>The fraction of networks whose value lies in the view (on a log axis: positive and in the view).</summary>
+    private static double InView(SketchEntry sketch, View view)
+    {
+        double inside = 0, total = 0;
+        foreach (var bin in sketch.Bins)
+        {
+            total += bin[2];
+            var lower = Math.Min(bin[0], bin[1]);
+            var upper = Math.Max(bin[0], bin[1]);
+            if (upper <= view.Low || lower >= view.High)
+            {
+                if (lower == upper && lower >= view.Low && lower <= view.High && !(view.LogScale && lower <= 0)) inside += bin[2];
+                continue;
+            }
+            if (view.LogScale && lower <= 0) continue;
+            inside += upper > lower ? bin[2] * (Math.Min(upper, view.High) - Math.Max(lower, view.Low)) / (upper - lower) : bin[2];
+        }
+        return total > 0 ? inside / total : 0;
     }
 
     /// <summary>

@@ -70,10 +70,11 @@ internal static class PlotStyle
         return plot;
     }
 
-    /// <summary>Shows the legend in a panel right of the data area, so it never covers a data point.</summary>
-    public static void ShowLegendOutside(Plot plot)
+    /// <summary>Shows the legend in a panel beside the data area (right by default), so it never covers a data point.</summary>
+    public static void ShowLegendOutside(Plot plot, Edge edge = Edge.Right)
     {
-        plot.ShowLegend(Edge.Right);
+        plot.ShowLegend(edge);
+        if (edge is Edge.Bottom or Edge.Top) plot.Legend.Orientation = Orientation.Horizontal;
         plot.Legend.SymbolWidth = 34;
         plot.Legend.FontName = FontFamily;
         plot.Legend.FontSize = LegendSize;

@@ -10,7 +10,7 @@ namespace Ntk.Cli.Report;
 /// run's provenance, the points, a table per paper claim with its verdict at every point, the plots, and how to read
 /// them. Timestamps appear only as stored in results.json.
 /// </summary>
-internal static class ReportContent
+internal static partial class ReportContent
 {
     /// <summary>Claims in the order of SCIENCE.md §6; ids not listed here follow in order of first appearance.</summary>
     private static readonly string[] ClaimOrder =
@@ -180,7 +180,9 @@ internal static class ReportContent
         {
             var first = group.First().Claim;
             document.Heading3($"{Title(group.Key)} — `{group.Key}`");
-            document.Text("Statement: " + first.Statement);
+            document.Text(CommonStatement(group.Select(x => x.Claim.Statement).ToList()) is { } common
+                ? "Statement: " + common
+                : $"Statement, as evaluated at point {group.First().Point.Point}: {first.Statement}");
             var counts = group.GroupBy(x => x.Claim.Verdict).OrderBy(g => VerdictRank(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => $"{VerdictText(g.Key)} at {g.Count()} of {group.Count()}");
             document.Text("Verdict: " + string.Join(", ", counts) + ".");
@@ -237,6 +239,21 @@ internal static class ReportContent
             "Plots are regenerated from results.json by `ntk report DIR`; the same results.json always gives the same files.",
         ]);
     }
+
+    /// <summary>
+    /// The statement shared by a claim's rows: evaluators may append the point's parameters in a final parenthesis
+    /// ("… (L = 1, n0 = 10)"); when the statements differ only there, that parenthesis is dropped. Null when they
+    /// differ elsewhere too (the statement names the point's inputs or layer).
+    /// </summary>
+    private static string? CommonStatement(IReadOnlyList<string> statements)
+    {
+        if (statements.Distinct().Count() == 1) return statements[0];
+        var stripped = statements.Select(s => TrailingParenthesis().Replace(s, "")).Distinct().ToList();
+        return stripped.Count == 1 ? stripped[0] : null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\s*\([^()]*\)\s*$")]
+    private static partial System.Text.RegularExpressions.Regex TrailingParenthesis();
 
     private static string Title(string claimId) => claimId switch
     {

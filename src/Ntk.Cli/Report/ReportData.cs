@@ -85,7 +85,8 @@ internal sealed record PlotContext(string Slug, string Description, IReadOnlyLis
         var keys = measured.Select(KeyOf).ToList();
         var variesDim = keys.Select(k => k.InputDim).Distinct().Count() > 1;
         var variesWeights = keys.Select(k => k.Weights).Distinct().Count() > 1;
-        var variesEngine = keys.Select(k => k.Engine).Distinct().Count() > 1;
+        // The engine is named only where it varies on its own: "auto" resolves to a different engine per weight law.
+        var variesEngine = keys.GroupBy(k => k.Weights).Any(g => g.Select(k => k.Engine).Distinct().Count() > 1);
         var variesPhase = keys.Select(k => k.PhaseDeg).Distinct().Count() > 1;
         var variesInputs = keys.Select(k => (k.Inputs, k.Pair)).Distinct().Count() > 1;
 

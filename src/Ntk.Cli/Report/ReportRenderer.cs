@@ -1,3 +1,4 @@
+using System.Globalization;
 using Ntk.Cli.Results;
 
 namespace Ntk.Cli.Report;
@@ -8,7 +9,9 @@ namespace Ntk.Cli.Report;
 /// </summary>
 /// <remarks>
 /// Invariant: the output depends on results.json only — no clock, no system font (the plots use an embedded font), no
-/// culture — so the same results.json gives byte-identical PNGs and report files. Each file is written atomically.
+/// culture (rendering runs under the invariant culture, so tick labels and numbers never read "0,5") — so the same
+/// results.json gives byte-identical PNGs and report files on any machine with the same ScottPlot/SkiaSharp versions.
+/// Each file is written atomically.
 /// </remarks>
 internal static class ReportRenderer
 {
@@ -30,6 +33,23 @@ internal static class ReportRenderer
     /// <exception cref="FileNotFoundException">The directory has no results.json.</exception>
     /// <exception cref="InvalidDataException">results.json is not a results file of this format.</exception>
     public static ReportOutcome Render(string resultsDirectory, TextWriter log)
+    {
+        var culture = CultureInfo.CurrentCulture;
+        var uiCulture = CultureInfo.CurrentUICulture;
+        try
+        {
+            CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+            CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+            return RenderInvariant(resultsDirectory, log);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+            CultureInfo.CurrentUICulture = uiCulture;
+        }
+    }
+
+    private static ReportOutcome RenderInvariant(string resultsDirectory, TextWriter log)
     {
         var directory = Path.GetFullPath(resultsDirectory);
         var resultsPath = Path.Combine(directory, ResultsFileName);

@@ -43,7 +43,7 @@ internal static class SpectrumFigure
             var caption =
                 $"Largest and smallest eigenvalue of the empirical NTK{angleText} against depth ({context.Facts}), one colour per width: " +
                 $"markers are the median over sampled networks, whiskers span the 10%–90% quantiles (from the quantile sketches); " +
-                "filled circles and solid lines λ_max, open circles and dashed lines λ_min.";
+                "filled circles and solid lines λ_max, open circles and dashed lines λ_min; the widths are offset slightly left and right of their depth so that their whiskers do not overlap.";
             plan.Add(Family, $"spectrum-vs-depth{context.FileSuffix}.png", caption, () => Draw(points, angle, context));
         }
     }

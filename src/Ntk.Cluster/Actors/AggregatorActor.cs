@@ -109,8 +109,9 @@ internal sealed class AggregatorActor : ReceiveActor
             message.Shard, message.Lease, reason, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
     }
 
+    // Debug: the coordinator logs the same moment at Info (PointCompleted), once per point.
     private void LogPointDone() =>
-        _log.Info("{Event:l}: point {PointIndex} done after {ShardsMerged} shards, {TrialCount} trials",
+        _log.Debug("{Event:l}: point {PointIndex} done after {ShardsMerged} shards, {TrialCount} trials",
             "PointDone", _pointIndex, _aggregate.ShardsMerged, _aggregate.Trials);
 
     private bool TryRead(ImmutableArray<byte> bytes, long expectedTrials, out PointAccumulator accumulator, out string problem)

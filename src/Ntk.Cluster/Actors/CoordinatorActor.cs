@@ -40,21 +40,27 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
         Receive<PointRestored>(m =>
         {
+            if (!IsKnown(m.PointIndex, m)) return;
             if (_state.PointRestored(m.PointIndex, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.PointIndex);
             CheckFinished();
         });
         Receive<RequestWork>(OnRequestWork);
         Receive<ShardMerged>(m =>
         {
+            if (!IsKnown(m.Shard.PointIndex, m)) return;
             if (_state.ShardMerged(m.Shard, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.Shard.PointIndex);
             CheckFinished();
         });
         Receive<ShardDiscarded>(m =>
         {
+            if (!IsKnown(m.Shard.PointIndex, m)) return;
             if (_state.ShardDiscarded(m.Shard, m.Lease, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.Shard.PointIndex);
             CheckFinished();
         });
-        Receive<DeclineLease>(m => _state.LeaseDeclined(m.Shard, m.Lease));
+        Receive<DeclineLease>(m =>
+        {
+            if (IsKnown(m.Shard.PointIndex, m)) _state.LeaseDeclined(m.Shard, m.Lease);
+        });
         Receive<ShardFailed>(m =>
         {
             _failure ??= $"point {m.Shard.PointIndex} shard {m.Shard.ShardIndex} failed on {m.Worker.Value}: {m.Reason}";
@@ -64,7 +70,7 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
         });
         Receive<StopSweep>(_ =>
         {
-            if (!_state.IsStopped && !_state.IsFinished)
+            if (!_state.IsFinished)
                 _log.Info("{Event:l}: stop requested; leasing stops, in-flight shards are abandoned", "SweepStopping");
             _state.Stop();
             CheckFinished();
@@ -142,6 +148,15 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
         // Same sender, same receiver: the writer sees the last progress before the final request.
         _resultWriter.Tell(ProgressReport());
         _resultWriter.Tell(new PublishFinalSnapshot(_failure));
+    }
+
+    /// <summary>False (and logged) for a point the plan does not have: a message from another sweep or version.</summary>
+    private bool IsKnown(int pointIndex, ICoordinatorMessage message)
+    {
+        if (pointIndex >= 0 && pointIndex < _plan.Points.Length) return true;
+        _log.Warning("{Event:l}: {MessageType} for point {PointIndex} dropped: the sweep has {PointCount} points",
+            "MessageDropped", message.GetType().Name, pointIndex, _plan.Points.Length);
+        return false;
     }
 
     private void LogPointDone(int pointIndex) =>

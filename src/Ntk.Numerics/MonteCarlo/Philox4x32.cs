@@ -18,11 +18,11 @@ internal static class Philox4x32
     /// <summary>Round count of the standard Philox4x32-10 variant.</summary>
     public const int Rounds = 10;
 
-    // Multipliers and Weyl key increments of Philox4x32 (Salmon et al. 2011, Table 2 and §4.2).
+    // Multipliers and Weyl key increments of Philox4x32 (Salmon et al. 2011; the same constants as Random123).
     private const uint Multiplier0 = 0xD2511F53;
     private const uint Multiplier1 = 0xCD9E8D57;
-    private const uint Weyl0 = 0x9E3779B9; // golden ratio
-    private const uint Weyl1 = 0xBB67AE85; // sqrt(3) - 1
+    private const uint Weyl0 = 0x9E3779B9; // 2^32 (golden ratio − 1)
+    private const uint Weyl1 = 0xBB67AE85; // 2^32 (√3 − 1)
 
     /// <summary>
     /// Encrypts one counter block in place: on return (x0, x1, x2, x3) hold the four random 32-bit output words.
@@ -32,11 +32,6 @@ internal static class Philox4x32
     {
         for (var round = 0; round < Rounds; round++)
         {
-            if (round > 0)
-            {
-                key0 += Weyl0;
-                key1 += Weyl1;
-            }
             var product0 = (ulong)Multiplier0 * x0;
             var product1 = (ulong)Multiplier1 * x2;
             var newX0 = (uint)(product1 >> 32) ^ x1 ^ key0;
@@ -45,6 +40,8 @@ internal static class Philox4x32
             x3 = (uint)product0;
             x0 = newX0;
             x2 = newX2;
+            key0 += Weyl0; // the bump after the last round is unused
+            key1 += Weyl1;
         }
     }
 

@@ -9,16 +9,19 @@ namespace Ntk.Numerics.Networks;
 /// </summary>
 public static class InputSets
 {
+    /// <summary>The point index whose random streams are reserved for generating inputs, never for networks.</summary>
+    public const int InputStreamPoint = int.MaxValue;
+
     /// <summary>
     /// <paramref name="count"/> points drawn independently and uniformly from the unit sphere S^{n0−1} in
     /// R^{<paramref name="inputDim"/>}: each point is a vector of n0 standard Gaussians divided by its Euclidean norm
     /// (the Gaussian is rotation invariant, so the direction is uniform). The Gaussians come, in order, from the single
-    /// stream <c>RandomStream.For(seed, 0, 0)</c>: point a uses draws [a·n0, (a+1)·n0) (a vector of norm exactly 0,
+    /// stream <c>RandomStream.For(seed, InputStreamPoint, 0)</c>: point a uses draws [a·n0, (a+1)·n0) (a vector of norm exactly 0,
     /// which has probability 0, is redrawn from the same stream). Returns m = <paramref name="count"/> unit vectors.
     /// </summary>
     /// <remarks>
-    /// The stream (seed, point 0, trial 0) is also the stream of trial 0 of sweep point 0 when the sphere seed equals
-    /// the sweep's master seed; give the sphere its own seed to keep the inputs independent of the sampled networks.
+    /// The point index <see cref="InputStreamPoint"/> is reserved for inputs (a sweep never has that many points), so
+    /// the inputs are independent of every sampled network even when the sphere seed equals the sweep's master seed.
     /// </remarks>
     public static InputSet Sphere(int inputDim, int count, ulong seed)
     {
@@ -28,7 +31,7 @@ public static class InputSets
             throw new ArgumentOutOfRangeException(nameof(count), count, "inputs.count: must be at least 1");
 
         var values = new double[checked(inputDim * count)];
-        var stream = RandomStream.For(seed, 0, 0);
+        var stream = RandomStream.For(seed, InputStreamPoint, 0);
         for (var a = 0; a < count; a++)
         {
             var point = values.AsSpan(a * inputDim, inputDim);

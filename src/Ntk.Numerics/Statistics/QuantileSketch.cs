@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Ntk.Numerics.Networks;
 
 namespace Ntk.Numerics.Statistics;
