@@ -159,6 +159,32 @@ public sealed class ReportRendererTests(RenderedPairSweep rendered, ITestOutputH
     }
 
     [Fact]
+    public void Rendering_under_a_culture_with_decimal_commas_gives_the_same_files()
+    {
+        var first = Snapshot(rendered.Directory);
+        using var copy = new TempDirectory();
+        File.Copy(Path.Combine(rendered.Directory, "results.json"), Path.Combine(copy.Path, "results.json"));
+        var commas = (System.Globalization.CultureInfo)System.Globalization.CultureInfo.InvariantCulture.Clone();
+        commas.NumberFormat.NumberDecimalSeparator = ",";
+        commas.NumberFormat.NumberGroupSeparator = ".";
+        var previous = System.Globalization.CultureInfo.CurrentCulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = commas;
+            ReportRenderer.Render(copy.Path, TextWriter.Null);
+            Assert.Same(commas, System.Globalization.CultureInfo.CurrentCulture);
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = previous;
+        }
+
+        var second = Snapshot(copy.Path);
+        foreach (var (name, bytes) in first)
+            Assert.True(bytes.AsSpan().SequenceEqual(second[name]), $"{name} depends on the culture");
+    }
+
+    [Fact]
     public void Rebinned_histogram_keeps_all_the_mass_that_lies_in_view()
     {
         var sketch = rendered.Results.Points[7].Sketches.First(s => s.Stat == "ntk" && s.B == 1);

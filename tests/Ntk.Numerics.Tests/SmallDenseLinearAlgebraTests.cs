@@ -96,17 +96,17 @@ public sealed class SmallDenseLinearAlgebraTests
         var tau = new double[cols];
         var rank = SmallDenseLinearAlgebra.PivotedQr(packed, rows, cols, RankTolerance, tau, new int[cols], new double[cols]);
 
+        // T column-major rows × width; column 2 is zero.
         var t = new double[rows * width];
-        for (var i = 0; i < rows; i++)
-            for (var c = 0; c < width; c++)
-                t[i * width + c] = c == 2 ? 0 : random.NextDouble() - 0.5;
+        for (var c = 0; c < width; c++)
+            for (var i = 0; i < rows; i++)
+                t[c * rows + i] = c == 2 ? 0 : random.NextDouble() - 0.5;
         var original = (double[])t.Clone();
-        var scratch = new double[width];
 
-        SmallDenseLinearAlgebra.ApplyQ(packed, rows, rank, tau, t, width, scratch);
-        for (var i = 0; i < rows; i++) Assert.Equal(0.0, t[i * width + 2]);
+        SmallDenseLinearAlgebra.ApplyQ(packed, rows, rank, tau, t, width);
+        for (var i = 0; i < rows; i++) Assert.Equal(0.0, t[2 * rows + i]);
         Assert.NotEqual(original[0], t[0]);
-        SmallDenseLinearAlgebra.ApplyQTranspose(packed, rows, rank, tau, t, width, scratch);
+        SmallDenseLinearAlgebra.ApplyQTranspose(packed, rows, rank, tau, t, width);
 
         for (var e = 0; e < t.Length; e++) Assert.Equal(original[e], t[e], FactorizationTolerance);
     }
@@ -168,6 +168,27 @@ public sealed class SmallDenseLinearAlgebraTests
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(11)]
+    public void Dot_and_axpy_match_a_naive_loop_at_every_length(int length)
+    {
+        var random = new Random(length);
+        var x = Enumerable.Range(0, length).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var y = Enumerable.Range(0, length + 2).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var expected = 0.0;
+        for (var i = 0; i < length; i++) expected += x[i] * y[i];
+        Assert.Equal(expected, SmallDenseLinearAlgebra.Dot(x, y), 1e-15);
+
+        var updated = (double[])y.Clone();
+        SmallDenseLinearAlgebra.Axpy(-2.5, x, updated);
+        for (var i = 0; i < y.Length; i++) Assert.Equal(i < length ? y[i] - 2.5 * x[i] : y[i], updated[i], 1e-15);
+    }
+
+    [Theory]
     [InlineData(1e-200)]
     [InlineData(1.0)]
     [InlineData(1e200)]
@@ -185,11 +206,11 @@ public sealed class SmallDenseLinearAlgebraTests
         var pivots = new int[cols];
         var rank = SmallDenseLinearAlgebra.PivotedQr(packed, rows, cols, RankTolerance, tau, pivots, new double[cols]);
 
-        // Q = Q · I, applied column block by column block to the identity (row-major rows × rows).
+        // Q = Q · I (column-major rows × rows).
         var identity = new double[rows * rows];
         for (var i = 0; i < rows; i++) identity[i * rows + i] = 1;
-        SmallDenseLinearAlgebra.ApplyQ(packed, rows, rank, tau, identity, rows, new double[rows]);
-        var q = Matrix<double>.Build.Dense(rows, rows, (i, j) => identity[i * rows + j]);
+        SmallDenseLinearAlgebra.ApplyQ(packed, rows, rank, tau, identity, rows);
+        var q = Matrix<double>.Build.Dense(rows, rows, (i, j) => identity[j * rows + i]);
         var r = Matrix<double>.Build.Dense(rank, cols, (k, p) => k <= p ? packed[p * rows + k] : 0);
         return (rank, q, r, pivots);
     }

@@ -15,7 +15,7 @@ using Serilog.Events;
 namespace Ntk.Cli.Commands;
 
 /// <summary>What `ntk run` was asked to do.</summary>
-internal sealed record RunRequest(string SweepPath, string? OutDirectory, int Workers, bool Resume);
+internal sealed record RunRequest(string SweepPath, string? OutDirectory, int Workers, bool Resume, double SnapshotSeconds = 5);
 
 /// <summary>
 /// `ntk run SWEEP.json [--out DIR] [--workers N] [--resume]`: the whole sweep in this process, through the same actors
@@ -37,12 +37,23 @@ internal static class RunCommand
             if (result.GetValueOrDefault<int>() < 1) result.AddError("--workers must be at least 1");
         });
         var resume = new Option<bool>("--resume") { Description = "Continue the run whose results.json is in the results directory." };
+        var snapshot = new Option<double>("--snapshot-interval")
+        {
+            Description = "Seconds between result snapshots (what a killed run resumes from).",
+            DefaultValueFactory = _ => 5,
+        };
+        snapshot.Validators.Add(result =>
+        {
+            var seconds = result.GetValueOrDefault<double>();
+            if (!(seconds > 0) || !double.IsFinite(seconds)) result.AddError("--snapshot-interval must be a positive number of seconds");
+        });
         var command = new Command("run", "Run a sweep in this process and write results, claims and plots.")
         {
-            sweep, output, workers, resume,
+            sweep, output, workers, resume, snapshot,
         };
         command.SetAction((parse, cancellation) => ExecuteAsync(
-            new RunRequest(parse.GetValue(sweep)!, parse.GetValue(output), parse.GetValue(workers), parse.GetValue(resume)),
+            new RunRequest(parse.GetValue(sweep)!, parse.GetValue(output), parse.GetValue(workers), parse.GetValue(resume),
+                parse.GetValue(snapshot)),
             stdout, stderr, cancellation));
         return command;
     }
@@ -104,7 +115,7 @@ internal static class RunCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; interrupt.Cancel(); });
 
         var settings = new SweepRunSettings(request.Workers,
-            SnapshotInterval: TimeSpan.FromSeconds(5), LeaseTimeout: TimeSpan.FromMinutes(10), ProgressInterval: TimeSpan.FromSeconds(interactive ? 0.25 : 5));
+            SnapshotInterval: TimeSpan.FromSeconds(request.SnapshotSeconds), LeaseTimeout: TimeSpan.FromMinutes(10), ProgressInterval: TimeSpan.FromSeconds(interactive ? 0.25 : 5));
         var stopwatch = Stopwatch.StartNew();
         SweepSnapshot final;
         try
@@ -114,6 +125,11 @@ internal static class RunCommand
                     observer => LocalSweep.RunAsync(document.Plan, resume, settings, sink, observer, logger, interrupt.Token))
                 : await LocalSweep.RunAsync(document.Plan, resume, settings, sink,
                     new ProgressLog(logger, document.Plan), logger, interrupt.Token);
+        }
+        catch (ArgumentException e)
+        {
+            // LocalSweep checks settings and resume states before anything runs.
+            throw new InvalidInputException(e.Message, e);
         }
         catch (Exception e) when (e is not InvalidInputException)
         {

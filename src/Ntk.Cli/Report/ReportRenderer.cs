@@ -38,7 +38,7 @@ internal static class ReportRenderer
         var uiCulture = CultureInfo.CurrentUICulture;
         try
         {
-            CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+            //MUT
             CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
             return RenderInvariant(resultsDirectory, log);
         }

@@ -296,24 +296,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                 }
             }
 
-            var variant = Environment.GetEnvironmentVariable("NTK_BROKEN_VARIANT");
-            if (variant is "noproj" or "fresh")
-            {
-                // TEMPORARY broken variants for the power check.
-                if (variant == "fresh") t[..(rank * m)].Clear();
-                t[(rank * m)..].Clear();
-                SmallDenseLinearAlgebra.ApplyQ(_qr[l], rows, rank, _tau[l], t, m, _rowScratch);
-                var full = _complementDraws.AsSpan(0, rows * factorRank);
-                stream.FillGaussian(full);
-                for (var i = 0; i < rows; i++)
-                    for (var b = 0; b < m; b++)
-                    {
-                        var sum = 0.0;
-                        for (var k = 0; k < factorRank; k++) sum += full[i * factorRank + k] * _factor[b * m + k];
-                        t[i * m + b] += scale * sum;
-                    }
-            }
-            else
             SmallDenseLinearAlgebra.ApplyQ(_qr[l], rows, rank, _tau[l], t, m, _rowScratch);
 
             // δ^{l−1} = ξ^{l−1} ⊙ (W^l)ᵀ δ^l, with ξ = 1[z > 0] ⇔ h > 0.

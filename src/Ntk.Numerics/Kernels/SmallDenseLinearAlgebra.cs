@@ -102,22 +102,45 @@ internal static class SmallDenseLinearAlgebra
 
     /// <summary>
     /// T ← Q T with Q = H_0 ⋯ H_{rank−1} from <see cref="PivotedQr"/> (reflectors in <paramref name="qr"/>, column-major,
-    /// <paramref name="rows"/> rows). T is rows × width, row-major (t[i·width + c]). An exactly-zero column of T stays
-    /// exactly zero. <paramref name="scratch"/> needs ≥ width doubles.
+    /// <paramref name="rows"/> rows). T is rows × width, column-major like the factor (t[c·rows + i]). An exactly-zero
+    /// column of T stays exactly zero.
     /// </summary>
     public static void ApplyQ(
-        ReadOnlySpan<double> qr, int rows, int rank, ReadOnlySpan<double> tau,
-        Span<double> t, int width, Span<double> scratch)
+        ReadOnlySpan<double> qr, int rows, int rank, ReadOnlySpan<double> tau, Span<double> t, int width)
     {
-        for (var k = rank - 1; k >= 0; k--) ApplyReflector(qr, rows, k, tau[k], t, width, scratch);
+        for (var k = rank - 1; k >= 0; k--) ApplyReflector(qr, rows, k, tau[k], t, width);
     }
 
     /// <summary>T ← Qᵀ T = H_{rank−1} ⋯ H_0 T; otherwise as <see cref="ApplyQ"/>.</summary>
     public static void ApplyQTranspose(
-        ReadOnlySpan<double> qr, int rows, int rank, ReadOnlySpan<double> tau,
-        Span<double> t, int width, Span<double> scratch)
+        ReadOnlySpan<double> qr, int rows, int rank, ReadOnlySpan<double> tau, Span<double> t, int width)
     {
-        for (var k = 0; k < rank; k++) ApplyReflector(qr, rows, k, tau[k], t, width, scratch);
+        for (var k = 0; k < rank; k++) ApplyReflector(qr, rows, k, tau[k], t, width);
+    }
+
+    /// <summary>x · y over the length of <paramref name="x"/>, summed in a fixed order (four interleaved partial sums,
+    /// then combined), so the result is the same on every machine.</summary>
+    internal static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        y = y[..x.Length];
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        var i = 0;
+        for (; i + 3 < x.Length; i += 4)
+        {
+            s0 += x[i] * y[i];
+            s1 += x[i + 1] * y[i + 1];
+            s2 += x[i + 2] * y[i + 2];
+            s3 += x[i + 3] * y[i + 3];
+        }
+        for (; i < x.Length; i++) s0 += x[i] * y[i];
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /// <summary>y ← y + α x over the length of <paramref name="x"/>.</summary>
+    internal static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
+    {
+        y = y[..x.Length];
+        for (var i = 0; i < x.Length; i++) y[i] += alpha * x[i];
     }
 
     /// <summary>
@@ -210,30 +233,20 @@ internal static class SmallDenseLinearAlgebra
         for (var i = 0; i < rows; i++) (x[i], y[i]) = (y[i], x[i]);
     }
 
-    /// <summary>T ← (I − τ v vᵀ) T for reflector k, T row-major rows × width.</summary>
+    /// <summary>T ← (I − τ v vᵀ) T for reflector k, T column-major rows × width.</summary>
     private static void ApplyReflector(
-        ReadOnlySpan<double> qr, int rows, int k, double tau, Span<double> t, int width, Span<double> scratch)
+        ReadOnlySpan<double> qr, int rows, int k, double tau, Span<double> t, int width)
     {
         if (tau == 0) return;
-        var v = qr.Slice(k * rows, rows);
-        var w = scratch[..width];
-        t.Slice(k * width, width).CopyTo(w);
-        for (var i = k + 1; i < rows; i++)
+        var v = qr.Slice(k * rows + k + 1, rows - k - 1);
+        for (var c = 0; c < width; c++)
         {
-            var vi = v[i];
-            if (vi == 0) continue;
-            var row = t.Slice(i * width, width);
-            for (var c = 0; c < width; c++) w[c] += vi * row[c];
-        }
-        for (var c = 0; c < width; c++) w[c] *= tau;
-        var head = t.Slice(k * width, width);
-        for (var c = 0; c < width; c++) head[c] -= w[c];
-        for (var i = k + 1; i < rows; i++)
-        {
-            var vi = v[i];
-            if (vi == 0) continue;
-            var row = t.Slice(i * width, width);
-            for (var c = 0; c < width; c++) row[c] -= vi * w[c];
+            var column = t.Slice(c * rows + k, rows - k);
+            var w = column[0] + Dot(v, column[1..]);
+            if (w == 0) continue;
+            w *= tau;
+            column[0] -= w;
+            Axpy(-w, v, column[1..]);
         }
     }
 }

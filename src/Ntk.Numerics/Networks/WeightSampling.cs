@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ntk.Numerics.Networks;
 
@@ -42,9 +43,26 @@ internal static class WeightSampling
 
     /// <summary>
     /// Gaussian pairs for consecutive word pairs: destination[2p], destination[2p+1] come from words[2p], words[2p+1].
-    /// The per-pair work is independent across pairs (the hot loop a vectorized version replaces).
+    /// Vectorized with AVX-512 (8 pairs per step) or AVX2 (4 pairs) where present, the rest scalar; every path gives
+    /// bitwise the values of <see cref="GaussianPair"/> (see <see cref="Performance.PortableVectorMath"/>).
     /// </summary>
     public static void GaussianPairs(ReadOnlySpan<ulong> words, Span<double> destination)
+    {
+        var count = words.Length & ~1;
+        if (destination.Length < count)
+            throw new ArgumentException("destination: needs one value per word", nameof(destination));
+        var done = 0;
+        ref var wordStart = ref MemoryMarshal.GetReference(words);
+        ref var destinationStart = ref MemoryMarshal.GetReference(destination);
+        if (Performance.PortableVectorMath.Is512Supported)
+            done = Performance.PortableVectorMath.GaussianPairs512(ref wordStart, ref destinationStart, count);
+        else if (Performance.PortableVectorMath.Is256Supported)
+            done = Performance.PortableVectorMath.GaussianPairs256(ref wordStart, ref destinationStart, count);
+        GaussianPairsScalar(words[done..count], destination[done..count]);
+    }
+
+    /// <summary>The reference path of <see cref="GaussianPairs"/>: one <see cref="GaussianPair"/> per word pair.</summary>
+    internal static void GaussianPairsScalar(ReadOnlySpan<ulong> words, Span<double> destination)
     {
         var count = words.Length & ~1;
         if (destination.Length < count)

@@ -1,0 +1,25 @@
+using Ntk.Numerics.MonteCarlo;
+
+namespace Ntk.Cluster.Clustering;
+
+// How a worker node learns what to compute. A worker node is started with seeds only (no sweep file): once it has
+// joined, it asks the coordinator node for the plan and starts its workers only when the answer has arrived.
+
+/// <summary>
+/// Messages of the cluster wiring (not of the sweep actors) that cross the wire. Bound to
+/// <see cref="PlanSerializer"/> (and nothing else) in cluster-config/base.hocon.
+/// </summary>
+internal interface IClusterWiringMessage { }
+
+/// <summary>Worker node → the coordinator node's plan server (/user/sweep-plan): "which sweep is running?".
+/// Answered by <see cref="SweepPlanResult"/>.</summary>
+internal sealed record GetSweepPlan : IClusterWiringMessage
+{
+    public static readonly GetSweepPlan Instance = new();
+    private GetSweepPlan() { }
+}
+
+/// <summary>Plan server → worker node: the whole plan (every point's network, inputs, resolved engine and seed, the
+/// shard size and the stopping rule), so the node computes exactly the trials <c>ntk run</c> would.</summary>
+/// <param name="SweepHash">SHA-256 of the normalized sweep text (logged by workers, to tell sweeps apart).</param>
+internal sealed record SweepPlanResult(SimulationPlan Plan, string SweepHash) : IClusterWiringMessage;
