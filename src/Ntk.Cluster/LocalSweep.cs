@@ -78,7 +78,7 @@ public static class LocalSweep
 
     /// <summary>Checks every resume state against the plan: point in range and listed once, shard count within the
     /// point's shards, and bytes that decode to exactly the trials of that many shards.</summary>
-    private static void ValidateResume(SimulationPlan plan, IReadOnlyList<PointResumeState> resume)
+    internal static void ValidateResume(SimulationPlan plan, IReadOnlyList<PointResumeState> resume)
     {
         var seen = new HashSet<int>();
         foreach (var state in resume)

@@ -119,6 +119,44 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Ctrl_C_stops_cleanly_with_a_resumable_snapshot()
+    {
+        using var temp = new TempDirectory();
+        var sweepText = SmallSweep.Replace("\"trials\": 3000", "\"trials\": 40000").Replace("\"shardTrials\": 250", "\"shardTrials\": 500");
+        var sweep = temp.Write("e2e.json", sweepText);
+        var outDir = Path.Combine(temp.Path, "interrupted");
+        var json = Path.Combine(outDir, "results.json");
+        using var process = NtkProcess.Start("run", sweep, "--out", outDir, "--workers", "2", "--snapshot-interval", "0.5");
+        try
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            while (DateTime.UtcNow < deadline && !process.HasExited && !(File.Exists(json) && TotalTrials(json) > 0))
+                await Task.Delay(100);
+            Assert.False(process.HasExited, "the run finished before it could be interrupted; make the sweep larger");
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString()])) await kill!.WaitForExitAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+
+        Assert.Equal(1, process.ExitCode);
+        using (var document = JsonDocument.Parse(File.ReadAllBytes(json)))
+        {
+            var run = document.RootElement.GetProperty("run");
+            Assert.False(run.GetProperty("complete").GetBoolean());
+            var saved = run.GetProperty("totalTrials").GetInt64();
+            output.WriteLine($"interrupted with {saved} trials saved");
+            Assert.InRange(saved, 1, 8 * 40000 - 1);
+        }
+        var resumed = await CliRunner.RunAsync("run", sweep, "--out", outDir, "--workers", "2", "--resume");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.All(ResultsCsv.Read(Path.Combine(outDir, "results.csv")), row => Assert.Equal(40000, row.Int("trials")));
+    }
+
+    [Fact]
     public async Task Resume_without_a_previous_run_is_an_input_error_that_writes_nothing()
     {
         using var temp = new TempDirectory();

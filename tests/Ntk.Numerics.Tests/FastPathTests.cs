@@ -1,6 +1,7 @@
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
 using Ntk.Numerics.Performance;
+using System.Runtime.Intrinsics;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -83,9 +84,9 @@ public sealed class FastPathTests(ITestOutputHelper output)
         {
             var u = WeightSampling.UnitOpenZero(stream.NextWord());
             var t = WeightSampling.UnitClosedZero(stream.NextWord());
-            var log = PortableVectorMath.Log(System.Runtime.Intrinsics.Vector256.Create(u)).GetElement(k & 3);
+            var log = PortableVectorMath.Log(Vector256.Create(u)).GetElement(k & 3);
             Assert.Equal(BitConverter.DoubleToInt64Bits(PortableMath.Log(u)), BitConverter.DoubleToInt64Bits(log));
-            PortableVectorMath.SinCosTwoPi(System.Runtime.Intrinsics.Vector256.Create(t), out var sine, out var cosine);
+            PortableVectorMath.SinCosTwoPi(Vector256.Create(t), out var sine, out var cosine);
             PortableMath.SinCosTwoPi(t, out var expectedSine, out var expectedCosine);
             Assert.Equal(BitConverter.DoubleToInt64Bits(expectedSine), BitConverter.DoubleToInt64Bits(sine.GetElement(k & 3)));
             Assert.Equal(BitConverter.DoubleToInt64Bits(expectedCosine), BitConverter.DoubleToInt64Bits(cosine.GetElement(k & 3)));

@@ -38,7 +38,7 @@ internal static class ReportRenderer
         var uiCulture = CultureInfo.CurrentUICulture;
         try
         {
-            //MUT
+            CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
             CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
             return RenderInvariant(resultsDirectory, log);
         }

@@ -63,12 +63,15 @@ internal static class SpectrumFigure
             .OfType<Summary>().ToList();
         var values = summaries.SelectMany(s => new[] { s.Median, s.Lower, s.Upper }).ToList();
         var logY = PlotStyle.SpansDecades(values.Where(v => v > 0), 1.5) && values.Any(v => v > 0);
+        // Depths spanning more than ~1.3 decades (1 … 20 and beyond) go on a log axis, else small depths crowd together.
+        var logX = PlotStyle.SpansDecades(points.Select(p => (double)p.Depth), 1.3);
         var plot = PlotStyle.NewPlot(
             "NTK spectrum vs depth" + (angle is { } a ? $", θ = {PointLookups.Degrees(a)}" : "") + context.TitleSuffix,
-            "depth L (hidden layers)",
+            logX ? "depth L (hidden layers; log scale)" : "depth L (hidden layers)",
             logY ? "eigenvalue of K (log scale)" : "eigenvalue of K");
 
-        var depths = points.Select(p => p.Depth).Distinct().OrderBy(d => d).ToList();
+        double DepthX(int depth) => logX ? Math.Log10(depth) : depth;
+        var depths = points.Select(p => DepthX(p.Depth)).Distinct().Order().ToList();
         var step = depths.Count > 1 ? depths.Zip(depths.Skip(1), (x, y) => y - x).Min() : 1;
         var spread = 0.25 * step;
         // On a log axis a quantile ≤ 0 (λ_min of a singular K) cannot be drawn: its whisker runs to the bottom edge.
@@ -96,7 +99,7 @@ internal static class SpectrumFigure
                     if (Summarize(point, stat) is not { } summary) continue;
                     if (logY && !(summary.Median > 0)) continue;
                     var y = Display(summary.Median);
-                    xs.Add(point.Depth + offset);
+                    xs.Add(DepthX(point.Depth) + offset);
                     ys.Add(y);
                     below.Add(Math.Max(0, y - Display(summary.Lower)));
                     above.Add(Math.Max(0, Display(summary.Upper) - y));
@@ -110,8 +113,9 @@ internal static class SpectrumFigure
         plot.Legend.ManualItems.Add(PlotStyle.Entry("whiskers: 10%–90%", PlotStyle.Black, MarkerShape.VerticalBar));
         PlotStyle.ShowLegendOutside(plot);
 
-        PlotStyle.UseIntegerTicks(plot.Axes.Bottom);
         plot.Axes.SetLimitsX(depths.Min() - 0.5 * step, depths.Max() + 0.5 * step);
+        if (logX) PlotStyle.UseLogTicks(plot.Axes.Bottom, depths.Min() - 0.5 * step, depths.Max() + 0.5 * step);
+        else PlotStyle.UseIntegerTicks(plot.Axes.Bottom);
         var margin = logY ? 0 : 0.06 * Math.Max(top - bottom, 1e-12);
         plot.Axes.SetLimitsY(bottom - margin, top + margin);
         if (logY) PlotStyle.UseLogTicks(plot.Axes.Left, bottom, top);

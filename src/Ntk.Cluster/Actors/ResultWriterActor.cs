@@ -143,8 +143,13 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
             if (collection.Final) _completion.TrySetException(new SweepFailedException("the final snapshot could not be published: " + e.Message, e));
             return;
         }
-        _log.Info("{Event:l}: {TrialCount} trials, final: {Final}, complete: {Complete}, after {ElapsedMs} ms",
-            "SnapshotPublished", trials, snapshot.Final, snapshot.Complete, _elapsed.ElapsedMilliseconds);
+        var (worstStdErr, worstPoint) = WorstStandardError(snapshot);
+        _log.Info("{Event:l}: {TrialCount} trials, final: {Final}, complete: {Complete}, worst standard error {WorstStdErr} (point {WorstStdErrPoint}), after {ElapsedMs} ms",
+            new object?[]
+            {
+                "SnapshotPublished", trials, snapshot.Final, snapshot.Complete, worstStdErr, worstPoint,
+                _elapsed.ElapsedMilliseconds,
+            });
         if (!collection.Final) return;
         if (collection.Failure is not null) _completion.TrySetException(new SweepFailedException(collection.Failure));
         else _completion.TrySetResult(snapshot);
@@ -162,6 +167,32 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         }
         var built = points.MoveToImmutable();
         return new SweepSnapshot(_plan, built, collection.Final, Complete: built.All(p => p.Done));
+    }
+
+    /// <summary>
+    /// The largest standard error of any reported mean of any point with at least 2 trials, and that point: the
+    /// quantity the targetStdErr stopping rule compares with its target (every statistic but the condition number,
+    /// see <see cref="StoppingRule.IsMet"/>). (null, null) when no point has 2 trials yet. Read by `ntk monitor`.
+    /// </summary>
+    internal static (double? StdErr, int? PointIndex) WorstStandardError(SweepSnapshot snapshot)
+    {
+        double? worst = null;
+        int? worstPoint = null;
+        foreach (var point in snapshot.Points)
+        {
+            var merged = point.Merged;
+            if (merged.Count < 2) continue;
+            var layout = merged.Layout;
+            for (var i = 0; i < layout.Count; i++)
+            {
+                if (i == layout.ConditionIndex) continue;
+                var standardError = merged.StandardError(i);
+                if (!double.IsFinite(standardError) || standardError <= (worst ?? double.NegativeInfinity)) continue;
+                worst = standardError;
+                worstPoint = point.PointIndex;
+            }
+        }
+        return (worst, worstPoint);
     }
 
     private void Report(IEnumerable<(int PointIndex, long Trials, bool Done)> points)

@@ -28,9 +28,13 @@ namespace Ntk.Numerics.Kernels;
 /// network, and tied inputs get bitwise-identical values, so the strict indicator 1[z &gt; 0] is never flipped by
 /// rounding residue.</para>
 /// <para><b>Order of random draws</b> from <c>RandomStream.For(seed, point, t)</c>, all by <c>FillGaussian</c>:
-/// first, for l = 1..L+1, the n_l × r_l matrix U/s_l (row-major, unit i then basis vector k; r_l = numerical rank of
-/// h^{l−1}); then, for l = L+1 down to 2, the (n_{l−1} − r_l) × ρ_l matrix G' (row-major; ρ_l = numerical rank of
-/// δ^l). Layer 1's backward needs no draws (δ^0 is not used).</para>
+/// first, for l = 1..L+1, the columns of U/s_l one after the other (basis vector k = 0..r_l−1, each n_l values by
+/// unit; r_l = numerical rank of h^{l−1}); then, for l = L+1 down to 2, the columns of G' one after the other
+/// (j = 0..ρ_l−1, each n_{l−1} − r_l values; ρ_l = numerical rank of δ^l). Layer 1's backward draws nothing
+/// (δ^0 is not used). The counts depend on the trial only through the ranks.</para>
+/// <para><b>Storage.</b> Internally vectors are input-major (h^l, δ^l, columns of U and of the QR factor contiguous),
+/// so every O(n) loop is a long contiguous dot product or axpy; z^l is also written unit-major for
+/// <see cref="MeasurementWriter"/>.</para>
 /// </remarks>
 public sealed class ConditionalGaussianSampler : ITrialSampler
 {
@@ -51,34 +55,34 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly PointDefinition _point;
     private readonly int _depth;
     private readonly int _inputCount;
-    private readonly int[] _sizes;           // n_0 .. n_{L+1}
-    private readonly double[] _scales;       // _scales[l] = s_l = √(2/n_{l−1}), l = 1..L+1
-    private readonly double[][] _post;       // _post[l]: h^l unit-major (n_l × m), l = 0..L; _post[0] = x
-    private readonly double[][] _pre;        // _pre[l]: z^l unit-major (n_l × m), l = 1..L+1
-    private readonly double[][] _postGram;   // _postGram[l]: HᵀH of h^l (m × m), l = 0..L
-    private readonly double[][] _qr;         // _qr[l]: pivoted QR of the distinct non-zero columns of h^{l−1}, column-major
-    private readonly double[][] _tau;        // _tau[l]: reflector coefficients of _qr[l]
-    private readonly int[] _rank;            // _rank[l] = r_l
-    private readonly double[][] _basisDraws; // _basisDraws[l]: U = W^l Q_r, n_l × r_l row-major
-    private readonly double[] _rFactor;      // r × m, R expanded to the inputs (column a = R column of a's representative)
-    private readonly double[] _deltaCurrent; // δ^l, unit-major
-    private readonly double[] _deltaNext;    // (W^l)ᵀ δ^l then δ^{l−1}, unit-major
-    private readonly double[] _deltaGram;    // m × m
+    private readonly int[] _sizes;             // n_0 .. n_{L+1}
+    private readonly double[] _scales;         // _scales[l] = s_l = √(2/n_{l−1}), l = 1..L+1
+    private readonly double[][] _post;         // _post[l]: h^l input-major (m × n_l: h[a·n_l + i]), l = 0..L; _post[0] = x
+    private readonly double[][] _postGram;     // _postGram[l]: HᵀH of h^l (m × m), l = 0..L
+    private readonly double[] _preUnitMajor;   // z^l unit-major (n_l × m), the layout MeasurementWriter reads
+    private readonly double[] _preInputMajor;  // z^l input-major scratch
+    private readonly double[][] _qr;           // _qr[l]: pivoted QR of the distinct non-zero columns of h^{l−1}, column-major
+    private readonly double[][] _tau;          // _tau[l]: reflector coefficients of _qr[l]
+    private readonly int[] _rank;              // _rank[l] = r_l
+    private readonly double[][] _basisDraws;   // _basisDraws[l]: U = W^l Q_r column-major (r_l × n_l: U[k·n_l + i])
+    private readonly double[] _rFactor;        // r × m, R expanded to the inputs (column a = R column of a's representative)
+    private readonly double[] _delta;          // δ^l input-major
+    private readonly double[] _transposedProduct; // (W^l)ᵀ δ^l input-major (m × n_{l−1})
+    private readonly double[] _deltaGram;      // m × m
     private readonly double[] _compressedGram; // m' × m' Gram of the representative columns
     private readonly double[] _compressedFactor; // m' × m'
-    private readonly double[] _factor;       // m × m, F with F Fᵀ = ΔᵀΔ, rows per input
-    private readonly double[] _choleskyWork; // m × m
-    private readonly bool[] _choleskyUsed;   // m
-    private readonly double[] _complementDraws; // G', ≤ n_max × m
-    private readonly int[] _representativeOf;   // input → representative index, −1 for a zero column
+    private readonly double[] _factor;         // m × m, F with F Fᵀ = ΔᵀΔ, rows per input
+    private readonly double[] _choleskyWork;   // m × m
+    private readonly bool[] _choleskyUsed;     // m
+    private readonly double[] _complementDraws; // G' column-major (ρ × (n − r)), ≤ n_max × m
+    private readonly int[] _representativeOf;  // input → representative index, −1 for a zero column
     private readonly int[] _representativeColumn; // representative index → input
-    private readonly int[] _pivots;          // pivoted position → representative index
-    private readonly int[] _positionOf;      // representative index → pivoted position
-    private readonly double[] _norms;        // m
-    private readonly double[] _rowScratch;   // m
-    private readonly double[] _kernel;       // m × m
-    private readonly double[] _workspace;    // m² + m
-    private readonly int[] _counts;          // m
+    private readonly int[] _pivots;            // pivoted position → representative index
+    private readonly int[] _positionOf;        // representative index → pivoted position
+    private readonly double[] _norms;          // m
+    private readonly double[] _kernel;         // m × m
+    private readonly double[] _workspace;      // m² + m
+    private readonly int[] _counts;            // m
 
     /// <summary>Allocates every buffer for <paramref name="point"/>; its weight law must be Gaussian.</summary>
     public ConditionalGaussianSampler(PointDefinition point)
@@ -107,31 +111,26 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             _post[l] = new double[_sizes[l] * m];
             _postGram[l] = new double[m * m];
         }
-        var input = _post[0];
-        for (var a = 0; a < m; a++)
-        {
-            var x = point.Inputs.Input(a);
-            for (var i = 0; i < x.Length; i++) input[i * m + a] = x[i];
-        }
-        MeasurementWriter.Gram(input, _sizes[0], m, _postGram[0]);
+        for (var a = 0; a < m; a++) point.Inputs.Input(a).CopyTo(_post[0].AsSpan(a * _sizes[0], _sizes[0]));
+        Gram(_post[0], _sizes[0], m, _postGram[0]);
 
-        _pre = new double[layers + 1][];
         _qr = new double[layers + 1][];
         _tau = new double[layers + 1][];
         _basisDraws = new double[layers + 1][];
         _rank = new int[layers + 1];
-        _pre[0] = _qr[0] = _tau[0] = _basisDraws[0] = [];
+        _qr[0] = _tau[0] = _basisDraws[0] = [];
         for (var l = 1; l <= layers; l++)
         {
-            _pre[l] = new double[_sizes[l] * m];
             _qr[l] = new double[_sizes[l - 1] * m];
             _tau[l] = new double[m];
             _basisDraws[l] = new double[_sizes[l] * m];
         }
 
+        _preUnitMajor = new double[widest * m];
+        _preInputMajor = new double[widest * m];
         _rFactor = new double[m * m];
-        _deltaCurrent = new double[widest * m];
-        _deltaNext = new double[widest * m];
+        _delta = new double[widest * m];
+        _transposedProduct = new double[widest * m];
         _deltaGram = new double[m * m];
         _compressedGram = new double[m * m];
         _compressedFactor = new double[m * m];
@@ -144,7 +143,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         _pivots = new int[m];
         _positionOf = new int[m];
         _norms = new double[m];
-        _rowScratch = new double[m];
         _kernel = new double[m * m];
         _workspace = new double[m * m + m];
         _counts = new int[m];
@@ -168,7 +166,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             SampleForwardLayer(l, ref stream);
             if (l <= _depth)
             {
-                MeasurementWriter.WriteLayerActivity(Layout, l, _pre[l], _sizes[l], measurement, _counts);
+                MeasurementWriter.WriteLayerActivity(Layout, l, _preUnitMajor, _sizes[l], measurement, _counts);
                 MeasurementWriter.WriteConditionalCorrelator(Layout, l, _postGram[l - 1], measurement);
             }
         }
@@ -177,7 +175,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         MeasurementWriter.WriteKernel(Layout, _kernel, _workspace, measurement);
     }
 
-    /// <summary>z^l = U R Pᵀ from the pivoted QR of h^{l−1}; then h^l = relu(z^l) and its Gram matrix (l ≤ L).</summary>
+    /// <summary>
+    /// z^l = U R Pᵀ from the pivoted QR of h^{l−1}; for l ≤ L also h^l = relu(z^l), its Gram matrix and z^l unit-major.
+    /// </summary>
     private void SampleForwardLayer(int l, ref RandomStream stream)
     {
         var m = _inputCount;
@@ -188,11 +188,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
 
         var distinct = FindRepresentatives(previous, rows, _postGram[l - 1]);
         for (var j = 0; j < distinct; j++)
-        {
-            var column = qr.AsSpan(j * rows, rows);
-            var a = _representativeColumn[j];
-            for (var i = 0; i < rows; i++) column[i] = previous[i * m + a];
-        }
+            previous.AsSpan(_representativeColumn[j] * rows, rows).CopyTo(qr.AsSpan(j * rows, rows));
         var rank = _rank[l] = SmallDenseLinearAlgebra.PivotedQr(
             qr, rows, distinct, QrRankTolerance, _tau[l], _pivots, _norms);
 
@@ -209,33 +205,33 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             for (var k = 0; k <= last; k++) r[k * m + a] = qr[p * rows + k];
         }
 
-        var basis = _basisDraws[l].AsSpan(0, width * rank);
+        var basis = _basisDraws[l].AsSpan(0, rank * width);
         stream.FillGaussian(basis);
         var scale = _scales[l];
         for (var i = 0; i < basis.Length; i++) basis[i] *= scale;
 
-        // z_{i;a} = Σ_k U_ik R_ka. A dead input's column of R is zero, so its z is exactly 0 (+0 or −0, both inactive
-        // under the strict indicator; relu maps both to +0).
-        var z = _pre[l].AsSpan(0, width * m);
-        if (rank == 0) z.Clear();
-        for (var k = 0; k < rank; k++)
+        // z_a = Σ_k R_ka U_k. A dead input's z is set to exactly 0, as W·0 is in the dense network; inputs that share a
+        // representative get the same operations, hence bitwise-equal z.
+        var z = _preInputMajor.AsSpan(0, m * width);
+        z.Clear();
+        for (var a = 0; a < m; a++)
         {
-            var rk = r.Slice(k * m, m);
-            for (var i = 0; i < width; i++)
-            {
-                var u = basis[i * rank + k];
-                var row = z.Slice(i * m, m);
-                if (k == 0)
-                    for (var a = 0; a < m; a++) row[a] = u * rk[a];
-                else
-                    for (var a = 0; a < m; a++) row[a] += u * rk[a];
-            }
+            if (_representativeOf[a] < 0) continue;
+            var column = z.Slice(a * width, width);
+            for (var k = 0; k < rank; k++)
+                SmallDenseLinearAlgebra.Axpy(r[k * m + a], basis.Slice(k * width, width), column);
         }
 
         if (l > _depth) return;
-        var post = _post[l];
-        for (var i = 0; i < post.Length; i++) post[i] = z[i] > 0 ? z[i] : 0;
-        MeasurementWriter.Gram(post, width, m, _postGram[l]);
+        var post = _post[l].AsSpan(0, m * width);
+        for (var e = 0; e < post.Length; e++) post[e] = z[e] > 0 ? z[e] : 0;
+        Gram(post, width, m, _postGram[l]);
+        var unitMajor = _preUnitMajor.AsSpan(0, width * m);
+        for (var a = 0; a < m; a++)
+        {
+            var column = z.Slice(a * width, width);
+            for (var i = 0; i < width; i++) unitMajor[i * m + a] = column[i];
+        }
     }
 
     /// <summary>Backward pass from the output layer down, accumulating K = Σ_l s_l² (ΔᵀΔ) ∘ (HᵀH).</summary>
@@ -244,16 +240,14 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         var m = _inputCount;
         var kernel = _kernel.AsSpan();
         kernel.Clear();
-
-        var delta = _deltaCurrent.AsSpan(0, m);
-        delta.Fill(1.0); // δ^{L+1} = 1 for every input (n_{L+1} = 1).
+        _delta.AsSpan(0, m).Fill(1.0); // δ^{L+1} = 1 for every input (n_{L+1} = 1).
 
         for (var l = _depth + 1; l >= 1; l--)
         {
             var width = _sizes[l];
             var rows = _sizes[l - 1];
-            delta = _deltaCurrent.AsSpan(0, width * m);
-            MeasurementWriter.Gram(delta, width, m, _deltaGram);
+            var delta = _delta.AsSpan(0, m * width);
+            Gram(delta, width, m, _deltaGram);
 
             var variance = _scales[l] * _scales[l];
             var previousGram = _postGram[l - 1];
@@ -261,53 +255,42 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             if (l == 1) break;
 
             var rank = _rank[l];
-            var t = _deltaNext.AsSpan(0, rows * m);
-
-            // Top r rows: Uᵀ Δ = Q_rᵀ (W^l)ᵀ Δ, fixed by the forward values.
-            var basis = _basisDraws[l].AsSpan(0, width * rank);
-            t[..(rank * m)].Clear();
-            for (var i = 0; i < width; i++)
-            {
-                var deltaRow = delta.Slice(i * m, m);
-                for (var k = 0; k < rank; k++)
-                {
-                    var u = basis[i * rank + k];
-                    if (u == 0) continue;
-                    var target = t.Slice(k * m, m);
-                    for (var b = 0; b < m; b++) target[b] += u * deltaRow[b];
-                }
-            }
-
-            // Other rows: Q_⊥ᵀ P⊥ Gᵀ Δ, iid rows N(0, s_l² ΔᵀΔ), drawn as s_l G' Fᵀ.
+            var basis = _basisDraws[l].AsSpan(0, rank * width);
             var complementRows = rows - rank;
             var factorRank = FactorDeltaGram(delta, width);
-            var draws = _complementDraws.AsSpan(0, complementRows * factorRank);
+            var draws = _complementDraws.AsSpan(0, factorRank * complementRows);
             stream.FillGaussian(draws);
             var scale = _scales[l];
-            for (var i = 0; i < complementRows; i++)
-            {
-                var target = t.Slice((rank + i) * m, m);
-                for (var b = 0; b < m; b++)
-                {
-                    var factorRow = _factor.AsSpan(b * m, factorRank);
-                    var sum = 0.0;
-                    for (var k = 0; k < factorRank; k++) sum += draws[i * factorRank + k] * factorRow[k];
-                    target[b] = scale * sum;
-                }
-            }
 
-            SmallDenseLinearAlgebra.ApplyQ(_qr[l], rows, rank, _tau[l], t, m, _rowScratch);
+            // T (rows × m, column-major): top r rows Uᵀ Δ = Q_rᵀ (W^l)ᵀ Δ, fixed by the forward values; the other rows
+            // Q_⊥ᵀ P⊥ Gᵀ Δ, iid N(0, s_l² ΔᵀΔ), drawn as s_l G' Fᵀ. Then (W^l)ᵀ Δ = Q T.
+            var t = _transposedProduct.AsSpan(0, m * rows);
+            for (var b = 0; b < m; b++)
+            {
+                var column = t.Slice(b * rows, rows);
+                column.Clear();
+                if (_representativeOf[b] < 0) continue; // δ^l_b = 0: (W^l)ᵀ δ^l_b is exactly 0.
+                var deltaColumn = delta.Slice(b * width, width);
+                for (var k = 0; k < rank; k++)
+                    column[k] = SmallDenseLinearAlgebra.Dot(basis.Slice(k * width, width), deltaColumn);
+                var bottom = column[rank..];
+                for (var j = 0; j < factorRank; j++)
+                    SmallDenseLinearAlgebra.Axpy(
+                        scale * _factor[b * m + j], draws.Slice(j * complementRows, complementRows), bottom);
+            }
+            SmallDenseLinearAlgebra.ApplyQ(_qr[l], rows, rank, _tau[l], t, m);
 
             // δ^{l−1} = ξ^{l−1} ⊙ (W^l)ᵀ δ^l, with ξ = 1[z > 0] ⇔ h > 0.
-            var post = _post[l - 1];
-            var next = _deltaCurrent.AsSpan(0, rows * m);
-            for (var e = 0; e < rows * m; e++) next[e] = post[e] > 0 ? t[e] : 0;
+            var post = _post[l - 1].AsSpan(0, m * rows);
+            var next = _delta.AsSpan(0, m * rows);
+            for (var e = 0; e < next.Length; e++) next[e] = post[e] > 0 ? t[e] : 0;
         }
     }
 
     /// <summary>
     /// Writes F (m × ρ, rows per input, in <see cref="_factor"/>) with F Fᵀ = ΔᵀΔ via pivoted Cholesky of the distinct
-    /// non-zero columns; a zero column of Δ gets a zero row, tied columns identical rows. Returns ρ.
+    /// non-zero columns of Δ (input-major, <paramref name="rows"/> long); a zero column gets a zero row, tied columns
+    /// identical rows. Leaves <see cref="_representativeOf"/> describing Δ. Returns ρ.
     /// </summary>
     private int FactorDeltaGram(ReadOnlySpan<double> delta, int rows)
     {
@@ -323,22 +306,18 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         for (var a = 0; a < m; a++)
         {
             var row = _factor.AsSpan(a * m, m);
+            row.Clear();
             var representative = _representativeOf[a];
-            if (representative < 0) row.Clear();
-            else
-            {
-                row.Clear();
-                _compressedFactor.AsSpan(representative * distinct, rank).CopyTo(row);
-            }
+            if (representative >= 0) _compressedFactor.AsSpan(representative * distinct, rank).CopyTo(row);
         }
         return rank;
     }
 
     /// <summary>
-    /// Groups the m columns of X (rows × m, unit-major) with Gram matrix <paramref name="gram"/>: a zero column gets
-    /// representative −1; a column bitwise equal to an earlier representative's column shares it; any other column
-    /// becomes a new representative. Fills <see cref="_representativeOf"/> and <see cref="_representativeColumn"/>;
-    /// returns the number of representatives m'.
+    /// Groups the m columns of X (input-major: column a is x[a·rows .. (a+1)·rows)) with Gram matrix
+    /// <paramref name="gram"/>: a zero column gets representative −1; a column bitwise equal to an earlier
+    /// representative's column shares it; any other column becomes a new representative. Fills
+    /// <see cref="_representativeOf"/> and <see cref="_representativeColumn"/>; returns the number of representatives.
     /// </summary>
     private int FindRepresentatives(ReadOnlySpan<double> x, int rows, ReadOnlySpan<double> gram)
     {
@@ -353,14 +332,13 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                 continue;
             }
             var found = -1;
+            var column = x.Slice(a * rows, rows);
             for (var j = 0; j < count && found < 0; j++)
             {
                 var b = _representativeColumn[j];
                 // Equal columns have equal Gram entries; only then compare them element by element.
                 if (gram[b * m + b] != norm2 || gram[a * m + b] != norm2) continue;
-                var equal = true;
-                for (var i = 0; i < rows && equal; i++) equal = x[i * m + a] == x[i * m + b];
-                if (equal) found = j;
+                if (column.SequenceEqual(x.Slice(b * rows, rows))) found = j;
             }
             if (found >= 0) _representativeOf[a] = found;
             else
@@ -370,5 +348,23 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             }
         }
         return count;
+    }
+
+    /// <summary>
+    /// G = XᵀX (m × m, full symmetric) for X input-major (column a = x[a·rows .. (a+1)·rows)). A zero column gives an
+    /// exactly-zero row and column; equal columns give bitwise-equal rows (same operations in the same order).
+    /// </summary>
+    private static void Gram(ReadOnlySpan<double> x, int rows, int m, Span<double> gram)
+    {
+        for (var a = 0; a < m; a++)
+        {
+            var column = x.Slice(a * rows, rows);
+            for (var b = a; b < m; b++)
+            {
+                var value = SmallDenseLinearAlgebra.Dot(column, x.Slice(b * rows, rows));
+                gram[a * m + b] = value;
+                gram[b * m + a] = value;
+            }
+        }
     }
 }

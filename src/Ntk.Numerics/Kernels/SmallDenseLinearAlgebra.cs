@@ -200,12 +200,17 @@ internal static class SmallDenseLinearAlgebra
         return m;
     }
 
-    /// <summary>Euclidean norm, scaled so it neither overflows nor underflows for finite inputs.</summary>
+    /// <summary>Euclidean norm. One pass (√(x·x)) when x·x is safely inside the normal range; otherwise a scaled
+    /// two-pass sum, so it neither overflows nor underflows for finite inputs.</summary>
     internal static double Norm(ReadOnlySpan<double> x)
     {
+        var sumOfSquares = Dot(x, x);
+        if (sumOfSquares > 1e-280 && sumOfSquares < 1e280) return Math.Sqrt(sumOfSquares);
+        if (sumOfSquares == 0 && !HasNonZero(x)) return 0;
+
         var largest = 0.0;
         foreach (var v in x) largest = Math.Max(largest, Math.Abs(v));
-        if (largest == 0 || double.IsInfinity(largest)) return largest;
+        if (largest == 0 || double.IsInfinity(largest) || double.IsNaN(largest)) return largest;
         var inverse = 1 / largest;
         var sum = 0.0;
         foreach (var v in x)
@@ -214,6 +219,13 @@ internal static class SmallDenseLinearAlgebra
             sum += scaled * scaled;
         }
         return largest * Math.Sqrt(sum);
+    }
+
+    private static bool HasNonZero(ReadOnlySpan<double> x)
+    {
+        foreach (var v in x)
+            if (v != 0) return true;
+        return false;
     }
 
     private static double Hypot(double x, double y)

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text;
+using Akka.Configuration;
+using Ntk.Cluster.Settings;
+
+namespace Ntk.Cluster.Clustering;
+
+/// <summary>The role of a node in a multi-node sweep.</summary>
+public enum NodeRole
+{
+    /// <summary>Owns the sweep: coordinator singleton, aggregators, result writer, ledger.</summary>
+    Coordinator,
+    /// <summary>Pulls shards and computes them.</summary>
+    Worker,
+}
+
+/// <summary>
+/// Builds a node's configuration from cluster-config/*.hocon (embedded in this assembly), the optional extra file and
+/// the command-line overrides, with the sweep actors' own HOCON (sweep.hocon) as the fallback.
+/// </summary>
+internal static class ClusterHocon
+{
+    /// <summary>Name of the actor system on every node; part of every address.</summary>
+    public const string SystemName = "ntk";
+
+    public const string CoordinatorRole = "coordinator";
+    public const string WorkerRole = "worker";
+
+    /// <summary>The text of cluster-config/<paramref name="name"/>.hocon.</summary>
+    public static string Text(string name)
+    {
+        var resource = $"Ntk.Cluster.ClusterConfig.{name}.hocon";
+        using var stream = typeof(ClusterHocon).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"embedded resource {resource} is missing from Ntk.Cluster");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>
+    /// The full configuration of a node: overrides, then the extra file, then the role's file, then base.hocon, then
+    /// sweep.hocon. Throws <see cref="ArgumentException"/> when the extra file is missing or not HOCON.
+    /// </summary>
+    /// <param name="minWorkers">Coordinator only: worker nodes to wait for (role.worker.min-nr-of-members).</param>
+    public static Config Build(NodeRole role, ClusterNodeOptions options, string akkaLogLevel, int? minWorkers = null)
+    {
+        var overrides = new StringBuilder();
+        overrides.AppendLine($"akka.loglevel = {akkaLogLevel}");
+        if (options.Hostname is not null) overrides.AppendLine($"akka.remote.dot-netty.tcp.hostname = {Quote(options.Hostname)}");
+        if (options.PublicHostname is not null)
+            overrides.AppendLine($"akka.remote.dot-netty.tcp.public-hostname = {Quote(options.PublicHostname)}");
+        if (options.Port is { } port) overrides.AppendLine($"akka.remote.dot-netty.tcp.port = {port.ToString(CultureInfo.InvariantCulture)}");
+        if (!options.Seeds.IsDefaultOrEmpty)
+            overrides.AppendLine($"akka.cluster.seed-nodes = [{string.Join(", ", options.Seeds.Select(s => Quote(s.AkkaAddress)))}]");
+        if (minWorkers is { } min)
+            overrides.AppendLine($"akka.cluster.role.{WorkerRole}.min-nr-of-members = {min.ToString(CultureInfo.InvariantCulture)}");
+
+        var config = ConfigurationFactory.ParseString(overrides.ToString());
+        if (options.ConfigFile is not null)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(options.ConfigFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ArgumentException($"--config: cannot read {options.ConfigFile}: {e.Message}", e);
+            }
+            try
+            {
+                config = config.WithFallback(ConfigurationFactory.ParseString(text));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new ArgumentException($"--config: {options.ConfigFile} is not valid HOCON: {e.Message}", e);
+            }
+        }
+        return config
+            .WithFallback(ConfigurationFactory.ParseString(Text(role == NodeRole.Coordinator ? "coordinator" : "worker")))
+            .WithFallback(ConfigurationFactory.ParseString(Text("base")))
+            .WithFallback(SweepHocon.Config);
+    }
+
+    /// <summary>Reads ntk.sweep into the actors' settings; the snapshot interval comes from the coordinator's
+    /// options (zero on worker nodes, which publish nothing).</summary>
+    public static SweepActorSettings ActorSettings(Config config, TimeSpan snapshotInterval)
+    {
+        var sweep = config.GetConfig("ntk.sweep")
+            ?? throw new InvalidOperationException("ntk.sweep is missing from the configuration");
+        return new SweepActorSettings(
+            LeaseWindow: sweep.GetInt("lease-window"),
+            LeaseTimeout: sweep.GetTimeSpan("lease-timeout"),
+            WorkRetryInterval: sweep.GetTimeSpan("work-retry-interval"),
+            WorkRequestTimeout: sweep.GetTimeSpan("work-request-timeout"),
+            RestoreRetryInterval: sweep.GetTimeSpan("restore-retry-interval"),
+            SnapshotInterval: snapshotInterval,
+            ProgressInterval: OffOrDuration(sweep, "progress-interval"),
+            SnapshotTimeout: sweep.GetTimeSpan("snapshot-timeout"));
+    }
+
+    /// <summary>A duration key that may be "off" (→ zero).</summary>
+    public static TimeSpan OffOrDuration(Config config, string key) =>
+        string.Equals(config.GetString(key), "off", StringComparison.OrdinalIgnoreCase) ? TimeSpan.Zero : config.GetTimeSpan(key);
+
+    private static string Quote(string value) =>
+        "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}

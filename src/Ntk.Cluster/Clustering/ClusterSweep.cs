@@ -1,0 +1,258 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Cluster;
+using Akka.Configuration;
+using Ntk.Cluster.Logging;
+using Ntk.Cluster.Messages;
+using Ntk.Numerics.Kernels;
+using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Statistics;
+using Serilog.Events;
+
+namespace Ntk.Cluster.Clustering;
+
+/// <summary>What the coordinator node was asked to do; null fields take cluster-config's values.</summary>
+/// <param name="MinWorkers">Worker nodes to wait for before the sweep starts (ntk.coordinator.min-workers).</param>
+/// <param name="Threads">Worker actors on the coordinator node itself (ntk.coordinator.threads).</param>
+/// <param name="SnapshotInterval">Between snapshots (ntk.coordinator.snapshot-interval).</param>
+public sealed record CoordinatorNodeOptions(ClusterNodeOptions Node, int? MinWorkers, int? Threads, TimeSpan? SnapshotInterval);
+
+/// <summary>What a worker node was asked to do.</summary>
+/// <param name="Threads">Worker actors (ntk.worker.threads; 0 = all cores).</param>
+public sealed record WorkerNodeOptions(ClusterNodeOptions Node, int? Threads);
+
+/// <summary>How a worker node ended.</summary>
+public enum WorkerNodeOutcome
+{
+    /// <summary>The coordinator said the sweep is finished, or left the cluster gracefully.</summary>
+    SweepFinished,
+    /// <summary>Cancelled (Ctrl-C / SIGTERM): the node left the cluster; its leased shards are re-issued.</summary>
+    Cancelled,
+}
+
+/// <summary>
+/// Runs one node of a multi-node sweep: the same actors as <see cref="LocalSweep"/>, wired by
+/// <see cref="ClusterWiring"/> over Akka.Cluster. Logs through the given Serilog logger only.
+/// </summary>
+public static class ClusterSweep
+{
+    /// <summary>
+    /// Runs the coordinator node: joins (or forms) the cluster, waits for the configured number of worker nodes,
+    /// runs the sweep (resumed from <paramref name="resume"/>), publishes snapshots to <paramref name="sink"/>, and
+    /// returns the final snapshot after the workers were told the sweep is finished (or the linger time passed).
+    /// Throws <see cref="ArgumentException"/> for invalid options, configuration or resume states (before the node
+    /// starts) and <see cref="SweepFailedException"/> when the sweep fails or this node is downed.
+    /// </summary>
+    public static Task<SweepSnapshot> RunCoordinatorAsync(CoordinatorNodeOptions options, SimulationPlan plan, string sweepHash,
+        IReadOnlyList<PointResumeState> resume, ISweepResultSink sink, IProgressObserver progress,
+        Serilog.ILogger logger, CancellationToken cancellation) =>
+        RunCoordinatorAsync(options, plan, sweepHash, resume, sink, progress, logger, cancellation, p => p.CreateSampler());
+
+    internal static async Task<SweepSnapshot> RunCoordinatorAsync(CoordinatorNodeOptions options, SimulationPlan plan,
+        string sweepHash, IReadOnlyList<PointResumeState> resume, ISweepResultSink sink, IProgressObserver progress,
+        Serilog.ILogger logger, CancellationToken cancellation, Func<PointDefinition, ITrialSampler> samplerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(plan);
+        LocalSweep.ValidateResume(plan, resume);
+        var baseConfig = ClusterHocon.Build(NodeRole.Coordinator, options.Node, AkkaLevel(logger));
+        var section = baseConfig.GetConfig("ntk.coordinator");
+        var minWorkers = options.MinWorkers ?? section.GetInt("min-workers");
+        var threads = options.Threads ?? section.GetInt("threads");
+        var snapshotInterval = options.SnapshotInterval ?? section.GetTimeSpan("snapshot-interval");
+        var linger = section.GetTimeSpan("linger");
+        if (minWorkers < 0) throw new ArgumentException("--min-workers: must be at least 0");
+        if (threads < 0) throw new ArgumentException("--threads: must be at least 0");
+        if (minWorkers == 0 && threads == 0)
+            throw new ArgumentException("--min-workers 0 with --threads 0: nobody would compute the sweep");
+        var config = ClusterHocon.Build(NodeRole.Coordinator, options.Node, AkkaLevel(logger), minWorkers);
+        var settings = ClusterHocon.ActorSettings(config, snapshotInterval);
+        var aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
+        CheckStateSizes(plan, config.GetByteSize("ntk.cluster.max-state-bytes") ?? long.MaxValue);
+
+        var system = ActorSystem.Create(ClusterHocon.SystemName,
+            ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new SerilogLoggerSetup(logger)));
+        try
+        {
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            system.ActorOf(MembershipLogger.Props(null), "membership-log");
+            if (config.GetStringList("akka.cluster.seed-nodes").Count == 0) cluster.Join(cluster.SelfAddress);
+            logger.Information("{Event}: coordinator node {MemberAddress} waiting for {MinWorkers} worker nodes",
+                "NodeStarted", cluster.SelfAddress.ToString(), minWorkers);
+
+            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            await WaitAsync(up.Task, system, cancellation, "before the cluster formed").ConfigureAwait(false);
+
+            var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var actors = await ClusterWiring.StartCoordinatorNode(system, new SweepPlanResult(plan, sweepHash), resume, settings,
+                aggregatorShards, threads, sink, progress, completion, samplerFactory).ConfigureAwait(false);
+            using var stop = cancellation.Register(() => actors.Coordinator.Tell(StopSweep.Instance));
+            var pipelineStopped = Task.WhenAny(actors.Aggregators.WatchAsync(), actors.ResultWriter.WatchAsync(), system.WhenTerminated);
+            if (await Task.WhenAny(completion.Task, pipelineStopped).ConfigureAwait(false) != completion.Task)
+                completion.TrySetException(new SweepFailedException(
+                    cluster.IsTerminated || system.WhenTerminated.IsCompleted
+                        ? "the coordinator node was downed or shut down before the sweep finished; restart it with --resume"
+                        : "an actor of the sweep pipeline (aggregator region or result writer) stopped unexpectedly; see the log"));
+            var final = await completion.Task.ConfigureAwait(false);
+            await LingerAsync(cluster, linger).ConfigureAwait(false);
+            return final;
+        }
+        finally
+        {
+            await ShutdownAsync(system).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs a worker node until the sweep is finished or <paramref name="cancellation"/> fires: joins the seeds,
+    /// fetches the plan from the coordinator node, runs the workers. When this node is downed (it was unreachable, or
+    /// the coordinator died), it starts a new actor system and joins again. Throws <see cref="ArgumentException"/> for
+    /// invalid options or configuration.
+    /// </summary>
+    public static async Task<WorkerNodeOutcome> RunWorkerAsync(WorkerNodeOptions options, Serilog.ILogger logger,
+        CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = ClusterHocon.Build(NodeRole.Worker, options.Node, AkkaLevel(logger));
+        if (config.GetStringList("akka.cluster.seed-nodes").Count == 0)
+            throw new ArgumentException("--seeds: a worker needs at least one seed (HOST:PORT of the coordinator), or NTK_SEEDS");
+        var section = config.GetConfig("ntk.worker");
+        var threads = options.Threads ?? section.GetInt("threads");
+        if (threads < 0) throw new ArgumentException("--threads: must be at least 0 (0 = all cores)");
+        if (threads == 0) threads = Environment.ProcessorCount;
+        var rejoinDelay = section.GetTimeSpan("rejoin-delay");
+        var planRetry = section.GetTimeSpan("plan-retry-interval");
+        var settings = ClusterHocon.ActorSettings(config, TimeSpan.Zero);
+        var aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
+
+        for (var incarnation = 1; ; incarnation++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var outcome = await RunWorkerIncarnationAsync(config, threads, settings, aggregatorShards, planRetry, incarnation,
+                logger, cancellation).ConfigureAwait(false);
+            if (outcome is { } done) return done;
+            logger.Warning("{Event}: this worker node was downed or lost the coordinator; joining again in {DelayMs} ms",
+                "NodeRejoining", rejoinDelay.TotalMilliseconds);
+            try
+            {
+                await Task.Delay(rejoinDelay, cancellation).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return WorkerNodeOutcome.Cancelled;
+            }
+        }
+    }
+
+    /// <summary>One actor system's life on a worker node; null when it was downed and the node should join again.</summary>
+    private static async Task<WorkerNodeOutcome?> RunWorkerIncarnationAsync(Config config, int threads,
+        Settings.SweepActorSettings settings, int aggregatorShards, TimeSpan planRetry, int incarnation,
+        Serilog.ILogger logger, CancellationToken cancellation)
+    {
+        var system = ActorSystem.Create(ClusterHocon.SystemName,
+            ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new SerilogLoggerSetup(logger)));
+        try
+        {
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            var coordinatorLeft = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            system.ActorOf(MembershipLogger.Props(coordinatorLeft), "membership-log");
+            logger.Information("{Event}: worker node {MemberAddress} ({Incarnation}) joining {Seeds} with {Threads} threads",
+                "NodeStarted", cluster.SelfAddress.ToString(), incarnation,
+                string.Join(",", config.GetStringList("akka.cluster.seed-nodes")), threads);
+
+            var planSource = new TaskCompletionSource<SweepPlanResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            system.ActorOf(PlanFetcher.Props(planSource, planRetry), "plan-fetcher");
+            var cancelled = Task.Delay(Timeout.Infinite, cancellation);
+            var first = await Task.WhenAny(planSource.Task, coordinatorLeft.Task, system.WhenTerminated, cancelled).ConfigureAwait(false);
+            if (first == cancelled) return WorkerNodeOutcome.Cancelled;
+            if (first == coordinatorLeft.Task) return WorkerNodeOutcome.SweepFinished;
+            if (first != planSource.Task) return null;
+            var plan = planSource.Task.Result;
+            logger.Information("{Event}: sweep {SweepName} ({SweepHash}): {PointCount} points, shards of {ShardTrials} trials",
+                "PlanReceived", plan.Plan.Name, plan.SweepHash, plan.Plan.Points.Length, plan.Plan.ShardTrials);
+
+            var (coordinator, aggregators) = await ClusterWiring.StartWorkerProxies(system, aggregatorShards).ConfigureAwait(false);
+            var workers = ClusterWiring.StartWorkers(system, threads, plan.Plan, coordinator, aggregators, settings,
+                point => point.CreateSampler());
+            var allStopped = Task.WhenAll(workers.Select(w => w.WatchAsync()));
+            var next = await Task.WhenAny(allStopped, coordinatorLeft.Task, system.WhenTerminated, cancelled).ConfigureAwait(false);
+            if (next == cancelled) return WorkerNodeOutcome.Cancelled;
+            if (next == coordinatorLeft.Task) return WorkerNodeOutcome.SweepFinished;
+            // Workers stop by themselves only on SweepFinished; during a shutdown (downed) they stop with the system.
+            if (next == allStopped && CoordinatedShutdown.Get(system).ShutdownReason is null && !cluster.IsTerminated)
+            {
+                logger.Information("{Event}: the coordinator reported the sweep finished", "WorkerNodeFinished");
+                return WorkerNodeOutcome.SweepFinished;
+            }
+            return null;
+        }
+        finally
+        {
+            await ShutdownAsync(system).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Refuses plans whose points' states could not cross the wire: the size of an empty state plus a generous bound
+    /// for the quantile sketches, against ntk.cluster.max-state-bytes.
+    /// </summary>
+    private static void CheckStateSizes(SimulationPlan plan, long maxStateBytes)
+    {
+        const long SketchAllowance = 64 * 1024; // bytes per sketch; QuantileSketch caps its buckets
+        foreach (var point in plan.Points)
+        {
+            var layout = point.Definition.Layout;
+            var estimate = new PointAccumulator(layout).ToBytes().LongLength + layout.SketchedIndices.Length * SketchAllowance;
+            if (estimate > maxStateBytes)
+                throw new ArgumentException(
+                    $"point {point.Index}: its merged state is about {estimate / (1024 * 1024)} MiB, over ntk.cluster.max-state-bytes " +
+                    $"({maxStateBytes / (1024 * 1024)} MiB); raise it together with akka.remote.dot-netty.tcp.maximum-frame-size, " +
+                    "or run the sweep with `ntk run`");
+        }
+    }
+
+    private static async Task WaitAsync(Task task, ActorSystem system, CancellationToken cancellation, string when)
+    {
+        var cancelled = Task.Delay(Timeout.Infinite, cancellation);
+        var first = await Task.WhenAny(task, system.WhenTerminated, cancelled).ConfigureAwait(false);
+        if (first == cancelled) throw new OperationCanceledException($"cancelled {when}", cancellation);
+        if (first != task) throw new SweepFailedException($"the node shut down {when}");
+    }
+
+    /// <summary>Keeps the coordinator (which answers SweepFinished) up until no worker node is left or
+    /// <paramref name="linger"/> has passed.</summary>
+    private static async Task LingerAsync(Akka.Cluster.Cluster cluster, TimeSpan linger)
+    {
+        var deadline = DateTime.UtcNow + linger;
+        while (DateTime.UtcNow < deadline && !cluster.IsTerminated)
+        {
+            var workers = cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole)
+                && m.Status is MemberStatus.Up or MemberStatus.Joining or MemberStatus.WeaklyUp);
+            if (workers == 0) return;
+            await Task.Delay(200).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Leaves the cluster gracefully (when still a member) and terminates the system.</summary>
+    private static async Task ShutdownAsync(ActorSystem system)
+    {
+        try
+        {
+            await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance)
+                .WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Fall through: terminate regardless.
+        }
+        await system.Terminate().ConfigureAwait(false);
+    }
+
+    private static string AkkaLevel(Serilog.ILogger logger) =>
+        logger.IsEnabled(LogEventLevel.Debug) ? "DEBUG"
+        : logger.IsEnabled(LogEventLevel.Information) ? "INFO"
+        : logger.IsEnabled(LogEventLevel.Warning) ? "WARNING"
+        : "ERROR";
+}
