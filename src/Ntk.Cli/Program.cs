@@ -40,7 +40,11 @@ public static class Program
         // ---- Lead: run, coordinator, worker, monitor, report, bench. ------------------------------------------
         // Add each as root.Add(XCommand.Create(stdout, stderr)); keep the order of SPEC §4 in --help.
         root.Add(RunCommand.Create(stdout, stderr));
+        root.Add(CoordinatorCommand.Create(stdout, stderr));
+        root.Add(WorkerCommand.Create(stdout, stderr));
+        root.Add(MonitorCommand.Create(stdout, stderr));
         root.Add(ReportCommand.Create(stdout, stderr));
+        root.Add(BenchCommand.Create(stdout, stderr));
         // ---- end of lead's commands. ----------------------------------------------------------------------------
 
         return root;

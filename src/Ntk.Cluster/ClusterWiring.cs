@@ -46,11 +46,13 @@ internal static class ClusterWiring
         Func<PointDefinition, ITrialSampler> samplerFactory)
     {
         var sweep = plan.Plan;
+        // Loading the extension first injects its reference configuration, which the settings read.
+        var sharding = ClusterSharding.Get(system);
         var shardingSettings = ClusterShardingSettings.Create(system)
             .WithRole(ClusterHocon.CoordinatorRole)
             .WithStateStoreMode(StateStoreMode.DData)
             .WithRememberEntities(false);
-        var region = await ClusterSharding.Get(system).StartAsync(
+        var region = await sharding.StartAsync(
             AggregatorTypeName,
             entityId => AggregatorActor.Props(sweep, int.Parse(entityId, NumberStyles.None, CultureInfo.InvariantCulture)),
             shardingSettings,

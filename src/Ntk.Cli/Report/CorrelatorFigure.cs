@@ -58,8 +58,10 @@ internal static class CorrelatorFigure
             "cₗ = P(unit active for both inputs)");
         var legend = new List<LegendItem>();
         var hasConditional = points.Any(p => p.Find("correlator_cond", 1, 0, 1) is not null);
-        // Side by side when both estimators are drawn, so neither hides the other.
-        var offset = hasConditional ? 0.08 : 0;
+        // Markers shrink for deep networks (≈ 560 px of data area shared by L layers), and the two estimators sit side
+        // by side, about half a marker apart, so neither hides the other.
+        var markerSize = (float)Math.Clamp(150.0 / depth, 5, 9);
+        var offset = hasConditional ? 0.6 * markerSize * depth / 560 : 0;
         for (var i = 0; i < points.Count; i++)
         {
             var point = points[i];
@@ -93,8 +95,8 @@ internal static class CorrelatorFigure
                 }
             }
             PlotStyle.AddLine(plot, infiniteLayers, infinite, color, LinePattern.Dashed);
-            PlotStyle.AddPointsWithErrors(plot, layers, means, errors, errors, color, MarkerShape.FilledCircle, line: null);
-            PlotStyle.AddPointsWithErrors(plot, conditionalLayers, conditional, conditionalErrors, conditionalErrors, color, MarkerShape.OpenSquare, line: null);
+            PlotStyle.AddPointsWithErrors(plot, layers, means, errors, errors, color, MarkerShape.FilledCircle, line: null, markerSize);
+            PlotStyle.AddPointsWithErrors(plot, conditionalLayers, conditional, conditionalErrors, conditionalErrors, color, MarkerShape.OpenSquare, line: null, markerSize);
             legend.Add(PlotStyle.Entry("θ = " + PointLookups.Degrees(point.ThetaDeg ?? 0), color, MarkerShape.FilledCircle));
         }
         PlotStyle.AddHorizontal(plot, 0.25, PlotStyle.Black, LinePattern.Dotted, 2);

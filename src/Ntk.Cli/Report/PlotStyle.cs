@@ -56,7 +56,8 @@ internal static class PlotStyle
         plot.YLabel(yLabel);
         plot.Font.Set(FontFamily);
         plot.Axes.Title.Label.FontSize = TitleSize;
-        plot.Axes.Title.Label.Bold = true;
+        // Regular weight throughout: ScottPlot asks a custom font resolver for the normal weight only.
+        plot.Axes.Title.Label.Bold = false;
         foreach (var axis in new IAxis[] { plot.Axes.Bottom, plot.Axes.Left })
         {
             axis.Label.FontSize = AxisLabelSize;
@@ -161,7 +162,7 @@ internal static class PlotStyle
         bars.YErrorPositive = above.ToArray();
         bars.Color = color;
         bars.LineWidth = 1.5f;
-        bars.CapSize = 7;
+        bars.CapSize = 0.8f * markerSize;
         var points = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), color);
         points.MarkerShape = marker;
         points.MarkerSize = markerSize;
@@ -214,17 +215,16 @@ internal static class PlotStyle
         }
     }
 
-    /// <summary>Resolves <see cref="FontFamily"/> to the embedded DejaVu Sans (regular or bold); other names fall through.</summary>
+    /// <summary>Resolves <see cref="FontFamily"/> (any weight or slant) to the embedded DejaVu Sans; other names fall through.</summary>
     private sealed class EmbeddedFontResolver : IFontResolver
     {
         private static readonly byte[] Regular = Load("Ntk.Cli.Report.Fonts.DejaVuSans.ttf");
-        private static readonly byte[] Bold = Load("Ntk.Cli.Report.Fonts.DejaVuSans-Bold.ttf");
 
         public SKTypeface? CreateTypeface(string fontName, FontWeight weight, FontSlant slant, FontSpacing spacing) =>
-            CreateTypeface(fontName, weight >= FontWeight.SemiBold, italic: false);
+            CreateTypeface(fontName, bold: false, italic: false);
 
         public SKTypeface? CreateTypeface(string fontName, bool bold, bool italic) =>
-            fontName == FontFamily ? SKTypeface.FromData(SKData.CreateCopy(bold ? Bold : Regular)) : null;
+            fontName == FontFamily ? SKTypeface.FromData(SKData.CreateCopy(Regular)) : null;
 
         private static byte[] Load(string resource)
         {

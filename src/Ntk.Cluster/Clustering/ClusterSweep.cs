@@ -250,9 +250,9 @@ public static class ClusterSweep
         await system.Terminate().ConfigureAwait(false);
     }
 
+    /// <summary>Akka's own level: at most INFO (cluster internals are very chatty at DEBUG).</summary>
     private static string AkkaLevel(Serilog.ILogger logger) =>
-        logger.IsEnabled(LogEventLevel.Debug) ? "DEBUG"
-        : logger.IsEnabled(LogEventLevel.Information) ? "INFO"
+        logger.IsEnabled(LogEventLevel.Information) ? "INFO"
         : logger.IsEnabled(LogEventLevel.Warning) ? "WARNING"
         : "ERROR";
 }

@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Ntk.Cli.Commands;
+using Ntk.Numerics.Kernels;
+
+namespace Ntk.Cli.Bench;
+
+/// <summary>
+/// The output of <c>ntk bench</c>: a plain-text table (limits first, then one row per configuration and engine) or
+/// the same figures as JSON. Rates are per wall-clock second; the "% of limit" column compares per-CPU-second rates
+/// of the engine and of the limit, both measured in the same run on one thread, so it is meaningful on a busy host.
+/// </summary>
+internal static class BenchReport
+{
+    public static void WriteTable(BenchResult result, TextWriter output)
+    {
+        var limits = result.Limits;
+        output.WriteLine($"ntk bench  {result.Started:yyyy-MM-dd HH:mm} UTC  {Environment.ProcessorCount} cores, " +
+                         $"{limits.VectorBits}-bit vectors, {result.SecondsPerMeasurement:0.###} s per measurement");
+        output.WriteLine($"limit  Gaussian draws/s (1 thread):  {Sci(limits.GaussianDraws.PerSecond)}  " +
+                         $"({Sci(limits.GaussianDraws.PerCpuSecond)} per CPU second)");
+        output.WriteLine($"limit  float64 FMA/s (1 thread):     {Sci(limits.FusedMultiplyAdds.PerSecond)}  " +
+                         $"({Sci(limits.FusedMultiplyAdds.PerCpuSecond)} per CPU second; 1 FMA = 2 FLOP)");
+        output.WriteLine();
+        var table = new TextTable("configuration", "engine", "draws/trial>", "FLOP/trial>", "trials/s 1 thr>",
+            "trials/s CPU>", $"trials/s {result.Threads} thr>", "speed-up>", "bound", "% of limit>", "draws %>", "FMA %>");
+        foreach (var engine in result.Engines)
+        {
+            table.AddRow(
+                engine.Configuration.Label,
+                Engines.Name(engine.Engine),
+                Sci(engine.WorkPerTrial.Draws),
+                Sci(engine.WorkPerTrial.Flops),
+                Fixed(engine.SingleThread.PerSecond),
+                Fixed(engine.SingleThread.PerCpuSecond),
+                Fixed(engine.AllThreads.PerSecond),
+                engine.SpeedUp.ToString("0.00", CultureInfo.InvariantCulture) + "x",
+                engine.Bound == BenchBound.Draws ? "draws" : "FMA",
+                Percent(engine.BoundFraction(limits)),
+                Percent(engine.DrawFraction(limits)),
+                Percent(engine.FlopFraction(limits)));
+        }
+        table.Write(output);
+        output.WriteLine();
+        output.WriteLine("trials/s CPU: trials per CPU second of the benchmark thread. % of limit: the binding limit " +
+                         "(draws for dense at m <= 4, FMA otherwise), from per-CPU-second rates of one thread.");
+        output.WriteLine($"total {result.TotalSeconds:0.0} s");
+    }
+
+    public static void WriteJson(BenchResult result, TextWriter output)
+    {
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            var limits = result.Limits;
+            json.WriteStartObject();
+            json.WriteString("started", result.Started.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+            json.WriteNumber("cores", Environment.ProcessorCount);
+            json.WriteNumber("threads", result.Threads);
+            json.WriteNumber("vectorBits", limits.VectorBits);
+            json.WriteNumber("secondsPerMeasurement", result.SecondsPerMeasurement);
+            json.WriteNumber("totalSeconds", result.TotalSeconds);
+            json.WriteStartObject("limits");
+            WriteRate(json, "gaussianDraws", limits.GaussianDraws);
+            WriteRate(json, "fusedMultiplyAdds", limits.FusedMultiplyAdds);
+            json.WriteEndObject();
+            json.WriteStartArray("results");
+            foreach (var engine in result.Engines)
+            {
+                var configuration = engine.Configuration;
+                json.WriteStartObject();
+                json.WriteNumber("inputDim", configuration.InputDim);
+                json.WriteNumber("depth", configuration.Depth);
+                json.WriteNumber("width", configuration.Width);
+                json.WriteNumber("inputs", configuration.InputCount);
+                json.WriteString("engine", Engines.Name(engine.Engine));
+                json.WriteNumber("drawsPerTrial", engine.WorkPerTrial.Draws);
+                json.WriteNumber("flopsPerTrial", engine.WorkPerTrial.Flops);
+                WriteRate(json, "singleThread", engine.SingleThread);
+                WriteRate(json, "allThreads", engine.AllThreads);
+                json.WriteNumber("speedUp", Finite(engine.SpeedUp));
+                json.WriteString("bound", engine.Bound == BenchBound.Draws ? "draws" : "fma");
+                json.WriteNumber("fractionOfBoundLimit", Finite(engine.BoundFraction(limits)));
+                json.WriteNumber("fractionOfDrawLimit", Finite(engine.DrawFraction(limits)));
+                json.WriteNumber("fractionOfFmaLimit", Finite(engine.FlopFraction(limits)));
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    private static void WriteRate(Utf8JsonWriter json, string name, Rate rate)
+    {
+        json.WriteStartObject(name);
+        json.WriteNumber("units", rate.Units);
+        json.WriteNumber("wallSeconds", rate.WallSeconds);
+        json.WriteNumber("cpuSeconds", rate.CpuSeconds);
+        json.WriteNumber("perSecond", Finite(rate.PerSecond));
+        json.WriteNumber("perCpuSecond", Finite(rate.PerCpuSecond));
+        json.WriteEndObject();
+    }
+
+    /// <summary>JSON has no NaN: a rate that could not be measured (no CPU clock) is written as 0.</summary>
+    private static double Finite(double value) => double.IsFinite(value) ? value : 0;
+
+    private static string Sci(double value) => value.ToString("0.00e+00", CultureInfo.InvariantCulture);
+
+    private static string Fixed(double value) =>
+        !double.IsFinite(value) ? "-" : value >= 100 ? value.ToString("0", CultureInfo.InvariantCulture)
+            : value.ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string Percent(double fraction) =>
+        double.IsFinite(fraction) ? (100 * fraction).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
+}

@@ -1,0 +1,74 @@
+using System.Collections.Immutable;
+using System.Runtime.Intrinsics;
+using Ntk.Cli.Sweeps;
+using Ntk.Numerics.Kernels;
+
+namespace Ntk.Cli.Bench;
+
+/// <summary>Which limit an engine's speed is measured against.</summary>
+internal enum BenchBound
+{
+    /// <summary>Drawing Gaussians (dense engine at m ≤ 4: n² draws per layer, only 2m FLOPs per draw).</summary>
+    Draws,
+    /// <summary>Fused multiply-adds (dense engine at m ≥ 32, conditional engine).</summary>
+    Flops,
+}
+
+/// <summary>One engine on one configuration: its work per trial and its measured rates.</summary>
+internal sealed record EngineResult(
+    BenchConfiguration Configuration, EngineKind Engine, WorkEstimate WorkPerTrial, Rate SingleThread, Rate AllThreads,
+    int Threads, BenchBound Bound)
+{
+    /// <summary>All-threads trials/s over single-thread trials/s (wall clock).</summary>
+    public double SpeedUp => AllThreads.PerSecond / SingleThread.PerSecond;
+
+    /// <summary>Draws/s reached on one thread (per CPU second) over the generator's draws per CPU second.</summary>
+    public double DrawFraction(MachineLimitResult limits) =>
+        WorkPerTrial.Draws * SingleThread.PerCpuSecond / limits.GaussianDraws.PerCpuSecond;
+
+    /// <summary>FLOP/s reached on one thread (per CPU second) over 2 × the FMA loop's FMAs per CPU second.</summary>
+    public double FlopFraction(MachineLimitResult limits) =>
+        WorkPerTrial.Flops * SingleThread.PerCpuSecond / (2 * limits.FusedMultiplyAdds.PerCpuSecond);
+
+    /// <summary>The fraction of the limit that binds this engine here (see <see cref="Bound"/>).</summary>
+    public double BoundFraction(MachineLimitResult limits) =>
+        Bound == BenchBound.Draws ? DrawFraction(limits) : FlopFraction(limits);
+}
+
+/// <summary>The two per-thread limits measured in the run.</summary>
+internal sealed record MachineLimitResult(Rate GaussianDraws, Rate FusedMultiplyAdds, int VectorBits);
+
+/// <summary>Everything one <c>ntk bench</c> run measured.</summary>
+internal sealed record BenchResult(
+    DateTimeOffset Started, double SecondsPerMeasurement, int Threads, MachineLimitResult Limits,
+    ImmutableArray<EngineResult> Engines, double TotalSeconds);
+
+/// <summary>Runs the measurements of <c>ntk bench</c>, in a fixed order, reporting progress on a writer.</summary>
+internal static class BenchRunner
+{
+    public static BenchResult Run(
+        IReadOnlyList<BenchConfiguration> configurations, double seconds, int threads, TextWriter progress)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        progress.WriteLine($"bench: limits ({seconds:0.###} s each)");
+        var limits = new MachineLimitResult(
+            MachineLimits.GaussianDraws(seconds), MachineLimits.FusedMultiplyAdds(seconds),
+            Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 64);
+        var results = ImmutableArray.CreateBuilder<EngineResult>();
+        foreach (var configuration in configurations)
+        {
+            foreach (var engine in new[] { EngineKind.Dense, EngineKind.Conditional })
+            {
+                var point = configuration.Point(engine);
+                progress.WriteLine($"bench: {configuration.Label} {Engines.Name(engine)}");
+                var single = EngineTimer.SingleThread(point, seconds);
+                var all = EngineTimer.AllThreads(point, threads, seconds);
+                var bound = engine == EngineKind.Dense && configuration.InputCount <= 4 ? BenchBound.Draws : BenchBound.Flops;
+                results.Add(new EngineResult(configuration, engine,
+                    WorkEstimate.PerTrial(configuration.Network, configuration.InputCount, engine), single, all, threads, bound));
+            }
+        }
+        return new BenchResult(started, seconds, threads, limits, results.ToImmutable(), clock.Elapsed.TotalSeconds);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using Ntk.Numerics.MonteCarlo;
+
+namespace Ntk.Cli.Bench;
+
+/// <summary>
+/// Trials per second of one engine on one point: on the calling thread, and on T threads at once (one sampler per
+/// thread, independent trials t ≡ k mod T on thread k — how the workers of <c>ntk run</c> use the cores).
+/// Only <c>Sample</c> is timed: no accumulation, no actors (docs/performance.md measures those separately).
+/// </summary>
+internal static class EngineTimer
+{
+    /// <summary>Trials of <paramref name="point"/> per second on this thread over about <paramref name="seconds"/>.</summary>
+    public static Rate SingleThread(PointDefinition point, double seconds)
+    {
+        var sampler = point.CreateSampler();
+        var measurement = new double[sampler.Layout.Count];
+        var trial = 0L;
+        return Rate.Measure(() => sampler.Sample(trial++, measurement), 1, seconds);
+    }
+
+    /// <summary>
+    /// Trials per second of <paramref name="threads"/> threads sampling together for about <paramref name="seconds"/>
+    /// (each warmed up first, then started at a barrier). CPU time is the whole process's.
+    /// </summary>
+    public static Rate AllThreads(PointDefinition point, int threads, double seconds)
+    {
+        var counts = new long[threads];
+        using var ready = new Barrier(threads + 1);
+        using var go = new ManualResetEventSlim(false);
+        var stop = 0;
+        var failures = new Exception?[threads];
+        var workers = new Thread[threads];
+        for (var k = 0; k < threads; k++)
+        {
+            var index = k;
+            workers[k] = new Thread(() =>
+            {
+                try
+                {
+                    var sampler = point.CreateSampler();
+                    var measurement = new double[sampler.Layout.Count];
+                    var trial = (long)index;
+                    var warmUp = Stopwatch.StartNew();
+                    do
+                    {
+                        sampler.Sample(trial, measurement);
+                        trial += threads;
+                    } while (warmUp.Elapsed.TotalSeconds < seconds / 4);
+                    ready.SignalAndWait();
+                    go.Wait();
+                    var done = 0L;
+                    while (Volatile.Read(ref stop) == 0)
+                    {
+                        sampler.Sample(trial, measurement);
+                        trial += threads;
+                        done++;
+                    }
+                    counts[index] = done;
+                }
+                catch (Exception error)
+                {
+                    failures[index] = error;
+                    ready.RemoveParticipant();
+                }
+            }) { IsBackground = true, Name = $"bench-{index}" };
+            workers[k].Start();
+        }
+        ready.SignalAndWait();
+        var cpuStart = ThreadClock.ProcessSeconds();
+        var clock = Stopwatch.StartNew();
+        go.Set();
+        Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        Volatile.Write(ref stop, 1);
+        foreach (var worker in workers) worker.Join();
+        var wall = clock.Elapsed.TotalSeconds;
+        var cpu = ThreadClock.ProcessSeconds() - cpuStart;
+        foreach (var failure in failures)
+            if (failure is not null) throw new InvalidOperationException("a benchmark thread failed: " + failure.Message, failure);
+        return new Rate(counts.Sum(), wall, cpu);
+    }
+}

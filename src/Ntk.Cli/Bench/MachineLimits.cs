@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Ntk.Numerics.MonteCarlo;
+
+namespace Ntk.Cli.Bench;
+
+/// <summary>
+/// This machine's limits for one thread, measured in the same run as the engines: standard Gaussians per second from
+/// the project's generator (Philox4x32-10 + Box–Muller, <see cref="RandomStream.FillGaussian"/>), and float64 fused
+/// multiply-adds per second of a register-blocked SIMD loop (12 independent Vector512 — else Vector256 — accumulators
+/// fed from an L1-resident array: no memory traffic, no dependency stall, so it runs at the FMA units' throughput).
+/// </summary>
+internal static class MachineLimits
+{
+    /// <summary>Gaussian draws per wall-clock second and per CPU second of one thread, filling 4096 at a time.</summary>
+    public static Rate GaussianDraws(double seconds)
+    {
+        var buffer = new double[4096];
+        var trial = 0L;
+        void Step()
+        {
+            var stream = RandomStream.For(BenchConfiguration.Seed, 0, trial++);
+            stream.FillGaussian(buffer);
+        }
+        return Rate.Measure(Step, buffer.Length, seconds);
+    }
+
+    /// <summary>Float64 fused multiply-adds (lanes, not instructions) per second of one thread.</summary>
+    public static Rate FusedMultiplyAdds(double seconds)
+    {
+        var data = new double[256]; // 2 KB: stays in L1
+        for (var i = 0; i < data.Length; i++) data[i] = 0.999 + 1e-6 * i;
+        var sink = 0.0;
+        const int Iterations = 4096;
+        var lanes = Vector512.IsHardwareAccelerated ? 8 : Vector256.IsHardwareAccelerated ? 4 : 1;
+        void Step() => sink += lanes switch
+        {
+            8 => Loop512(data, Iterations),
+            4 => Loop256(data, Iterations),
+            _ => LoopScalar(data, Iterations),
+        };
+        var rate = Rate.Measure(Step, 12.0 * lanes * Iterations, seconds);
+        GC.KeepAlive(sink);
+        return rate;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static double Loop512(double[] data, int iterations)
+    {
+        var c = Vector512.Create(1e-3);
+        Vector512<double> a0 = c, a1 = c, a2 = c, a3 = c, a4 = c, a5 = c, a6 = c, a7 = c, a8 = c, a9 = c, a10 = c, a11 = c;
+        ref var start = ref data[0];
+        var mask = data.Length / 8 - 1;
+        for (var k = 0; k < iterations; k++)
+        {
+            var x = Vector512.LoadUnsafe(ref start, (nuint)((k & mask) * 8));
+            a0 = Vector512.FusedMultiplyAdd(a0, x, c);
+            a1 = Vector512.FusedMultiplyAdd(a1, x, c);
+            a2 = Vector512.FusedMultiplyAdd(a2, x, c);
+            a3 = Vector512.FusedMultiplyAdd(a3, x, c);
+            a4 = Vector512.FusedMultiplyAdd(a4, x, c);
+            a5 = Vector512.FusedMultiplyAdd(a5, x, c);
+            a6 = Vector512.FusedMultiplyAdd(a6, x, c);
+            a7 = Vector512.FusedMultiplyAdd(a7, x, c);
+            a8 = Vector512.FusedMultiplyAdd(a8, x, c);
+            a9 = Vector512.FusedMultiplyAdd(a9, x, c);
+            a10 = Vector512.FusedMultiplyAdd(a10, x, c);
+            a11 = Vector512.FusedMultiplyAdd(a11, x, c);
+        }
+        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static double Loop256(double[] data, int iterations)
+    {
+        var c = Vector256.Create(1e-3);
+        Vector256<double> a0 = c, a1 = c, a2 = c, a3 = c, a4 = c, a5 = c, a6 = c, a7 = c, a8 = c, a9 = c, a10 = c, a11 = c;
+        ref var start = ref data[0];
+        var mask = data.Length / 4 - 1;
+        for (var k = 0; k < iterations; k++)
+        {
+            var x = Vector256.LoadUnsafe(ref start, (nuint)((k & mask) * 4));
+            a0 = Vector256.FusedMultiplyAdd(a0, x, c);
+            a1 = Vector256.FusedMultiplyAdd(a1, x, c);
+            a2 = Vector256.FusedMultiplyAdd(a2, x, c);
+            a3 = Vector256.FusedMultiplyAdd(a3, x, c);
+            a4 = Vector256.FusedMultiplyAdd(a4, x, c);
+            a5 = Vector256.FusedMultiplyAdd(a5, x, c);
+            a6 = Vector256.FusedMultiplyAdd(a6, x, c);
+            a7 = Vector256.FusedMultiplyAdd(a7, x, c);
+            a8 = Vector256.FusedMultiplyAdd(a8, x, c);
+            a9 = Vector256.FusedMultiplyAdd(a9, x, c);
+            a10 = Vector256.FusedMultiplyAdd(a10, x, c);
+            a11 = Vector256.FusedMultiplyAdd(a11, x, c);
+        }
+        return Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static double LoopScalar(double[] data, int iterations)
+    {
+        const double c = 1e-3;
+        double a0 = c, a1 = c, a2 = c, a3 = c, a4 = c, a5 = c, a6 = c, a7 = c, a8 = c, a9 = c, a10 = c, a11 = c;
+        var mask = data.Length - 1;
+        for (var k = 0; k < iterations; k++)
+        {
+            var x = data[k & mask];
+            a0 = Math.FusedMultiplyAdd(a0, x, c);
+            a1 = Math.FusedMultiplyAdd(a1, x, c);
+            a2 = Math.FusedMultiplyAdd(a2, x, c);
+            a3 = Math.FusedMultiplyAdd(a3, x, c);
+            a4 = Math.FusedMultiplyAdd(a4, x, c);
+            a5 = Math.FusedMultiplyAdd(a5, x, c);
+            a6 = Math.FusedMultiplyAdd(a6, x, c);
+            a7 = Math.FusedMultiplyAdd(a7, x, c);
+            a8 = Math.FusedMultiplyAdd(a8, x, c);
+            a9 = Math.FusedMultiplyAdd(a9, x, c);
+            a10 = Math.FusedMultiplyAdd(a10, x, c);
+            a11 = Math.FusedMultiplyAdd(a11, x, c);
+        }
+        return a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
+    }
+}
+
+/// <summary>
+/// A measured rate: <paramref name="Units"/> of work (draws, FMAs, trials) done in <paramref name="WallSeconds"/> of
+/// wall-clock time using <paramref name="CpuSeconds"/> of CPU time.
+/// </summary>
+internal readonly record struct Rate(double Units, double WallSeconds, double CpuSeconds)
+{
+    public double PerSecond => Units / WallSeconds;
+
+    /// <summary>Units per CPU second: what the code achieves when it has the core to itself.</summary>
+    public double PerCpuSecond => CpuSeconds > 0 ? Units / CpuSeconds : double.NaN;
+
+    /// <summary>
+    /// Runs <paramref name="step"/> (worth <paramref name="unitsPerStep"/> units) for a warm-up of a quarter of the
+    /// budget (at least one step: JIT tiering), then repeatedly for <paramref name="seconds"/> on this thread.
+    /// </summary>
+    public static Rate Measure(Action step, double unitsPerStep, double seconds)
+    {
+        var warmUp = Stopwatch.StartNew();
+        do step(); while (warmUp.Elapsed.TotalSeconds < seconds / 4);
+        var steps = 0L;
+        var cpuStart = ThreadClock.ThreadSeconds();
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            step();
+            steps++;
+        } while (clock.Elapsed.TotalSeconds < seconds);
+        var wall = clock.Elapsed.TotalSeconds;
+        var cpu = ThreadClock.ThreadSeconds() - cpuStart;
+        return new Rate(steps * unitsPerStep, wall, cpu);
+    }
+}

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Ntk.Cli.Bench;
+
+/// <summary>
+/// CPU time of the calling thread (Linux: clock_gettime(CLOCK_THREAD_CPUTIME_ID)); elsewhere the whole process's
+/// CPU time, which for a single busy thread is close. Used to tell "slow code" from "a busy machine": on a shared host
+/// the wall-clock rate drops when other processes run, the rate per CPU second does not.
+/// </summary>
+internal static partial class ThreadClock
+{
+    private const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID on Linux
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out TimeSpec time);
+
+    /// <summary>Seconds of CPU time used by this thread so far.</summary>
+    public static double ThreadSeconds()
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                if (ClockGetTime(ClockThreadCpuTime, out var time) == 0) return time.Seconds + time.Nanoseconds * 1e-9;
+            }
+            catch (DllNotFoundException)
+            {
+            }
+            catch (EntryPointNotFoundException)
+            {
+            }
+        }
+        return ProcessSeconds();
+    }
+
+    /// <summary>Seconds of CPU time used by the whole process so far (all threads).</summary>
+    public static double ProcessSeconds()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime.TotalSeconds;
+    }
+}

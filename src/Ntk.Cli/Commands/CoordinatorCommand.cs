@@ -1,0 +1,259 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Ntk.Cli.Logging;
+using Ntk.Cli.Report;
+using Ntk.Cli.Results;
+using Ntk.Cli.Sweeps;
+using Ntk.Cluster;
+using Ntk.Cluster.Clustering;
+using Ntk.Cluster.Persistence;
+using Serilog;
+using Serilog.Events;
+
+namespace Ntk.Cli.Commands;
+
+/// <summary>What `ntk coordinator` was asked to do.</summary>
+internal sealed record CoordinatorRequest(
+    string SweepPath, string? OutDirectory, bool Resume, ClusterNodeOptions Node, int? MinWorkers, int? Threads,
+    double? SnapshotSeconds);
+
+/// <summary>
+/// `ntk coordinator SWEEP.json --port P [--out DIR] [--resume] [--min-workers N] [--threads N]`: a cluster node that
+/// owns the sweep (coordinator singleton, aggregators, result writer, ledger), waits for worker nodes, and exits 0 once
+/// the results are written and the workers were told the sweep is finished.
+/// </summary>
+internal static class CoordinatorCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var sweep = new Argument<string>("SWEEP.json") { Description = "The sweep file to run." };
+        var output = new Option<string?>("--out") { Description = "Results directory (default: results/<sweep name>)." };
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "Continue the sweep recorded in the results directory (sweep-ledger.db, else results.json).",
+        };
+        var minWorkers = new Option<int?>("--min-workers")
+        {
+            Description = "Worker nodes that must join before the sweep starts (default 1; cluster-config ntk.coordinator.min-workers).",
+        };
+        var threads = new Option<int?>("--threads")
+        {
+            Description = "Worker threads on the coordinator node itself (default 0: it only coordinates).",
+        };
+        var snapshot = new Option<double?>("--snapshot-interval")
+        {
+            Description = "Seconds between snapshots of the results and the ledger (default 5): the most work a crash loses.",
+        };
+        var node = NodeFlags.Create(seedsDescription:
+            "Seed nodes HOST:PORT[,..] (default: this node itself; env NTK_SEEDS). Give the coordinator's own address in containers.");
+        var command = new Command("coordinator",
+            "Start the cluster node that owns a sweep, wait for workers, and exit 0 once the results are written.")
+        {
+            sweep, output, resume, minWorkers, threads, snapshot,
+        };
+        node.AddTo(command);
+        command.SetAction((parse, cancellation) => CommandLineErrors.GuardAsync(stderr, () => RunAsync(
+            new CoordinatorRequest(parse.GetValue(sweep)!, parse.GetValue(output), parse.GetValue(resume), node.Read(parse),
+                parse.GetValue(minWorkers), parse.GetValue(threads), parse.GetValue(snapshot)),
+            stdout, stderr, cancellation)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CoordinatorRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        // 1. Everything that can be wrong with the input, before anything is written.
+        if (request.SnapshotSeconds is { } seconds && (!(seconds > 0) || !double.IsFinite(seconds)))
+            throw new InvalidInputException("--snapshot-interval must be a positive number of seconds");
+        var document = SweepReader.Read(request.SweepPath);
+        var directory = Path.GetFullPath(request.OutDirectory ?? Path.Combine("results", document.Name));
+        if (File.Exists(directory))
+            throw new InvalidInputException($"--out: {directory} is a file, not a directory");
+        var sweepHash = RunCommand.Hash(document.NormalizedJson);
+        var ledgerPath = Path.Combine(directory, SweepLedger.FileName);
+        var resultsJson = Path.Combine(directory, "results.json");
+        ResultsFile? previous = null;
+        if (request.Resume)
+        {
+            if (!SweepLedger.Exists(ledgerPath) && !File.Exists(resultsJson))
+                throw new InvalidInputException($"--resume: neither {ledgerPath} nor {resultsJson} exists; there is no run to continue");
+            if (File.Exists(resultsJson))
+            {
+                try
+                {
+                    previous = ResultsJson.Read(resultsJson);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidInputException("--resume: " + e.Message);
+                }
+                if (previous.SweepHash != sweepHash)
+                    throw new InvalidInputException(
+                        $"--resume: {resultsJson} was written by a different sweep (the sweep file changed since); " +
+                        "run without --resume to start over, or use another --out");
+            }
+        }
+        foreach (var warning in document.Warnings) await stderr.WriteLineAsync("warning: " + warning);
+
+        // 2. The node.
+        Directory.CreateDirectory(directory);
+        SweepLedger ledger;
+        try
+        {
+            ledger = SweepLedger.Open(ledgerPath, sweepHash, request.Resume);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidInputException("--resume: " + e.Message, e);
+        }
+        using var ledgerScope = ledger;
+        var resume = request.Resume ? ledger.Load() : ImmutableArray<PointResumeState>.Empty;
+        // A results.json ahead of the ledger (a ledger written by an older version, or deleted) still counts.
+        if (request.Resume && previous is not null && resume.IsEmpty) resume = ResumeStates.From(previous, document.Plan);
+
+        var nodeId = NodeLogging.DefaultNodeId();
+        using var logger = NodeLogging.Create(Path.Combine(directory, "run.log"), nodeId, "coordinator", stderr, LogEventLevel.Information);
+        var started = DateTimeOffset.UtcNow;
+        var results = new ResultsSink(directory,
+            new RunDescription("cluster", document.NormalizedJson, sweepHash, request.Threads ?? 0, [nodeId],
+                previous?.Run.StartedUtc ?? started),
+            () => DateTimeOffset.UtcNow);
+        if (previous is not null)
+            results.SeedTimings(previous.Points.Where(p => p.ElapsedSeconds is not null).Select(p => (p.Point, p.ElapsedSeconds!.Value)));
+        var sink = new LedgerSink(ledger, results);
+
+        logger.ForConsole().Information(
+            "Sweep {SweepName}: {PointCount} points, output {OutputDirectory}, resumed points {ResumedPoints}",
+            document.Name, document.Plan.Points.Length, directory, resume.Length);
+
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; interrupt.Cancel(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; interrupt.Cancel(); });
+
+        var options = new CoordinatorNodeOptions(request.Node, request.MinWorkers, request.Threads,
+            request.SnapshotSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+        var stopwatch = Stopwatch.StartNew();
+        SweepSnapshot final;
+        try
+        {
+            final = await ClusterSweep.RunCoordinatorAsync(options, document.Plan, sweepHash, resume, sink,
+                new ProgressLog(logger, document.Plan), logger, interrupt.Token);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidInputException(e.Message, e);
+        }
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("interrupted before the sweep started");
+            return ExitCodes.RunFailed;
+        }
+        catch (Exception e) when (e is not InvalidInputException)
+        {
+            logger.Error(e, "Sweep {SweepName} failed", document.Name);
+            await stderr.WriteLineAsync($"error: the run failed: {e.Message}");
+            return ExitCodes.RunFailed;
+        }
+        stopwatch.Stop();
+
+        var trials = final.Points.Sum(p => p.Trials);
+        var resumedTrials = resume.Sum(r => document.Plan.PrefixTrialsOf(r.ShardsMerged));
+        var rate = (trials - resumedTrials) / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
+        logger.Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
+            document.Name, final.Complete ? "completed" : "interrupted", trials, stopwatch.ElapsedMilliseconds, Math.Round(rate));
+        if (!final.Complete)
+        {
+            await stderr.WriteLineAsync(
+                $"interrupted: {trials} trials saved in {directory}; continue with: ntk coordinator {request.SweepPath} --out {directory} --resume");
+            return ExitCodes.RunFailed;
+        }
+
+        var report = ReportRenderer.Render(directory, TextWriter.Null);
+        await stdout.WriteLineAsync(
+            $"{document.Name}: {final.Points.Length} points, {trials} trials in {stopwatch.Elapsed.TotalSeconds:F1} s ({rate:F0} trials/s on the cluster)");
+        await stdout.WriteLineAsync($"results: {directory}/results.csv, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
+        await stdout.WriteLineAsync(ClaimsSummary.Render(directory));
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Trials in the first <paramref name="shards"/> shards of a point.</summary>
+    private static long PrefixTrialsOf(this Ntk.Numerics.MonteCarlo.SimulationPlan plan, int shards) =>
+        Math.Min((long)shards * plan.ShardTrials, plan.Stopping.TrialCap);
+}
+
+/// <summary>
+/// The address flags every cluster node takes, each with an environment-variable fallback (for containers):
+/// --hostname (NTK_HOSTNAME), --public-hostname (NTK_PUBLIC_HOSTNAME), --port (NTK_PORT), --seeds (NTK_SEEDS),
+/// --config (NTK_CONFIG). A flag wins over its variable; both win over cluster-config/*.hocon.
+/// </summary>
+internal sealed class NodeFlags
+{
+    private readonly Option<string?> _hostname = new("--hostname")
+    {
+        Description = "Interface to bind (default 127.0.0.1; env NTK_HOSTNAME). Use 0.0.0.0 with --public-hostname to accept other machines.",
+    };
+    private readonly Option<string?> _publicHostname = new("--public-hostname")
+    {
+        Description = "Address other nodes use to reach this one (default: the bound hostname; env NTK_PUBLIC_HOSTNAME).",
+    };
+    private readonly Option<int?> _port = new("--port") { Description = "TCP port (env NTK_PORT; coordinator default 4053, worker default 0 = any)." };
+    private readonly Option<string?> _seeds;
+    private readonly Option<string?> _config = new("--config")
+    {
+        Description = "Extra HOCON file layered over cluster-config/*.hocon (env NTK_CONFIG).",
+    };
+
+    private NodeFlags(string seedsDescription)
+    {
+        _seeds = new Option<string?>("--seeds") { Description = seedsDescription };
+        _port.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is { } port && (port < 0 || port > 65535)) result.AddError("--port must be in 0..65535");
+        });
+    }
+
+    public static NodeFlags Create(string seedsDescription) => new(seedsDescription);
+
+    public void AddTo(Command command)
+    {
+        command.Add(_hostname);
+        command.Add(_publicHostname);
+        command.Add(_port);
+        command.Add(_seeds);
+        command.Add(_config);
+    }
+
+    /// <summary>The flags, else the environment; throws <see cref="InvalidInputException"/> for a malformed value.</summary>
+    public ClusterNodeOptions Read(ParseResult parse)
+    {
+        var hostname = parse.GetValue(_hostname) ?? Environment("NTK_HOSTNAME");
+        var publicHostname = parse.GetValue(_publicHostname) ?? Environment("NTK_PUBLIC_HOSTNAME");
+        var port = parse.GetValue(_port);
+        if (port is null && Environment("NTK_PORT") is { } portText)
+        {
+            if (!int.TryParse(portText, out var parsed) || parsed < 0 || parsed > 65535)
+                throw new InvalidInputException($"NTK_PORT: \"{portText}\" is not a port in 0..65535");
+            port = parsed;
+        }
+        var seedsText = parse.GetValue(_seeds) ?? Environment("NTK_SEEDS");
+        var seeds = ImmutableArray<SeedAddress>.Empty;
+        if (seedsText is not null)
+        {
+            try
+            {
+                seeds = SeedAddress.ParseList(seedsText);
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidInputException("--seeds: " + e.Message, e);
+            }
+        }
+        var config = parse.GetValue(_config) ?? Environment("NTK_CONFIG");
+        if (config is not null && !File.Exists(config)) throw new InvalidInputException($"--config: {config} does not exist");
+        return new ClusterNodeOptions(hostname, publicHostname, port, seeds, config);
+    }
+
+    private static string? Environment(string name) =>
+        System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+}

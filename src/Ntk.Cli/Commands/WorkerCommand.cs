@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Ntk.Cli.Logging;
+using Ntk.Cluster.Clustering;
+using Serilog.Events;
+
+namespace Ntk.Cli.Commands;
+
+/// <summary>What `ntk worker` was asked to do.</summary>
+internal sealed record WorkerRequest(ClusterNodeOptions Node, int? Threads, string LogDirectory);
+
+/// <summary>
+/// `ntk worker --seeds HOST:PORT[,..] [--port P] [--threads N]`: a node that joins the cluster, fetches the plan
+/// from the coordinator, pulls and computes shards, and exits 0 when the sweep is done. When it is downed (it was
+/// unreachable, or the coordinator died), it joins again by itself.
+/// </summary>
+internal static class WorkerCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var threads = new Option<int?>("--threads") { Description = "Worker threads, one shard each at a time (default: all cores)." };
+        threads.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1) result.AddError("--threads must be at least 1");
+        });
+        var logDirectory = new Option<string?>("--log-dir")
+        {
+            Description = "Directory of this node's compact-JSON log, worker-<node id>.log (default ./logs; env NTK_LOG_DIR).",
+        };
+        var node = NodeFlags.Create(seedsDescription: "Seed nodes HOST:PORT[,..], normally the coordinator (required; env NTK_SEEDS).");
+        var command = new Command("worker", "Join a cluster, pull trial shards, and exit 0 when the sweep is done.")
+        {
+            threads, logDirectory,
+        };
+        node.AddTo(command);
+        command.SetAction((parse, cancellation) => CommandLineErrors.GuardAsync(stderr, () => RunAsync(
+            new WorkerRequest(node.Read(parse), parse.GetValue(threads),
+                parse.GetValue(logDirectory) ?? (Environment.GetEnvironmentVariable("NTK_LOG_DIR") is { Length: > 0 } d ? d : "logs")),
+            stdout, stderr, cancellation)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(WorkerRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        if (request.Node.Seeds.IsDefaultOrEmpty)
+            throw new InvalidInputException("--seeds: a worker needs the HOST:PORT of the coordinator (or NTK_SEEDS)");
+        var directory = Path.GetFullPath(request.LogDirectory);
+        Directory.CreateDirectory(directory);
+        var nodeId = NodeLogging.DefaultNodeId();
+        using var logger = NodeLogging.Create(Path.Combine(directory, $"worker-{nodeId}.log"), nodeId, "worker", stderr,
+            LogEventLevel.Information);
+
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; interrupt.Cancel(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; interrupt.Cancel(); });
+        WorkerNodeOutcome outcome;
+        try
+        {
+            outcome = await ClusterSweep.RunWorkerAsync(new WorkerNodeOptions(request.Node, request.Threads), logger, interrupt.Token);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidInputException(e.Message, e);
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = WorkerNodeOutcome.Cancelled;
+        }
+        catch (Exception e)
+        {
+            logger.Error(e, "Worker node failed");
+            await stderr.WriteLineAsync($"error: the worker failed: {e.Message}");
+            return ExitCodes.RunFailed;
+        }
+        logger.ForConsole().Information("Worker node {NodeOutcome}", outcome);
+        if (outcome == WorkerNodeOutcome.SweepFinished)
+        {
+            await stdout.WriteLineAsync("worker: the sweep is finished");
+            return ExitCodes.Success;
+        }
+        await stderr.WriteLineAsync("worker: interrupted; its shards are re-issued to other workers");
+        return ExitCodes.RunFailed;
+    }
+}

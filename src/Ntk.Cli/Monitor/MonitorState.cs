@@ -1,0 +1,494 @@
+using System.Collections.Immutable;
+
+namespace Ntk.Cli.Monitor;
+
+/// <summary>
+/// The incremental model behind `ntk monitor`: fed the lines of one or more Serilog compact-JSON logs (one event per
+/// line, each with {NodeId} and {Role}), it keeps what the table shows. Pure: no I/O and no clock; rates and ages are
+/// computed at the moment given to <see cref="View"/>.
+/// <para>
+/// Invariants callers rely on: a shard (PointIndex, ShardIndex) counts toward its point's trials once, however often
+/// it was computed (re-issued, resumed run appending to the same log); lines may come in any order across files (state
+/// that has a "latest" keeps the one with the latest timestamp); a line that is not a CLEF event (a partial last line,
+/// console text) is counted and otherwise ignored, and so is an event it does not know.
+/// </para>
+/// <para>
+/// Events read (the {Event} property, or the message template where noted): SweepStarted (PointCount, ShardCount,
+/// ShardTrials), ShardLeased, ShardCompleted (TrialCount, ElapsedMs, WorkerId, PointIndex, ShardIndex), ShardFailed,
+/// ShardReissued, PointCompleted / PointDone (TrialCount), SnapshotPublished (TrialCount, WorstStdErr,
+/// WorstStdErrPoint), SweepFinished (Outcome), SweepFailing, SnapshotFailed, MemberUp / MemberReachable /
+/// MemberUnreachable / MemberDowned / MemberLeft / MemberRemoved (MemberAddress, Roles); and `ntk run`'s template
+/// events "Sweep {SweepName} started…", "Sweep {SweepName} {Outcome}…" and "Progress {PercentDone}%…".
+/// </para>
+/// </summary>
+internal sealed class MonitorState
+{
+    /// <summary>The window of the "recent" rates: long enough to span a few shards, short enough to show a stall.</summary>
+    public static readonly TimeSpan DefaultRecentWindow = TimeSpan.FromSeconds(30);
+
+    private const int RecentFailuresKept = 8;
+    // Completed-shard intervals kept per node before old ones (outside the window) are dropped.
+    private const int RecentShardsBeforePruning = 256;
+
+    private readonly TimeSpan _window;
+    private readonly Dictionary<int, PointTrack> _points = [];
+    private readonly Dictionary<string, NodeTrack> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MemberTrack> _members = new(StringComparer.Ordinal);
+    private readonly Dictionary<(int Point, int Shard), List<Lease>> _inFlight = [];
+    private readonly List<ReissueTrack> _reissued = [];
+    private readonly Dictionary<(int Point, int Shard), List<ReissueTrack>> _reissuedByShard = [];
+    private readonly Queue<FailureView> _recentFailures = new();
+
+    private string? _sweepName;
+    private int? _pointCount;
+    private int? _shardCount;
+    private long? _shardTrials;
+    private int _largestShardIndex = -1;
+    private long _largestShardTrials;
+    private DateTimeOffset? _lastStart;
+    private DateTimeOffset? _lastFinish;
+    private string? _outcome;
+    private (DateTimeOffset At, long Trials)? _mergedTotal;
+    private (DateTimeOffset At, double? StdErr, int? Point)? _worst;
+    private int _progressPointsDone;
+    private int _failures;
+    private int _otherErrors;
+    private int _warnings;
+    private long _events;
+    private long _unreadable;
+    private DateTimeOffset? _latest;
+
+    public MonitorState() : this(DefaultRecentWindow)
+    {
+    }
+
+    /// <param name="recentWindow">Window of the recent per-node rates (positive).</param>
+    public MonitorState(TimeSpan recentWindow)
+    {
+        if (recentWindow <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(recentWindow), recentWindow, "the window must be positive");
+        _window = recentWindow;
+    }
+
+    /// <summary>The latest event timestamp seen, or null before the first event.</summary>
+    public DateTimeOffset? LatestTimestamp => _latest;
+
+    /// <summary>True when the latest start event (SweepStarted, or `ntk run`'s "Sweep … started") is followed by a
+    /// finish event (SweepFinished, or `ntk run`'s "Sweep … completed/interrupted").</summary>
+    public bool IsFinished => _lastFinish is { } finish && (_lastStart is not { } start || finish >= start);
+
+    /// <summary>Complete CLEF events applied so far.</summary>
+    public long EventsRead => _events;
+
+    /// <summary>
+    /// Applies one log line. <paramref name="source"/> names the file it came from: the node of an event that carries
+    /// no {NodeId}. Returns false (and counts the line) when it is not a CLEF event; blank lines are skipped silently.
+    /// </summary>
+    public bool Apply(string line, string source = "")
+    {
+        if (!ClefEvent.TryParse(line, out var document, out var clef))
+        {
+            if (!string.IsNullOrWhiteSpace(line)) _unreadable++;
+            return false;
+        }
+        using (document)
+        {
+            Apply(clef, source);
+        }
+        return true;
+    }
+
+    private void Apply(ClefEvent e, string source)
+    {
+        _events++;
+        var at = e.Timestamp;
+        if (_latest is not { } latest || at > latest) _latest = at;
+        var nodeId = e.String("NodeId") ?? (source.Length > 0 ? source : "?");
+        var node = Node(nodeId);
+        if (at > node.LastSeen) node.LastSeen = at;
+        node.Role ??= e.String("Role");
+        if (e.String("SweepName") is { } sweepName) _sweepName = sweepName;
+        if (e.Int("PointCount") is > 0 and var pointCount) _pointCount = pointCount;
+
+        var name = e.Name;
+        CountLevel(e, name, node);
+        switch (name)
+        {
+            case "SweepStarted":
+                Later(ref _lastStart, at);
+                _shardCount = e.Int("ShardCount") ?? _shardCount;
+                _shardTrials = e.Long("ShardTrials") ?? _shardTrials;
+                break;
+            case "ShardLeased":
+                OnLeased(e, node);
+                break;
+            case "ShardCompleted":
+                OnCompleted(e, node);
+                break;
+            case "ShardFailed":
+                if (Shard(e) is { } failed) ReleaseLease(failed, node.NodeId, e.String("WorkerId"));
+                break;
+            case "ShardReissued":
+                OnReissued(e);
+                break;
+            case "PointCompleted":
+            case "PointDone":
+                if (e.Int("PointIndex") is { } donePoint)
+                {
+                    var point = Point(donePoint);
+                    point.Done = true;
+                    point.FinalTrials = e.Long("TrialCount") ?? point.FinalTrials;
+                }
+                break;
+            case "SnapshotPublished":
+                if (e.Long("TrialCount") is { } merged) MergedTotal(at, merged);
+                if (HasWorstStdErr(e) && (_worst is not { } previous || at >= previous.At))
+                    _worst = (at, e.Double("WorstStdErr"), e.Int("WorstStdErrPoint"));
+                break;
+            case "SweepFinished":
+                Later(ref _lastFinish, at);
+                _outcome = e.String("Outcome") ?? _outcome;
+                break;
+            case "MemberUp":
+            case "MemberReachable":
+                OnMember(e, "Up");
+                break;
+            case "MemberUnreachable":
+                OnMember(e, "Unreachable");
+                break;
+            case "MemberDowned":
+                OnMember(e, "Downed");
+                break;
+            case "MemberLeft":
+                OnMember(e, "Left");
+                break;
+            case "MemberRemoved":
+                OnMember(e, "Removed");
+                break;
+            case null:
+                OnRunEvent(e, at);
+                break;
+        }
+    }
+
+    // SnapshotPublished carries WorstStdErr (possibly null) since the monitor was added; older logs lack it.
+    private static bool HasWorstStdErr(ClefEvent e) => e.Template.Contains("{WorstStdErr", StringComparison.Ordinal);
+
+    /// <summary>`ntk run`'s own events, which carry no {Event}: recognised by their message templates.</summary>
+    private void OnRunEvent(ClefEvent e, DateTimeOffset at)
+    {
+        var template = e.Template;
+        if (template.StartsWith("Progress {PercentDone}", StringComparison.Ordinal))
+        {
+            if (e.Long("TrialCount") is { } trials) MergedTotal(at, trials);
+            if (e.Int("PointsDone") is { } done) _progressPointsDone = Math.Max(_progressPointsDone, done);
+        }
+        else if (template.StartsWith("Sweep {SweepName} started", StringComparison.Ordinal))
+        {
+            Later(ref _lastStart, at);
+        }
+        else if (template.StartsWith("Sweep {SweepName} {Outcome}", StringComparison.Ordinal))
+        {
+            Later(ref _lastFinish, at);
+            _outcome = e.String("Outcome") ?? _outcome;
+        }
+    }
+
+    private void CountLevel(ClefEvent e, string? name, NodeTrack node)
+    {
+        var sweepFailure = name is "SweepFailing" or "SnapshotFailed";
+        if (e.Level == ClefLevel.Warning && !sweepFailure)
+        {
+            _warnings++;
+            return;
+        }
+        if (e.Level < ClefLevel.Error && !sweepFailure) return;
+        // The project's own events name themselves; errors without {Event} come from Akka (e.g. a transport error
+        // when a node dies) or from `ntk run` ("Sweep … failed").
+        var ours = name is not null || e.Template.StartsWith("Sweep ", StringComparison.Ordinal);
+        if (ours) _failures++;
+        else _otherErrors++;
+        node.Errors++;
+        _recentFailures.Enqueue(new FailureView(e.Timestamp, node.NodeId, e.Level, name, e.RenderMessage()));
+        while (_recentFailures.Count > RecentFailuresKept) _recentFailures.Dequeue();
+    }
+
+    private void OnLeased(ClefEvent e, NodeTrack node)
+    {
+        var worker = e.String("WorkerId");
+        if (worker is not null) node.Workers.Add(worker);
+        node.FirstActive = Earlier(node.FirstActive, e.Timestamp);
+        if (Shard(e) is not { } shard) return;
+        NoteShardSize(shard.Shard, e.Long("TrialCount"));
+        if (!_inFlight.TryGetValue(shard, out var leases)) _inFlight[shard] = leases = [];
+        if (!leases.Exists(l => l.NodeId == node.NodeId && l.WorkerId == worker))
+            leases.Add(new Lease(node.NodeId, worker, e.Timestamp));
+    }
+
+    private void OnCompleted(ClefEvent e, NodeTrack node)
+    {
+        var worker = e.String("WorkerId");
+        if (worker is not null) node.Workers.Add(worker);
+        var trials = Math.Max(0, e.Long("TrialCount") ?? 0);
+        var elapsed = TimeSpan.FromMilliseconds(Math.Max(0, e.Double("ElapsedMs") ?? 0));
+        var at = e.Timestamp;
+        node.ShardsCompleted++;
+        node.Trials += trials;
+        node.FirstActive = Earlier(node.FirstActive, at - elapsed);
+        if (node.LastCompleted is not { } last || at > last) node.LastCompleted = at;
+        node.Recent.Add(new CompletedShard(at, elapsed, trials));
+        if (node.Recent.Count > RecentShardsBeforePruning && _latest is { } latest)
+        {
+            var horizon = latest - _window;
+            node.Recent.RemoveAll(s => s.End < horizon);
+        }
+
+        if (Shard(e) is not { } shard) return;
+        NoteShardSize(shard.Shard, trials);
+        var point = Point(shard.Point);
+        if (point.Shards.Add(shard.Shard)) point.ShardTrials += trials;
+        ReleaseLease(shard, node.NodeId, worker);
+        if (_reissuedByShard.TryGetValue(shard, out var reissues))
+            foreach (var reissue in reissues)
+                if (reissue.CompletedBy is null && at >= reissue.At)
+                    reissue.CompletedBy = Holder(node.NodeId, worker);
+    }
+
+    private void OnReissued(ClefEvent e)
+    {
+        if (Shard(e) is not { } shard) return;
+        var at = e.Timestamp;
+        var reissue = new ReissueTrack(at, shard.Point, shard.Shard, e.String("WorkerId"));
+        // The leases granted before the re-issue are the expired ones: their workers are slow or gone.
+        if (_inFlight.TryGetValue(shard, out var leases))
+        {
+            var expired = leases.Where(l => l.At <= at).ToList();
+            foreach (var lease in expired)
+            {
+                Node(lease.NodeId).LeasesExpired++;
+                leases.Remove(lease);
+            }
+            if (leases.Count == 0) _inFlight.Remove(shard);
+            if (expired.Count > 0) reissue.HeldBy = string.Join(", ", expired.Select(l => Holder(l.NodeId, l.WorkerId)));
+        }
+        _reissued.Add(reissue);
+        if (!_reissuedByShard.TryGetValue(shard, out var list)) _reissuedByShard[shard] = list = [];
+        list.Add(reissue);
+    }
+
+    private void OnMember(ClefEvent e, string status)
+    {
+        var address = e.String("MemberAddress");
+        if (address is null) return;
+        if (!_members.TryGetValue(address, out var member))
+            _members[address] = member = new MemberTrack { Since = DateTimeOffset.MinValue };
+        if (status == "Downed") member.WasDowned = true;
+        if (e.Timestamp < member.Since) return;
+        member.Since = e.Timestamp;
+        member.Status = status;
+        member.Roles = e.String("Roles") ?? member.Roles;
+    }
+
+    private void ReleaseLease((int Point, int Shard) shard, string nodeId, string? worker)
+    {
+        if (!_inFlight.TryGetValue(shard, out var leases)) return;
+        leases.RemoveAll(l => l.NodeId == nodeId && l.WorkerId == worker);
+        if (leases.Count == 0) _inFlight.Remove(shard);
+    }
+
+    private void NoteShardSize(int shardIndex, long? trials)
+    {
+        if (trials is not { } count || shardIndex < _largestShardIndex) return;
+        _largestShardIndex = shardIndex;
+        _largestShardTrials = count;
+    }
+
+    private void MergedTotal(DateTimeOffset at, long trials)
+    {
+        if (_mergedTotal is not { } previous || at >= previous.At) _mergedTotal = (at, trials);
+    }
+
+    /// <summary>
+    /// The table's numbers at <paramref name="now"/> (default: the latest event's timestamp, which is what a finished
+    /// run or `--once` wants; a live follower passes the wall clock so a silent node's recent rate decays to zero).
+    /// </summary>
+    public MonitorView View(DateTimeOffset? now = null)
+    {
+        var at = now ?? _latest ?? DateTimeOffset.UnixEpoch;
+        var cap = TrialCapPerPoint();
+        var finished = IsFinished;
+        var phase = finished ? SweepPhase.Finished : _lastStart is not null || _nodes.Values.Any(n => n.ShardsCompleted > 0)
+            ? SweepPhase.Running : SweepPhase.Waiting;
+
+        long pointTrials = 0;
+        var doneCount = 0;
+        var inProgress = ImmutableArray.CreateBuilder<PointView>();
+        foreach (var (index, point) in _points.OrderBy(p => p.Key))
+        {
+            var trials = PointTrials(point, cap);
+            pointTrials += trials;
+            if (point.Done) doneCount++;
+            else if (trials > 0) inProgress.Add(new PointView(index, trials, cap, point.Shards.Count));
+        }
+        var trialsDone = Math.Max(pointTrials, _mergedTotal?.Trials ?? 0);
+
+        var nodes = _nodes.Values
+            .OrderBy(n => n.NodeId, StringComparer.Ordinal)
+            .Select(n => new NodeView(n.NodeId, n.Role, n.Workers.Count, n.ShardsCompleted, n.Trials,
+                RecentRate(n, at), TotalRate(n), InFlight(n.NodeId), n.LeasesExpired, n.Errors, n.LastSeen))
+            .ToImmutableArray();
+        var recentRate = nodes.Sum(n => n.RecentTrialsPerSecond);
+
+        long? total = _pointCount is { } count && cap is { } c ? count * c : null;
+        TimeSpan? eta = null;
+        if (finished)
+        {
+            eta = TimeSpan.Zero;
+        }
+        else if (_pointCount is { } pointCount && cap is { } perPoint)
+        {
+            long remaining = 0;
+            for (var p = 0; p < pointCount; p++)
+            {
+                if (!_points.TryGetValue(p, out var point)) remaining += perPoint;
+                else if (!point.Done) remaining += Math.Max(0, perPoint - PointTrials(point, cap));
+            }
+            if (remaining == 0) eta = TimeSpan.Zero;
+            else if (recentRate > 0) eta = TimeSpan.FromSeconds(Math.Min(remaining / recentRate, TimeSpan.MaxValue.TotalSeconds / 2));
+        }
+
+        var members = _members
+            .OrderBy(m => m.Key, StringComparer.Ordinal)
+            .Select(m => new MemberView(m.Key, m.Value.Roles, m.Value.Status, m.Value.WasDowned, m.Value.Since))
+            .ToImmutableArray();
+
+        return new MonitorView(
+            at, _sweepName, phase, finished ? _outcome : null, _lastStart, _latest,
+            _pointCount, Math.Max(doneCount, _progressPointsDone), inProgress.ToImmutable(), cap,
+            trialsDone, total, recentRate, _window,
+            _worst?.StdErr, _worst?.Point, eta,
+            nodes, members,
+            members.Count(m => m.Status == "Up"), members.Count(m => m.Status == "Unreachable"), members.Count(m => m.WasDowned),
+            _reissued.Select(r => new ReissueView(r.At, r.PointIndex, r.ShardIndex, r.OfferedTo, r.HeldBy, r.CompletedBy))
+                .OrderBy(r => r.At).ToImmutableArray(),
+            _failures, _otherErrors, _warnings, [.. _recentFailures.OrderBy(f => f.At)],
+            _events, _unreadable);
+    }
+
+    /// <summary>
+    /// A point's cap: ShardCount × ShardTrials from SweepStarted, or exactly (ShardCount − 1) × ShardTrials + the last
+    /// shard's size once the last shard was seen. Null before SweepStarted.
+    /// </summary>
+    private long? TrialCapPerPoint()
+    {
+        if (_shardCount is not { } shards || _shardTrials is not { } size || shards <= 0) return null;
+        return _largestShardIndex == shards - 1 ? (shards - 1) * size + _largestShardTrials : shards * size;
+    }
+
+    private static long PointTrials(PointTrack point, long? cap)
+    {
+        if (point.Done && point.FinalTrials is { } final) return final;
+        return cap is { } c ? Math.Min(point.ShardTrials, c) : point.ShardTrials;
+    }
+
+    private double RecentRate(NodeTrack node, DateTimeOffset now)
+    {
+        if (node.FirstActive is not { } first || now <= first) return 0;
+        var windowStart = now - _window;
+        double trials = 0;
+        foreach (var shard in node.Recent)
+        {
+            var start = shard.End - shard.Elapsed;
+            var end = shard.End <= now ? shard.End : now;
+            var from = start >= windowStart ? start : windowStart;
+            if (shard.Elapsed <= TimeSpan.Zero)
+            {
+                if (shard.End > windowStart && shard.End <= now) trials += shard.Trials;
+                continue;
+            }
+            if (end <= from) continue;
+            // A shard's trials are spread evenly over its ElapsedMs; the part inside the window counts.
+            trials += shard.Trials * ((end - from).TotalSeconds / shard.Elapsed.TotalSeconds);
+        }
+        var span = now - first < _window ? now - first : _window;
+        return trials / span.TotalSeconds;
+    }
+
+    private static double? TotalRate(NodeTrack node)
+    {
+        if (node.FirstActive is not { } first || node.LastCompleted is not { } last || last <= first) return null;
+        return node.Trials / (last - first).TotalSeconds;
+    }
+
+    private int InFlight(string nodeId) => _inFlight.Values.Sum(leases => leases.Count(l => l.NodeId == nodeId));
+
+    private NodeTrack Node(string nodeId)
+    {
+        if (!_nodes.TryGetValue(nodeId, out var node)) _nodes[nodeId] = node = new NodeTrack(nodeId);
+        return node;
+    }
+
+    private PointTrack Point(int pointIndex)
+    {
+        if (!_points.TryGetValue(pointIndex, out var point)) _points[pointIndex] = point = new PointTrack();
+        return point;
+    }
+
+    private static (int Point, int Shard)? Shard(ClefEvent e) =>
+        e.Int("PointIndex") is { } point && e.Int("ShardIndex") is { } shard ? (point, shard) : null;
+
+    private static string Holder(string nodeId, string? worker) => worker is null ? nodeId : $"{worker}@{nodeId}";
+
+    private static void Later(ref DateTimeOffset? field, DateTimeOffset at)
+    {
+        if (field is not { } current || at > current) field = at;
+    }
+
+    private static DateTimeOffset Earlier(DateTimeOffset? current, DateTimeOffset at) =>
+        current is { } c && c <= at ? c : at;
+
+    private sealed class PointTrack
+    {
+        public HashSet<int> Shards { get; } = [];
+        public long ShardTrials { get; set; }
+        public bool Done { get; set; }
+        public long? FinalTrials { get; set; }
+    }
+
+    private sealed class NodeTrack(string nodeId)
+    {
+        public string NodeId { get; } = nodeId;
+        public string? Role { get; set; }
+        public HashSet<string> Workers { get; } = new(StringComparer.Ordinal);
+        public int ShardsCompleted { get; set; }
+        public long Trials { get; set; }
+        public DateTimeOffset? FirstActive { get; set; }
+        public DateTimeOffset? LastCompleted { get; set; }
+        public DateTimeOffset LastSeen { get; set; } = DateTimeOffset.MinValue;
+        public int LeasesExpired { get; set; }
+        public int Errors { get; set; }
+        public List<CompletedShard> Recent { get; } = [];
+    }
+
+    private sealed class MemberTrack
+    {
+        public string Status { get; set; } = "";
+        public string Roles { get; set; } = "";
+        public bool WasDowned { get; set; }
+        public DateTimeOffset Since { get; set; }
+    }
+
+    private sealed class ReissueTrack(DateTimeOffset at, int pointIndex, int shardIndex, string? offeredTo)
+    {
+        public DateTimeOffset At { get; } = at;
+        public int PointIndex { get; } = pointIndex;
+        public int ShardIndex { get; } = shardIndex;
+        public string? OfferedTo { get; } = offeredTo;
+        public string? HeldBy { get; set; }
+        public string? CompletedBy { get; set; }
+    }
+
+    private readonly record struct Lease(string NodeId, string? WorkerId, DateTimeOffset At);
+
+    private readonly record struct CompletedShard(DateTimeOffset End, TimeSpan Elapsed, long Trials);
+}
