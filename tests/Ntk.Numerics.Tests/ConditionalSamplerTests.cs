@@ -51,6 +51,23 @@ public sealed class ConditionalSamplerTests
     }
 
     [Fact]
+    public void Sampling_allocates_nothing()
+    {
+        const ulong seed = 6;
+        _output.WriteLine($"master seed {seed}");
+        var point = Point(seed, inputDim: 4, widths: [9, 2, 6], InputSets.Sphere(4, 3, 8));
+        var sampler = new ConditionalGaussianSampler(point);
+        var measurement = new double[point.Layout.Count];
+        for (var t = 0; t < 200; t++) sampler.Sample(t, measurement); // warm-up (JIT tiers)
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var t = 200; t < 400; t++) sampler.Sample(t, measurement);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void A_dead_input_has_an_exactly_zero_kernel_row_and_no_activity_above_its_dead_layer()
     {
         // Widths 1–2 kill inputs often; without exact zeros a ~1e-17 residue would revive them (SCIENCE.md §3).
@@ -121,22 +138,22 @@ public sealed class ConditionalSamplerTests
 
     public static IEnumerable<object[]> DiagonalCases() =>
     [
-        [4, new[] { 2 }, 60.0],
-        [3, new[] { 5, 5, 5 }, 30.0],
-        [10, new[] { 2, 8, 3, 16 }, 120.0],
-        [2, new[] { 2, 2 }, 180.0],
-        [6, new[] { 64, 64, 64, 64, 64 }, 45.0],
+        [4, new[] { 2 }, 60.0, OracleTrials],
+        [3, new[] { 5, 5, 5 }, 30.0, OracleTrials],
+        [10, new[] { 2, 8, 3, 16 }, 120.0, OracleTrials],
+        [2, new[] { 2, 2 }, 180.0, OracleTrials],
+        [6, new[] { 64, 64, 64, 64, 64 }, 45.0, 4_000],
     ];
 
     /// <summary>E[K_aa] = 2(L+1)‖x_a‖²/n0 at every width (SCIENCE.md §5), for unit inputs.</summary>
     [Theory]
     [MemberData(nameof(DiagonalCases))]
-    public void Mean_diagonal_kernel_is_two_L_plus_one_over_n0(int inputDim, int[] widths, double thetaDegrees)
+    public void Mean_diagonal_kernel_is_two_L_plus_one_over_n0(int inputDim, int[] widths, double thetaDegrees, int trials)
     {
         const ulong seed = 31337;
         _output.WriteLine($"master seed {seed}, n0 {inputDim}, widths {string.Join("x", widths)}, θ {thetaDegrees}°");
         var point = Point(seed, inputDim, widths, InputSet.Pair(inputDim, thetaDegrees * Math.PI / 180, 0.4));
-        var sample = MeasurementSample.Collect(new ConditionalGaussianSampler(point), 0, OracleTrials);
+        var sample = MeasurementSample.Collect(new ConditionalGaussianSampler(point), 0, trials);
         var exact = 2.0 * (widths.Length + 1) / inputDim;
 
         foreach (var a in new[] { 0, 1 })
@@ -145,6 +162,22 @@ public sealed class ConditionalSamplerTests
             _output.WriteLine($"K[{a},{a}]: mean {sample.Mean(point.Layout.Ntk(a, a)):F5}, exact {exact:F5}, z {z:F2}");
             Assert.True(Math.Abs(z) <= MaxAbsZ, $"K[{a},{a}]: z = {z:F2}");
         }
+    }
+
+    /// <summary>A single input in one dimension (m = 1, n0 = 1, a width-1 layer): E[K_00] = 2(L+1)x²/n0.</summary>
+    [Fact]
+    public void Mean_kernel_of_a_single_scalar_input_is_two_L_plus_one_x_squared()
+    {
+        const ulong seed = 8080;
+        _output.WriteLine($"master seed {seed}");
+        const double x = -1.5;
+        var point = Point(seed, inputDim: 1, widths: [3, 1, 4], new InputSet(1, [x]));
+        var sample = MeasurementSample.Collect(new ConditionalGaussianSampler(point), 0, OracleTrials);
+        var exact = 2.0 * 4 * x * x;
+
+        var z = sample.ZAgainst(point.Layout.Ntk(0, 0), exact);
+        _output.WriteLine($"K[0,0]: mean {sample.Mean(point.Layout.Ntk(0, 0)):F4}, exact {exact:F4}, z {z:F2}");
+        Assert.True(Math.Abs(z) <= MaxAbsZ, $"K[0,0]: z = {z:F2}");
     }
 
     /// <summary>c_1 = (π − θ)/(2π) for Gaussian weights and every n0 ≥ 2 (SCIENCE.md §5); the conditional correlator of

@@ -8,7 +8,7 @@ namespace Ntk.Cli.Bench;
 /// CPU time, which for a single busy thread is close. Used to tell "slow code" from "a busy machine": on a shared host
 /// the wall-clock rate drops when other processes run, the rate per CPU second does not.
 /// </summary>
-internal static partial class ThreadClock
+internal static class ThreadClock
 {
     private const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID on Linux
 
@@ -19,8 +19,8 @@ internal static partial class ThreadClock
         public long Nanoseconds;
     }
 
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
-    private static partial int ClockGetTime(int clock, out TimeSpec time);
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
 
     /// <summary>Seconds of CPU time used by this thread so far.</summary>
     public static double ThreadSeconds()

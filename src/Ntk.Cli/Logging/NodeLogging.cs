@@ -32,7 +32,7 @@ internal static class NodeLogging
     public static Logger Create(string logFile, string nodeId, string role, TextWriter console, LogEventLevel consoleLevel)
     {
         return new LoggerConfiguration()
-            .MinimumLevel.Debug()
+            .MinimumLevel.Information()
             .MinimumLevel.Override("Akka", LogEventLevel.Information)
             .Enrich.WithProperty("NodeId", nodeId)
             .Enrich.WithProperty("Role", role)

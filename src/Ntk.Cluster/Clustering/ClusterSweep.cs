@@ -71,8 +71,7 @@ public static class ClusterSweep
         var aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
         CheckStateSizes(plan, config.GetByteSize("ntk.cluster.max-state-bytes") ?? long.MaxValue);
 
-        var system = ActorSystem.Create(ClusterHocon.SystemName,
-            ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new SerilogLoggerSetup(logger)));
+        var system = CreateSystem(config, logger);
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
@@ -151,8 +150,7 @@ public static class ClusterSweep
         Settings.SweepActorSettings settings, int aggregatorShards, TimeSpan planRetry, int incarnation,
         Serilog.ILogger logger, CancellationToken cancellation)
     {
-        var system = ActorSystem.Create(ClusterHocon.SystemName,
-            ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new SerilogLoggerSetup(logger)));
+        var system = CreateSystem(config, logger);
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
@@ -192,6 +190,18 @@ public static class ClusterSweep
         {
             await ShutdownAsync(system).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The node's actor system, with the sharding extension loaded at once: its serializer must be known before other
+    /// nodes' sharding messages arrive (otherwise they are dropped, logged as "Cannot find serializer with id [13]").
+    /// </summary>
+    private static ActorSystem CreateSystem(Config config, Serilog.ILogger logger)
+    {
+        var system = ActorSystem.Create(ClusterHocon.SystemName,
+            ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new SerilogLoggerSetup(logger)));
+        Akka.Cluster.Sharding.ClusterSharding.Get(system);
+        return system;
     }
 
     /// <summary>
@@ -238,6 +248,9 @@ public static class ClusterSweep
     /// <summary>Leaves the cluster gracefully (when still a member) and terminates the system.</summary>
     private static async Task ShutdownAsync(ActorSystem system)
     {
+        // Once the loggers stop, Akka prints the last events of a shutdown to stdout at the current level: keep
+        // stdout for the command's own output.
+        system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
         try
         {
             await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance)

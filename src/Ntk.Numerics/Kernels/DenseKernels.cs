@@ -72,6 +72,7 @@ internal static class DenseKernels
     /// x_r = rows[r·rowStride ..][..length] and y_c = columns[c·columnStride ..][..length]. Bitwise equal to the
     /// pairwise loop; allocates nothing.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotProducts(
         ReadOnlySpan<double> rows, int rowStride, int rowCount,
         ReadOnlySpan<double> columns, int columnStride, int columnCount,
@@ -133,6 +134,7 @@ internal static class DenseKernels
     /// transposed product Wᵀ C row by row, each element's chain in increasing k (the order of the row-by-row axpy
     /// reference; a zero coefficient leaves the element unchanged either way, as fma(w, 0, t) = t for finite w, t ≠ −0).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateTransposedProduct(
         ReadOnlySpan<double> weights, int rowCount, int width,
         ReadOnlySpan<double> coefficients, int coefficientStride, int m, Span<double> targets)
@@ -211,6 +213,7 @@ internal static class DenseKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transposed4x16(
         ref double w, int stride, int rowCount, ref double c, int coefficientStride, ref double t, int targetStride)
     {
@@ -257,6 +260,7 @@ internal static class DenseKernels
     }
 
     /// <summary>16 dot products of rows x_0..x_3 with columns y_0..y_3 (length ≥ 8), each in <see cref="Dot"/>'s order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile4x4(ref double x, int xStride, ref double y, int yStride, int length, ref double p, int pStride)
     {
         ref var x1 = ref Unsafe.Add(ref x, xStride);
@@ -319,6 +323,7 @@ internal static class DenseKernels
     }
 
     /// <summary>4 dot products of rows x_0..x_3 with one column y (length ≥ 8), each in <see cref="Dot"/>'s order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile4x1(ref double x, int xStride, ref double y, int length, ref double p, int pStride)
     {
         ref var x1 = ref Unsafe.Add(ref x, xStride);

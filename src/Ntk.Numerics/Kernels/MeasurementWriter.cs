@@ -35,22 +35,8 @@ public static class MeasurementWriter
         var m = layout.InputCount;
         if (preactivations.Length < width * m) throw new ArgumentException("preactivations: need width × m values");
         var active = counts[..m];
-        active.Clear();
-        for (var a = 0; a < m; a++)
-            for (var b = a + 1; b < m; b++)
-                measurement[layout.Correlator(layer, a, b)] = 0;
-
-        for (var i = 0; i < width; i++)
-        {
-            var row = preactivations.Slice(i * m, m);
-            for (var a = 0; a < m; a++)
-            {
-                if (!(row[a] > 0)) continue;
-                active[a]++;
-                for (var b = a + 1; b < m; b++)
-                    if (row[b] > 0) measurement[layout.Correlator(layer, a, b)] += 1;
-            }
-        }
+        // Active counts per input and per pair (exact integers, from bit sets; see MeasurementKernels).
+        MeasurementKernels.CountActivity(preactivations, width, m, active, measurement, layout, layer);
 
         var inverseWidth = 1.0 / width;
         for (var a = 0; a < m; a++)
@@ -153,6 +139,8 @@ public static class MeasurementWriter
     /// </summary>
     public static void SymmetricEigenvalues(Span<double> matrix, int m, Span<double> eigenvalues)
     {
+        // The same iteration, vectorized, for the (always) bitwise-symmetric kernels: same bits (MeasurementKernels).
+        if (MeasurementKernels.TrySymmetricEigenvalues(matrix, m, eigenvalues)) return;
         for (var sweep = 0; sweep < 64; sweep++)
         {
             double offDiagonal = 0, diagonal = 0;

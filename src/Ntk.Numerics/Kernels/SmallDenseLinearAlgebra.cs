@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Ntk.Numerics.Kernels;
 
 /// <summary>
@@ -118,29 +121,43 @@ internal static class SmallDenseLinearAlgebra
         for (var k = 0; k < rank; k++) ApplyReflector(qr, rows, k, tau[k], t, width);
     }
 
-    /// <summary>x · y over the length of <paramref name="x"/>, summed in a fixed order (four interleaved partial sums,
-    /// then combined), so the result is the same on every machine.</summary>
+    /// <summary>
+    /// x · y over the length of <paramref name="x"/>, summed in a fixed order: four interleaved partial sums
+    /// (element i goes to sum i mod 4, one Vector256 lane each; multiply then add, never fused), combined as
+    /// (s0 + s1) + (s2 + s3), then the tail. The order does not depend on the machine's vector width, so the result is
+    /// bitwise the same everywhere (Vector256 is emulated lane by lane where it is not accelerated).
+    /// </summary>
     internal static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
         y = y[..x.Length];
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        ref var xRef = ref MemoryMarshal.GetReference(x);
+        ref var yRef = ref MemoryMarshal.GetReference(y);
+        var sums = Vector256<double>.Zero;
         var i = 0;
         for (; i + 3 < x.Length; i += 4)
         {
-            s0 += x[i] * y[i];
-            s1 += x[i + 1] * y[i + 1];
-            s2 += x[i + 2] * y[i + 2];
-            s3 += x[i + 3] * y[i + 3];
+            var product = Vector256.LoadUnsafe(ref xRef, (nuint)i) * Vector256.LoadUnsafe(ref yRef, (nuint)i);
+            sums += product;
         }
-        for (; i < x.Length; i++) s0 += x[i] * y[i];
-        return (s0 + s1) + (s2 + s3);
+        var total = (sums.GetElement(0) + sums.GetElement(1)) + (sums.GetElement(2) + sums.GetElement(3));
+        for (; i < x.Length; i++) total += x[i] * y[i];
+        return total;
     }
 
-    /// <summary>y ← y + α x over the length of <paramref name="x"/>.</summary>
+    /// <summary>y ← y + α x over the length of <paramref name="x"/> (elementwise, multiply then add).</summary>
     internal static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
     {
         y = y[..x.Length];
-        for (var i = 0; i < x.Length; i++) y[i] += alpha * x[i];
+        ref var xRef = ref MemoryMarshal.GetReference(x);
+        ref var yRef = ref MemoryMarshal.GetReference(y);
+        var scale = Vector256.Create(alpha);
+        var i = 0;
+        for (; i + 3 < x.Length; i += 4)
+        {
+            var product = scale * Vector256.LoadUnsafe(ref xRef, (nuint)i);
+            (Vector256.LoadUnsafe(ref yRef, (nuint)i) + product).StoreUnsafe(ref yRef, (nuint)i);
+        }
+        for (; i < x.Length; i++) y[i] += alpha * x[i];
     }
 
     /// <summary>

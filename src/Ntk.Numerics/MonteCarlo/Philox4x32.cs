@@ -100,6 +100,7 @@ internal static class Philox4x32
     /// (the high bits are don't-care: vpmuludq reads only the low half, and the output masks them off). Returns the
     /// number of blocks written.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int GenerateBlocks512(
         uint key0, uint key1, uint firstBlock, uint counter1, uint counter2, uint counter3, Span<ulong> words,
         int blockCount)
@@ -145,6 +146,7 @@ internal static class Philox4x32
     }
 
     /// <summary>As <see cref="GenerateBlocks512"/> with AVX2, 4 blocks per vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int GenerateBlocks256(
         uint key0, uint key1, uint firstBlock, uint counter1, uint counter2, uint counter3, Span<ulong> words,
         int blockCount)

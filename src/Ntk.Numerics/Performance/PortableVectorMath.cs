@@ -33,6 +33,7 @@ internal static class PortableVectorMath
     /// Box–Muller for the word pairs 0 .. 8⌊count/16⌋·2 − 1 of <paramref name="words"/> (count = number of words),
     /// 8 pairs per step; returns the number of words (= values) done. destination[2p], [2p+1] from words[2p], [2p+1].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int GaussianPairs512(ref ulong words, ref double destination, int count)
     {
         var i = 0;
@@ -51,6 +52,7 @@ internal static class PortableVectorMath
     }
 
     /// <summary>As <see cref="GaussianPairs512"/> with AVX2, 4 pairs per step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int GaussianPairs256(ref ulong words, ref double destination, int count)
     {
         var i = 0;
