@@ -50,11 +50,11 @@ public sealed class MonitorCommandTests(ITestOutputHelper output)
         // The partial last line of worker-2.log is not an event yet; results.json is not a log.
         Assert.DoesNotContain("unreadable line", result.Stdout);
 
-        // Columns: node, role, workers, shards, trials, trials/s (30 s), trials/s (total), in flight, expired, errors, last seen.
+        // Columns: node, role, member, workers, shards, trials, trials/s (30 s), trials/s (total), in flight, expired, errors, last seen.
         // node-a: 350 trials in the last 30 s (11.7/s), 500 trials over 31 s (16.1/s); see MonitorStateTests.
-        Assert.Equal(new[] { "node-a", "worker", "1", "5", "500", "12", "16", "0", "0", "1" }, NodeRow(result.Stdout, "node-a")[..10]);
+        Assert.Equal(new[] { "node-a", "worker", "Up", "1", "5", "500", "12", "16", "0", "0", "1" }, NodeRow(result.Stdout, "node-a")[..11]);
         // node-b: 125 trials in the window (4.2/s), 200 over 32 s (6.25/s); its lease of p1/s1 expired.
-        Assert.Equal(new[] { "node-b", "worker", "1", "2", "200", "4", "6", "0", "1", "0" }, NodeRow(result.Stdout, "node-b")[..10]);
+        Assert.Equal(new[] { "node-b", "worker", "Downed", "1", "2", "200", "4", "6", "0", "1", "0" }, NodeRow(result.Stdout, "node-b")[..11]);
 
         var reissueRow = result.Stdout.Split('\n').Single(line => line.Contains("worker-1@node-b", StringComparison.Ordinal));
         Assert.Equal(new[] { "00:00:30Z", "1", "1", "worker-1@node-b", "worker-1", "worker-1@node-a" },
@@ -73,7 +73,7 @@ public sealed class MonitorCommandTests(ITestOutputHelper output)
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("sweep synthetic: finished (completed)", result.Stdout);
         Assert.Contains("ETA         done", result.Stdout);
-        Assert.Equal("500", NodeRow(result.Stdout, "node-a")[4]);
+        Assert.Equal("500", NodeRow(result.Stdout, "node-a")[5]);
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class MonitorCommandTests(ITestOutputHelper output)
         Assert.Equal(0, exitCode);
         var final = LastTable(stdout.ToString());
         Assert.StartsWith("sweep synthetic: finished (completed)", final);
-        Assert.Equal("500", NodeRow(final, "node-a")[4]);
+        Assert.Equal("500", NodeRow(final, "node-a")[5]);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class MonitorCommandTests(ITestOutputHelper output)
         Assert.Equal(0, exitCode);
         var final = LastTable(stdout.ToString());
         Assert.StartsWith("sweep synthetic: finished (completed)", final);
-        Assert.Equal("500", NodeRow(final, "node-a")[4]);
+        Assert.Equal("500", NodeRow(final, "node-a")[5]);
         Assert.DoesNotContain("unreadable line", stdout.ToString());
     }
 

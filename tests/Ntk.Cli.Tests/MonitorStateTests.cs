@@ -97,6 +97,13 @@ internal static class SyntheticRun
         };
         if (level is not null) fields["@l"] = level;
         foreach (var (name, value) in properties) fields[name] = value;
+        // Akka's Serilog adapter adds the actor path, whose address is the node's MemberAddress.
+        fields["ActorPath"] = node switch
+        {
+            "node-a" => NodeAAddress + "/user/worker-1",
+            "node-b" => NodeBAddress + "/user/worker-1",
+            _ => CoordinatorAddress + "/user/coordinator",
+        };
         fields["NodeId"] = node;
         fields["Role"] = role;
         return JsonSerializer.Serialize(fields);
@@ -151,6 +158,7 @@ public sealed class MonitorStateTests(ITestOutputHelper output)
         Assert.Equal(200 / (475.0 / 30), view.Eta!.Value.TotalSeconds, 1e-6);
         Assert.Equal((0, 1), (nodeB.InFlight, nodeB.LeasesExpired));
         Assert.Equal((0, 0), (nodeA.InFlight, nodeA.LeasesExpired));
+        Assert.Equal(("Up", "Downed"), (nodeA.MemberStatus, nodeB.MemberStatus));
 
         Assert.Equal(0.0123, view.WorstStdErr);
         Assert.Equal(1, view.WorstStdErrPoint);

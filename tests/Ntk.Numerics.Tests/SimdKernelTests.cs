@@ -93,6 +93,34 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Bit_set_activity_counts_equal_the_plain_per_unit_loop()
+    {
+        var random = new Random(21);
+        foreach (var (m, width) in new[] { (1, 5), (2, 64), (3, 65), (7, 130), (33, 200) })
+        {
+            var layout = MeasurementLayout.For(m, 2, hasConditionalCorrelator: true);
+            var preactivations = RandomValues(random, width * m);
+            for (var i = 0; i < preactivations.Length; i += 7) preactivations[i] = 0; // exact zeros are inactive
+            var measurement = new double[layout.Count];
+            var active = new int[m];
+            MeasurementKernels.CountActivity(preactivations, width, m, active, measurement, layout, 2);
+            for (var a = 0; a < m; a++)
+            {
+                var expectedActive = 0;
+                for (var i = 0; i < width; i++) if (preactivations[i * m + a] > 0) expectedActive++;
+                Assert.Equal(expectedActive, active[a]);
+                for (var b = a + 1; b < m; b++)
+                {
+                    var both = 0;
+                    for (var i = 0; i < width; i++)
+                        if (preactivations[i * m + a] > 0 && preactivations[i * m + b] > 0) both++;
+                    Assert.Equal(both, measurement[layout.Correlator(2, a, b)]);
+                }
+            }
+        }
+    }
+
     public static TheoryData<int> DenseCases => new(Enumerable.Range(0, 8));
 
     [Theory]

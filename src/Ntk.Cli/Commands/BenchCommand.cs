@@ -25,7 +25,7 @@ internal static class BenchCommand
         };
         seconds.Validators.Add(result =>
         {
-            var value = result.GetValueOrDefault<double>();
+            if (!TryGetValue(result, out double value)) return; // not a number: the parser reports it
             if (!(value > 0) || !double.IsFinite(value) || value > 600) result.AddError("--seconds must be in (0, 600]");
         });
         var threads = new Option<int>("--threads")
@@ -36,7 +36,7 @@ internal static class BenchCommand
         };
         threads.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 1) result.AddError("--threads must be at least 1");
+            if (TryGetValue(result, out int value) && value < 1) result.AddError("--threads must be at least 1");
         });
         var command = new Command("bench", "Measure the engines' trials/s against this machine's draw and FMA limits.")
         {
@@ -44,6 +44,21 @@ internal static class BenchCommand
         };
         command.SetAction(parse => Execute(parse.GetValue(json), parse.GetValue(seconds), parse.GetValue(threads), stdout, stderr));
         return command;
+    }
+
+    /// <summary>The option's value, or false when its text does not convert (an error the parser reports itself).</summary>
+    private static bool TryGetValue<T>(System.CommandLine.Parsing.OptionResult result, out T value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
     }
 
     public static int Execute(bool json, double seconds, int threads, TextWriter stdout, TextWriter stderr) =>

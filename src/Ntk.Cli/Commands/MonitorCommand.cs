@@ -71,13 +71,13 @@ internal static class MonitorCommand
         if (interactive)
         {
             follower.Poll(state);
-            await AnsiConsole.Live(MonitorTable.Render(ViewNow(state)))
+            await AnsiConsole.Live(MonitorTable.Render(ViewNow(state), AnsiConsole.Profile.Width))
                 .AutoClear(false)
                 .Overflow(VerticalOverflow.Ellipsis)
                 .StartAsync(async context =>
                 {
                     await FollowAsync(follower, state, interval, cancellation, pollFirst: false,
-                        view => context.UpdateTarget(MonitorTable.Render(view)));
+                        view => context.UpdateTarget(MonitorTable.Render(view, AnsiConsole.Profile.Width)));
                 });
         }
         else

@@ -107,6 +107,7 @@ internal sealed class MonitorState
         var node = Node(nodeId);
         if (at > node.LastSeen) node.LastSeen = at;
         node.Role ??= e.String("Role");
+        if (node.Address is null && MemberAddressOf(e.String("ActorPath")) is { } address) node.Address = address;
         if (e.String("SweepName") is { } sweepName) _sweepName = sweepName;
         if (e.Int("PointCount") is > 0 and var pointCount) _pointCount = pointCount;
 
@@ -334,7 +335,7 @@ internal sealed class MonitorState
 
         var nodes = _nodes.Values
             .OrderBy(n => n.NodeId, StringComparer.Ordinal)
-            .Select(n => new NodeView(n.NodeId, n.Role, n.Workers.Count, n.ShardsCompleted, n.Trials,
+            .Select(n => new NodeView(n.NodeId, n.Role, MemberStatusOf(n), n.Workers.Count, n.ShardsCompleted, n.Trials,
                 RecentRate(n, at), TotalRate(n), InFlight(n.NodeId), n.LeasesExpired, n.Errors, n.LastSeen))
             .ToImmutableArray();
         var recentRate = nodes.Sum(n => n.RecentTrialsPerSecond);
@@ -420,6 +421,28 @@ internal sealed class MonitorState
         return node.Trials / (last - first).TotalSeconds;
     }
 
+    /// <summary>
+    /// "akka.tcp://ntk@127.0.0.1:4054" from an actor path such as "akka.tcp://ntk@127.0.0.1:4054/user/worker-1": the
+    /// node's cluster address, as MemberAddress spells it. Null for local paths ("akka://ntk/user/…") and non-paths.
+    /// </summary>
+    internal static string? MemberAddressOf(string? actorPath)
+    {
+        if (actorPath is null) return null;
+        var scheme = actorPath.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0) return null;
+        var end = actorPath.IndexOf('/', scheme + 3);
+        var address = end < 0 ? actorPath : actorPath[..end];
+        return address.IndexOf('@', scheme) > 0 ? address : null;
+    }
+
+    /// <summary>The node's member status (Up, Unreachable, Downed, Left, Removed), Downed for a member removed after
+    /// being downed; null when its address or its member events are not logged.</summary>
+    private string? MemberStatusOf(NodeTrack node)
+    {
+        if (node.Address is null || !_members.TryGetValue(node.Address, out var member)) return null;
+        return member.WasDowned && member.Status == "Removed" ? "Downed" : member.Status;
+    }
+
     private int InFlight(string nodeId) => _inFlight.Values.Sum(leases => leases.Count(l => l.NodeId == nodeId));
 
     private NodeTrack Node(string nodeId)
@@ -459,6 +482,7 @@ internal sealed class MonitorState
     {
         public string NodeId { get; } = nodeId;
         public string? Role { get; set; }
+        public string? Address { get; set; }
         public HashSet<string> Workers { get; } = new(StringComparer.Ordinal);
         public int ShardsCompleted { get; set; }
         public long Trials { get; set; }

@@ -60,8 +60,11 @@ internal static class MonitorTable
         }
     }
 
-    /// <summary>The same content as <see cref="WritePlain"/>, for <c>AnsiConsole.Live</c>.</summary>
-    public static IRenderable Render(MonitorView view)
+    /// <summary>
+    /// The same content as <see cref="WritePlain"/>, for <c>AnsiConsole.Live</c>. Below <see cref="WideTerminal"/>
+    /// columns the node table keeps only node, trials, rates, leases in flight and expired, and last seen.
+    /// </summary>
+    public static IRenderable Render(MonitorView view, int terminalWidth)
     {
         var parts = new List<IRenderable> { new Markup("[bold]" + Markup.Escape(Headline(view)) + "[/]") };
 
@@ -70,21 +73,29 @@ internal static class MonitorTable
             summary.AddRow(new Markup("[grey]" + Markup.Escape(label) + "[/]"), new Markup(Markup.Escape(value)));
         parts.Add(summary);
 
-        var nodes = new Table().Border(TableBorder.Rounded).Title("nodes");
-        foreach (var header in NodeHeaders(view))
+        var shown = terminalWidth >= WideTerminal ? AllNodeColumns : NarrowNodeColumns;
+        // No border and 2-space gaps: the narrow column set fits an 80-column terminal.
+        var nodes = new Table().Border(TableBorder.None);
+        var headers = LiveNodeHeaders(view);
+        foreach (var index in shown)
         {
-            var column = new TableColumn(Markup.Escape(header.TrimEnd('>')));
-            if (header.EndsWith('>')) column.RightAligned();
+            var column = new TableColumn(new Markup("[grey]" + Markup.Escape(headers[index].TrimEnd('>')) + "[/]"))
+                .NoWrap().Padding(0, 0, 2, 0);
+            if (headers[index].EndsWith('>')) column.RightAligned();
             nodes.AddColumn(column);
         }
-        foreach (var node in view.Nodes) nodes.AddRow(NodeCells(view, node).Select(c => (IRenderable)new Text(c)).ToArray());
+        foreach (var node in view.Nodes)
+        {
+            var cells = NodeCells(view, node);
+            nodes.AddRow(shown.Select(index => (IRenderable)new Text(cells[index])).ToArray());
+        }
         parts.Add(nodes);
 
         if (!view.PointsInProgress.IsEmpty) parts.Add(new Text("in progress: " + PointsInProgress(view)));
 
         if (!view.Members.IsEmpty)
         {
-            var members = new Table().Border(TableBorder.Rounded).Title("members")
+            var members = new Table().Border(TableBorder.Simple).Title("members")
                 .AddColumns("address", "roles", "status", "since");
             foreach (var member in view.Members)
             {
@@ -97,7 +108,7 @@ internal static class MonitorTable
 
         if (!view.Reissued.IsEmpty)
         {
-            var reissued = new Table().Border(TableBorder.Rounded).Title($"re-issued shards ({view.Reissued.Length})")
+            var reissued = new Table().Border(TableBorder.Simple).Title($"re-issued shards ({view.Reissued.Length})")
                 .AddColumns("at", "point", "shard", "lease expired on", "offered to", "completed by");
             foreach (var reissue in LastReissues(view))
                 reissued.AddRow(ReissueCells(reissue).Select(c => (IRenderable)new Text(c)).ToArray());
@@ -156,13 +167,26 @@ internal static class MonitorTable
     }
 
     private static string[] NodeHeaders(MonitorView view) =>
-        ["node", "role", "workers>", "shards>", "trials>", $"trials/s ({Duration(view.RecentWindow)})>", "trials/s (total)>",
+        ["node", "role", "member", "workers>", "shards>", "trials>", $"trials/s ({Duration(view.RecentWindow)})>", "trials/s (total)>",
          "in flight>", "expired>", "errors>", "last seen>"];
+
+    /// <summary>Terminal width from which the live node table shows every column.</summary>
+    public const int WideTerminal = 120;
+
+    private static readonly int[] AllNodeColumns = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    // node, trials, trials/s recent, trials/s total, in flight, expired, last seen.
+    private static readonly int[] NarrowNodeColumns = [0, 5, 6, 7, 8, 9, 11];
+
+    /// <summary>Shorter headers for the live table (the plain table spells them out).</summary>
+    private static string[] LiveNodeHeaders(MonitorView view) =>
+        ["node", "role", "member", "workers>", "shards>", "trials>", $"trials/s {Duration(view.RecentWindow)}>", "avg/s>",
+         "leased>", "expired>", "errors>", "seen>"];
 
     private static string[] NodeCells(MonitorView view, NodeView node) =>
     [
         node.NodeId,
         node.Role ?? "",
+        node.MemberStatus ?? "-",
         Count(node.Workers),
         Count(node.ShardsCompleted),
         Count(node.Trials),
@@ -190,7 +214,7 @@ internal static class MonitorTable
         Clock(reissue.At),
         Count(reissue.PointIndex),
         Count(reissue.ShardIndex),
-        reissue.HeldBy ?? "?",
+        reissue.HeldBy ?? "(not logged)",
         reissue.OfferedTo ?? "?",
         reissue.CompletedBy ?? "-",
     ];

@@ -71,6 +71,8 @@ internal sealed record PointView(int PointIndex, long Trials, long? TrialCap, in
 /// One node (by {NodeId}; a file's name for events without one): the shards its workers completed and its rates.
 /// Trials here are the work done, so a re-issued shard computed twice counts on both nodes.
 /// </summary>
+/// <param name="MemberStatus">The cluster status of the node's address (from its actors' ActorPath): Up, Unreachable,
+/// Downed (also once removed after being downed), Left, Removed; null in local mode or before membership is logged.</param>
 /// <param name="RecentTrialsPerSecond">Trials completed in the last <see cref="MonitorView.RecentWindow"/> (each shard
 /// spread over its ElapsedMs) per second of the window, or of the node's active time if shorter.</param>
 /// <param name="TotalTrialsPerSecond">Trials over the time from the node's first lease to its last completed shard;
@@ -80,6 +82,7 @@ internal sealed record PointView(int PointIndex, long Trials, long? TrialCap, in
 internal sealed record NodeView(
     string NodeId,
     string? Role,
+    string? MemberStatus,
     int Workers,
     int ShardsCompleted,
     long Trials,

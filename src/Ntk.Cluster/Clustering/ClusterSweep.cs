@@ -160,9 +160,16 @@ public static class ClusterSweep
                 "NodeStarted", cluster.SelfAddress.ToString(), incarnation,
                 string.Join(",", config.GetStringList("akka.cluster.seed-nodes")), threads);
 
+            // Only an Up member takes part in sharding: the region proxy of a Joining node buffers every result until
+            // the node is Up, which takes until a dead node is downed. So the workers start once this node is Up.
+            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            var cancelled = Task.Delay(Timeout.Infinite, cancellation);
+            var joined = await Task.WhenAny(up.Task, system.WhenTerminated, cancelled).ConfigureAwait(false);
+            if (joined == cancelled) return WorkerNodeOutcome.Cancelled;
+            if (joined != up.Task) return null;
             var planSource = new TaskCompletionSource<SweepPlanResult>(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(PlanFetcher.Props(planSource, planRetry), "plan-fetcher");
-            var cancelled = Task.Delay(Timeout.Infinite, cancellation);
             var first = await Task.WhenAny(planSource.Task, coordinatorLeft.Task, system.WhenTerminated, cancelled).ConfigureAwait(false);
             if (first == cancelled) return WorkerNodeOutcome.Cancelled;
             if (first == coordinatorLeft.Task) return WorkerNodeOutcome.SweepFinished;

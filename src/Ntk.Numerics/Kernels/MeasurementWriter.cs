@@ -139,8 +139,6 @@ public static class MeasurementWriter
     /// </summary>
     public static void SymmetricEigenvalues(Span<double> matrix, int m, Span<double> eigenvalues)
     {
-        // The same iteration, vectorized, for the (always) bitwise-symmetric kernels: same bits (MeasurementKernels).
-        if (MeasurementKernels.TrySymmetricEigenvalues(matrix, m, eigenvalues)) return;
         for (var sweep = 0; sweep < 64; sweep++)
         {
             double offDiagonal = 0, diagonal = 0;

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Ntk.Cli.Tests.Support;
+using Xunit;
+
+namespace Ntk.Cli.Tests;
+
+/// <summary>
+/// <c>ntk bench</c> with a tiny time budget: the structure of its table and JSON (never the speed it reports).
+/// </summary>
+public sealed class BenchCommandTests
+{
+    /// <summary>Seconds per measurement: enough for one trial of each engine, so the whole run takes seconds.</summary>
+    private const string TinyBudget = "0.01";
+
+    private static readonly string[] Configurations =
+        ["n0=10 L=1 n=64 m=2", "n0=10 L=3 n=256 m=2", "n0=10 L=5 n=1024 m=2", "n0=32 L=3 n=256 m=32", "n0=784 L=2 n=512 m=128"];
+
+    [Fact]
+    public async Task Json_lists_both_limits_and_every_configuration_with_both_engines()
+    {
+        var result = await CliRunner.RunAsync("bench", "--json", "--seconds", TinyBudget, "--threads", "2");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var document = JsonDocument.Parse(result.Stdout);
+        var root = document.RootElement;
+        Assert.Equal(2, root.GetProperty("threads").GetInt32());
+        var limits = root.GetProperty("limits");
+        Assert.True(limits.GetProperty("gaussianDraws").GetProperty("perSecond").GetDouble() > 0);
+        Assert.True(limits.GetProperty("fusedMultiplyAdds").GetProperty("perSecond").GetDouble() > 0);
+
+        var rows = root.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(2 * Configurations.Length, rows.Count);
+        var keys = rows.Select(r =>
+            $"n0={r.GetProperty("inputDim").GetInt32()} L={r.GetProperty("depth").GetInt32()} " +
+            $"n={r.GetProperty("width").GetInt32()} m={r.GetProperty("inputs").GetInt32()} {r.GetProperty("engine").GetString()}").ToList();
+        foreach (var configuration in Configurations)
+        {
+            Assert.Contains($"{configuration} dense", keys);
+            Assert.Contains($"{configuration} conditional", keys);
+        }
+        foreach (var row in rows)
+        {
+            Assert.True(row.GetProperty("drawsPerTrial").GetDouble() > 0);
+            Assert.True(row.GetProperty("flopsPerTrial").GetDouble() > 0);
+            Assert.True(row.GetProperty("singleThread").GetProperty("units").GetDouble() >= 1);
+            Assert.True(row.GetProperty("allThreads").GetProperty("perSecond").GetDouble() > 0);
+            Assert.Contains(row.GetProperty("bound").GetString(), new[] { "draws", "fma" });
+            Assert.True(row.GetProperty("fractionOfBoundLimit").GetDouble() >= 0);
+        }
+        // Dense draws every weight: P = Σ n_l n_{l−1}; for n0=10, L=1, n=64: 64·10 + 64 = 704.
+        Assert.Equal(704, rows.Single(r => r.GetProperty("width").GetInt32() == 64 && r.GetProperty("engine").GetString() == "dense")
+            .GetProperty("drawsPerTrial").GetDouble());
+    }
+
+    [Fact]
+    public async Task Table_has_the_limits_a_header_and_one_row_per_configuration_and_engine()
+    {
+        var result = await CliRunner.RunAsync("bench", "--seconds", TinyBudget, "--threads", "1");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Stdout.Split('\n', StringSplitOptions.TrimEntries);
+        Assert.Contains(lines, l => l.StartsWith("limit  Gaussian draws/s", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("limit  float64 FMA/s", StringComparison.Ordinal));
+        var header = Array.FindIndex(lines, l => l.StartsWith("configuration", StringComparison.Ordinal));
+        Assert.True(header >= 0, result.Stdout);
+        foreach (var column in new[] { "engine", "draws/trial", "FLOP/trial", "trials/s 1 thr", "trials/s 1 thr", "speed-up", "% of limit" })
+            Assert.Contains(column, lines[header]);
+        foreach (var configuration in Configurations)
+        {
+            Assert.Single(lines, l => l.StartsWith(configuration + " ", StringComparison.Ordinal) && l.Contains(" dense "));
+            Assert.Single(lines, l => l.StartsWith(configuration + " ", StringComparison.Ordinal) && l.Contains(" conditional "));
+        }
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("abc")]
+    public async Task A_non_positive_or_non_numeric_budget_is_invalid_input(string seconds)
+    {
+        var result = await CliRunner.RunAsync("bench", "--seconds", seconds);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--seconds", result.Stderr);
+    }
+}

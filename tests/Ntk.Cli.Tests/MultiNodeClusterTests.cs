@@ -1,0 +1,296 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Ntk.Cli.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Ntk.Cli.Tests;
+
+/// <summary>
+/// Real multi-node sweeps: `ntk coordinator` and `ntk worker` as separate OS processes on 127.0.0.1, compared byte for
+/// byte with `ntk run` of the same sweep (same shard size). Each test is bounded in time and kills its processes in
+/// `finally` (NodeProcess.Dispose). The cluster timings are shortened by a test HOCON file (lease timeout, downing),
+/// with generous heartbeat pauses: on 2 loaded cores a false "unreachable" only costs time (the node rejoins), never
+/// correctness, which is what the tests check.
+/// </summary>
+public sealed class MultiNodeClusterTests(ITestOutputHelper output)
+{
+    /// <summary>Upper bound for one cluster run (start, formation, sweep, linger, report); far above the ~15–30 s seen.</summary>
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);
+
+    private const string TestHocon = """
+        # Shorter timings for tests on one machine (see cluster-config/*.hocon for what each key means).
+        ntk.sweep.lease-timeout = 6s
+        ntk.sweep.work-retry-interval = 200ms
+        ntk.coordinator.linger = 5s
+        ntk.worker.rejoin-delay = 1s
+        akka.cluster.split-brain-resolver.stable-after = 2s
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 5s
+        """;
+
+    /// <summary>4 points × 60 shards of 200 trials: ~7 s of sampling on one core, long enough to kill a node mid-sweep.</summary>
+    private const string KillSweep = """
+        {
+          "name": "multi-node-kill",
+          "seed": 11,
+          "trials": 12000,
+          "shardTrials": 200,
+          "network": { "inputDim": 4, "depth": [2, 3], "width": 32, "weights": "gaussian", "engine": "auto" },
+          "inputs": { "kind": "pair", "thetaDegrees": [30, 90] }
+        }
+        """;
+
+    /// <summary>4 points × 20 shards of 200 trials.</summary>
+    private const string SmallSweep = """
+        {
+          "name": "multi-node",
+          "seed": 7,
+          "trials": 4000,
+          "shardTrials": 200,
+          "network": { "inputDim": 4, "depth": [2, 3], "width": 32, "weights": "gaussian", "engine": "auto" },
+          "inputs": { "kind": "pair", "thetaDegrees": [30, 90] }
+        }
+        """;
+
+    [Fact]
+    public async Task Three_processes_give_results_csv_byte_identical_to_ntk_run()
+    {
+        using var temp = new TempDirectory();
+        var sweep = temp.Write("sweep.json", SmallSweep);
+        var config = temp.Write("test.hocon", TestHocon);
+        var reference = await ReferenceRunAsync(temp, sweep, workers: 3);
+        var port = NodeProcess.FreePort();
+        var outDir = Path.Combine(temp.Path, "cluster");
+        var nodes = new List<NodeProcess>();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false);
+            StartWorker(nodes, temp, "worker-1", outDir, port, config);
+            StartWorker(nodes, temp, "worker-2", outDir, port, config);
+            await ExpectSuccessAsync(coordinator, nodes);
+            var wall = clock.Elapsed;
+            await ExpectWorkersFinishedAsync(nodes);
+
+            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 4000);
+            var trials = 4 * 4000;
+            output.WriteLine($"3 processes (coordinator + 2 workers × 1 thread): {wall.TotalSeconds:F1} s wall, {trials / wall.TotalSeconds:F0} trials/s overall");
+            output.WriteLine($"ntk run --workers 3 in-process: {reference.Wall.TotalSeconds:F1} s wall, {trials / reference.Wall.TotalSeconds:F0} trials/s");
+            output.WriteLine($"coordinator stdout:\n{coordinator.Stdout}");
+            Assert.Contains(ReadEvents(outDir), e => e.Name == "MemberUp" && e.Roles == "worker");
+        }
+        finally
+        {
+            DisposeAll(nodes);
+        }
+    }
+
+    [Fact]
+    public async Task A_worker_killed_mid_sweep_and_a_new_one_give_identical_results_and_exact_trial_counts()
+    {
+        using var temp = new TempDirectory();
+        var sweep = temp.Write("sweep.json", KillSweep);
+        var config = temp.Write("test.hocon", TestHocon);
+        var reference = await ReferenceRunAsync(temp, sweep, workers: 1);
+        var port = NodeProcess.FreePort();
+        var outDir = Path.Combine(temp.Path, "cluster");
+        var nodes = new List<NodeProcess>();
+        try
+        {
+            var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false);
+            var victim = StartWorker(nodes, temp, "worker-1", outDir, port, config);
+            StartWorker(nodes, temp, "worker-2", outDir, port, config);
+            await WaitForAsync(() => CountEvents(outDir, "ShardCompleted", victim.Id) >= 10, "worker-1 completes 10 shards", nodes);
+            Assert.False(coordinator.HasExited, "the sweep finished before the worker could be killed: make it longer");
+            var killedAt = DateTimeOffset.UtcNow;
+            victim.Kill();
+            output.WriteLine($"SIGKILL worker-1 (pid {victim.Id}) at {killedAt:HH:mm:ss.fff}");
+            StartWorker(nodes, temp, "worker-3", outDir, port, config);
+
+            await ExpectSuccessAsync(coordinator, nodes);
+            await ExpectWorkersFinishedAsync(nodes.Where(n => n != victim));
+            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 12000);
+
+            var events = ReadEvents(outDir);
+            var reissued = events.Where(e => e.Name == "ShardReissued" && e.Time > killedAt).ToList();
+            var downed = events.FirstOrDefault(e => e.Name == "MemberDowned" && e.Role == "coordinator" && e.Time > killedAt);
+            output.WriteLine($"shards re-issued after the kill: {reissued.Count}; first after {(reissued.Count > 0 ? (reissued[0].Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) : "-")} s" +
+                $"; worker downed after {(downed is null ? "-" : (downed.Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture))} s");
+        }
+        finally
+        {
+            DisposeAll(nodes);
+        }
+    }
+
+    [Fact]
+    public async Task A_coordinator_killed_mid_sweep_and_restarted_with_resume_gives_identical_results()
+    {
+        using var temp = new TempDirectory();
+        var sweep = temp.Write("sweep.json", KillSweep);
+        var config = temp.Write("test.hocon", TestHocon);
+        var reference = await ReferenceRunAsync(temp, sweep, workers: 1);
+        var port = NodeProcess.FreePort();
+        var outDir = Path.Combine(temp.Path, "cluster");
+        var nodes = new List<NodeProcess>();
+        try
+        {
+            var first = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false);
+            StartWorker(nodes, temp, "worker-1", outDir, port, config);
+            StartWorker(nodes, temp, "worker-2", outDir, port, config);
+            // Kill once a snapshot (results and ledger) holds merged shards, and well before the end.
+            await WaitForAsync(() => ReadEvents(outDir).Any(e => e.Name == "SnapshotPublished" && e.Trials >= 4000),
+                "a snapshot with 4000 merged trials", nodes);
+            Assert.False(first.HasExited, "the sweep finished before the coordinator could be killed: make it longer");
+            first.Kill();
+            output.WriteLine($"SIGKILL coordinator (pid {first.Id}) at {DateTimeOffset.UtcNow:HH:mm:ss.fff}");
+
+            var second = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: true, name: "coordinator-2");
+            await ExpectSuccessAsync(second, nodes);
+            await ExpectWorkersFinishedAsync(nodes.Where(n => n.Name.StartsWith("worker", StringComparison.Ordinal)));
+            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 12000);
+
+            var started = ReadEvents(outDir).Where(e => e.Name == "SweepStarted").ToList();
+            Assert.Equal(2, started.Count);
+            Assert.True(started[1].ResumedPoints > 0, "the restarted coordinator did not resume any point from the ledger");
+            output.WriteLine($"second coordinator resumed {started[1].ResumedPoints} points; stdout:\n{second.Stdout}");
+        }
+        finally
+        {
+            DisposeAll(nodes);
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------------
+
+    private sealed record Reference(string Directory, TimeSpan Wall);
+
+    private async Task<Reference> ReferenceRunAsync(TempDirectory temp, string sweep, int workers)
+    {
+        var directory = Path.Combine(temp.Path, "reference");
+        var clock = Stopwatch.StartNew();
+        var result = await CliRunner.RunAsync("run", sweep, "--out", directory, "--workers", workers.ToString(CultureInfo.InvariantCulture));
+        clock.Stop();
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return new Reference(directory, clock.Elapsed);
+    }
+
+    private static NodeProcess StartCoordinator(List<NodeProcess> nodes, TempDirectory temp, string sweep, string outDir, int port,
+        string config, bool resume, string name = "coordinator")
+    {
+        var args = new List<string>
+        {
+            "coordinator", sweep, "--port", port.ToString(CultureInfo.InvariantCulture), "--out", outDir,
+            "--min-workers", "2", "--config", config, "--snapshot-interval", "1",
+        };
+        if (resume) args.Add("--resume");
+        var node = NodeProcess.Start(name, temp.Path, [.. args]);
+        nodes.Add(node);
+        return node;
+    }
+
+    private static NodeProcess StartWorker(List<NodeProcess> nodes, TempDirectory temp, string name, string logDirectory, int port, string config)
+    {
+        var node = NodeProcess.Start(name, temp.Path, "worker", "--seeds", $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+            "--threads", "1", "--log-dir", logDirectory, "--config", config);
+        nodes.Add(node);
+        return node;
+    }
+
+    private async Task ExpectSuccessAsync(NodeProcess coordinator, IEnumerable<NodeProcess> nodes)
+    {
+        var exited = await coordinator.WaitForExitAsync(RunTimeout);
+        if (!exited || coordinator.ExitCode != 0)
+        {
+            foreach (var node in nodes) output.WriteLine(node.ToString());
+            Assert.Fail(exited ? $"{coordinator.Name} exited with {coordinator.ExitCode}" : $"{coordinator.Name} did not finish within {RunTimeout}");
+        }
+    }
+
+    /// <summary>Workers exit 0 by themselves once the coordinator said the sweep is finished (or left).</summary>
+    private async Task ExpectWorkersFinishedAsync(IEnumerable<NodeProcess> workers)
+    {
+        foreach (var worker in workers.Where(w => w.Name.StartsWith("worker", StringComparison.Ordinal)))
+        {
+            var exited = await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(exited && worker.ExitCode == 0, worker.ToString());
+        }
+    }
+
+    private async Task WaitForAsync(Func<bool> condition, string what, IEnumerable<NodeProcess> nodes)
+    {
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (condition()) return;
+            await Task.Delay(200);
+        }
+        foreach (var node in nodes) output.WriteLine(node.ToString());
+        Assert.Fail($"timed out waiting for: {what}");
+    }
+
+    private static void AssertSameResults(string referenceDirectory, string clusterDirectory, long trialsPerPoint)
+    {
+        var expected = File.ReadAllBytes(Path.Combine(referenceDirectory, "results.csv"));
+        var actual = File.ReadAllBytes(Path.Combine(clusterDirectory, "results.csv"));
+        Assert.True(expected.AsSpan().SequenceEqual(actual), "results.csv of the cluster differs from ntk run's");
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(clusterDirectory, "results.json")));
+        foreach (var point in json.RootElement.GetProperty("points").EnumerateArray())
+            Assert.Equal(trialsPerPoint, point.GetProperty("trials").GetInt64());
+    }
+
+    private static void DisposeAll(List<NodeProcess> nodes)
+    {
+        foreach (var node in nodes) node.Dispose();
+    }
+
+    private sealed record LogEvent(DateTimeOffset Time, string Name, string? Role, string? Roles, long Trials, int ResumedPoints, int? ProcessId);
+
+    /// <summary>Every event with an {Event} property in the compact-JSON logs of <paramref name="directory"/>, by time.</summary>
+    private static List<LogEvent> ReadEvents(string directory)
+    {
+        var events = new List<LogEvent>();
+        if (!Directory.Exists(directory)) return events;
+        foreach (var file in Directory.EnumerateFiles(directory, "*.log"))
+        {
+            var processId = int.TryParse(Path.GetFileNameWithoutExtension(file).Split('-').Last(), out var pid) ? pid : (int?)null;
+            foreach (var line in ReadLines(file))
+            {
+                JsonDocument document;
+                try
+                {
+                    document = JsonDocument.Parse(line);
+                }
+                catch (JsonException)
+                {
+                    continue; // a line being written
+                }
+                using (document)
+                {
+                    var root = document.RootElement;
+                    if (!root.TryGetProperty("Event", out var name) || name.ValueKind != JsonValueKind.String) continue;
+                    events.Add(new LogEvent(
+                        root.GetProperty("@t").GetDateTimeOffset(),
+                        name.GetString()!,
+                        root.TryGetProperty("Role", out var role) ? role.GetString() : null,
+                        root.TryGetProperty("Roles", out var roles) ? roles.GetString() : null,
+                        root.TryGetProperty("TrialCount", out var trials) && trials.ValueKind == JsonValueKind.Number ? trials.GetInt64() : 0,
+                        root.TryGetProperty("ResumedPoints", out var resumed) && resumed.ValueKind == JsonValueKind.Number ? resumed.GetInt32() : 0,
+                        processId));
+                }
+            }
+        }
+        return events.OrderBy(e => e.Time).ToList();
+    }
+
+    private static int CountEvents(string directory, string name, int processId) =>
+        ReadEvents(directory).Count(e => e.Name == name && e.ProcessId == processId);
+
+    private static IEnumerable<string> ReadLines(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line) yield return line;
+    }
+}
