@@ -66,6 +66,7 @@ internal static class ClusterWiring
             CoordinatorManagerName);
         var coordinator = StartCoordinatorProxy(system);
         system.ActorOf(PlanServer.Props(plan), PlanServerName);
+        system.ActorOf(WorkerLossWatcher.Props(coordinator), "worker-loss-watcher");
         var workers = StartWorkers(system, localWorkers, sweep, coordinator, region, settings, samplerFactory);
         return new SweepActors(coordinator, region, writer, workers);
     }

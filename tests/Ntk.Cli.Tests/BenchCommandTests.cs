@@ -61,7 +61,7 @@ public sealed class BenchCommandTests
         Assert.Contains(lines, l => l.StartsWith("limit  float64 FMA/s", StringComparison.Ordinal));
         var header = Array.FindIndex(lines, l => l.StartsWith("configuration", StringComparison.Ordinal));
         Assert.True(header >= 0, result.Stdout);
-        foreach (var column in new[] { "engine", "draws/trial", "FLOP/trial", "trials/s 1 thr", "trials/s 1 thr", "speed-up", "% of limit" })
+        foreach (var column in new[] { "engine", "draws/trial", "FLOP/trial", "trials/s 1 thr", "shard loop", "speed-up", "% of bound", "roofline %" })
             Assert.Contains(column, lines[header]);
         foreach (var configuration in Configurations)
         {

@@ -232,6 +232,22 @@ public sealed class MonitorStateTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Failed_run_event_finishes_the_sweep_as_failed_and_counts_as_a_failure()
+    {
+        var state = Feed(SyntheticRun.AllInTimeOrder());
+        var before = state.View();
+
+        state.Apply(SyntheticRun.Line(36, "coordinator", "coordinator", "Sweep {SweepName} failed", "Error", ("SweepName", "synthetic"),
+            ("@x", "System.InvalidOperationException: the actor system stopped\n   at Somewhere()")));
+        var view = state.View();
+
+        Assert.True(state.IsFinished);
+        Assert.Equal("failed", view.Outcome);
+        Assert.Equal(before.Failures + 1, view.Failures);
+        Assert.Equal("Sweep synthetic failed — System.InvalidOperationException: the actor system stopped", view.RecentFailures[^1].Message);
+    }
+
+    [Fact]
     public void Silent_node_rate_decays_to_zero_after_the_window()
     {
         var state = Feed(SyntheticRun.AllInTimeOrder());

@@ -21,7 +21,9 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
 
     private const string TestHocon = """
         # Shorter timings for tests on one machine (see cluster-config/*.hocon for what each key means).
-        ntk.sweep.lease-timeout = 6s
+        # Longer than the ~10 s a dead node takes to be downed here, so a killed worker's shard is re-issued when its
+        # node is downed (LeasesExpired), not when the lease runs out.
+        ntk.sweep.lease-timeout = 20s
         ntk.sweep.work-retry-interval = 200ms
         ntk.coordinator.linger = 5s
         ntk.worker.rejoin-delay = 1s
@@ -114,6 +116,8 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
 
             var events = ReadEvents(outDir);
             var reissued = events.Where(e => e.Name == "ShardReissued" && e.Time > killedAt).ToList();
+            var expired = events.FirstOrDefault(e => e.Name == "LeasesExpired" && e.Time > killedAt);
+            output.WriteLine($"leases of the killed worker expired by its downing after {(expired is null ? "-" : (expired.Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture))} s");
             var downed = events.FirstOrDefault(e => e.Name == "MemberDowned" && e.Role == "coordinator" && e.Time > killedAt);
             output.WriteLine($"shards re-issued after the kill: {reissued.Count}; first after {(reissued.Count > 0 ? (reissued[0].Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) : "-")} s" +
                 $"; worker downed after {(downed is null ? "-" : (downed.Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture))} s");
@@ -162,9 +166,61 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_worker_paused_until_it_is_downed_comes_back_and_the_results_are_identical()
+    {
+        using var temp = new TempDirectory();
+        // One worker only: while it is paused nobody computes, so the sweep cannot end before it comes back.
+        var sweep = temp.Write("sweep.json", KillSweep);
+        var config = temp.Write("test.hocon", TestHocon);
+        var reference = await ReferenceRunAsync(temp, sweep, workers: 1);
+        var port = NodeProcess.FreePort();
+        var outDir = Path.Combine(temp.Path, "cluster");
+        var nodes = new List<NodeProcess>();
+        try
+        {
+            var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false, minWorkers: 1);
+            var slow = StartWorker(nodes, temp, "worker-1", outDir, port, config);
+            await WaitForAsync(() => CountEvents(outDir, "ShardCompleted", slow.Id) >= 10, "worker-1 completes 10 shards", nodes);
+            // SIGSTOP: the process is alive but silent (a worker that is very slow, or cut off by the network).
+            var pausedAt = DateTimeOffset.UtcNow;
+            Signal("STOP", slow.Id);
+            await WaitForAsync(() => ReadEvents(outDir).Any(e => e.Name == "MemberDowned" && e.Role == "coordinator" && e.Time > pausedAt),
+                "the coordinator downs the paused worker", nodes);
+            Assert.False(coordinator.HasExited, "the sweep finished while the worker was paused: make it longer");
+            Signal("CONT", slow.Id);
+            output.WriteLine($"worker-1 paused at {pausedAt:HH:mm:ss.fff}, resumed after {(DateTimeOffset.UtcNow - pausedAt).TotalSeconds:F1} s");
+
+            await ExpectSuccessAsync(coordinator, nodes);
+            await ExpectWorkersFinishedAsync(nodes);
+            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 12000);
+            var slowEvents = ReadEvents(outDir).Where(e => e.ProcessId == slow.Id).ToList();
+            Assert.True(slowEvents.Any(e => e.Name == "NodeRejoining"),
+                "worker-1 did not rejoin; its events after the pause: " +
+                string.Join(", ", slowEvents.Where(e => e.Time > pausedAt).Select(e => $"{e.Time:HH:mm:ss.fff} {e.Name}").Distinct()));
+            output.WriteLine($"worker-1 rejoined; shards it completed after rejoining: " +
+                $"{slowEvents.SkipWhile(e => e.Name != "NodeRejoining").Count(e => e.Name == "ShardCompleted")}");
+        }
+        finally
+        {
+            foreach (var node in nodes.Where(n => !n.HasExited)) Signal("CONT", node.Id);
+            DisposeAll(nodes);
+        }
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------------
 
     private sealed record Reference(string Directory, TimeSpan Wall);
+
+    /// <summary>Sends SIGSTOP / SIGCONT (no .NET API for these) with kill(1).</summary>
+    private static void Signal(string signal, int processId)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {processId.ToString(CultureInfo.InvariantCulture)}")
+        {
+            UseShellExecute = false,
+        })!;
+        kill.WaitForExit(10_000);
+    }
 
     private async Task<Reference> ReferenceRunAsync(TempDirectory temp, string sweep, int workers)
     {
@@ -177,12 +233,12 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
     }
 
     private static NodeProcess StartCoordinator(List<NodeProcess> nodes, TempDirectory temp, string sweep, string outDir, int port,
-        string config, bool resume, string name = "coordinator")
+        string config, bool resume, string name = "coordinator", int minWorkers = 2)
     {
         var args = new List<string>
         {
             "coordinator", sweep, "--port", port.ToString(CultureInfo.InvariantCulture), "--out", outDir,
-            "--min-workers", "2", "--config", config, "--snapshot-interval", "1",
+            "--min-workers", minWorkers.ToString(CultureInfo.InvariantCulture), "--config", config, "--snapshot-interval", "1",
         };
         if (resume) args.Add("--resume");
         var node = NodeProcess.Start(name, temp.Path, [.. args]);

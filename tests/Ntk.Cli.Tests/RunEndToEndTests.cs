@@ -23,6 +23,12 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
         }
         """;
 
+    /// <summary>Long enough (seconds, not milliseconds) to be interrupted after its first snapshot.</summary>
+    private static readonly string LongerSweep = SmallSweep
+        .Replace("\"trials\": 3000", "\"trials\": 40000")
+        .Replace("\"shardTrials\": 250", "\"shardTrials\": 500")
+        .Replace("\"depth\": [1, 3], \"width\": [3, 16]", "\"depth\": [1, 6], \"width\": [3, 128]");
+
     [Fact]
     public async Task Results_csv_is_byte_identical_with_one_and_three_workers()
     {
@@ -81,7 +87,7 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
     public async Task A_killed_run_resumes_to_the_same_results_with_exact_trial_counts()
     {
         using var temp = new TempDirectory();
-        var sweepText = SmallSweep.Replace("\"trials\": 3000", "\"trials\": 40000").Replace("\"shardTrials\": 250", "\"shardTrials\": 500");
+        var sweepText = LongerSweep;
         var sweep = temp.Write("e2e.json", sweepText);
         var reference = Path.Combine(temp.Path, "reference");
         var uninterrupted = await CliRunner.RunAsync("run", sweep, "--out", reference, "--workers", "2");
@@ -122,7 +128,7 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
     public async Task Ctrl_C_stops_cleanly_with_a_resumable_snapshot()
     {
         using var temp = new TempDirectory();
-        var sweepText = SmallSweep.Replace("\"trials\": 3000", "\"trials\": 40000").Replace("\"shardTrials\": 250", "\"shardTrials\": 500");
+        var sweepText = LongerSweep;
         var sweep = temp.Write("e2e.json", sweepText);
         var outDir = Path.Combine(temp.Path, "interrupted");
         var json = Path.Combine(outDir, "results.json");

@@ -24,7 +24,7 @@ internal static class BenchReport
                          $"({Sci(limits.FusedMultiplyAdds.PerCpuSecond)} per CPU second; 1 FMA = 2 FLOP)");
         output.WriteLine();
         var table = new TextTable("configuration", "engine", "draws/trial>", "FLOP/trial>", "trials/s 1 thr>",
-            "trials/s CPU>", $"trials/s {result.Threads} thr>", "speed-up>", "bound", "% of limit>", "draws %>", "FMA %>");
+            "trials/s CPU>", "shard loop>", $"trials/s {result.Threads} thr>", "speed-up>", "bound", "% of bound>", "draws %>", "FMA %>", "roofline %>");
         foreach (var engine in result.Engines)
         {
             table.AddRow(
@@ -34,17 +34,23 @@ internal static class BenchReport
                 Sci(engine.WorkPerTrial.Flops),
                 Fixed(engine.SingleThread.PerSecond),
                 Fixed(engine.SingleThread.PerCpuSecond),
+                Fixed(engine.ShardLoop.PerSecond),
                 Fixed(engine.AllThreads.PerSecond),
                 engine.SpeedUp.ToString("0.00", CultureInfo.InvariantCulture) + "x",
                 engine.Bound == BenchBound.Draws ? "draws" : "FMA",
                 Percent(engine.BoundFraction(limits)),
                 Percent(engine.DrawFraction(limits)),
-                Percent(engine.FlopFraction(limits)));
+                Percent(engine.FlopFraction(limits)),
+                Percent(engine.RooflineFraction(limits)));
         }
         table.Write(output);
         output.WriteLine();
-        output.WriteLine("trials/s CPU: trials per CPU second of the benchmark thread. % of limit: the binding limit " +
-                         "(draws for dense at m <= 4, FMA otherwise), from per-CPU-second rates of one thread.");
+        output.WriteLine("trials/s 1 thr: Sample() on one thread; trials/s CPU: the same per CPU second of that thread; " +
+                         "shard loop: ShardRunner (Sample + accumulate) on one thread;");
+        output.WriteLine($"trials/s {result.Threads} thr: one sampler per thread; speed-up: over 1 thread (wall clock). " +
+                         "draws %, FMA %: draws/s and FLOP/s reached over the limits above (per CPU second, 1 thread);");
+        output.WriteLine("roofline %: (draws/R_draw + FLOPs/(2 R_fma)) per trial over the measured time per trial; bound: " +
+                         "the larger of the two terms; % of bound: draws % or FMA % accordingly.");
         output.WriteLine($"total {result.TotalSeconds:0.0} s");
     }
 
@@ -78,12 +84,15 @@ internal static class BenchReport
                 json.WriteNumber("drawsPerTrial", engine.WorkPerTrial.Draws);
                 json.WriteNumber("flopsPerTrial", engine.WorkPerTrial.Flops);
                 WriteRate(json, "singleThread", engine.SingleThread);
+                WriteRate(json, "shardLoop", engine.ShardLoop);
                 WriteRate(json, "allThreads", engine.AllThreads);
                 json.WriteNumber("speedUp", Finite(engine.SpeedUp));
                 json.WriteString("bound", engine.Bound == BenchBound.Draws ? "draws" : "fma");
                 json.WriteNumber("fractionOfBoundLimit", Finite(engine.BoundFraction(limits)));
                 json.WriteNumber("fractionOfDrawLimit", Finite(engine.DrawFraction(limits)));
                 json.WriteNumber("fractionOfFmaLimit", Finite(engine.FlopFraction(limits)));
+                json.WriteNumber("rooflineSecondsPerTrial", Finite(engine.RooflineSeconds(limits)));
+                json.WriteNumber("fractionOfRoofline", Finite(engine.RooflineFraction(limits)));
                 json.WriteEndObject();
             }
             json.WriteEndArray();

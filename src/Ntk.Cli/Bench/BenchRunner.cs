@@ -8,16 +8,16 @@ namespace Ntk.Cli.Bench;
 /// <summary>Which limit an engine's speed is measured against.</summary>
 internal enum BenchBound
 {
-    /// <summary>Drawing Gaussians (dense engine at m ≤ 4: n² draws per layer, only 2m FLOPs per draw).</summary>
+    /// <summary>Drawing Gaussians: D / R_draw ≥ F / (2 R_fma) (the dense engine at m = 2: 4m FLOPs per draw).</summary>
     Draws,
-    /// <summary>Fused multiply-adds (dense engine at m ≥ 32, conditional engine).</summary>
+    /// <summary>Fused multiply-adds: F / (2 R_fma) &gt; D / R_draw.</summary>
     Flops,
 }
 
 /// <summary>One engine on one configuration: its work per trial and its measured rates.</summary>
 internal sealed record EngineResult(
-    BenchConfiguration Configuration, EngineKind Engine, WorkEstimate WorkPerTrial, Rate SingleThread, Rate AllThreads,
-    int Threads, BenchBound Bound)
+    BenchConfiguration Configuration, EngineKind Engine, WorkEstimate WorkPerTrial, Rate SingleThread, Rate ShardLoop,
+    Rate AllThreads, int Threads, BenchBound Bound)
 {
     /// <summary>All-threads trials/s over single-thread trials/s (wall clock).</summary>
     public double SpeedUp => AllThreads.PerSecond / SingleThread.PerSecond;
@@ -33,6 +33,17 @@ internal sealed record EngineResult(
     /// <summary>The fraction of the limit that binds this engine here (see <see cref="Bound"/>).</summary>
     public double BoundFraction(MachineLimitResult limits) =>
         Bound == BenchBound.Draws ? DrawFraction(limits) : FlopFraction(limits);
+
+    /// <summary>
+    /// Seconds per trial if the draws ran at the generator's limit and, one after the other, the FLOPs at the FMA
+    /// limit (per CPU second): D / R_draw + F / (2 R_fma). The engine cannot beat it without a faster generator or
+    /// fewer operations.
+    /// </summary>
+    public double RooflineSeconds(MachineLimitResult limits) =>
+        WorkPerTrial.Draws / limits.GaussianDraws.PerCpuSecond + WorkPerTrial.Flops / (2 * limits.FusedMultiplyAdds.PerCpuSecond);
+
+    /// <summary>Roofline seconds per trial over measured CPU seconds per trial (1 thread): 1 = at the limit.</summary>
+    public double RooflineFraction(MachineLimitResult limits) => RooflineSeconds(limits) * SingleThread.PerCpuSecond;
 }
 
 /// <summary>The two per-thread limits measured in the run.</summary>
@@ -63,10 +74,14 @@ internal static class BenchRunner
                 var point = configuration.Point(engine);
                 progress.WriteLine($"bench: {configuration.Label} {Engines.Name(engine)}");
                 var single = EngineTimer.SingleThread(point, seconds);
+                var shard = EngineTimer.ShardLoop(point, seconds, single);
                 var all = EngineTimer.AllThreads(point, threads, seconds);
-                var bound = engine == EngineKind.Dense && configuration.InputCount <= 4 ? BenchBound.Draws : BenchBound.Flops;
-                results.Add(new EngineResult(configuration, engine,
-                    WorkEstimate.PerTrial(configuration.Network, configuration.InputCount, engine), single, all, threads, bound));
+                var work = WorkEstimate.PerTrial(configuration.Network, configuration.InputCount, engine);
+                // The larger of the two roofline terms binds: drawing (dense at small m) or multiply-adds.
+                var bound = work.Draws / limits.GaussianDraws.PerCpuSecond >= work.Flops / (2 * limits.FusedMultiplyAdds.PerCpuSecond)
+                    ? BenchBound.Draws
+                    : BenchBound.Flops;
+                results.Add(new EngineResult(configuration, engine, work, single, shard, all, threads, bound));
             }
         }
         return new BenchResult(started, seconds, threads, limits, results.ToImmutable(), clock.Elapsed.TotalSeconds);

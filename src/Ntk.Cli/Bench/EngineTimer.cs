@@ -20,6 +20,23 @@ internal static class EngineTimer
     }
 
     /// <summary>
+    /// Trials per second of the bare engine loop of a worker on this thread: <see cref="ShardRunner.Run"/> (Sample and
+    /// PointAccumulator.Push per trial) over shards of about 10 ms (sized from <paramref name="sampleRate"/>).
+    /// The baseline of the actor pipeline's overhead (docs/performance.md).
+    /// </summary>
+    public static Rate ShardLoop(PointDefinition point, double seconds, Rate sampleRate)
+    {
+        var sampler = point.CreateSampler();
+        var shardTrials = (int)Math.Clamp(sampleRate.PerSecond * 0.01, 1, 100_000);
+        var first = 0L;
+        return Rate.Measure(() =>
+        {
+            ShardRunner.Run(sampler, first, shardTrials);
+            first += shardTrials;
+        }, shardTrials, seconds);
+    }
+
+    /// <summary>
     /// Trials per second of <paramref name="threads"/> threads sampling together for about <paramref name="seconds"/>
     /// (each warmed up first, then started at a barrier). CPU time is the whole process's.
     /// </summary>

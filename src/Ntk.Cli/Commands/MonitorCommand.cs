@@ -109,7 +109,8 @@ internal static class MonitorCommand
         {
             var read = pollFirst || !first ? follower.Poll(state) : 1;
             var finishing = finishSeenAt >= 0 && round > finishSeenAt;
-            if (!onlyWhenChanged || read > 0 || first || finishing) show(finishing ? state.View() : ViewNow(state));
+            // A finished sweep's view is at its last event, so an empty last poll would only repeat the table.
+            if (!onlyWhenChanged || read > 0 || first) show(finishing ? state.View() : ViewNow(state));
             first = false;
             if (finishing) return;
             if (state.IsFinished && finishSeenAt < 0) finishSeenAt = round;

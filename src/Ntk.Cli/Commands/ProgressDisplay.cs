@@ -59,8 +59,8 @@ internal sealed class ProgressLog(ILogger logger, SimulationPlan plan) : IProgre
         var remaining = Math.Max(0, total - done);
         var etaSeconds = progress.TrialsPerSecond > 0 ? remaining / progress.TrialsPerSecond : double.NaN;
         logger.ForConsole().Information(
-            "Progress {PercentDone}% ({TrialCount} trials, {PointsDone}/{PointCount} points), {TrialsPerSecond} trials/s, ETA {EtaSeconds} s",
+            "Progress {PercentDone}% ({TrialCount} trials, {PointsDone}/{PointCount} points), {TrialsPerSecond} trials/s, ETA {Eta}",
             Math.Round(100 * done / total, 1), progress.Points.Sum(p => p.Trials), progress.Points.Count(p => p.Done),
-            plan.Points.Length, Math.Round(progress.TrialsPerSecond), double.IsNaN(etaSeconds) ? null : Math.Round(etaSeconds));
+            plan.Points.Length, Math.Round(progress.TrialsPerSecond), double.IsNaN(etaSeconds) ? "unknown" : TimeSpan.FromSeconds(Math.Round(etaSeconds)).ToString("c"));
     }
 }

@@ -78,6 +78,11 @@ internal static class WorkerCommand
             await stdout.WriteLineAsync("worker: the sweep is finished");
             return ExitCodes.Success;
         }
+        if (outcome == WorkerNodeOutcome.JoinTimedOut)
+        {
+            await stderr.WriteLineAsync("error: the worker could not join the cluster (see ntk.worker.join-timeout); is the coordinator running at the seeds?");
+            return ExitCodes.RunFailed;
+        }
         await stderr.WriteLineAsync("worker: interrupted; its shards are re-issued to other workers");
         return ExitCodes.RunFailed;
     }

@@ -18,7 +18,9 @@ namespace Ntk.Cli.Monitor;
 /// ShardReissued, PointCompleted / PointDone (TrialCount), SnapshotPublished (TrialCount, WorstStdErr,
 /// WorstStdErrPoint), SweepFinished (Outcome), SweepFailing, SnapshotFailed, MemberUp / MemberReachable /
 /// MemberUnreachable / MemberDowned / MemberLeft / MemberRemoved (MemberAddress, Roles); and `ntk run`'s template
-/// events "Sweep {SweepName} started…", "Sweep {SweepName} {Outcome}…" and "Progress {PercentDone}%…".
+/// events "Sweep {SweepName} started…", "Sweep {SweepName} {Outcome}…", "Sweep {SweepName} failed" and
+/// "Progress {PercentDone}%…" (`ntk coordinator` writes the same ones). On every event: NodeId, Role, and ActorPath
+/// (Akka's Serilog adapter), whose address ties a node to its cluster member.
 /// </para>
 /// </summary>
 internal sealed class MonitorState
@@ -74,7 +76,7 @@ internal sealed class MonitorState
     public DateTimeOffset? LatestTimestamp => _latest;
 
     /// <summary>True when the latest start event (SweepStarted, or `ntk run`'s "Sweep … started") is followed by a
-    /// finish event (SweepFinished, or `ntk run`'s "Sweep … completed/interrupted").</summary>
+    /// finish event (SweepFinished, or `ntk run`'s "Sweep … completed/interrupted/failed").</summary>
     public bool IsFinished => _lastFinish is { } finish && (_lastStart is not { } start || finish >= start);
 
     /// <summary>Complete CLEF events applied so far.</summary>
@@ -117,6 +119,9 @@ internal sealed class MonitorState
         {
             case "SweepStarted":
                 Later(ref _lastStart, at);
+                // A new coordinator (a resumed run appending to the same log) leases afresh: older leases are void.
+                foreach (var shard in _inFlight.Keys.ToList())
+                    if (_inFlight[shard].RemoveAll(l => l.At < at) > 0 && _inFlight[shard].Count == 0) _inFlight.Remove(shard);
                 _shardCount = e.Int("ShardCount") ?? _shardCount;
                 _shardTrials = e.Long("ShardTrials") ?? _shardTrials;
                 break;
@@ -193,6 +198,12 @@ internal sealed class MonitorState
             Later(ref _lastFinish, at);
             _outcome = e.String("Outcome") ?? _outcome;
         }
+        else if (template.StartsWith("Sweep {SweepName} failed", StringComparison.Ordinal))
+        {
+            // The run (or coordinator) process gave up on an exception, possibly before SweepFinished.
+            Later(ref _lastFinish, at);
+            _outcome = "failed";
+        }
     }
 
     private void CountLevel(ClefEvent e, string? name, NodeTrack node)
@@ -238,10 +249,12 @@ internal sealed class MonitorState
         node.FirstActive = Earlier(node.FirstActive, at - elapsed);
         if (node.LastCompleted is not { } last || at > last) node.LastCompleted = at;
         node.Recent.Add(new CompletedShard(at, elapsed, trials));
-        if (node.Recent.Count > RecentShardsBeforePruning && _latest is { } latest)
+        if (node.Recent.Count > node.PruneAbove && _latest is { } latest)
         {
             var horizon = latest - _window;
             node.Recent.RemoveAll(s => s.End < horizon);
+            // Amortised: the list may hold a window's worth of shards, so prune again only once it has doubled.
+            node.PruneAbove = Math.Max(RecentShardsBeforePruning, 2 * node.Recent.Count);
         }
 
         if (Shard(e) is not { } shard) return;
@@ -492,6 +505,7 @@ internal sealed class MonitorState
         public int LeasesExpired { get; set; }
         public int Errors { get; set; }
         public List<CompletedShard> Recent { get; } = [];
+        public int PruneAbove { get; set; } = RecentShardsBeforePruning;
     }
 
     private sealed class MemberTrack

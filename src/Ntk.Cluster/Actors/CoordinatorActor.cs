@@ -75,6 +75,13 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _state.Stop();
             CheckFinished();
         });
+        Receive<Clustering.WorkerNodeLost>(m =>
+        {
+            var expired = _state.ExpireLeases(w => w.Value.StartsWith(m.WorkerIdPrefix, StringComparison.Ordinal), Now);
+            if (expired > 0)
+                _log.Warning("{Event:l}: {LeaseCount} leases of workers on {MemberAddress} expired: the node is gone",
+                    "LeasesExpired", expired, m.MemberAddress);
+        });
         Receive<ResendRestores>(_ => SendRestores());
         Receive<SendProgress>(_ => _resultWriter.Tell(ProgressReport()));
     }

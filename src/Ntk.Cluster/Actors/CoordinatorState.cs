@@ -168,6 +168,25 @@ internal sealed class CoordinatorState
             point.Leases.Remove(shard.ShardIndex);
     }
 
+    /// <summary>
+    /// Cluster mode: every unexpired lease held by a worker matching <paramref name="isLost"/> (its node was downed or
+    /// removed) expires at <paramref name="now"/>, so the next worker that asks gets the shard without waiting for the
+    /// lease timeout. A result from the lost worker that still arrives is merged or discarded as usual. Returns the
+    /// number of leases expired.
+    /// </summary>
+    public int ExpireLeases(Func<WorkerId, bool> isLost, TimeSpan now)
+    {
+        var expired = 0;
+        foreach (var point in _points)
+            foreach (var (shard, lease) in point.Leases.ToList())
+                if (lease.ExpiresAt > now && isLost(lease.Worker))
+                {
+                    point.Leases[shard] = lease with { ExpiresAt = now };
+                    expired++;
+                }
+        return expired;
+    }
+
     /// <summary>Leases nothing more; results in flight are still recorded.</summary>
     public void Stop() => IsStopped = true;
 

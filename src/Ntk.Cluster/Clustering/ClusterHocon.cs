@@ -46,8 +46,12 @@ internal static class ClusterHocon
         var overrides = new StringBuilder();
         overrides.AppendLine($"akka.loglevel = {akkaLogLevel}");
         if (options.Hostname is not null) overrides.AppendLine($"akka.remote.dot-netty.tcp.hostname = {Quote(options.Hostname)}");
-        if (options.PublicHostname is not null)
-            overrides.AppendLine($"akka.remote.dot-netty.tcp.public-hostname = {Quote(options.PublicHostname)}");
+        var publicHostname = options.PublicHostname;
+        // Bound to every interface without a public name (containers, replicas): advertise this machine's own address,
+        // since "0.0.0.0" is not an address other nodes can connect to.
+        if (publicHostname is null && options.Hostname is "0.0.0.0" or "::") publicHostname = LocalAddress();
+        if (publicHostname is not null)
+            overrides.AppendLine($"akka.remote.dot-netty.tcp.public-hostname = {Quote(publicHostname)}");
         if (options.Port is { } port) overrides.AppendLine($"akka.remote.dot-netty.tcp.port = {port.ToString(CultureInfo.InvariantCulture)}");
         if (!options.Seeds.IsDefaultOrEmpty)
             overrides.AppendLine($"akka.cluster.seed-nodes = [{string.Join(", ", options.Seeds.Select(s => Quote(s.AkkaAddress)))}]");
@@ -101,6 +105,21 @@ internal static class ClusterHocon
     /// <summary>A duration key that may be "off" (→ zero).</summary>
     public static TimeSpan OffOrDuration(Config config, string key) =>
         string.Equals(config.GetString(key), "off", StringComparison.OrdinalIgnoreCase) ? TimeSpan.Zero : config.GetTimeSpan(key);
+
+    /// <summary>The first IPv4 address of an interface that is up and not loopback; the host name if there is none.</summary>
+    internal static string LocalAddress()
+    {
+        foreach (var nic in System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces())
+        {
+            if (nic.OperationalStatus != System.Net.NetworkInformation.OperationalStatus.Up
+                || nic.NetworkInterfaceType == System.Net.NetworkInformation.NetworkInterfaceType.Loopback) continue;
+            foreach (var address in nic.GetIPProperties().UnicastAddresses)
+                if (address.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+                    && !System.Net.IPAddress.IsLoopback(address.Address))
+                    return address.Address.ToString();
+        }
+        return System.Net.Dns.GetHostName();
+    }
 
     private static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

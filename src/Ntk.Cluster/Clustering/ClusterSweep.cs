@@ -29,6 +29,8 @@ public enum WorkerNodeOutcome
     SweepFinished,
     /// <summary>Cancelled (Ctrl-C / SIGTERM): the node left the cluster; its leased shards are re-issued.</summary>
     Cancelled,
+    /// <summary>The node could not join the seeds within ntk.worker.join-timeout (coordinator gone or wrong seeds).</summary>
+    JoinTimedOut,
 }
 
 /// <summary>
@@ -122,6 +124,7 @@ public static class ClusterSweep
         if (threads < 0) throw new ArgumentException("--threads: must be at least 0 (0 = all cores)");
         if (threads == 0) threads = Environment.ProcessorCount;
         var rejoinDelay = section.GetTimeSpan("rejoin-delay");
+        var joinTimeout = ClusterHocon.OffOrDuration(section, "join-timeout");
         var planRetry = section.GetTimeSpan("plan-retry-interval");
         var settings = ClusterHocon.ActorSettings(config, TimeSpan.Zero);
         var aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
@@ -129,8 +132,8 @@ public static class ClusterSweep
         for (var incarnation = 1; ; incarnation++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var outcome = await RunWorkerIncarnationAsync(config, threads, settings, aggregatorShards, planRetry, incarnation,
-                logger, cancellation).ConfigureAwait(false);
+            var outcome = await RunWorkerIncarnationAsync(config, threads, settings, aggregatorShards, planRetry, joinTimeout,
+                incarnation, logger, cancellation).ConfigureAwait(false);
             if (outcome is { } done) return done;
             logger.Warning("{Event}: this worker node was downed or lost the coordinator; joining again in {DelayMs} ms",
                 "NodeRejoining", rejoinDelay.TotalMilliseconds);
@@ -147,7 +150,7 @@ public static class ClusterSweep
 
     /// <summary>One actor system's life on a worker node; null when it was downed and the node should join again.</summary>
     private static async Task<WorkerNodeOutcome?> RunWorkerIncarnationAsync(Config config, int threads,
-        Settings.SweepActorSettings settings, int aggregatorShards, TimeSpan planRetry, int incarnation,
+        Settings.SweepActorSettings settings, int aggregatorShards, TimeSpan planRetry, TimeSpan joinTimeout, int incarnation,
         Serilog.ILogger logger, CancellationToken cancellation)
     {
         var system = CreateSystem(config, logger);
@@ -165,8 +168,15 @@ public static class ClusterSweep
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
             var cancelled = Task.Delay(Timeout.Infinite, cancellation);
-            var joined = await Task.WhenAny(up.Task, system.WhenTerminated, cancelled).ConfigureAwait(false);
-            if (joined == cancelled) return WorkerNodeOutcome.Cancelled;
+            var timedOut = joinTimeout > TimeSpan.Zero ? Task.Delay(joinTimeout, cancellation) : Task.Delay(Timeout.Infinite, cancellation);
+            var joined = await Task.WhenAny(up.Task, system.WhenTerminated, cancelled, timedOut).ConfigureAwait(false);
+            if (joined == cancelled || cancellation.IsCancellationRequested) return WorkerNodeOutcome.Cancelled;
+            if (joined == timedOut)
+            {
+                logger.Error("{Event}: could not join {Seeds} within {TimeoutMs} ms; giving up", "JoinTimedOut",
+                    string.Join(",", config.GetStringList("akka.cluster.seed-nodes")), joinTimeout.TotalMilliseconds);
+                return WorkerNodeOutcome.JoinTimedOut;
+            }
             if (joined != up.Task) return null;
             var planSource = new TaskCompletionSource<SweepPlanResult>(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(PlanFetcher.Props(planSource, planRetry), "plan-fetcher");

@@ -148,20 +148,22 @@ internal static class DenseKernels
         var a = 0;
         if (IsAccelerated && m > 2)
         {
-            // Tiles of 4 inputs × 16 elements held in 8 zmm accumulators over the whole k loop.
-            for (; a <= m - Tile; a += Tile)
+            // Tiles of 4 inputs × 16 elements held in 8 zmm accumulators over the whole k loop. Stripes of 16 columns
+            // outside, inputs inside: a stripe of W (rowCount × 128 bytes) stays in L1 while every input tile reads it.
+            var tiledInputs = m / Tile * Tile;
+            var i = 0;
+            for (; i <= width - 16; i += 16)
             {
-                ref var ca = ref Unsafe.Add(ref c, (nint)a * coefficientStride);
-                ref var ta = ref Unsafe.Add(ref t, (nint)a * width);
-                var i = 0;
-                for (; i <= width - 16; i += 16)
-                    Transposed4x16(ref Unsafe.Add(ref w, i), width, rowCount, ref ca, coefficientStride,
-                        ref Unsafe.Add(ref ta, i), width);
-                if (i < width)
-                    for (var b = 0; b < Tile; b++)
-                        AxpyRows(ref Unsafe.Add(ref w, i), width, rowCount, width - i,
-                            ref Unsafe.Add(ref ca, (nint)b * coefficientStride), ref Unsafe.Add(ref ta, (nint)b * width + i));
+                for (var b = 0; b < tiledInputs; b += Tile)
+                    Transposed4x16(ref Unsafe.Add(ref w, i), width, rowCount,
+                        ref Unsafe.Add(ref c, (nint)b * coefficientStride), coefficientStride,
+                        ref Unsafe.Add(ref t, (nint)b * width + i), width);
             }
+            if (i < width)
+                for (var b = 0; b < tiledInputs; b++)
+                    AxpyRows(ref Unsafe.Add(ref w, i), width, rowCount, width - i,
+                        ref Unsafe.Add(ref c, (nint)b * coefficientStride), ref Unsafe.Add(ref t, (nint)b * width + i));
+            a = tiledInputs;
         }
         if (a < m)
         {
@@ -304,6 +306,15 @@ internal static class DenseKernels
         ref var p1 = ref Unsafe.Add(ref p, pStride);
         ref var p2 = ref Unsafe.Add(ref p, 2 * pStride);
         ref var p3 = ref Unsafe.Add(ref p, 3 * pStride);
+        if (i == length)
+        {
+            // No block of 4 and no scalar tail: the horizontal sums of 4 pairs at once.
+            Finish4(s00, s01, s02, s03).StoreUnsafe(ref p);
+            Finish4(s10, s11, s12, s13).StoreUnsafe(ref p1);
+            Finish4(s20, s21, s22, s23).StoreUnsafe(ref p2);
+            Finish4(s30, s31, s32, s33).StoreUnsafe(ref p3);
+            return;
+        }
         p = Finish(s00, ref x, ref y, i, length);
         Unsafe.Add(ref p, 1) = Finish(s01, ref x, ref y1, i, length);
         Unsafe.Add(ref p, 2) = Finish(s02, ref x, ref y2, i, length);
@@ -343,6 +354,33 @@ internal static class DenseKernels
         Unsafe.Add(ref p, pStride) = Finish(s1, ref x1, ref y, i, length);
         Unsafe.Add(ref p, 2 * pStride) = Finish(s2, ref x2, ref y, i, length);
         Unsafe.Add(ref p, 3 * pStride) = Finish(s3, ref x3, ref y, i, length);
+    }
+
+    /// <summary>
+    /// <see cref="Finish"/> of four accumulators with nothing left after the blocks of 8: lane k is
+    /// (t0 + t1) + (t2 + t3) of t = low + high half of accumulator k, the same additions in the same order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Finish4(
+        Vector512<double> a, Vector512<double> b, Vector512<double> c, Vector512<double> d)
+    {
+        var ta = a.GetLower() + a.GetUpper();
+        var tb = b.GetLower() + b.GetUpper();
+        var tc = c.GetLower() + c.GetUpper();
+        var td = d.GetLower() + d.GetUpper();
+        if (System.Runtime.Intrinsics.X86.Avx.IsSupported)
+        {
+            // hadd: [a0+a1, b0+b1, a2+a3, b2+b3]; then [a01, b01, c01, d01] + [a23, b23, c23, d23].
+            var ab = System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(ta, tb);
+            var cd = System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(tc, td);
+            return System.Runtime.Intrinsics.X86.Avx.Permute2x128(ab, cd, 0x20)
+                   + System.Runtime.Intrinsics.X86.Avx.Permute2x128(ab, cd, 0x31);
+        }
+        return Vector256.Create(
+            (ta.GetElement(0) + ta.GetElement(1)) + (ta.GetElement(2) + ta.GetElement(3)),
+            (tb.GetElement(0) + tb.GetElement(1)) + (tb.GetElement(2) + tb.GetElement(3)),
+            (tc.GetElement(0) + tc.GetElement(1)) + (tc.GetElement(2) + tc.GetElement(3)),
+            (td.GetElement(0) + td.GetElement(1)) + (td.GetElement(2) + td.GetElement(3)));
     }
 
     /// <summary>

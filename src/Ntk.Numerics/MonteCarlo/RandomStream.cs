@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Ntk.Numerics.Networks;
 
 namespace Ntk.Numerics.MonteCarlo;
@@ -21,7 +22,7 @@ namespace Ntk.Numerics.MonteCarlo;
 public struct RandomStream
 {
     /// <summary>Blocks generated per bulk step of <see cref="FillGaussian"/> (stack buffer of 4 words each).</summary>
-    private const int ChunkBlocks = 64;
+    private const int ChunkBlocks = 256;
 
     private const ulong BlockLimit = 1UL << 32;
 
@@ -101,12 +102,14 @@ public struct RandomStream
             filled = 1;
         }
 
-        Span<uint> blockWords = stackalloc uint[4 * ChunkBlocks];
-        Span<ulong> words = stackalloc ulong[2 * ChunkBlocks + 2];
+        // Buffers sized to the request (at most ChunkBlocks blocks), so short fills do not clear 4 KB of stack.
+        var chunkBlocks = Math.Min(ChunkBlocks, ((destination.Length - filled + 1) >> 1) + 1);
+        Span<uint> blockWords = BitConverter.IsLittleEndian ? [] : stackalloc uint[4 * chunkBlocks];
+        Span<ulong> words = stackalloc ulong[2 * chunkBlocks + 2];
         Span<double> pairBuffer = stackalloc double[2];
         while (filled < destination.Length)
         {
-            var pairs = Math.Min((destination.Length - filled + 1) >> 1, ChunkBlocks);
+            var pairs = Math.Min((destination.Length - filled + 1) >> 1, chunkBlocks);
             var wordCount = 0;
             // Unread words of the current block come first, exactly as NextWord would hand them out.
             while (_bufferedWords > 0 && wordCount < 2 * pairs) words[wordCount++] = TakeBufferedWord();
@@ -114,12 +117,22 @@ public struct RandomStream
             if (blocks > 0)
             {
                 var first = ReserveBlocks(blocks);
-                var raw = blockWords[..(4 * blocks)];
-                Philox4x32.GenerateBlocks(_key0, _key1, first, _counter1, _counter2, _counter3, raw);
-                for (var j = 0; j < blocks; j++)
+                if (BitConverter.IsLittleEndian)
                 {
-                    words[wordCount++] = raw[4 * j] | ((ulong)raw[4 * j + 1] << 32);
-                    words[wordCount++] = raw[4 * j + 2] | ((ulong)raw[4 * j + 3] << 32);
+                    // Block (x0, x1, x2, x3) in memory is the word pair (x0 | x1 << 32, x2 | x3 << 32): no copy.
+                    var target = MemoryMarshal.Cast<ulong, uint>(words.Slice(wordCount, 2 * blocks));
+                    Philox4x32.GenerateBlocks(_key0, _key1, first, _counter1, _counter2, _counter3, target);
+                    wordCount += 2 * blocks;
+                }
+                else
+                {
+                    var raw = blockWords[..(4 * blocks)];
+                    Philox4x32.GenerateBlocks(_key0, _key1, first, _counter1, _counter2, _counter3, raw);
+                    for (var j = 0; j < blocks; j++)
+                    {
+                        words[wordCount++] = raw[4 * j] | ((ulong)raw[4 * j + 1] << 32);
+                        words[wordCount++] = raw[4 * j + 2] | ((ulong)raw[4 * j + 3] << 32);
+                    }
                 }
             }
             if (wordCount > 2 * pairs)
