@@ -22,7 +22,14 @@ public static class Program
         var parseResult = root.Parse(args);
         // System.CommandLine's own error action exits with 1; input errors are 2 here, with a usage hint.
         if (parseResult.Errors.Count > 0) return CommandLineErrors.ReportParseErrors(parseResult, stderr);
-        var invocation = new InvocationConfiguration { Output = stdout, Error = stderr };
+        var invocation = new InvocationConfiguration
+        {
+            Output = stdout,
+            Error = stderr,
+            // On Ctrl-C / SIGTERM the commands stop by themselves (run and coordinator save a resumable snapshot first,
+            // which can take seconds on a loaded machine); System.CommandLine's default forces an exit after 2 s.
+            ProcessTerminationTimeout = TimeSpan.FromMinutes(5),
+        };
         return await parseResult.InvokeAsync(invocation, cancellation).ConfigureAwait(false);
     }
 

@@ -94,6 +94,16 @@ internal static class CoordinatorCommand
                         "run without --resume to start over, or use another --out");
             }
         }
+        var options = new CoordinatorNodeOptions(request.Node, request.MinWorkers, request.Threads,
+            request.SnapshotSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+        try
+        {
+            ClusterSweep.ValidateCoordinator(options, document.Plan);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidInputException(e.Message, e);
+        }
         foreach (var warning in document.Warnings) await stderr.WriteLineAsync("warning: " + warning);
 
         // 2. The node.
@@ -131,8 +141,6 @@ internal static class CoordinatorCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; interrupt.Cancel(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; interrupt.Cancel(); });
 
-        var options = new CoordinatorNodeOptions(request.Node, request.MinWorkers, request.Threads,
-            request.SnapshotSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
         var stopwatch = Stopwatch.StartNew();
         SweepSnapshot final;
         try

@@ -58,20 +58,8 @@ public static class ClusterSweep
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(plan);
         LocalSweep.ValidateResume(plan, resume);
-        var baseConfig = ClusterHocon.Build(NodeRole.Coordinator, options.Node, AkkaLevel(logger));
-        var section = baseConfig.GetConfig("ntk.coordinator");
-        var minWorkers = options.MinWorkers ?? section.GetInt("min-workers");
-        var threads = options.Threads ?? section.GetInt("threads");
-        var snapshotInterval = options.SnapshotInterval ?? section.GetTimeSpan("snapshot-interval");
-        var linger = section.GetTimeSpan("linger");
-        if (minWorkers < 0) throw new ArgumentException("--min-workers: must be at least 0");
-        if (threads < 0) throw new ArgumentException("--threads: must be at least 0");
-        if (minWorkers == 0 && threads == 0)
-            throw new ArgumentException("--min-workers 0 with --threads 0: nobody would compute the sweep");
-        var config = ClusterHocon.Build(NodeRole.Coordinator, options.Node, AkkaLevel(logger), minWorkers);
-        var settings = ClusterHocon.ActorSettings(config, snapshotInterval);
-        var aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
-        CheckStateSizes(plan, config.GetByteSize("ntk.cluster.max-state-bytes") ?? long.MaxValue);
+        var (config, settings, threads, linger, aggregatorShards) = CoordinatorConfiguration(options, plan, AkkaLevel(logger));
+        var minWorkers = config.GetInt($"akka.cluster.role.{ClusterHocon.WorkerRole}.min-nr-of-members");
 
         var system = CreateSystem(config, logger);
         try
@@ -107,6 +95,42 @@ public static class ClusterSweep
     }
 
     /// <summary>
+    /// Checks the coordinator's options, configuration (including the --config file) and the plan's state sizes
+    /// without starting anything; throws <see cref="ArgumentException"/> saying what is wrong. Call it before writing
+    /// any file.
+    /// </summary>
+    public static void ValidateCoordinator(CoordinatorNodeOptions options, SimulationPlan plan) =>
+        CoordinatorConfiguration(options, plan, "WARNING");
+
+    private static (Config Config, Settings.SweepActorSettings Settings, int Threads, TimeSpan Linger, int AggregatorShards)
+        CoordinatorConfiguration(CoordinatorNodeOptions options, SimulationPlan plan, string akkaLogLevel)
+    {
+        try
+        {
+            var baseConfig = ClusterHocon.Build(NodeRole.Coordinator, options.Node, akkaLogLevel);
+            var section = baseConfig.GetConfig("ntk.coordinator");
+            var minWorkers = options.MinWorkers ?? section.GetInt("min-workers");
+            var threads = options.Threads ?? section.GetInt("threads");
+            var snapshotInterval = options.SnapshotInterval ?? section.GetTimeSpan("snapshot-interval");
+            var linger = section.GetTimeSpan("linger");
+            if (minWorkers < 0) throw new ArgumentException("--min-workers: must be at least 0");
+            if (threads < 0) throw new ArgumentException("--threads: must be at least 0");
+            if (minWorkers == 0 && threads == 0)
+                throw new ArgumentException("--min-workers 0 with --threads 0: nobody would compute the sweep");
+            var config = ClusterHocon.Build(NodeRole.Coordinator, options.Node, akkaLogLevel, minWorkers);
+            var settings = ClusterHocon.ActorSettings(config, snapshotInterval);
+            var aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
+            if (aggregatorShards < 1) throw new ArgumentException("ntk.cluster.aggregator-shards: must be at least 1");
+            CheckStateSizes(plan, config.GetByteSize("ntk.cluster.max-state-bytes") ?? long.MaxValue);
+            return (config, settings, threads, linger, aggregatorShards);
+        }
+        catch (Exception e) when (e is FormatException or Akka.Configuration.ConfigurationException)
+        {
+            throw new ArgumentException($"configuration: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
     /// Runs a worker node until the sweep is finished or <paramref name="cancellation"/> fires: joins the seeds,
     /// fetches the plan from the coordinator node, runs the workers. When this node is downed (it was unreachable, or
     /// the coordinator died), it starts a new actor system and joins again. Throws <see cref="ArgumentException"/> for
@@ -116,18 +140,29 @@ public static class ClusterSweep
         CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var config = ClusterHocon.Build(NodeRole.Worker, options.Node, AkkaLevel(logger));
-        if (config.GetStringList("akka.cluster.seed-nodes").Count == 0)
-            throw new ArgumentException("--seeds: a worker needs at least one seed (HOST:PORT of the coordinator), or NTK_SEEDS");
-        var section = config.GetConfig("ntk.worker");
-        var threads = options.Threads ?? section.GetInt("threads");
-        if (threads < 0) throw new ArgumentException("--threads: must be at least 0 (0 = all cores)");
-        if (threads == 0) threads = Environment.ProcessorCount;
-        var rejoinDelay = section.GetTimeSpan("rejoin-delay");
-        var joinTimeout = ClusterHocon.OffOrDuration(section, "join-timeout");
-        var planRetry = section.GetTimeSpan("plan-retry-interval");
-        var settings = ClusterHocon.ActorSettings(config, TimeSpan.Zero);
-        var aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
+        Config config;
+        int threads, aggregatorShards;
+        TimeSpan rejoinDelay, joinTimeout, planRetry;
+        Settings.SweepActorSettings settings;
+        try
+        {
+            config = ClusterHocon.Build(NodeRole.Worker, options.Node, AkkaLevel(logger));
+            if (config.GetStringList("akka.cluster.seed-nodes").Count == 0)
+                throw new ArgumentException("--seeds: a worker needs at least one seed (HOST:PORT of the coordinator), or NTK_SEEDS");
+            var section = config.GetConfig("ntk.worker");
+            threads = options.Threads ?? section.GetInt("threads");
+            if (threads < 0) throw new ArgumentException("--threads: must be at least 0 (0 = all cores)");
+            if (threads == 0) threads = Environment.ProcessorCount;
+            rejoinDelay = section.GetTimeSpan("rejoin-delay");
+            joinTimeout = ClusterHocon.OffOrDuration(section, "join-timeout");
+            planRetry = section.GetTimeSpan("plan-retry-interval");
+            settings = ClusterHocon.ActorSettings(config, TimeSpan.Zero);
+            aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
+        }
+        catch (Exception e) when (e is FormatException or Akka.Configuration.ConfigurationException)
+        {
+            throw new ArgumentException($"configuration: {e.Message}", e);
+        }
 
         for (var incarnation = 1; ; incarnation++)
         {

@@ -126,9 +126,14 @@ public sealed class DenseSampler : ITrialSampler
         if (measurement.Length < Layout.Count)
             throw new ArgumentException($"measurement: need {Layout.Count} values", nameof(measurement));
         var stream = RandomStream.For(_point.MasterSeed, _point.PointIndex, trial);
+        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         Forward(ref stream);
+        var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         Backward();
+        var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         AssembleKernel();
+        var t3 = System.Diagnostics.Stopwatch.GetTimestamp();
+        Probe.Times[0] += t1 - t0; Probe.Times[1] += t2 - t1; Probe.Times[2] += t3 - t2;
 
         MeasurementWriter.BeginTrial(Layout, measurement);
         for (var l = 1; l <= _depth; l++)
@@ -137,7 +142,9 @@ public sealed class DenseSampler : ITrialSampler
             if (Layout.HasConditionalCorrelator)
                 MeasurementWriter.WriteConditionalCorrelator(Layout, l, _postGram[l - 1], measurement);
         }
+        var t4 = System.Diagnostics.Stopwatch.GetTimestamp();
         MeasurementWriter.WriteKernel(Layout, _kernel, _workspace, measurement);
+        Probe.Times[3] += t4 - t3; Probe.Times[4] += System.Diagnostics.Stopwatch.GetTimestamp() - t4;
     }
 
     /// <summary>Rows per block: about <see cref="BlockDoubles"/> weights, a multiple of 4 (the kernels' tile), ≥ 4.</summary>
@@ -165,9 +172,13 @@ public sealed class DenseSampler : ITrialSampler
                 var block = l == 1
                     ? _firstLayerBlock.AsSpan(0, rows * fanIn)
                     : _weights.AsSpan(_weightOffsets[l] + first * fanIn, rows * fanIn);
+                var g0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 stream.Fill(_law, block);
+                var g1 = System.Diagnostics.Stopwatch.GetTimestamp();
+                Probe.Times[5] += g1 - g0;
                 var z = pre.AsSpan(first * m, rows * m);
                 DenseKernels.DotProducts(block, fanIn, rows, previous, fanIn, m, fanIn, z, m);
+                Probe.Times[6] += System.Diagnostics.Stopwatch.GetTimestamp() - g1;
                 for (var r = 0; r < rows; r++)
                 {
                     var i = first + r;
@@ -232,3 +243,5 @@ public sealed class DenseSampler : ITrialSampler
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y) => DenseKernels.Dot(x, y);
 }
+
+public static class Probe { public static long[] Times = new long[8]; }
