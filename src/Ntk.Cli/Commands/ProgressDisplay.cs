@@ -12,12 +12,13 @@ internal static class ProgressDisplay
     public static async Task<SweepSnapshot> RunWithBarAsync(SimulationPlan plan, Func<IProgressObserver, Task<SweepSnapshot>> run)
     {
         var latest = new LatestProgress();
+        var eta = new EtaEstimator(plan);
         var total = (double)plan.Points.Length * plan.Stopping.TrialCap;
         SweepSnapshot? result = null;
         await AnsiConsole.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
             .StartAsync(async context =>
             {
                 var task = context.AddTask(plan.Name, maxValue: total);
@@ -28,7 +29,8 @@ internal static class ProgressDisplay
                     if (latest.Value is { } progress)
                     {
                         task.Value = Done(plan, progress);
-                        task.Description = $"{plan.Name}: {progress.Points.Count(p => p.Done)}/{plan.Points.Length} points, {progress.TrialsPerSecond:N0} trials/s";
+                        var left = eta.Remaining(progress) is { } t ? t.ToString("c") : "…";
+                        task.Description = $"{plan.Name}: {progress.Points.Count(p => p.Done)}/{plan.Points.Length} points, {progress.TrialsPerSecond:N0} trials/s, ETA {left}";
                     }
                 }
                 result = await running;
@@ -52,15 +54,16 @@ internal static class ProgressDisplay
 /// <summary>Without a terminal: one structured progress event every few seconds (also in run.log).</summary>
 internal sealed class ProgressLog(ILogger logger, SimulationPlan plan) : IProgressObserver
 {
+    private readonly EtaEstimator _eta = new(plan);
+
     public void Report(SweepProgress progress)
     {
         var total = (double)plan.Points.Length * plan.Stopping.TrialCap;
         var done = ProgressDisplay.Done(plan, progress);
-        var remaining = Math.Max(0, total - done);
-        var etaSeconds = progress.TrialsPerSecond > 0 ? remaining / progress.TrialsPerSecond : double.NaN;
+        var eta = _eta.Remaining(progress);
         logger.ForConsole().Information(
             "Progress {PercentDone}% ({TrialCount} trials, {PointsDone}/{PointCount} points), {TrialsPerSecond} trials/s, ETA {Eta}",
             Math.Round(100 * done / total, 1), progress.Points.Sum(p => p.Trials), progress.Points.Count(p => p.Done),
-            plan.Points.Length, Math.Round(progress.TrialsPerSecond), double.IsNaN(etaSeconds) ? "unknown" : TimeSpan.FromSeconds(Math.Round(etaSeconds)).ToString("c"));
+            plan.Points.Length, Math.Round(progress.TrialsPerSecond), eta is { } left ? left.ToString("c") : "unknown");
     }
 }
