@@ -31,9 +31,10 @@ internal static class ClusterWiring
     /// <summary>
     /// Starts everything the coordinator node runs: the aggregator shard region (hosting entities), the result
     /// writer, the coordinator singleton (manager and proxy), the plan server and <paramref name="localWorkers"/>
-    /// workers. Call once this node is Up.
+    /// workers. Call once this node is Up. Returns the actors (Coordinator = the singleton proxy) and the singleton
+    /// manager, which the caller watches with the region and the writer.
     /// </summary>
-    public static async Task<SweepActors> StartCoordinatorNode(
+    public static async Task<(SweepActors Actors, IActorRef SingletonManager)> StartCoordinatorNode(
         ActorSystem system,
         SweepPlanResult plan,
         IReadOnlyList<PointResumeState> resume,
@@ -58,7 +59,7 @@ internal static class ClusterWiring
             shardingSettings,
             new PointMessageExtractor(aggregatorShards)).ConfigureAwait(false);
         var writer = system.ActorOf(ResultWriterActor.Props(sweep, region, sink, progress, settings, completion), "result-writer");
-        system.ActorOf(
+        var manager = system.ActorOf(
             ClusterSingletonManager.Props(
                 CoordinatorActor.Props(sweep, resume, settings, region, writer),
                 PoisonPill.Instance,
@@ -68,7 +69,7 @@ internal static class ClusterWiring
         system.ActorOf(PlanServer.Props(plan), PlanServerName);
         system.ActorOf(WorkerLossWatcher.Props(coordinator), "worker-loss-watcher");
         var workers = StartWorkers(system, localWorkers, sweep, coordinator, region, settings, samplerFactory);
-        return new SweepActors(coordinator, region, writer, workers);
+        return (new SweepActors(coordinator, region, writer, workers), manager);
     }
 
     /// <summary>Worker node: the aggregator region proxy (no entities here) and the coordinator singleton proxy.</summary>

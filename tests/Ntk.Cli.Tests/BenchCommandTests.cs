@@ -45,6 +45,8 @@ public sealed class BenchCommandTests
             Assert.True(row.GetProperty("allThreads").GetProperty("perSecond").GetDouble() > 0);
             Assert.Contains(row.GetProperty("bound").GetString(), new[] { "draws", "fma" });
             Assert.True(row.GetProperty("fractionOfBoundLimit").GetDouble() >= 0);
+            Assert.True(row.GetProperty("fractionOfRoofline").GetDouble() >= 0);
+            Assert.True(row.GetProperty("shardLoop").GetProperty("units").GetDouble() >= 1);
         }
         // Dense draws every weight: P = Σ n_l n_{l−1}; for n0=10, L=1, n=64: 64·10 + 64 = 704.
         Assert.Equal(704, rows.Single(r => r.GetProperty("width").GetInt32() == 64 && r.GetProperty("engine").GetString() == "dense")

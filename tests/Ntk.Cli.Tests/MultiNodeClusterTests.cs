@@ -14,6 +14,7 @@ namespace Ntk.Cli.Tests;
 /// with generous heartbeat pauses: on 2 loaded cores a false "unreachable" only costs time (the node rejoins), never
 /// correctness, which is what the tests check.
 /// </summary>
+[Collection(MultiNodeCollection.Name)]
 public sealed class MultiNodeClusterTests(ITestOutputHelper output)
 {
     /// <summary>Upper bound for one cluster run (start, formation, sweep, linger, report); far above the ~15–30 s seen.</summary>
@@ -121,6 +122,15 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
             var downed = events.FirstOrDefault(e => e.Name == "MemberDowned" && e.Role == "coordinator" && e.Time > killedAt);
             output.WriteLine($"shards re-issued after the kill: {reissued.Count}; first after {(reissued.Count > 0 ? (reissued[0].Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) : "-")} s" +
                 $"; worker downed after {(downed is null ? "-" : (downed.Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture))} s");
+
+            // `ntk monitor --once` reads the logs of all four nodes from the results directory (the workers log there).
+            var monitor = await CliRunner.RunAsync("monitor", "--once", outDir);
+            output.WriteLine(monitor.Stdout);
+            Assert.True(monitor.ExitCode == 0, monitor.ToString());
+            Assert.Contains("finished (completed)", monitor.Stdout);
+            Assert.Contains("1 downed", monitor.Stdout);
+            foreach (var node in nodes.Where(n => n.Name.StartsWith("worker", StringComparison.Ordinal)))
+                Assert.Contains($"-{node.Id.ToString(CultureInfo.InvariantCulture)} ", monitor.Stdout);
         }
         finally
         {
@@ -349,4 +359,12 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
         using var reader = new StreamReader(stream);
         while (reader.ReadLine() is { } line) yield return line;
     }
+}
+
+/// <summary>The multi-process tests run alone (after the parallel ones): each starts 3–4 processes that need the
+/// cores, and starving them only makes failure detection noisy.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MultiNodeCollection
+{
+    public const string Name = "multi-node processes";
 }

@@ -24,7 +24,7 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
         {
             for (var rowCount = 1; rowCount <= 9; rowCount++)
             {
-                for (var columnCount = 1; columnCount <= 9; columnCount += 2)
+                for (var columnCount = 1; columnCount <= 9; columnCount++)
                 {
                     var rowStride = length + 3;
                     var columnStride = length + 1;
@@ -117,6 +117,29 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
                         if (preactivations[i * m + a] > 0 && preactivations[i * m + b] > 0) both++;
                     Assert.Equal(both, measurement[layout.Correlator(2, a, b)]);
                 }
+            }
+        }
+    }
+
+    [Fact]
+    public void Branch_free_gate_equals_the_ternary_loop_bitwise_including_signed_zeros_and_NaN()
+    {
+        var random = new Random(3);
+        for (var length = 0; length <= 40; length++)
+        {
+            var gate = RandomValues(random, length);
+            var values = RandomValues(random, length);
+            for (var i = 0; i < length; i += 5) gate[i] = i % 3 == 0 ? -0.0 : i % 3 == 1 ? double.NaN : 0.0;
+            for (var i = 2; i < length; i += 7) values[i] = -0.0;
+            var actual = new double[length];
+            DenseKernels.Gate(gate, values, actual);
+            var relu = (double[])gate.Clone();
+            DenseKernels.Gate(relu, relu, relu);
+            for (var i = 0; i < length; i++)
+            {
+                AssertBitwise(gate[i] > 0 ? values[i] : 0, actual[i], $"gate, length {length}, element {i}");
+                AssertBitwise(gate[i] > 0 ? gate[i] : 0, relu[i], $"relu, length {length}, element {i}");
+                AssertBitwise(gate[i] > 0 ? gate[i] : 0, MeasurementKernels.Relu(gate[i]), $"scalar relu, element {i}");
             }
         }
     }

@@ -18,6 +18,8 @@ internal static class BenchReport
         var limits = result.Limits;
         output.WriteLine($"ntk bench  {result.Started:yyyy-MM-dd HH:mm} UTC  {Environment.ProcessorCount} cores, " +
                          $"{limits.VectorBits}-bit vectors, {result.SecondsPerMeasurement:0.###} s per measurement");
+        output.WriteLine($"load average (1, 5, 15 min): {result.LoadBefore} at the start, {result.LoadAfter} at the end");
+        output.WriteLine("limits: the better of two measurements, at the start and at the end of the run");
         output.WriteLine($"limit  Gaussian draws/s (1 thread):  {Sci(limits.GaussianDraws.PerSecond)}  " +
                          $"({Sci(limits.GaussianDraws.PerCpuSecond)} per CPU second)");
         output.WriteLine($"limit  float64 FMA/s (1 thread):     {Sci(limits.FusedMultiplyAdds.PerSecond)}  " +
@@ -51,6 +53,8 @@ internal static class BenchReport
                          "draws %, FMA %: draws/s and FLOP/s reached over the limits above (per CPU second, 1 thread);");
         output.WriteLine("roofline %: (draws/R_draw + FLOPs/(2 R_fma)) per trial over the measured time per trial; bound: " +
                          "the larger of the two terms; % of bound: draws % or FMA % accordingly.");
+        output.WriteLine($"Every rate is the best of up to {Rate.MaxSlices} equal slices of its measurement (at least " +
+                         $"{Rate.MinStepsPerSlice} steps each): on a shared machine the best slice estimates an unloaded core.");
         output.WriteLine($"total {result.TotalSeconds:0.0} s");
     }
 
@@ -67,6 +71,8 @@ internal static class BenchReport
             json.WriteNumber("vectorBits", limits.VectorBits);
             json.WriteNumber("secondsPerMeasurement", result.SecondsPerMeasurement);
             json.WriteNumber("totalSeconds", result.TotalSeconds);
+            json.WriteString("loadAverageBefore", result.LoadBefore);
+            json.WriteString("loadAverageAfter", result.LoadAfter);
             json.WriteStartObject("limits");
             WriteRate(json, "gaussianDraws", limits.GaussianDraws);
             WriteRate(json, "fusedMultiplyAdds", limits.FusedMultiplyAdds);

@@ -38,11 +38,14 @@ internal static class EngineTimer
 
     /// <summary>
     /// Trials per second of <paramref name="threads"/> threads sampling together for about <paramref name="seconds"/>
-    /// (each warmed up first, then started at a barrier). CPU time is the whole process's.
+    /// (each warmed up first, then started at a barrier), cut into slices like <see cref="Rate.Measure"/>; returns the
+    /// fastest slice. CPU time is the whole process's.
     /// </summary>
     public static Rate AllThreads(PointDefinition point, int threads, double seconds)
     {
-        var counts = new long[threads];
+        const int Stride = 16; // one counter per 128 bytes: no false sharing between the threads' counters
+        var counts = new long[threads * Stride];
+        var warmUpTrialSeconds = new double[threads];
         using var ready = new Barrier(threads + 1);
         using var go = new ManualResetEventSlim(false);
         var stop = 0;
@@ -59,11 +62,14 @@ internal static class EngineTimer
                     var measurement = new double[sampler.Layout.Count];
                     var trial = (long)index;
                     var warmUp = Stopwatch.StartNew();
+                    var warmUpTrials = 0;
                     do
                     {
                         sampler.Sample(trial, measurement);
                         trial += threads;
+                        warmUpTrials++;
                     } while (warmUp.Elapsed.TotalSeconds < seconds / 4);
+                    warmUpTrialSeconds[index] = warmUp.Elapsed.TotalSeconds / warmUpTrials;
                     ready.SignalAndWait();
                     go.Wait();
                     var done = 0L;
@@ -71,9 +77,8 @@ internal static class EngineTimer
                     {
                         sampler.Sample(trial, measurement);
                         trial += threads;
-                        done++;
+                        Volatile.Write(ref counts[index * Stride], ++done);
                     }
-                    counts[index] = done;
                 }
                 catch (Exception error)
                 {
@@ -84,16 +89,37 @@ internal static class EngineTimer
             workers[k].Start();
         }
         ready.SignalAndWait();
-        var cpuStart = ThreadClock.ProcessSeconds();
-        var clock = Stopwatch.StartNew();
+        // Every thread contributes about 1/threads of the trials, so a slice needs threads × as long a trial time.
+        var slices = Rate.SliceCount(seconds, warmUpTrialSeconds.Max() / threads);
+        var best = new Rate(0, 1, 0);
         go.Set();
-        Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        var clock = Stopwatch.StartNew();
+        var previousTrials = 0L;
+        var previousWall = 0.0;
+        var previousCpu = ThreadClock.ProcessSeconds();
+        for (var slice = 1; slice <= slices; slice++)
+        {
+            var wait = seconds * slice / slices - clock.Elapsed.TotalSeconds;
+            if (wait > 0) Thread.Sleep(TimeSpan.FromSeconds(wait));
+            var trials = 0L;
+            for (var k = 0; k < threads; k++) trials += Volatile.Read(ref counts[k * Stride]);
+            var wall = clock.Elapsed.TotalSeconds;
+            var cpu = ThreadClock.ProcessSeconds();
+            var rate = new Rate(trials - previousTrials, wall - previousWall, cpu - previousCpu);
+            if (rate.PerSecond > best.PerSecond) best = rate;
+            (previousTrials, previousWall, previousCpu) = (trials, wall, cpu);
+        }
         Volatile.Write(ref stop, 1);
         foreach (var worker in workers) worker.Join();
-        var wall = clock.Elapsed.TotalSeconds;
-        var cpu = ThreadClock.ProcessSeconds() - cpuStart;
         foreach (var failure in failures)
             if (failure is not null) throw new InvalidOperationException("a benchmark thread failed: " + failure.Message, failure);
-        return new Rate(counts.Sum(), wall, cpu);
+        if (best.Units == 0)
+        {
+            // Not one trial finished within the budget (a tiny --seconds): count the trials done by the stop.
+            var trials = 0L;
+            for (var k = 0; k < threads; k++) trials += Volatile.Read(ref counts[k * Stride]);
+            best = new Rate(Math.Max(trials, 1), clock.Elapsed.TotalSeconds, ThreadClock.ProcessSeconds() - previousCpu);
+        }
+        return best;
     }
 }

@@ -134,24 +134,49 @@ internal readonly record struct Rate(double Units, double WallSeconds, double Cp
     /// <summary>Units per CPU second: what the code achieves when it has the core to itself.</summary>
     public double PerCpuSecond => CpuSeconds > 0 ? Units / CpuSeconds : double.NaN;
 
+    /// <summary>Most slices a measurement is cut into (the best one is reported).</summary>
+    public const int MaxSlices = 5;
+
+    /// <summary>Fewest steps per slice, so that a slice's rate is not a rounding of a few steps.</summary>
+    public const int MinStepsPerSlice = 20;
+
     /// <summary>
     /// Runs <paramref name="step"/> (worth <paramref name="unitsPerStep"/> units) for a warm-up of a quarter of the
-    /// budget (at least one step: JIT tiering), then repeatedly for <paramref name="seconds"/> on this thread.
+    /// budget (at least one step: JIT tiering), then for <paramref name="seconds"/> on this thread, cut into
+    /// <see cref="SliceCount"/> equal slices; returns the fastest slice. On a shared machine other jobs slow some
+    /// slices down, never speed one up, so the best slice estimates the rate of an unloaded core.
     /// </summary>
     public static Rate Measure(Action step, double unitsPerStep, double seconds)
     {
         var warmUp = Stopwatch.StartNew();
-        do step(); while (warmUp.Elapsed.TotalSeconds < seconds / 4);
-        var steps = 0L;
-        var cpuStart = ThreadClock.ThreadSeconds();
-        var clock = Stopwatch.StartNew();
+        var warmUpSteps = 0;
         do
         {
             step();
-            steps++;
-        } while (clock.Elapsed.TotalSeconds < seconds);
-        var wall = clock.Elapsed.TotalSeconds;
-        var cpu = ThreadClock.ThreadSeconds() - cpuStart;
-        return new Rate(steps * unitsPerStep, wall, cpu);
+            warmUpSteps++;
+        } while (warmUp.Elapsed.TotalSeconds < seconds / 4);
+        var slices = SliceCount(seconds, warmUp.Elapsed.TotalSeconds / warmUpSteps);
+        var best = new Rate(0, 1, 0);
+        for (var slice = 0; slice < slices; slice++)
+        {
+            var steps = 0L;
+            var cpuStart = ThreadClock.ThreadSeconds();
+            var clock = Stopwatch.StartNew();
+            do
+            {
+                step();
+                steps++;
+            } while (clock.Elapsed.TotalSeconds < seconds / slices);
+            var rate = new Rate(steps * unitsPerStep, clock.Elapsed.TotalSeconds, ThreadClock.ThreadSeconds() - cpuStart);
+            if (rate.PerSecond > best.PerSecond) best = rate;
+        }
+        return best;
     }
+
+    /// <summary>
+    /// Slices of a <paramref name="seconds"/> budget for steps of about <paramref name="secondsPerStep"/>: as many as
+    /// fit with at least <see cref="MinStepsPerSlice"/> steps each, between 1 and <see cref="MaxSlices"/>.
+    /// </summary>
+    public static int SliceCount(double seconds, double secondsPerStep) =>
+        (int)Math.Clamp(Math.Floor(seconds / (MinStepsPerSlice * Math.Max(secondsPerStep, 1e-9))), 1, MaxSlices);
 }

@@ -40,7 +40,7 @@ internal static class ClusterHocon
     /// The full configuration of a node: overrides, then the extra file, then the role's file, then base.hocon, then
     /// sweep.hocon. Throws <see cref="ArgumentException"/> when the extra file is missing or not HOCON.
     /// </summary>
-    /// <param name="minWorkers">Coordinator only: worker nodes to wait for (role.worker.min-nr-of-members).</param>
+    /// <param name="minWorkers">Coordinator only: worker nodes to wait for (ntk.coordinator.min-workers).</param>
     public static Config Build(NodeRole role, ClusterNodeOptions options, string akkaLogLevel, int? minWorkers = null)
     {
         var overrides = new StringBuilder();
@@ -56,7 +56,7 @@ internal static class ClusterHocon
         if (!options.Seeds.IsDefaultOrEmpty)
             overrides.AppendLine($"akka.cluster.seed-nodes = [{string.Join(", ", options.Seeds.Select(s => Quote(s.AkkaAddress)))}]");
         if (minWorkers is { } min)
-            overrides.AppendLine($"akka.cluster.role.{WorkerRole}.min-nr-of-members = {min.ToString(CultureInfo.InvariantCulture)}");
+            overrides.AppendLine($"ntk.coordinator.min-workers = {min.ToString(CultureInfo.InvariantCulture)}");
 
         var config = ConfigurationFactory.ParseString(overrides.ToString());
         if (options.ConfigFile is not null)

@@ -59,7 +59,7 @@ public static class ClusterSweep
         ArgumentNullException.ThrowIfNull(plan);
         LocalSweep.ValidateResume(plan, resume);
         var (config, settings, threads, linger, aggregatorShards) = CoordinatorConfiguration(options, plan, AkkaLevel(logger));
-        var minWorkers = config.GetInt($"akka.cluster.role.{ClusterHocon.WorkerRole}.min-nr-of-members");
+        var minWorkers = config.GetInt("ntk.coordinator.min-workers");
 
         var system = CreateSystem(config, logger);
         try
@@ -73,18 +73,28 @@ public static class ClusterSweep
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
             await WaitAsync(up.Task, system, cancellation, "before the cluster formed").ConfigureAwait(false);
+            // Hold the sweep until enough worker nodes are Up. Not akka.cluster.role.worker.min-nr-of-members: that
+            // would also keep every later joiner (a replacement, a worker rejoining after being downed) in Joining
+            // whenever fewer than that many workers are left.
+            await WaitAsync(WorkersUpAsync(cluster, minWorkers, cancellation), system, cancellation, "while waiting for workers")
+                .ConfigureAwait(false);
+            logger.Information("{Event}: {WorkerNodes} worker nodes up; the sweep starts", "WorkersJoined",
+                cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up));
 
             var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var actors = await ClusterWiring.StartCoordinatorNode(system, new SweepPlanResult(plan, sweepHash), resume, settings,
+            var (actors, manager) = await ClusterWiring.StartCoordinatorNode(system, new SweepPlanResult(plan, sweepHash), resume, settings,
                 aggregatorShards, threads, sink, progress, completion, samplerFactory).ConfigureAwait(false);
             using var stop = cancellation.Register(() => actors.Coordinator.Tell(StopSweep.Instance));
-            var pipelineStopped = Task.WhenAny(actors.Aggregators.WatchAsync(), actors.ResultWriter.WatchAsync(), system.WhenTerminated);
+            var pipelineStopped = Task.WhenAny(actors.Aggregators.WatchAsync(), actors.ResultWriter.WatchAsync(),
+                manager.WatchAsync(), system.WhenTerminated);
             if (await Task.WhenAny(completion.Task, pipelineStopped).ConfigureAwait(false) != completion.Task)
                 completion.TrySetException(new SweepFailedException(
                     cluster.IsTerminated || system.WhenTerminated.IsCompleted
                         ? "the coordinator node was downed or shut down before the sweep finished; restart it with --resume"
-                        : "an actor of the sweep pipeline (aggregator region or result writer) stopped unexpectedly; see the log"));
+                        : "an actor of the sweep pipeline (aggregator region, coordinator singleton or result writer) stopped unexpectedly; see the log"));
             var final = await completion.Task.ConfigureAwait(false);
+            // Joining (or rejoining) workers that ask for the plan from now on are told the sweep is over.
+            system.ActorSelection("/user/" + ClusterWiring.PlanServerName).Tell(PlanServer.SweepOver.Instance);
             await LingerAsync(cluster, linger).ConfigureAwait(false);
             return final;
         }
@@ -198,27 +208,35 @@ public static class ClusterSweep
                 "NodeStarted", cluster.SelfAddress.ToString(), incarnation,
                 string.Join(",", config.GetStringList("akka.cluster.seed-nodes")), threads);
 
+            // The plan can be fetched while this node is still Joining (remoting works), and tells a node that joins
+            // (or rejoins) too late that the sweep is over.
+            var planSource = new TaskCompletionSource<SweepPlanResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            system.ActorOf(PlanFetcher.Props(planSource, planRetry), "plan-fetcher");
             // Only an Up member takes part in sharding: the region proxy of a Joining node buffers every result until
             // the node is Up, which takes until a dead node is downed. So the workers start once this node is Up.
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
-            var cancelled = Task.Delay(Timeout.Infinite, cancellation);
-            var timedOut = joinTimeout > TimeSpan.Zero ? Task.Delay(joinTimeout, cancellation) : Task.Delay(Timeout.Infinite, cancellation);
-            var joined = await Task.WhenAny(up.Task, system.WhenTerminated, cancelled, timedOut).ConfigureAwait(false);
-            if (joined == cancelled || cancellation.IsCancellationRequested) return WorkerNodeOutcome.Cancelled;
-            if (joined == timedOut)
+            var cancelled = WhenCancelled(cancellation);
+            var timedOut = joinTimeout > TimeSpan.Zero ? Task.Delay(joinTimeout, CancellationToken.None) : Task.Delay(Timeout.Infinite, CancellationToken.None);
+            var ready = Task.WhenAll(up.Task, planSource.Task);
+            var first = await Task.WhenAny(ready, planSource.Task, coordinatorLeft.Task, system.WhenTerminated, cancelled, timedOut)
+                .ConfigureAwait(false);
+            if (first == planSource.Task && !planSource.Task.Result.SweepOver)
+                first = await Task.WhenAny(ready, coordinatorLeft.Task, system.WhenTerminated, cancelled, timedOut).ConfigureAwait(false);
+            if (first == cancelled || cancellation.IsCancellationRequested) return WorkerNodeOutcome.Cancelled;
+            if (first == coordinatorLeft.Task) return WorkerNodeOutcome.SweepFinished;
+            if (planSource.Task.IsCompletedSuccessfully && planSource.Task.Result.SweepOver)
+            {
+                logger.Information("{Event}: the coordinator reported the sweep finished", "WorkerNodeFinished");
+                return WorkerNodeOutcome.SweepFinished;
+            }
+            if (first == timedOut)
             {
                 logger.Error("{Event}: could not join {Seeds} within {TimeoutMs} ms; giving up", "JoinTimedOut",
                     string.Join(",", config.GetStringList("akka.cluster.seed-nodes")), joinTimeout.TotalMilliseconds);
                 return WorkerNodeOutcome.JoinTimedOut;
             }
-            if (joined != up.Task) return null;
-            var planSource = new TaskCompletionSource<SweepPlanResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            system.ActorOf(PlanFetcher.Props(planSource, planRetry), "plan-fetcher");
-            var first = await Task.WhenAny(planSource.Task, coordinatorLeft.Task, system.WhenTerminated, cancelled).ConfigureAwait(false);
-            if (first == cancelled) return WorkerNodeOutcome.Cancelled;
-            if (first == coordinatorLeft.Task) return WorkerNodeOutcome.SweepFinished;
-            if (first != planSource.Task) return null;
+            if (first != ready) return null;
             var plan = planSource.Task.Result;
             logger.Information("{Event}: sweep {SweepName} ({SweepHash}): {PointCount} points, shards of {ShardTrials} trials",
                 "PlanReceived", plan.Plan.Name, plan.SweepHash, plan.Plan.Points.Length, plan.Plan.ShardTrials);
@@ -275,12 +293,31 @@ public static class ClusterSweep
         }
     }
 
+    private static async Task WorkersUpAsync(Akka.Cluster.Cluster cluster, int minWorkers, CancellationToken cancellation)
+    {
+        while (cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up) < minWorkers)
+            await Task.Delay(200, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A task that completes when <paramref name="cancellation"/> fires, with its continuations on the thread pool:
+    /// the token is cancelled from a signal handler (Ctrl-C), and the node's shutdown must not run inline there.
+    /// </summary>
+    private static Task WhenCancelled(CancellationToken cancellation)
+    {
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (cancellation.IsCancellationRequested) cancelled.TrySetResult();
+        else cancellation.Register(() => cancelled.TrySetResult());
+        return cancelled.Task;
+    }
+
     private static async Task WaitAsync(Task task, ActorSystem system, CancellationToken cancellation, string when)
     {
-        var cancelled = Task.Delay(Timeout.Infinite, cancellation);
+        var cancelled = WhenCancelled(cancellation);
         var first = await Task.WhenAny(task, system.WhenTerminated, cancelled).ConfigureAwait(false);
         if (first == cancelled) throw new OperationCanceledException($"cancelled {when}", cancellation);
         if (first != task) throw new SweepFailedException($"the node shut down {when}");
+        await task.ConfigureAwait(false); // its own failure or cancellation, if any
     }
 
     /// <summary>Keeps the coordinator (which answers SweepFinished) up until no worker node is left or

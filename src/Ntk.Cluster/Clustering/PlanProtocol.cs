@@ -22,4 +22,6 @@ internal sealed record GetSweepPlan : IClusterWiringMessage
 /// <summary>Plan server → worker node: the whole plan (every point's network, inputs, resolved engine and seed, the
 /// shard size and the stopping rule), so the node computes exactly the trials <c>ntk run</c> would.</summary>
 /// <param name="SweepHash">SHA-256 of the normalized sweep text (logged by workers, to tell sweeps apart).</param>
-internal sealed record SweepPlanResult(SimulationPlan Plan, string SweepHash) : IClusterWiringMessage;
+/// <param name="SweepOver">True once the final snapshot is written: a worker that joins now has nothing to do and
+/// exits.</param>
+internal sealed record SweepPlanResult(SimulationPlan Plan, string SweepHash, bool SweepOver = false) : IClusterWiringMessage;

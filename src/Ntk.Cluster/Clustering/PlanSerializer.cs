@@ -51,6 +51,7 @@ internal sealed class PlanSerializer : SerializerWithStringManifest
                     {
                         w.Write(FormatVersion);
                         w.Write(result.SweepHash);
+                        w.Write(result.SweepOver);
                         WritePlan(w, result.Plan);
                     }
                     return stream.ToArray();
@@ -76,11 +77,12 @@ internal sealed class PlanSerializer : SerializerWithStringManifest
                             throw new SerializationException(
                                 $"{nameof(PlanSerializer)}: plan format version {version}, this node reads version {FormatVersion}");
                         var hash = r.ReadString();
+                        var over = r.ReadBoolean();
                         var plan = ReadPlan(r);
                         if (r.BaseStream.Position != bytes.Length)
                             throw new SerializationException(
                                 $"{nameof(PlanSerializer)}: {bytes.Length - r.BaseStream.Position} bytes left unread");
-                        return new SweepPlanResult(plan, hash);
+                        return new SweepPlanResult(plan, hash, over);
                     }
                     catch (Exception e) when (e is EndOfStreamException or ArgumentException or FormatException)
                     {

@@ -4,23 +4,32 @@ using Akka.Event;
 namespace Ntk.Cluster.Clustering;
 
 /// <summary>
-/// Runs on the coordinator node at /user/sweep-plan and answers <see cref="GetSweepPlan"/> with the sweep's plan.
-/// Anything else is logged and dropped.
+/// Runs on the coordinator node at /user/sweep-plan and answers <see cref="GetSweepPlan"/> with the sweep's plan
+/// (marked <see cref="SweepPlanResult.SweepOver"/> after <see cref="SweepOver"/>). Anything else is logged and dropped.
 /// </summary>
 internal sealed class PlanServer : ReceiveActor
 {
     public PlanServer(SweepPlanResult plan)
     {
         var log = Context.GetLogger();
+        var current = plan;
         Receive<GetSweepPlan>(_ =>
         {
             log.Debug("{Event:l}: plan sent to {MemberAddress}", "PlanSent", Sender.Path.Address.ToString());
-            Sender.Tell(plan);
+            Sender.Tell(current);
         });
+        Receive<SweepOver>(_ => current = current with { SweepOver = true });
         ReceiveAny(m => log.Warning("{Event:l}: {MessageType} dropped by the plan server", "MessageDropped", m.GetType().Name));
     }
 
     public static Props Props(SweepPlanResult plan) => Akka.Actor.Props.Create(() => new PlanServer(plan));
+
+    /// <summary>Local: the final snapshot is written; joiners are told so from now on.</summary>
+    internal sealed record SweepOver : INoSerializationVerificationNeeded
+    {
+        public static readonly SweepOver Instance = new();
+        private SweepOver() { }
+    }
 }
 
 /// <summary>

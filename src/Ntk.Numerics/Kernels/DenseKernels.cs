@@ -97,6 +97,12 @@ internal static class DenseKernels
                 for (; c <= columnCount - Tile; c += Tile)
                     Tile4x4(ref xr, rowStride, ref Unsafe.Add(ref y, (nint)c * columnStride), columnStride, length,
                         ref Unsafe.Add(ref pr, c), productStride);
+                if (c <= columnCount - 2)
+                {
+                    Tile4x2(ref xr, rowStride, ref Unsafe.Add(ref y, (nint)c * columnStride), columnStride, length,
+                        ref Unsafe.Add(ref pr, c), productStride);
+                    c += 2;
+                }
                 for (; c < columnCount; c++)
                     Tile4x1(ref xr, rowStride, ref Unsafe.Add(ref y, (nint)c * columnStride), length,
                         ref Unsafe.Add(ref pr, c), productStride);
@@ -179,6 +185,42 @@ internal static class DenseKernels
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// result[i] = gate[i] &gt; 0 ? values[i] : +0 for i &lt; result.Length, without branches (vector compare and
+    /// select; the signs are random, so a branch per element is mispredicted half the time). With
+    /// <paramref name="values"/> = <paramref name="gate"/> this is relu. Bitwise equal to the ternary loop, including
+    /// −0 and NaN gates (both give +0). <paramref name="result"/> may alias <paramref name="values"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Gate(ReadOnlySpan<double> gate, ReadOnlySpan<double> values, Span<double> result)
+    {
+        var length = result.Length;
+        if (gate.Length < length || values.Length < length) throw new ArgumentException("Gate: spans too short");
+        ref var g = ref MemoryMarshal.GetReference(gate);
+        ref var v = ref MemoryMarshal.GetReference(values);
+        ref var r = ref MemoryMarshal.GetReference(result);
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= length - 8; i += 8)
+            {
+                var active = Vector512.GreaterThan(Vector512.LoadUnsafe(ref g, (nuint)i), Vector512<double>.Zero);
+                (Vector512.LoadUnsafe(ref v, (nuint)i) & active).StoreUnsafe(ref r, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= length - 4; i += 4)
+            {
+                var active = Vector256.GreaterThan(Vector256.LoadUnsafe(ref g, (nuint)i), Vector256<double>.Zero);
+                (Vector256.LoadUnsafe(ref v, (nuint)i) & active).StoreUnsafe(ref r, (nuint)i);
+            }
+        }
+        for (; i < length; i++)
+            Unsafe.Add(ref r, i) = BitConverter.Int64BitsToDouble(
+                BitConverter.DoubleToInt64Bits(Unsafe.Add(ref v, i)) & -(long)MeasurementKernels.ActiveBit(Unsafe.Add(ref g, i)));
     }
 
     /// <summary>t[i] ← fma(x[i], coefficient, t[i]) for i &lt; length.</summary>
@@ -331,6 +373,47 @@ internal static class DenseKernels
         Unsafe.Add(ref p3, 1) = Finish(s31, ref x3, ref y1, i, length);
         Unsafe.Add(ref p3, 2) = Finish(s32, ref x3, ref y2, i, length);
         Unsafe.Add(ref p3, 3) = Finish(s33, ref x3, ref y3, i, length);
+    }
+
+    /// <summary>8 dot products of rows x_0..x_3 with columns y_0, y_1 (length ≥ 8), each in <see cref="Dot"/>'s order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile4x2(ref double x, int xStride, ref double y, int yStride, int length, ref double p, int pStride)
+    {
+        ref var x1 = ref Unsafe.Add(ref x, xStride);
+        ref var x2 = ref Unsafe.Add(ref x, 2 * xStride);
+        ref var x3 = ref Unsafe.Add(ref x, 3 * xStride);
+        ref var y1 = ref Unsafe.Add(ref y, yStride);
+        Vector512<double> s00 = default, s10 = default, s20 = default, s30 = default;
+        Vector512<double> s01 = default, s11 = default, s21 = default, s31 = default;
+        var i = 0;
+        for (; i <= length - 8; i += 8)
+        {
+            var a0 = Vector512.LoadUnsafe(ref x, (nuint)i);
+            var a1 = Vector512.LoadUnsafe(ref x1, (nuint)i);
+            var a2 = Vector512.LoadUnsafe(ref x2, (nuint)i);
+            var a3 = Vector512.LoadUnsafe(ref x3, (nuint)i);
+            var b0 = Vector512.LoadUnsafe(ref y, (nuint)i);
+            var b1 = Vector512.LoadUnsafe(ref y1, (nuint)i);
+            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
+            s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
+            s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
+            s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
+            s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
+            s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
+            s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
+            s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
+        }
+        ref var p1 = ref Unsafe.Add(ref p, pStride);
+        ref var p2 = ref Unsafe.Add(ref p, 2 * pStride);
+        ref var p3 = ref Unsafe.Add(ref p, 3 * pStride);
+        p = Finish(s00, ref x, ref y, i, length);
+        Unsafe.Add(ref p, 1) = Finish(s01, ref x, ref y1, i, length);
+        p1 = Finish(s10, ref x1, ref y, i, length);
+        Unsafe.Add(ref p1, 1) = Finish(s11, ref x1, ref y1, i, length);
+        p2 = Finish(s20, ref x2, ref y, i, length);
+        Unsafe.Add(ref p2, 1) = Finish(s21, ref x2, ref y1, i, length);
+        p3 = Finish(s30, ref x3, ref y, i, length);
+        Unsafe.Add(ref p3, 1) = Finish(s31, ref x3, ref y1, i, length);
     }
 
     /// <summary>4 dot products of rows x_0..x_3 with one column y (length ≥ 8), each in <see cref="Dot"/>'s order.</summary>

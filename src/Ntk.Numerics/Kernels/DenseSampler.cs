@@ -126,14 +126,9 @@ public sealed class DenseSampler : ITrialSampler
         if (measurement.Length < Layout.Count)
             throw new ArgumentException($"measurement: need {Layout.Count} values", nameof(measurement));
         var stream = RandomStream.For(_point.MasterSeed, _point.PointIndex, trial);
-        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         Forward(ref stream);
-        var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         Backward();
-        var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         AssembleKernel();
-        var t3 = System.Diagnostics.Stopwatch.GetTimestamp();
-        Probe.Times[0] += t1 - t0; Probe.Times[1] += t2 - t1; Probe.Times[2] += t3 - t2;
 
         MeasurementWriter.BeginTrial(Layout, measurement);
         for (var l = 1; l <= _depth; l++)
@@ -142,9 +137,7 @@ public sealed class DenseSampler : ITrialSampler
             if (Layout.HasConditionalCorrelator)
                 MeasurementWriter.WriteConditionalCorrelator(Layout, l, _postGram[l - 1], measurement);
         }
-        var t4 = System.Diagnostics.Stopwatch.GetTimestamp();
         MeasurementWriter.WriteKernel(Layout, _kernel, _workspace, measurement);
-        Probe.Times[3] += t4 - t3; Probe.Times[4] += System.Diagnostics.Stopwatch.GetTimestamp() - t4;
     }
 
     /// <summary>Rows per block: about <see cref="BlockDoubles"/> weights, a multiple of 4 (the kernels' tile), ≥ 4.</summary>
@@ -172,13 +165,9 @@ public sealed class DenseSampler : ITrialSampler
                 var block = l == 1
                     ? _firstLayerBlock.AsSpan(0, rows * fanIn)
                     : _weights.AsSpan(_weightOffsets[l] + first * fanIn, rows * fanIn);
-                var g0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 stream.Fill(_law, block);
-                var g1 = System.Diagnostics.Stopwatch.GetTimestamp();
-                Probe.Times[5] += g1 - g0;
                 var z = pre.AsSpan(first * m, rows * m);
                 DenseKernels.DotProducts(block, fanIn, rows, previous, fanIn, m, fanIn, z, m);
-                Probe.Times[6] += System.Diagnostics.Stopwatch.GetTimestamp() - g1;
                 for (var r = 0; r < rows; r++)
                 {
                     var i = first + r;
@@ -186,7 +175,7 @@ public sealed class DenseSampler : ITrialSampler
                     {
                         var value = scale * z[r * m + a];
                         z[r * m + a] = value;
-                        post[a * width + i] = value > 0 ? value : 0;
+                        post[a * width + i] = MeasurementKernels.Relu(value); // value > 0 ? value : 0
                     }
                 }
             }
@@ -214,8 +203,10 @@ public sealed class DenseSampler : ITrialSampler
             for (var a = 0; a < m; a++)
             {
                 var target = delta.AsSpan(a * width, width);
+                // pre > 0 ? scale·target : +0, without a branch (the signs are random).
                 for (var i = 0; i < width; i++)
-                    target[i] = pre[i * m + a] > 0 ? scale * target[i] : 0;
+                    target[i] = BitConverter.Int64BitsToDouble(
+                        BitConverter.DoubleToInt64Bits(scale * target[i]) & -(long)MeasurementKernels.ActiveBit(pre[i * m + a]));
             }
         }
     }
@@ -243,5 +234,3 @@ public sealed class DenseSampler : ITrialSampler
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y) => DenseKernels.Dot(x, y);
 }
-
-public static class Probe { public static long[] Times = new long[8]; }

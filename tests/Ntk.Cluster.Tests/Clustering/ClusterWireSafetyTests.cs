@@ -17,6 +17,9 @@ namespace Ntk.Cluster.Tests.Clustering;
 /// have (what a node of another version, or an attacker, would send).</summary>
 public sealed record ForgedMessage(string Text);
 
+/// <summary>An unbound type: the sending system falls back to Akka's JSON serializer, which writes its type name.</summary>
+public sealed record SmuggledMessage(string Text);
+
 /// <summary>Impersonates SweepMessageSerializer (same id) and writes the unknown manifest "ZZ".</summary>
 public sealed class ForgingSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
@@ -31,14 +34,15 @@ public sealed class ForgingSerializer(ExtendedActorSystem system) : SerializerWi
 
 /// <summary>
 /// A node (the real cluster configuration, remoting on 127.0.0.1) receives a message whose manifest its serializer
-/// does not know: the message is rejected and logged, and the node keeps answering over the same connection.
+/// does not know, and one written by Akka's JSON serializer (with a type name): both are rejected and logged, and the
+/// node keeps answering over the same connection.
 /// </summary>
 public sealed class ClusterWireSafetyTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task A_message_with_an_unknown_manifest_is_rejected_and_logged_and_the_node_keeps_working()
+    public async Task Messages_with_an_unknown_manifest_or_a_type_name_are_rejected_and_logged_and_the_node_keeps_working()
     {
         var events = new CollectingSink();
         using var logger = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(events).CreateLogger();
@@ -76,6 +80,11 @@ public sealed class ClusterWireSafetyTests(ITestOutputHelper output)
             while (DateTime.UtcNow < deadline && !events.Events.Any(Mentions("unknown manifest \"ZZ\""))) await Task.Delay(100);
             foreach (var e in events.Events.Where(e => e.Level >= LogEventLevel.Warning)) output.WriteLine($"{e.Level}: {e.RenderMessage()} {e.Exception?.Message}");
             Assert.True(events.Events.Any(Mentions("unknown manifest \"ZZ\"")), "the rejection was not logged");
+            // A message the sender's JSON serializer wrote with its type name: rejected too (NoJsonSerializer).
+            server.Tell(new SmuggledMessage("a type name on the wire"));
+            deadline = DateTime.UtcNow + AnswerTimeout;
+            while (DateTime.UtcNow < deadline && !events.Events.Any(Mentions("JSON-serialized message"))) await Task.Delay(100);
+            Assert.True(events.Events.Any(Mentions("JSON-serialized message")), "the JSON payload was not rejected and logged");
             // After: the node still answers, and the plan server never saw the forged message.
             var again = await server.Ask<SweepPlanResult>(GetSweepPlan.Instance, AnswerTimeout);
             Assert.Equal(plan.Plan.Points.Length, again.Plan.Points.Length);

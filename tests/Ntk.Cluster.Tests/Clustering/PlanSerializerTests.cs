@@ -90,6 +90,13 @@ public sealed class PlanSerializerTests : IDisposable
     }
 
     [Fact]
+    public void The_sweep_over_flag_round_trips()
+    {
+        Assert.False(RoundTrip(new SweepPlanResult(TestPlans.Fixed(1, 10, 10), "h")).SweepOver);
+        Assert.True(RoundTrip(new SweepPlanResult(TestPlans.Fixed(1, 10, 10), "h", SweepOver: true)).SweepOver);
+    }
+
+    [Fact]
     public void The_request_round_trips_to_its_singleton()
     {
         var bytes = _serializer.ToBinary(GetSweepPlan.Instance);
