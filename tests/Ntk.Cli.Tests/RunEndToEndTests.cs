@@ -148,7 +148,7 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
             if (!process.HasExited) process.Kill(entireProcessTree: true);
         }
 
-        Assert.Equal(1, process.ExitCode);
+        Assert.True(process.ExitCode == 1, $"exit code {process.ExitCode}; stderr:\n{NtkProcess.StderrOf(process)}");
         using (var document = JsonDocument.Parse(File.ReadAllBytes(json)))
         {
             var run = document.RootElement.GetProperty("run");

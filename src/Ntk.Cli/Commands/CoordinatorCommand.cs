@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.CommandLine;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Ntk.Cli.Logging;
 using Ntk.Cli.Report;
 using Ntk.Cli.Results;
@@ -137,9 +136,7 @@ internal static class CoordinatorCommand
             "Sweep {SweepName}: {PointCount} points, output {OutputDirectory}, resumed points {ResumedPoints}",
             document.Name, document.Plan.Points.Length, directory, resume.Length);
 
-        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; interrupt.Cancel(); });
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; interrupt.Cancel(); });
+        using var interrupt = new InterruptSignals(cancellation);
 
         var stopwatch = Stopwatch.StartNew();
         SweepSnapshot final;

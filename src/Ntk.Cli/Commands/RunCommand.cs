@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.CommandLine;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Ntk.Cli.Logging;
@@ -110,9 +109,7 @@ internal static class RunCommand
         logger.Information("Sweep {SweepName} started: {PointCount} points, {Workers} workers, output {OutputDirectory}, resume {Resume}",
             document.Name, document.Plan.Points.Length, request.Workers, directory, request.Resume);
 
-        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; interrupt.Cancel(); });
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; interrupt.Cancel(); });
+        using var interrupt = new InterruptSignals(cancellation);
 
         var settings = new SweepRunSettings(request.Workers,
             SnapshotInterval: TimeSpan.FromSeconds(request.SnapshotSeconds), LeaseTimeout: TimeSpan.FromMinutes(10), ProgressInterval: TimeSpan.FromSeconds(interactive ? 0.25 : 5));

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Ntk.Cli.Logging;
 using Ntk.Cluster.Clustering;
 using Serilog.Events;
@@ -50,9 +49,7 @@ internal static class WorkerCommand
         using var logger = NodeLogging.Create(Path.Combine(directory, $"worker-{nodeId}.log"), nodeId, "worker", stderr,
             LogEventLevel.Information);
 
-        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; interrupt.Cancel(); });
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; interrupt.Cancel(); });
+        using var interrupt = new InterruptSignals(cancellation);
         WorkerNodeOutcome outcome;
         try
         {

@@ -1,3 +1,7 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
 
@@ -208,7 +212,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         var basis = _basisDraws[l].AsSpan(0, rank * width);
         stream.FillGaussian(basis);
         var scale = _scales[l];
-        for (var i = 0; i < basis.Length; i++) basis[i] *= scale;
+        TensorPrimitives.Multiply(basis, scale, basis); // elementwise: the same products as a scalar loop
 
         // z_a = Σ_k R_ka U_k. A dead input's z is set to exactly 0, as W·0 is in the dense network; inputs that share a
         // representative get the same operations, hence bitwise-equal z.
@@ -224,7 +228,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
 
         if (l > _depth) return;
         var post = _post[l].AsSpan(0, m * width);
-        for (var e = 0; e < post.Length; e++) post[e] = z[e] > 0 ? z[e] : 0;
+        DenseKernels.Gate(z, z, post); // post[e] = z[e] > 0 ? z[e] : 0, branch-free (random signs)
         Gram(post, width, m, _postGram[l]);
         var unitMajor = _preUnitMajor.AsSpan(0, width * m);
         for (var a = 0; a < m; a++)
@@ -283,7 +287,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             // δ^{l−1} = ξ^{l−1} ⊙ (W^l)ᵀ δ^l, with ξ = 1[z > 0] ⇔ h > 0.
             var post = _post[l - 1].AsSpan(0, m * rows);
             var next = _delta.AsSpan(0, m * rows);
-            for (var e = 0; e < next.Length; e++) next[e] = post[e] > 0 ? t[e] : 0;
+            DenseKernels.Gate(post, t, next); // next[e] = post[e] > 0 ? t[e] : 0, branch-free (random signs)
         }
     }
 
@@ -354,17 +358,56 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     /// G = XᵀX (m × m, full symmetric) for X input-major (column a = x[a·rows .. (a+1)·rows)). A zero column gives an
     /// exactly-zero row and column; equal columns give bitwise-equal rows (same operations in the same order).
     /// </summary>
+    /// <remarks>
+    /// Each entry is bitwise <see cref="SmallDenseLinearAlgebra.Dot"/>(x_a, x_b) (four interleaved lane sums, multiply
+    /// then add, (s0 + s1) + (s2 + s3), then the tail); up to four entries of a row are accumulated together so that
+    /// each load of x_a feeds four independent sums instead of one latency-bound chain.
+    /// </remarks>
     private static void Gram(ReadOnlySpan<double> x, int rows, int m, Span<double> gram)
     {
         for (var a = 0; a < m; a++)
         {
             var column = x.Slice(a * rows, rows);
-            for (var b = a; b < m; b++)
-            {
-                var value = SmallDenseLinearAlgebra.Dot(column, x.Slice(b * rows, rows));
-                gram[a * m + b] = value;
-                gram[b * m + a] = value;
-            }
+            var b = a;
+            for (; b + 3 < m; b += 4) DotFour(column, x, rows, b, gram.Slice(a * m + b, 4));
+            for (; b < m; b++) gram[a * m + b] = SmallDenseLinearAlgebra.Dot(column, x.Slice(b * rows, rows));
+            for (b = a + 1; b < m; b++) gram[b * m + a] = gram[a * m + b];
         }
+    }
+
+    /// <summary>products[j] = <see cref="SmallDenseLinearAlgebra.Dot"/>(x_a, x_{b+j}) for j = 0..3, bitwise.</summary>
+    private static void DotFour(ReadOnlySpan<double> column, ReadOnlySpan<double> x, int rows, int b, Span<double> products)
+    {
+        ref var xa = ref MemoryMarshal.GetReference(column);
+        ref var y0 = ref MemoryMarshal.GetReference(x.Slice(b * rows, rows));
+        ref var y1 = ref MemoryMarshal.GetReference(x.Slice((b + 1) * rows, rows));
+        ref var y2 = ref MemoryMarshal.GetReference(x.Slice((b + 2) * rows, rows));
+        ref var y3 = ref MemoryMarshal.GetReference(x.Slice((b + 3) * rows, rows));
+        Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
+        var i = 0;
+        for (; i + 3 < rows; i += 4)
+        {
+            var v = Vector256.LoadUnsafe(ref xa, (nuint)i);
+            s0 += v * Vector256.LoadUnsafe(ref y0, (nuint)i);
+            s1 += v * Vector256.LoadUnsafe(ref y1, (nuint)i);
+            s2 += v * Vector256.LoadUnsafe(ref y2, (nuint)i);
+            s3 += v * Vector256.LoadUnsafe(ref y3, (nuint)i);
+        }
+        var t0 = (s0.GetElement(0) + s0.GetElement(1)) + (s0.GetElement(2) + s0.GetElement(3));
+        var t1 = (s1.GetElement(0) + s1.GetElement(1)) + (s1.GetElement(2) + s1.GetElement(3));
+        var t2 = (s2.GetElement(0) + s2.GetElement(1)) + (s2.GetElement(2) + s2.GetElement(3));
+        var t3 = (s3.GetElement(0) + s3.GetElement(1)) + (s3.GetElement(2) + s3.GetElement(3));
+        for (; i < rows; i++)
+        {
+            var v = Unsafe.Add(ref xa, i);
+            t0 += v * Unsafe.Add(ref y0, i);
+            t1 += v * Unsafe.Add(ref y1, i);
+            t2 += v * Unsafe.Add(ref y2, i);
+            t3 += v * Unsafe.Add(ref y3, i);
+        }
+        products[0] = t0;
+        products[1] = t1;
+        products[2] = t2;
+        products[3] = t3;
     }
 }

@@ -30,6 +30,12 @@ public static class NtkProcess
     /// <summary>Path of ntk.dll next to the test assembly (the test project references Ntk.Cli).</summary>
     public static string DllPath => System.IO.Path.Combine(AppContext.BaseDirectory, "ntk.dll");
 
+    /// <summary>What the child printed on stderr so far, per process id (for failure messages).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, System.Text.StringBuilder> Errors = new();
+
+    public static string StderrOf(System.Diagnostics.Process process) =>
+        Errors.TryGetValue(process.Id, out var text) ? text.ToString() : "";
+
     public static System.Diagnostics.Process Start(params string[] args)
     {
         var info = new System.Diagnostics.ProcessStartInfo("dotnet")
@@ -43,8 +49,9 @@ public static class NtkProcess
         info.Environment["CI"] = "true";
         var process = System.Diagnostics.Process.Start(info)!;
         // Drain the pipes so a chatty child never blocks on a full buffer.
+        var errors = Errors.GetOrAdd(process.Id, _ => new System.Text.StringBuilder());
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (errors) errors.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
