@@ -33,9 +33,15 @@ public static class Engines
     };
 
     /// <summary>
-    /// The concrete engine for a point. Conditional needs Gaussian weights. Auto picks conditional for Gaussian
-    /// weights when its per-network cost L·n·m² + L·m³ is below the dense cost Σ n_l n_{l−1} m (roughly m &lt; n), else dense.
+    /// The concrete engine for a point. Conditional needs Gaussian weights. Auto picks, for Gaussian weights, the engine
+    /// measured faster: conditional when m² ≤ 2·n̄ (n̄ the mean hidden width), dense otherwise.
     /// </summary>
+    /// <remarks>
+    /// From `ntk bench` on the development machine (docs/performance.md §1): conditional is 1.6–114× faster at m = 2
+    /// (n = 64 … 1024) but 1.5× slower at (n = 256, m = 32) and 1.9× slower at (n = 512, m = 128). Its cost grows like
+    /// L·n·m² with a large constant (small QR factorizations, one pass per input), the dense cost like L·n²·(draw + m);
+    /// the measured time ratio behaves like (m²/n)^0.74 and crosses 1 near m²/n ≈ 2.3.
+    /// </remarks>
     public static EngineKind Resolve(EngineKind requested, NetworkSpec network, int inputCount)
     {
         var gaussian = network.Law.Kind == WeightLawKind.Gaussian;
@@ -50,14 +56,10 @@ public static class Engines
                 return EngineKind.Conditional;
             case EngineKind.Auto:
                 if (!gaussian) return EngineKind.Dense;
-                double m = inputCount;
-                double dense = 0, conditional = 0;
-                for (var l = 1; l <= network.Depth + 1; l++)
-                {
-                    dense += (double)network.LayerSize(l) * network.LayerSize(l - 1) * m;
-                    conditional += (double)network.LayerSize(l) * m * m + m * m * m;
-                }
-                return conditional < dense ? EngineKind.Conditional : EngineKind.Dense;
+                var meanWidth = 0.0;
+                foreach (var width in network.Widths) meanWidth += width;
+                meanWidth /= network.Depth;
+                return (double)inputCount * inputCount <= 2 * meanWidth ? EngineKind.Conditional : EngineKind.Dense;
             default:
                 throw new ArgumentOutOfRangeException(nameof(requested));
         }
