@@ -66,9 +66,7 @@ internal static class CoordinatorCommand
         if (request.SnapshotSeconds is { } seconds && (!(seconds > 0) || !double.IsFinite(seconds)))
             throw new InvalidInputException("--snapshot-interval must be a positive number of seconds");
         var document = SweepReader.Read(request.SweepPath);
-        var directory = Path.GetFullPath(request.OutDirectory ?? Path.Combine("results", document.Name));
-        if (File.Exists(directory))
-            throw new InvalidInputException($"--out: {directory} is a file, not a directory");
+        var directory = ResultsDirectory.Resolve(request.OutDirectory, document.Name);
         var sweepHash = RunCommand.Hash(document.NormalizedJson);
         var ledgerPath = Path.Combine(directory, SweepLedger.FileName);
         var resultsJson = Path.Combine(directory, "results.json");
@@ -77,21 +75,7 @@ internal static class CoordinatorCommand
         {
             if (!SweepLedger.Exists(ledgerPath) && !File.Exists(resultsJson))
                 throw new InvalidInputException($"--resume: neither {ledgerPath} nor {resultsJson} exists; there is no run to continue");
-            if (File.Exists(resultsJson))
-            {
-                try
-                {
-                    previous = ResultsJson.Read(resultsJson);
-                }
-                catch (InvalidDataException e)
-                {
-                    throw new InvalidInputException("--resume: " + e.Message);
-                }
-                if (previous.SweepHash != sweepHash)
-                    throw new InvalidInputException(
-                        $"--resume: {resultsJson} was written by a different sweep (the sweep file changed since); " +
-                        "run without --resume to start over, or use another --out");
-            }
+            if (File.Exists(resultsJson)) previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash);
         }
         var options = new CoordinatorNodeOptions(request.Node, request.MinWorkers, request.Threads,
             request.SnapshotSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
@@ -128,8 +112,7 @@ internal static class CoordinatorCommand
             new RunDescription("cluster", document.NormalizedJson, sweepHash, request.Threads ?? 0, [nodeId],
                 previous?.Run.StartedUtc ?? started),
             () => DateTimeOffset.UtcNow);
-        if (previous is not null)
-            results.SeedTimings(previous.Points.Where(p => p.ElapsedSeconds is not null).Select(p => (p.Point, p.ElapsedSeconds!.Value)));
+        ResultsDirectory.SeedTimings(results, previous);
         var sink = new LedgerSink(ledger, results);
 
         logger.ForConsole().Information(

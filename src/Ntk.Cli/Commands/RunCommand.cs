@@ -64,9 +64,7 @@ internal static class RunCommand
     {
         // 1. Everything that can be wrong with the input, before anything is written.
         var document = SweepReader.Read(request.SweepPath);
-        var directory = Path.GetFullPath(request.OutDirectory ?? Path.Combine("results", document.Name));
-        if (File.Exists(directory))
-            throw new InvalidInputException($"--out: {directory} is a file, not a directory");
+        var directory = ResultsDirectory.Resolve(request.OutDirectory, document.Name);
         var sweepHash = Hash(document.NormalizedJson);
         var resume = ImmutableArray<PointResumeState>.Empty;
         ResultsFile? previous = null;
@@ -75,18 +73,7 @@ internal static class RunCommand
         {
             if (!File.Exists(resultsJson))
                 throw new InvalidInputException($"--resume: {resultsJson} does not exist; there is no run to continue");
-            try
-            {
-                previous = ResultsJson.Read(resultsJson);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidInputException("--resume: " + e.Message);
-            }
-            if (previous.SweepHash != sweepHash)
-                throw new InvalidInputException(
-                    $"--resume: {resultsJson} was written by a different sweep (the sweep file changed since); " +
-                    "run without --resume to start over, or use another --out");
+            previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash);
             resume = ResumeStates.From(previous, document.Plan);
         }
         foreach (var warning in document.Warnings) await stderr.WriteLineAsync("warning: " + warning);
@@ -103,8 +90,7 @@ internal static class RunCommand
             new RunDescription("local", document.NormalizedJson, sweepHash, request.Workers, [nodeId],
                 previous?.Run.StartedUtc ?? started),
             () => DateTimeOffset.UtcNow);
-        if (previous is not null)
-            sink.SeedTimings(previous.Points.Where(p => p.ElapsedSeconds is not null).Select(p => (p.Point, p.ElapsedSeconds!.Value)));
+        ResultsDirectory.SeedTimings(sink, previous);
 
         logger.Information("Sweep {SweepName} started: {PointCount} points, {Workers} workers, output {OutputDirectory}, resume {Resume}",
             document.Name, document.Plan.Points.Length, request.Workers, directory, request.Resume);
