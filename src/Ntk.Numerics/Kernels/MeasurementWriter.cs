@@ -132,12 +132,30 @@ public static class MeasurementWriter
         measurement[layout.ConditionIndex] = condition;
     }
 
+    /// <summary>Below this size the Jacobi method is used; from it on, tridiagonalization and implicit QL.</summary>
+    internal const int TridiagonalFromSize = 8;
+
     /// <summary>
-    /// Eigenvalues of a symmetric m × m matrix by cyclic Jacobi rotations (Golub &amp; Van Loan §8.5; the rotation of
-    /// Numerical Recipes §11.1). <paramref name="matrix"/> is destroyed. Deterministic and allocation-free; converges
-    /// quadratically, so a handful of sweeps suffice for the m ≤ a few hundred used here.
+    /// Eigenvalues of a symmetric m × m matrix. <paramref name="matrix"/> is destroyed. Deterministic; allocation-free
+    /// for m ≤ 1024. Small matrices (m &lt; 8, e.g. the m = 2 of pair inputs) use cyclic Jacobi rotations; larger ones a
+    /// Householder reduction to tridiagonal form followed by the implicit QL method, about (4/3)m³ operations instead
+    /// of Jacobi's ~2m³ per sweep (at m = 128 it was 40 of the 60 ms a dense trial took).
     /// </summary>
     public static void SymmetricEigenvalues(Span<double> matrix, int m, Span<double> eigenvalues)
+    {
+        if (m >= TridiagonalFromSize)
+        {
+            TridiagonalQlEigenvalues(matrix, m, eigenvalues);
+            return;
+        }
+        JacobiEigenvalues(matrix, m, eigenvalues);
+    }
+
+    /// <summary>
+    /// Cyclic Jacobi rotations (Golub &amp; Van Loan §8.5; the rotation of Numerical Recipes §11.1); converges
+    /// quadratically.
+    /// </summary>
+    internal static void JacobiEigenvalues(Span<double> matrix, int m, Span<double> eigenvalues)
     {
         for (var sweep = 0; sweep < 64; sweep++)
         {
@@ -181,5 +199,120 @@ public static class MeasurementWriter
             }
         }
         for (var p = 0; p < m; p++) eigenvalues[p] = matrix[p * m + p];
+    }
+
+    /// <summary>
+    /// Householder tridiagonalization (Golub &amp; Van Loan, Algorithm 8.3.1) and the implicit QL method with Wilkinson
+    /// shifts on the tridiagonal matrix (Golub &amp; Van Loan §8.3.5; Numerical Recipes §11.3), eigenvalues only.
+    /// </summary>
+    internal static void TridiagonalQlEigenvalues(Span<double> a, int m, Span<double> eigenvalues)
+    {
+        Span<double> offDiagonal = m <= 1024 ? stackalloc double[m] : new double[m];
+        Span<double> w = m <= 1024 ? stackalloc double[m] : new double[m];
+
+        // 1. A = Q T Qᵀ. Step k zeroes column k below the subdiagonal with H = I − β v vᵀ acting on rows/columns k+1..;
+        //    v is kept in column k (below the diagonal), the trailing block is updated as A −= v wᵀ + w vᵀ with
+        //    p = β A v and w = p − (β pᵀv / 2) v.
+        for (var k = 0; k < m - 2; k++)
+        {
+            double sigma2 = 0;
+            for (var i = k + 1; i < m; i++) sigma2 += a[i * m + k] * a[i * m + k];
+            if (sigma2 == 0)
+            {
+                offDiagonal[k] = 0;
+                continue;
+            }
+            var sigma = Math.Sqrt(sigma2);
+            var x0 = a[(k + 1) * m + k];
+            var alpha = x0 >= 0 ? -sigma : sigma;        // H x = alpha e1; the sign avoids cancellation in v0
+            a[(k + 1) * m + k] = x0 - alpha;               // v = x − alpha e1, stored in place of x
+            var beta = 1.0 / (sigma2 - alpha * x0);        // 2 / vᵀv, since vᵀv = 2σ² − 2 alpha x0
+            double pv = 0;
+            for (var i = k + 1; i < m; i++)
+            {
+                double p = 0;
+                for (var j = k + 1; j < m; j++) p += a[i * m + j] * a[j * m + k];
+                p *= beta;
+                w[i] = p;
+                pv += p * a[i * m + k];
+            }
+            var half = 0.5 * beta * pv;
+            for (var i = k + 1; i < m; i++) w[i] -= half * a[i * m + k];
+            for (var i = k + 1; i < m; i++)
+            {
+                var vi = a[i * m + k];
+                var wi = w[i];
+                for (var j = k + 1; j <= i; j++)
+                {
+                    var updated = a[i * m + j] - vi * w[j] - wi * a[j * m + k];
+                    a[i * m + j] = updated;
+                    a[j * m + i] = updated;
+                }
+            }
+            offDiagonal[k] = alpha;
+        }
+        for (var i = 0; i < m; i++) eigenvalues[i] = a[i * m + i];
+        if (m >= 2) offDiagonal[m - 2] = a[(m - 1) * m + (m - 2)];
+        offDiagonal[m - 1] = 0;
+
+        // 2. Implicit QL on (d, e), e[i] coupling d[i] and d[i+1]: deflate from the top, one Wilkinson-shifted sweep of
+        //    Givens rotations at a time until every off-diagonal is negligible.
+        var d = eigenvalues;
+        var e = offDiagonal;
+        for (var l = 0; l < m; l++)
+        {
+            for (var iteration = 0; ; iteration++)
+            {
+                int end;
+                for (end = l; end < m - 1; end++)
+                {
+                    var scale = Math.Abs(d[end]) + Math.Abs(d[end + 1]);
+                    if (Math.Abs(e[end]) + scale == scale) break;
+                }
+                if (end == l) break;
+                if (iteration == 100) throw new ArithmeticException("implicit QL did not converge");
+
+                var g = (d[l + 1] - d[l]) / (2 * e[l]);
+                var r = Hypotenuse(g, 1);
+                g = d[end] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
+                double s = 1, c = 1, shift = 0;
+                var deflated = false;
+                for (var i = end - 1; i >= l; i--)
+                {
+                    var f = s * e[i];
+                    var b = c * e[i];
+                    r = Hypotenuse(f, g);
+                    e[i + 1] = r;
+                    if (r == 0)
+                    {
+                        // An exact zero split the matrix: undo the shift and restart on the smaller block.
+                        d[i + 1] -= shift;
+                        e[end] = 0;
+                        deflated = true;
+                        break;
+                    }
+                    s = f / r;
+                    c = g / r;
+                    g = d[i + 1] - shift;
+                    r = (d[i] - g) * s + 2 * c * b;
+                    shift = s * r;
+                    d[i + 1] = g + shift;
+                    g = c * r - b;
+                }
+                if (deflated) continue;
+                d[l] -= shift;
+                e[l] = g;
+                e[end] = 0;
+            }
+        }
+    }
+
+    /// <summary>√(x² + y²) without overflow or underflow in the squares.</summary>
+    private static double Hypotenuse(double x, double y)
+    {
+        var ax = Math.Abs(x);
+        var ay = Math.Abs(y);
+        if (ax > ay) return ax * Math.Sqrt(1 + (ay / ax) * (ay / ax));
+        return ay == 0 ? 0 : ay * Math.Sqrt(1 + (ax / ay) * (ax / ay));
     }
 }
