@@ -55,16 +55,19 @@ internal sealed class ResultsSink : ISweepResultSink
             if (point.Done && !_pointDoneSeconds.ContainsKey(point.PointIndex))
                 _pointDoneSeconds[point.PointIndex] = elapsed;
 
-        WriteCsv(snapshot);
+        // The rows (moments and predictions of every statistic) feed both files: compute them once per snapshot.
+        var rows = snapshot.Points.Where(p => p.Trials > 0).ToDictionary(p => p.PointIndex,
+            p => (IReadOnlyList<ResultRow>)ResultRows.For(snapshot.Plan.Points[p.PointIndex], p.Merged).ToList());
+        WriteCsv(snapshot, rows);
         var claims = snapshot.Points.ToDictionary(p => p.PointIndex,
             p => p.Trials >= 2 ? ClaimEvaluator.Evaluate(snapshot.Plan.Points[p.PointIndex].Definition, p.Merged)
                                : (IReadOnlyList<ClaimResult>)[]);
-        WriteJson(snapshot, claims, now, elapsed);
+        WriteJson(snapshot, rows, claims, now, elapsed);
         AtomicFile.WriteAllText(ClaimsPath, ClaimsMarkdown.Render(snapshot, claims));
         if (snapshot.Final) _afterFinal?.Invoke(snapshot);
     }
 
-    private void WriteCsv(SweepSnapshot snapshot)
+    private void WriteCsv(SweepSnapshot snapshot, IReadOnlyDictionary<int, IReadOnlyList<ResultRow>> rows)
     {
         AtomicFile.Write(CsvPath, stream =>
         {
@@ -74,7 +77,7 @@ internal sealed class ResultsSink : ISweepResultSink
             foreach (var point in snapshot.Points.OrderBy(p => p.PointIndex))
             {
                 if (point.Trials == 0) continue;
-                foreach (var row in ResultRows.For(snapshot.Plan.Points[point.PointIndex], point.Merged))
+                foreach (var row in rows[point.PointIndex])
                 {
                     line.Clear();
                     ResultRows.AppendCsv(line, row);
@@ -85,7 +88,7 @@ internal sealed class ResultsSink : ISweepResultSink
     }
 
     private void WriteJson(
-        SweepSnapshot snapshot, IReadOnlyDictionary<int, IReadOnlyList<ClaimResult>> claims, DateTimeOffset now, double elapsed)
+        SweepSnapshot snapshot, IReadOnlyDictionary<int, IReadOnlyList<ResultRow>> rows, IReadOnlyDictionary<int, IReadOnlyList<ClaimResult>> claims, DateTimeOffset now, double elapsed)
     {
         var points = new List<PointResult>(snapshot.Points.Length);
         foreach (var point in snapshot.Points.OrderBy(p => p.PointIndex))
@@ -94,7 +97,7 @@ internal sealed class ResultsSink : ISweepResultSink
             var definition = sweepPoint.Definition;
             var statistics = point.Trials == 0
                 ? []
-                : ResultRows.For(sweepPoint, point.Merged).Select(r => new StatisticResult(
+                : rows[point.PointIndex].Select(r => new StatisticResult(
                     StatisticNames.Of(r.Key.Kind), NullIfNone(r.Key.Layer, 0), NullIfNone(r.Key.A, -1), NullIfNone(r.Key.B, -1),
                     r.Mean, r.Variance, r.StandardError, r.Skewness, r.Kurtosis, r.InfiniteWidth, r.Paper)).ToList();
             points.Add(new PointResult(
