@@ -29,7 +29,8 @@ internal static class ClusterWiring
     public const string PlanServerName = "sweep-plan";
 
     /// <summary>
-    /// Starts everything the coordinator node runs: the aggregator shard region (hosting entities), the result
+    /// Starts everything the coordinator node runs: the aggregator shard region (hosting entities, journaled under
+    /// <paramref name="run"/>'s persistence ids, a snapshot every <paramref name="snapshotEvery"/> shards), the result
     /// writer, the coordinator singleton (manager and proxy), the plan server and <paramref name="localWorkers"/>
     /// workers. Call once this node is Up. Returns the actors (Coordinator = the singleton proxy) and the singleton
     /// manager, which the caller watches with the region and the writer.
@@ -38,6 +39,8 @@ internal static class ClusterWiring
         ActorSystem system,
         SweepPlanResult plan,
         IReadOnlyList<PointResumeState> resume,
+        Persistence.SweepRun run,
+        int snapshotEvery,
         SweepActorSettings settings,
         int aggregatorShards,
         int localWorkers,
@@ -55,13 +58,17 @@ internal static class ClusterWiring
             .WithRememberEntities(false);
         var region = await sharding.StartAsync(
             AggregatorTypeName,
-            entityId => AggregatorActor.Props(sweep, int.Parse(entityId, NumberStyles.None, CultureInfo.InvariantCulture)),
+            entityId =>
+            {
+                var point = int.Parse(entityId, NumberStyles.None, CultureInfo.InvariantCulture);
+                return AggregatorActor.Props(sweep, point, run.AggregatorId(point), snapshotEvery);
+            },
             shardingSettings,
             new PointMessageExtractor(aggregatorShards)).ConfigureAwait(false);
         var writer = system.ActorOf(ResultWriterActor.Props(sweep, region, sink, progress, settings, completion), "result-writer");
         var manager = system.ActorOf(
             ClusterSingletonManager.Props(
-                CoordinatorActor.Props(sweep, resume, settings, region, writer),
+                CoordinatorActor.Props(sweep, resume, settings, region, writer, run.CoordinatorId),
                 PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system).WithRole(ClusterHocon.CoordinatorRole)),
             CoordinatorManagerName);

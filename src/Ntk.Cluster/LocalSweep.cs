@@ -43,7 +43,9 @@ public static class LocalSweep
         Validate(settings);
         ValidateResume(plan, resume);
 
-        var config = ConfigurationFactory.ParseString($"akka.loglevel = {AkkaLevel(logger)}").WithFallback(SweepHocon.Config);
+        var config = ConfigurationFactory.ParseString($"akka.loglevel = {AkkaLevel(logger)}")
+            .WithFallback(Persistence.SweepJournal.InMemory.ToConfig())
+            .WithFallback(SweepHocon.Config);
         if (extraConfig is not null) config = extraConfig.WithFallback(config);
         var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new SerilogLoggerSetup(logger));
         var system = ActorSystem.Create("ntk", setup);

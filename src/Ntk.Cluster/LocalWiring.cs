@@ -30,9 +30,13 @@ internal static class LocalWiring
         TaskCompletionSource<SweepSnapshot> completion,
         Func<PointDefinition, ITrialSampler> samplerFactory)
     {
-        var aggregators = system.ActorOf(PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p)), "aggregators");
+        // One in-memory run per process: persistence ids only need to be unique in it, and snapshots would buy nothing.
+        var run = Persistence.SweepRun.Local("local");
+        var aggregators = system.ActorOf(
+            PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p, run.AggregatorId(p), snapshotEvery: 0)),
+            "aggregators");
         var writer = system.ActorOf(ResultWriterActor.Props(plan, aggregators, sink, progress, settings, completion), "result-writer");
-        var coordinator = system.ActorOf(CoordinatorActor.Props(plan, resume, settings, aggregators, writer), "coordinator");
+        var coordinator = system.ActorOf(CoordinatorActor.Props(plan, resume, settings, aggregators, writer, run.CoordinatorId), "coordinator");
         var workers = ImmutableArray.CreateBuilder<IActorRef>(workerCount);
         for (var i = 1; i <= workerCount; i++)
             workers.Add(StartWorker(system, i, plan, coordinator, aggregators, settings, samplerFactory));

@@ -31,10 +31,10 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
     public void The_aggregator_merges_in_order_reports_to_the_coordinator_and_answers_snapshots()
     {
         var plan = TestPlans.Fixed(points: 1, trials: 120, shardTrials: 40);
-        var router = Sys.ActorOf(PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p)));
+        var router = Sys.ActorOf(PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p, $"test-point-{p}", snapshotEvery: 0)));
 
         router.Tell(new RestorePoint(0, 0, ImmutableArray<byte>.Empty), TestActor);
-        Assert.Equal(new PointRestored(0, 0, 0, false), ExpectMsg<PointRestored>());
+        Assert.Equal(new PointRestored(0, 0, 0, false, []), ExpectMsg<PointRestored>());
 
         router.Tell(ResultOf(plan, 1, leaseId: 11));
         Assert.Equal(new ShardMerged(new ShardId(0, 1), new LeaseId(11), 0, 0, false), ExpectMsg<ShardMerged>());
@@ -109,12 +109,12 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
         var settings = SweepActorSettings.ForLocal(new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
         var aggregators = CreateTestProbe();
         var writer = CreateTestProbe();
-        var coordinator = Sys.ActorOf(CoordinatorActor.Props(plan, [], settings, aggregators.Ref, writer.Ref));
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(plan, [], settings, aggregators.Ref, writer.Ref, "test-coordinator"));
 
         Assert.Equal(0, aggregators.ExpectMsg<RestorePoint>().PointIndex);
         coordinator.Tell(new RequestWork(new WorkerId("w"), TestActor));
         ExpectMsg<NoWorkAvailable>(); // the point is not open yet
-        coordinator.Tell(new PointRestored(0, 0, 0, false));
+        coordinator.Tell(new PointRestored(0, 0, 0, false, []));
 
         coordinator.Tell(new RequestWork(new WorkerId("w"), TestActor));
         var first = ExpectMsg<LeaseShard>();
@@ -140,7 +140,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
         var plan = TestPlans.Fixed(points: 2, trials: 100, shardTrials: 50);
         var settings = SweepActorSettings.ForLocal(new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
         var writer = CreateTestProbe();
-        var coordinator = Sys.ActorOf(CoordinatorActor.Props(plan, [], settings, CreateTestProbe().Ref, writer.Ref));
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(plan, [], settings, CreateTestProbe().Ref, writer.Ref, "test-coordinator"));
         coordinator.Tell(StopSweep.Instance);
         writer.ExpectMsg<SweepProgressReport>();
         Assert.Null(writer.ExpectMsg<PublishFinalSnapshot>().Failure);
@@ -154,7 +154,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
         var plan = TestPlans.Fixed(points: 1, trials: 100, shardTrials: 50);
         var settings = SweepActorSettings.ForLocal(new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
         var writer = CreateTestProbe();
-        var coordinator = Sys.ActorOf(CoordinatorActor.Props(plan, [], settings, CreateTestProbe().Ref, writer.Ref));
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(plan, [], settings, CreateTestProbe().Ref, writer.Ref, "test-coordinator"));
         coordinator.Tell(new ShardFailed(new ShardId(0, 0), new LeaseId(1), new WorkerId("w"), "boom"));
         writer.ExpectMsg<SweepProgressReport>();
         Assert.Contains("boom", writer.ExpectMsg<PublishFinalSnapshot>().Failure);

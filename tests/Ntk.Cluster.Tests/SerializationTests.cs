@@ -89,8 +89,11 @@ public class SerializationTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Merge_reports_round_trip()
     {
-        var restored = new PointRestored(5, 9, 18000, true);
+        var restored = new PointRestored(5, 9, 18000, false, [11, 12, 14]);
         Assert.Equal(restored, RoundTrip(restored));
+        var none = new PointRestored(5, 9, 18000, true, []);
+        Assert.Equal(none, RoundTrip(none));
+        Assert.NotEqual(restored, none with { PointDone = false });
         var merged = new ShardMerged(Shard, Lease, 16, 32000, false);
         Assert.Equal(merged, RoundTrip(merged));
         foreach (var reason in Enum.GetValues<DiscardReason>())

@@ -16,12 +16,12 @@ namespace Ntk.Cli.Commands;
 /// <summary>What `ntk coordinator` was asked to do.</summary>
 internal sealed record CoordinatorRequest(
     string SweepPath, string? OutDirectory, bool Resume, ClusterNodeOptions Node, int? MinWorkers, int? Threads,
-    double? SnapshotSeconds);
+    double? SnapshotSeconds, string? Journal);
 
 /// <summary>
-/// `ntk coordinator SWEEP.json --port P [--out DIR] [--resume] [--min-workers N] [--threads N]`: a cluster node that
-/// owns the sweep (coordinator singleton, aggregators, result writer, ledger), waits for worker nodes, and exits 0 once
-/// the results are written and the workers were told the sweep is finished.
+/// `ntk coordinator SWEEP.json --port P [--out DIR] [--resume] [--journal J] [--min-workers N] [--threads N]`: a
+/// cluster node that owns the sweep (coordinator singleton, journaled aggregators, result writer), waits for worker
+/// nodes, and exits 0 once the results are written and the workers were told the sweep is finished.
 /// </summary>
 internal static class CoordinatorCommand
 {
@@ -31,7 +31,12 @@ internal static class CoordinatorCommand
         var output = new Option<string?>("--out") { Description = "Results directory (default: results/<sweep name>)." };
         var resume = new Option<bool>("--resume")
         {
-            Description = "Continue the sweep recorded in the results directory (sweep-ledger.db, else results.json).",
+            Description = "Continue the latest run of this sweep in the journal (else from the results directory's results.json).",
+        };
+        var journal = new Option<string?>("--journal")
+        {
+            Description = "Where aggregators and the shard ledger are journaled: \"sqlite\" (default: DIR/sweep-journal.db), " +
+                "\"sqlite:PATH\", or a PostgreSQL connection string \"Host=H;Port=P;Database=D;Username=U;Password=W\" (env NTK_JOURNAL).",
         };
         var minWorkers = new Option<int?>("--min-workers")
         {
@@ -43,19 +48,20 @@ internal static class CoordinatorCommand
         };
         var snapshot = new Option<double?>("--snapshot-interval")
         {
-            Description = "Seconds between snapshots of the results and the ledger (default 5): the most work a crash loses.",
+            Description = "Seconds between snapshots of the results files (default 5). Accepted shards are journaled at once.",
         };
         var node = NodeFlags.Create(seedsDescription:
             "Seed nodes HOST:PORT[,..] (default: this node itself; env NTK_SEEDS). Give the coordinator's own address in containers.");
         var command = new Command("coordinator",
             "Start the cluster node that owns a sweep, wait for workers, and exit 0 once the results are written.")
         {
-            sweep, output, resume, minWorkers, threads, snapshot,
+            sweep, output, resume, journal, minWorkers, threads, snapshot,
         };
         node.AddTo(command);
         command.SetAction((parse, cancellation) => CommandLineErrors.GuardAsync(stderr, () => RunAsync(
             new CoordinatorRequest(parse.GetValue(sweep)!, parse.GetValue(output), parse.GetValue(resume), node.Read(parse),
-                parse.GetValue(minWorkers), parse.GetValue(threads), parse.GetValue(snapshot)),
+                parse.GetValue(minWorkers), parse.GetValue(threads), parse.GetValue(snapshot),
+                parse.GetValue(journal) ?? (Environment.GetEnvironmentVariable("NTK_JOURNAL") is { Length: > 0 } j ? j : null)),
             stdout, stderr, cancellation)));
         return command;
     }
@@ -68,13 +74,21 @@ internal static class CoordinatorCommand
         var document = SweepReader.Read(request.SweepPath);
         var directory = ResultsDirectory.Resolve(request.OutDirectory, document.Name);
         var sweepHash = RunCommand.Hash(document.NormalizedJson);
-        var ledgerPath = Path.Combine(directory, SweepLedger.FileName);
+        SweepJournal journal;
+        try
+        {
+            journal = SweepJournal.Parse(request.Journal, directory);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidInputException("--journal: " + e.Message, e);
+        }
         var resultsJson = Path.Combine(directory, "results.json");
         ResultsFile? previous = null;
         if (request.Resume)
         {
-            if (!SweepLedger.Exists(ledgerPath) && !File.Exists(resultsJson))
-                throw new InvalidInputException($"--resume: neither {ledgerPath} nor {resultsJson} exists; there is no run to continue");
+            if (!journal.MayHoldRuns && !File.Exists(resultsJson))
+                throw new InvalidInputException($"--resume: neither the journal ({journal.Describe()}) nor {resultsJson} exists; there is no run to continue");
             if (File.Exists(resultsJson)) previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash);
         }
         var options = new CoordinatorNodeOptions(request.Node, request.MinWorkers, request.Threads,
@@ -91,19 +105,17 @@ internal static class CoordinatorCommand
 
         // 2. The node.
         Directory.CreateDirectory(directory);
-        SweepLedger ledger;
         try
         {
-            ledger = SweepLedger.Open(ledgerPath, sweepHash, request.Resume);
+            journal.Prepare(fresh: !request.Resume);
         }
         catch (ArgumentException e)
         {
-            throw new InvalidInputException("--resume: " + e.Message, e);
+            throw new InvalidInputException("--journal: " + e.Message, e);
         }
-        using var ledgerScope = ledger;
-        var resume = request.Resume ? ledger.Load() : ImmutableArray<PointResumeState>.Empty;
-        // A results.json ahead of the ledger (a ledger written by an older version, or deleted) still counts.
-        if (request.Resume && previous is not null && resume.IsEmpty) resume = ResumeStates.From(previous, document.Plan);
+        // The journal restores each aggregator by itself; results.json seeds only points that the journal does not
+        // hold (a deleted or new journal): a seed behind an aggregator's recovered state is ignored.
+        var resume = request.Resume && previous is not null ? ResumeStates.From(previous, document.Plan) : ImmutableArray<PointResumeState>.Empty;
 
         var nodeId = NodeLogging.DefaultNodeId();
         using var logger = NodeLogging.Create(Path.Combine(directory, "run.log"), nodeId, "coordinator", stderr, LogEventLevel.Information);
@@ -113,11 +125,11 @@ internal static class CoordinatorCommand
                 previous?.Run.StartedUtc ?? started),
             () => DateTimeOffset.UtcNow);
         ResultsDirectory.SeedTimings(results, previous);
-        var sink = new LedgerSink(ledger, results);
+        var sink = results;
 
         logger.ForConsole().Information(
-            "Sweep {SweepName}: {PointCount} points, output {OutputDirectory}, resumed points {ResumedPoints}",
-            document.Name, document.Plan.Points.Length, directory, resume.Length);
+            "Sweep {SweepName}: {PointCount} points, output {OutputDirectory}, journal {Journal}{ResumeNote}",
+            document.Name, document.Plan.Points.Length, directory, journal.Describe(), request.Resume ? " (resuming)" : "");
 
         using var interrupt = new InterruptSignals(cancellation);
 
@@ -125,7 +137,7 @@ internal static class CoordinatorCommand
         SweepSnapshot final;
         try
         {
-            final = await ClusterSweep.RunCoordinatorAsync(options, document.Plan, sweepHash, resume, sink,
+            final = await ClusterSweep.RunCoordinatorAsync(options, document.Plan, sweepHash, resume, journal, request.Resume, sink,
                 new ProgressLog(logger, document.Plan), logger, interrupt.Token);
         }
         catch (ArgumentException e)
@@ -153,7 +165,7 @@ internal static class CoordinatorCommand
         if (!final.Complete)
         {
             await stderr.WriteLineAsync(
-                $"interrupted: {trials} trials saved in {directory}; continue with: ntk coordinator {request.SweepPath} --out {directory} --resume");
+                $"interrupted: {trials} trials saved in {directory}; continue with: ntk coordinator {request.SweepPath} --out {directory} --resume{(request.Journal is null ? "" : " (and the same --journal)")}");
             return ExitCodes.RunFailed;
         }
 

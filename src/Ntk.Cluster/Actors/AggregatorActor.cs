@@ -2,7 +2,9 @@ using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Persistence;
 using Ntk.Cluster.Messages;
+using Ntk.Cluster.Persistence;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
 
@@ -10,32 +12,79 @@ namespace Ntk.Cluster.Actors;
 
 /// <summary>
 /// The aggregator of one point (a child of the local router, or a sharded entity keyed by point in cluster mode):
-/// a thin shell over <see cref="PointAggregate"/>. Takes <see cref="RestorePoint"/> (answering
+/// a thin event-sourced shell over <see cref="PointAggregate"/>. Takes <see cref="RestorePoint"/> (answering
 /// <see cref="PointRestored"/> and remembering its sender as the coordinator), <see cref="ShardResult"/> (answering
 /// the coordinator with <see cref="ShardMerged"/> or <see cref="ShardDiscarded"/>) and <see cref="GetPointSnapshot"/>.
+/// Every accepted shard is written to the journal (<see cref="ShardAccepted"/>) before the coordinator hears of it, so
+/// an aggregator that is restarted — its node killed, the entity moved — recovers exactly the shards the coordinator
+/// counts as accepted, and no accepted shard is computed again. Every <c>snapshotEvery</c> accepted shards it saves an
+/// <see cref="AggregatorSnapshot"/> and deletes the events before it (recovery reads one snapshot and a few events).
 /// </summary>
-internal sealed class AggregatorActor : ReceiveActor
+internal sealed class AggregatorActor : ReceivePersistentActor
 {
     private readonly SimulationPlan _plan;
     private readonly int _pointIndex;
+    private readonly int _snapshotEvery;
     private readonly PointAggregate _aggregate;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef _coordinator = ActorRefs.Nobody;
+    private int _eventsSinceSnapshot;
+    // Held results as bytes (for snapshots), beside the parsed copies PointAggregate holds.
+    private readonly SortedDictionary<int, ImmutableArray<byte>> _heldBytes = [];
 
-    public AggregatorActor(SimulationPlan plan, int pointIndex)
+    /// <param name="persistenceId">Unique per point and run (<see cref="SweepRun.AggregatorId"/>).</param>
+    /// <param name="snapshotEvery">Accepted shards between snapshots; 0: never (the in-memory journal of `ntk run`).</param>
+    public AggregatorActor(SimulationPlan plan, int pointIndex, string persistenceId, int snapshotEvery)
     {
         if (pointIndex < 0 || pointIndex >= plan.Points.Length)
             throw new ArgumentOutOfRangeException(nameof(pointIndex), pointIndex, $"the plan has {plan.Points.Length} points");
+        ArgumentOutOfRangeException.ThrowIfNegative(snapshotEvery);
         _plan = plan;
         _pointIndex = pointIndex;
+        _snapshotEvery = snapshotEvery;
+        PersistenceId = persistenceId;
         _aggregate = new PointAggregate(plan.Points[pointIndex].Definition.Layout, plan.Stopping, plan.MaxShardCount);
-        Receive<RestorePoint>(OnRestore);
-        Receive<ShardResult>(OnShardResult);
-        Receive<GetPointSnapshot>(OnGetSnapshot);
+
+        Recover<ShardAccepted>(e => Apply(e.ShardIndex, e.State, Read(e.State, "ShardAccepted")));
+        Recover<PointSeeded>(e => ApplySeed(e.ShardsMerged, Read(e.State, "PointSeeded")));
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is not AggregatorSnapshot snapshot)
+                throw new InvalidOperationException($"point {_pointIndex}: unexpected snapshot {offer.Snapshot.GetType().Name}");
+            if (snapshot.ShardsMerged > 0) ApplySeed(snapshot.ShardsMerged, Read(snapshot.Merged, "AggregatorSnapshot"));
+            foreach (var held in snapshot.Held) Apply(held.ShardIndex, held.State, Read(held.State, "AggregatorSnapshot"));
+        });
+        Recover<RecoveryCompleted>(_ =>
+        {
+            if (LastSequenceNr > 0)
+                _log.Info("{Event:l}: point {PointIndex}: {ShardsMerged} shards ({TrialCount} trials) merged and {HeldCount} held recovered from the journal",
+                    "AggregatorRecovered", _pointIndex, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.HeldCount);
+        });
+
+        Command<RestorePoint>(OnRestore);
+        Command<ShardResult>(OnShardResult);
+        Command<GetPointSnapshot>(OnGetSnapshot);
+        Command<SaveSnapshotSuccess>(m =>
+        {
+            // Events and older snapshots up to this one are covered by it.
+            DeleteMessages(m.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(m.Metadata.SequenceNr - 1));
+        });
+        Command<SaveSnapshotFailure>(m =>
+            _log.Warning("{Event:l}: point {PointIndex}: snapshot not saved ({Reason}); recovery replays the events instead",
+                "JournalSnapshotFailed", _pointIndex, m.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(m =>
+            _log.Warning("{Event:l}: point {PointIndex}: old events not deleted ({Reason})", "JournalDeleteFailed", _pointIndex, m.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(m =>
+            _log.Warning("{Event:l}: point {PointIndex}: old snapshots not deleted ({Reason})", "JournalDeleteFailed", _pointIndex, m.Cause.Message));
     }
 
-    public static Props Props(SimulationPlan plan, int pointIndex) =>
-        Akka.Actor.Props.Create(() => new AggregatorActor(plan, pointIndex));
+    public override string PersistenceId { get; }
+
+    public static Props Props(SimulationPlan plan, int pointIndex, string persistenceId, int snapshotEvery) =>
+        Akka.Actor.Props.Create(() => new AggregatorActor(plan, pointIndex, persistenceId, snapshotEvery));
 
     private void OnRestore(RestorePoint message)
     {
@@ -44,17 +93,23 @@ internal sealed class AggregatorActor : ReceiveActor
         {
             if (TryRead(message.State, _plan.PrefixTrials(message.ShardsMerged), out var state, out var problem))
             {
-                if (_aggregate.Restore(message.ShardsMerged, state)) LogPointDone();
+                var sender = Sender;
+                Persist(new PointSeeded(message.ShardsMerged, message.State), e =>
+                {
+                    ApplySeed(e.ShardsMerged, state);
+                    sender.Tell(Restored());
+                });
+                return;
             }
-            else
-            {
-                // The coordinator then leases the point from the aggregator's own prefix: slower, never wrong.
-                _log.Error("{Event:l}: point {PointIndex}: resume state of {ShardsMerged} shards ignored: {Reason}",
-                    "RestoreRejected", _pointIndex, message.ShardsMerged, problem);
-            }
+            // The coordinator then leases the point from the aggregator's own prefix: slower, never wrong.
+            _log.Error("{Event:l}: point {PointIndex}: resume state of {ShardsMerged} shards ignored: {Reason}",
+                "RestoreRejected", _pointIndex, message.ShardsMerged, problem);
         }
-        Sender.Tell(new PointRestored(_pointIndex, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
+        Sender.Tell(Restored());
     }
+
+    private PointRestored Restored() =>
+        new(_pointIndex, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done, [.. _heldBytes.Keys]);
 
     private void OnShardResult(ShardResult message)
     {
@@ -85,9 +140,61 @@ internal sealed class AggregatorActor : ReceiveActor
             Discard(message, DiscardReason.Invalid, problem);
             return;
         }
+        // Persist stashes every other message until the event is written, so a duplicate of this shard arriving
+        // meanwhile is seen as a duplicate afterwards.
+        Persist(new ShardAccepted(shardIndex, message.State), e =>
+        {
+            var becameDone = Apply(e.ShardIndex, e.State, shard);
+            _coordinator.Tell(new ShardMerged(message.Shard, message.Lease, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
+            if (becameDone) LogPointDone();
+            MaybeSnapshot();
+        });
+    }
+
+    /// <summary>Adds an accepted shard (live or replayed); true when the point became done.</summary>
+    private bool Apply(int shardIndex, ImmutableArray<byte> bytes, PointAccumulator shard)
+    {
         var outcome = _aggregate.Add(shardIndex, shard);
-        _coordinator.Tell(new ShardMerged(message.Shard, message.Lease, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
-        if (outcome.BecameDone) LogPointDone();
+        if (outcome.Kind == ShardOutcomeKind.Accepted) _heldBytes[shardIndex] = bytes;
+        ForgetMergedHeld();
+        return outcome.BecameDone;
+    }
+
+    private void ApplySeed(int shardsMerged, PointAccumulator state)
+    {
+        _aggregate.Restore(shardsMerged, state);
+        ForgetMergedHeld();
+    }
+
+    private void ForgetMergedHeld()
+    {
+        if (_aggregate.Done) _heldBytes.Clear();
+        else
+            while (_heldBytes.Count > 0 && _heldBytes.First().Key < _aggregate.ShardsMerged)
+                _heldBytes.Remove(_heldBytes.First().Key);
+    }
+
+    private void MaybeSnapshot()
+    {
+        if (_snapshotEvery == 0 || ++_eventsSinceSnapshot < _snapshotEvery) return;
+        _eventsSinceSnapshot = 0;
+        var held = _heldBytes.Select(h => new HeldShard(h.Key, h.Value)).ToImmutableArray();
+        SaveSnapshot(new AggregatorSnapshot(_aggregate.ShardsMerged,
+            ImmutableCollectionsMarshal.AsImmutableArray(_aggregate.Merged.ToBytes()), held));
+    }
+
+    /// <summary>Parses a state read back from the journal; a state that does not fit the plan fails the recovery
+    /// (the journal belongs to another sweep or was damaged): resuming from it would give wrong results.</summary>
+    private PointAccumulator Read(ImmutableArray<byte> bytes, string record)
+    {
+        try
+        {
+            return PointAccumulator.FromBytes(_aggregate.Layout, bytes.IsDefault ? [] : bytes.AsSpan());
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new InvalidOperationException($"point {_pointIndex}: journal record {record} does not fit this sweep: {e.Message}", e);
+        }
     }
 
     private void OnGetSnapshot(GetPointSnapshot message)

@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Persistence;
 using Ntk.Cluster.Messages;
+using Ntk.Cluster.Persistence;
 using Ntk.Cluster.Settings;
 using Ntk.Numerics.MonteCarlo;
 
@@ -12,8 +14,11 @@ namespace Ntk.Cluster.Actors;
 /// answers idle workers from <see cref="CoordinatorState"/>, records what the aggregators merged, reports progress
 /// to the result writer, and asks it for the final snapshot once every point is done or the sweep is stopped.
 /// A thin shell: every decision is made by <see cref="CoordinatorState"/>. In cluster mode it runs as a singleton.
+/// Its shard ledger (every shard an aggregator accepted, <see cref="ShardRecorded"/>) is journaled: after a restart
+/// it is recovered first and checked against what each aggregator recovered from its own journal (an aggregator
+/// behind the ledger lost events; its missing shards are leased again and the loss is logged as an error).
 /// </summary>
-internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
+internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 {
     private const string RestoreTimerKey = "restore";
     private const string ProgressTimerKey = "progress";
@@ -25,12 +30,14 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly IActorRef _resultWriter;
     private readonly CoordinatorState _state;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<int, ShardRecorded> _ledger = [];
     private string? _failure;
     private bool _finalRequested;
 
     public CoordinatorActor(SimulationPlan plan, IReadOnlyList<PointResumeState> resume, SweepActorSettings settings,
-        IActorRef aggregators, IActorRef resultWriter)
+        IActorRef aggregators, IActorRef resultWriter, string persistenceId)
     {
+        PersistenceId = persistenceId;
         _plan = plan;
         _resume = resume.Where(r => r.ShardsMerged > 0).ToImmutableDictionary(r => r.PointIndex);
         _settings = settings;
@@ -38,64 +45,82 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _resultWriter = resultWriter;
         _state = new CoordinatorState(plan.Points.Length, plan.MaxShardCount, settings.LeaseWindow, settings.LeaseTimeout);
 
-        Receive<PointRestored>(m =>
+        Recover<ShardRecorded>(Record);
+        Recover<RecoveryCompleted>(_ => Start());
+
+        Command<PointRestored>(m =>
         {
             if (!IsKnown(m.PointIndex, m)) return;
-            if (_state.PointRestored(m.PointIndex, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.PointIndex);
+            if (!_state.IsOpen(m.PointIndex) && _ledger.TryGetValue(m.PointIndex, out var recorded) && recorded.ShardsMerged > m.ShardsMerged)
+                _log.Error("{Event:l}: point {PointIndex}: the ledger recorded {LedgerShards} merged shards, its aggregator recovered {ShardsMerged}: the aggregator's journal lost events; the missing shards are computed again",
+                    "JournalBehindLedger", m.PointIndex, recorded.ShardsMerged, m.ShardsMerged);
+            if (_state.PointRestored(m.PointIndex, m.ShardsMerged, m.MergedTrials, m.PointDone, m.HeldShards)) LogPointDone(m.PointIndex);
             CheckFinished();
         });
-        Receive<RequestWork>(OnRequestWork);
-        Receive<ShardMerged>(m =>
+        Command<RequestWork>(OnRequestWork);
+        Command<ShardMerged>(m =>
         {
             if (!IsKnown(m.Shard.PointIndex, m)) return;
+            // Not awaited: the aggregator's journal already holds the shard; the ledger is its cross-check.
+            PersistAsync(new ShardRecorded(m.Shard.PointIndex, m.Shard.ShardIndex, m.ShardsMerged, m.MergedTrials, m.PointDone), Record);
             if (_state.ShardMerged(m.Shard, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.Shard.PointIndex);
             CheckFinished();
         });
-        Receive<ShardDiscarded>(m =>
+        Command<ShardDiscarded>(m =>
         {
             if (!IsKnown(m.Shard.PointIndex, m)) return;
             if (_state.ShardDiscarded(m.Shard, m.Lease, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.Shard.PointIndex);
             CheckFinished();
         });
-        Receive<DeclineLease>(m =>
+        Command<DeclineLease>(m =>
         {
             if (IsKnown(m.Shard.PointIndex, m)) _state.LeaseDeclined(m.Shard, m.Lease);
         });
-        Receive<ShardFailed>(m =>
+        Command<ShardFailed>(m =>
         {
             _failure ??= $"point {m.Shard.PointIndex} shard {m.Shard.ShardIndex} failed on {m.Worker.Value}: {m.Reason}";
             _log.Error("{Event:l}: {Reason}; the sweep stops", "SweepFailing", _failure);
             _state.Stop();
             CheckFinished();
         });
-        Receive<StopSweep>(_ =>
+        Command<StopSweep>(_ =>
         {
             if (!_state.IsFinished)
                 _log.Info("{Event:l}: stop requested; leasing stops, in-flight shards are abandoned", "SweepStopping");
             _state.Stop();
             CheckFinished();
         });
-        Receive<Clustering.WorkerNodeLost>(m =>
+        Command<Clustering.WorkerNodeLost>(m =>
         {
             var expired = _state.ExpireLeases(w => w.Value.StartsWith(m.WorkerIdPrefix, StringComparison.Ordinal), Now);
             if (expired > 0)
                 _log.Warning("{Event:l}: {LeaseCount} leases of workers on {MemberAddress} expired: the node is gone",
                     "LeasesExpired", expired, m.MemberAddress);
         });
-        Receive<ResendRestores>(_ => SendRestores());
-        Receive<SendProgress>(_ => _resultWriter.Tell(ProgressReport()));
+        Command<ResendRestores>(_ => SendRestores());
+        Command<SendProgress>(_ => _resultWriter.Tell(ProgressReport()));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(SimulationPlan plan, IReadOnlyList<PointResumeState> resume, SweepActorSettings settings,
-        IActorRef aggregators, IActorRef resultWriter) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(plan, resume, settings, aggregators, resultWriter));
+    public override string PersistenceId { get; }
 
-    protected override void PreStart()
+    public static Props Props(SimulationPlan plan, IReadOnlyList<PointResumeState> resume, SweepActorSettings settings,
+        IActorRef aggregators, IActorRef resultWriter, string persistenceId) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(plan, resume, settings, aggregators, resultWriter, persistenceId));
+
+    private void Record(ShardRecorded e)
     {
+        if (!_ledger.TryGetValue(e.PointIndex, out var previous) || e.ShardsMerged > previous.ShardsMerged || (e.PointDone && !previous.PointDone))
+            _ledger[e.PointIndex] = e;
+    }
+
+    /// <summary>After the ledger is recovered: opens every point on its aggregator and starts the timers.</summary>
+    private void Start()
+    {
+        var resumed = _resume.Keys.Union(_ledger.Where(l => l.Value.ShardsMerged > 0).Select(l => l.Key)).Count();
         _log.Info("{Event:l}: sweep {SweepName}: {PointCount} points, up to {ShardCount} shards of {ShardTrials} trials each, {ResumedPoints} resumed",
-            "SweepStarted", _plan.Name, _plan.Points.Length, _plan.MaxShardCount, _plan.ShardTrials, _resume.Count);
+            "SweepStarted", _plan.Name, _plan.Points.Length, _plan.MaxShardCount, _plan.ShardTrials, resumed);
         SendRestores();
         if (SweepActorSettings.IsOn(_settings.RestoreRetryInterval))
             Timers.StartPeriodicTimer(RestoreTimerKey, ResendRestores.Instance, _settings.RestoreRetryInterval);

@@ -99,9 +99,10 @@ internal sealed class CoordinatorState
         return builder.MoveToImmutable();
     }
 
-    /// <summary>The aggregator of <paramref name="pointIndex"/> answered <see cref="RestorePoint"/>. Returns true when
-    /// this made the point done (its restored state already meets the stopping rule).</summary>
-    public bool PointRestored(int pointIndex, int shardsMerged, long mergedTrials, bool pointDone)
+    /// <summary>The aggregator of <paramref name="pointIndex"/> answered <see cref="RestorePoint"/>, holding
+    /// <paramref name="heldShards"/> past its prefix (recovered from its journal). Returns true when this made the
+    /// point done (its restored state already meets the stopping rule).</summary>
+    public bool PointRestored(int pointIndex, int shardsMerged, long mergedTrials, bool pointDone, IEnumerable<int>? heldShards = null)
     {
         var point = _points[pointIndex];
         if (!point.IsOpen)
@@ -109,7 +110,15 @@ internal sealed class CoordinatorState
             point.IsOpen = true;
             point.RestoredTrials = mergedTrials;
         }
-        return Advance(point, shardsMerged, mergedTrials, pointDone);
+        var done = Advance(point, shardsMerged, mergedTrials, pointDone);
+        if (!point.IsDone && heldShards is not null)
+            foreach (var s in heldShards)
+                if (s >= point.ShardsMerged && s < _maxShardCount)
+                {
+                    point.Held.Add(s);
+                    point.Leases.Remove(s);
+                }
+        return done;
     }
 
     /// <summary>Answers an idle worker at monotonic time <paramref name="now"/>.</summary>

@@ -5,6 +5,7 @@ using Akka.Cluster;
 using Akka.Configuration;
 using Ntk.Cluster.Logging;
 using Ntk.Cluster.Messages;
+using Ntk.Cluster.Persistence;
 using Ntk.Numerics.Kernels;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
@@ -46,24 +47,37 @@ public static class ClusterSweep
     /// Throws <see cref="ArgumentException"/> for invalid options, configuration or resume states (before the node
     /// starts) and <see cref="SweepFailedException"/> when the sweep fails or this node is downed.
     /// </summary>
+    /// <param name="journal">Where aggregators and the coordinator's ledger are journaled (prepared by the caller).</param>
+    /// <param name="resumeRun">Continue the latest run of this sweep found in the journal (a new run when there is
+    /// none); false starts a new run.</param>
     public static Task<SweepSnapshot> RunCoordinatorAsync(CoordinatorNodeOptions options, SimulationPlan plan, string sweepHash,
-        IReadOnlyList<PointResumeState> resume, ISweepResultSink sink, IProgressObserver progress,
-        Serilog.ILogger logger, CancellationToken cancellation) =>
-        RunCoordinatorAsync(options, plan, sweepHash, resume, sink, progress, logger, cancellation, p => p.CreateSampler());
+        IReadOnlyList<PointResumeState> resume, SweepJournal journal, bool resumeRun, ISweepResultSink sink,
+        IProgressObserver progress, Serilog.ILogger logger, CancellationToken cancellation) =>
+        RunCoordinatorAsync(options, plan, sweepHash, resume, journal, resumeRun, sink, progress, logger, cancellation,
+            p => p.CreateSampler());
 
     internal static async Task<SweepSnapshot> RunCoordinatorAsync(CoordinatorNodeOptions options, SimulationPlan plan,
-        string sweepHash, IReadOnlyList<PointResumeState> resume, ISweepResultSink sink, IProgressObserver progress,
-        Serilog.ILogger logger, CancellationToken cancellation, Func<PointDefinition, ITrialSampler> samplerFactory)
+        string sweepHash, IReadOnlyList<PointResumeState> resume, SweepJournal journal, bool resumeRun, ISweepResultSink sink,
+        IProgressObserver progress, Serilog.ILogger logger, CancellationToken cancellation,
+        Func<PointDefinition, ITrialSampler> samplerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(plan);
         LocalSweep.ValidateResume(plan, resume);
+        ArgumentNullException.ThrowIfNull(journal);
         var (config, settings, threads, linger, aggregatorShards) = CoordinatorConfiguration(options, plan, AkkaLevel(logger));
         var minWorkers = config.GetInt("ntk.coordinator.min-workers");
+        var snapshotEvery = config.GetInt("ntk.persistence.snapshot-every");
+        var journalTimeout = config.GetTimeSpan("ntk.persistence.journal-timeout");
 
-        var system = CreateSystem(config, logger);
+        var system = CreateSystem(journal.ToConfig().WithFallback(config), logger);
         try
         {
+            // The journal first: a database that cannot be reached fails the node before any worker is waited for.
+            var run = await SweepRuns.BeginAsync(system, sweepHash, resumeRun, journalTimeout).ConfigureAwait(false);
+            logger.Information("{Event}: {Journal}, run {RunGeneration} of sweep {SweepHash} ({RunKind})", "JournalOpened",
+                journal.Describe(), run.Generation, SweepJournal.ShortHash(sweepHash),
+                run.Resumed ? "resumed" : resumeRun ? "new: no earlier run in the journal" : "new");
             var cluster = Akka.Cluster.Cluster.Get(system);
             system.ActorOf(MembershipLogger.Props(null), "membership-log");
             if (config.GetStringList("akka.cluster.seed-nodes").Count == 0) cluster.Join(cluster.SelfAddress);
@@ -82,7 +96,8 @@ public static class ClusterSweep
                 cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up));
 
             var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var (actors, manager) = await ClusterWiring.StartCoordinatorNode(system, new SweepPlanResult(plan, sweepHash), resume, settings,
+            var (actors, manager) = await ClusterWiring.StartCoordinatorNode(system, new SweepPlanResult(plan, sweepHash), resume,
+                run, snapshotEvery, settings,
                 aggregatorShards, threads, sink, progress, completion, samplerFactory).ConfigureAwait(false);
             using var stop = cancellation.Register(() => actors.Coordinator.Tell(StopSweep.Instance));
             var pipelineStopped = Task.WhenAny(actors.Aggregators.WatchAsync(), actors.ResultWriter.WatchAsync(),
@@ -132,6 +147,10 @@ public static class ClusterSweep
             var aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
             if (aggregatorShards < 1) throw new ArgumentException("ntk.cluster.aggregator-shards: must be at least 1");
             CheckStateSizes(plan, config.GetByteSize("ntk.cluster.max-state-bytes") ?? long.MaxValue);
+            if (config.GetInt("ntk.persistence.snapshot-every") < 0)
+                throw new ArgumentException("ntk.persistence.snapshot-every: must be at least 0 (0 = never)");
+            if (config.GetTimeSpan("ntk.persistence.journal-timeout") <= TimeSpan.Zero)
+                throw new ArgumentException("ntk.persistence.journal-timeout: must be positive");
             return (config, settings, threads, linger, aggregatorShards);
         }
         catch (Exception e) when (e is FormatException or Akka.Configuration.ConfigurationException)

@@ -21,8 +21,19 @@ internal sealed record ShardResult(ShardId Shard, LeaseId Lease, long TrialCount
 /// </summary>
 internal sealed record RestorePoint(int PointIndex, int ShardsMerged, ImmutableArray<byte> State) : IPointMessage;
 
-/// <summary>Aggregator → coordinator: the point is open with <see cref="ShardsMerged"/> shards merged.</summary>
-internal sealed record PointRestored(int PointIndex, int ShardsMerged, long MergedTrials, bool PointDone) : ICoordinatorMessage;
+/// <summary>Aggregator → coordinator: the point is open with <see cref="ShardsMerged"/> shards merged and
+/// <see cref="HeldShards"/> accepted past the prefix (recovered from the journal after a restart); none of them is
+/// needed again.</summary>
+internal sealed record PointRestored(int PointIndex, int ShardsMerged, long MergedTrials, bool PointDone, ImmutableArray<int> HeldShards)
+    : ICoordinatorMessage
+{
+    // Value equality, also over the held shard indices (ImmutableArray compares by reference).
+    public bool Equals(PointRestored? other) =>
+        other is not null && (PointIndex, ShardsMerged, MergedTrials, PointDone) == (other.PointIndex, other.ShardsMerged, other.MergedTrials, other.PointDone)
+        && HeldShards.AsSpan().SequenceEqual(other.HeldShards.AsSpan());
+
+    public override int GetHashCode() => HashCode.Combine(PointIndex, ShardsMerged, MergedTrials, PointDone, HeldShards.IsDefault ? 0 : HeldShards.Length);
+}
 
 /// <summary>
 /// Aggregator → coordinator: <see cref="Shard"/> was accepted (merged, or held until the shards before it arrive;

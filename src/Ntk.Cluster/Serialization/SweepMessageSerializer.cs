@@ -108,6 +108,9 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                     w.Write(m.ShardsMerged);
                     w.Write(m.MergedTrials);
                     w.Write(m.PointDone);
+                    var held = m.HeldShards.IsDefault ? [] : m.HeldShards;
+                    w.Write(held.Length);
+                    foreach (var shard in held) w.Write(shard);
                     break;
                 case ShardMerged m:
                     WriteShard(w, m.Shard);
@@ -177,7 +180,7 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                 ReadShard(r), new LeaseId(r.ReadInt64()), new WorkerId(r.ReadString()), r.ReadString()),
             ShardResultManifest => new ShardResult(ReadShard(r), new LeaseId(r.ReadInt64()), r.ReadInt64(), ReadBytes(r)),
             RestorePointManifest => new RestorePoint(r.ReadInt32(), r.ReadInt32(), ReadBytes(r)),
-            PointRestoredManifest => new PointRestored(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadBoolean()),
+            PointRestoredManifest => new PointRestored(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadBoolean(), ReadInts(r)),
             ShardMergedManifest => new ShardMerged(
                 ReadShard(r), new LeaseId(r.ReadInt64()), r.ReadInt32(), r.ReadInt64(), r.ReadBoolean()),
             ShardDiscardedManifest => new ShardDiscarded(
@@ -210,6 +213,16 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
         var span = bytes.IsDefault ? ReadOnlySpan<byte>.Empty : bytes.AsSpan();
         w.Write(span.Length);
         w.Write(span);
+    }
+
+    private static ImmutableArray<int> ReadInts(BinaryReader r)
+    {
+        var count = r.ReadInt32();
+        if (count < 0 || count > (r.BaseStream.Length - r.BaseStream.Position) / sizeof(int))
+            throw new SerializationException($"int array of length {count} does not fit the message");
+        var values = ImmutableArray.CreateBuilder<int>(count);
+        for (var i = 0; i < count; i++) values.Add(r.ReadInt32());
+        return values.MoveToImmutable();
     }
 
     private static ImmutableArray<byte> ReadBytes(BinaryReader r)

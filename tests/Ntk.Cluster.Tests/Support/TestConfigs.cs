@@ -12,5 +12,5 @@ internal static class TestConfigs
         akka.loggers = ["Akka.TestKit.TestEventListener, Akka.TestKit"]
         akka.loglevel = INFO
         akka.stdout-loglevel = WARNING
-        """).WithFallback(SweepHocon.Config);
+        """).WithFallback(Ntk.Cluster.Persistence.SweepJournal.InMemory.ToConfig()).WithFallback(SweepHocon.Config);
 }
