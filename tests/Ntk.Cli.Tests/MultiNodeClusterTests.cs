@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Ntk.Cli.Tests.Support;
+using Ntk.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -138,10 +139,15 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task A_coordinator_killed_mid_sweep_and_restarted_with_resume_gives_identical_results()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task A_coordinator_killed_mid_sweep_and_restarted_with_resume_gives_identical_results(string journalKind)
     {
         using var temp = new TempDirectory();
+        using var postgres = journalKind == "postgresql" ? new PostgresServer() : null;
+        // SQLite: the default file in the results directory; PostgreSQL: a throw-away server on 127.0.0.1.
+        var journal = postgres?.CreateDatabase("ntk_kill_test");
         var sweep = temp.Write("sweep.json", KillSweep);
         var config = temp.Write("test.hocon", TestHocon);
         var reference = await ReferenceRunAsync(temp, sweep, workers: 1);
@@ -150,25 +156,34 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
         var nodes = new List<NodeProcess>();
         try
         {
-            var first = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false);
+            var first = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false, journal: journal);
             StartWorker(nodes, temp, "worker-1", outDir, port, config);
             StartWorker(nodes, temp, "worker-2", outDir, port, config);
-            // Kill once a snapshot (results and ledger) holds merged shards, and well before the end.
+            // Kill once shards are merged, and well before the end.
             await WaitForAsync(() => ReadEvents(outDir).Any(e => e.Name == "SnapshotPublished" && e.Trials >= 4000),
                 "a snapshot with 4000 merged trials", nodes);
             Assert.False(first.HasExited, "the sweep finished before the coordinator could be killed: make it longer");
             first.Kill();
-            output.WriteLine($"SIGKILL coordinator (pid {first.Id}) at {DateTimeOffset.UtcNow:HH:mm:ss.fff}");
+            output.WriteLine($"SIGKILL coordinator (pid {first.Id}) at {DateTimeOffset.UtcNow:HH:mm:ss.fff}, journal {journalKind}");
 
-            var second = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: true, name: "coordinator-2");
+            var second = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: true, name: "coordinator-2", journal: journal);
             await ExpectSuccessAsync(second, nodes);
             await ExpectWorkersFinishedAsync(nodes.Where(n => n.Name.StartsWith("worker", StringComparison.Ordinal)));
             AssertSameResults(reference.Directory, outDir, trialsPerPoint: 12000);
 
-            var started = ReadEvents(outDir).Where(e => e.Name == "SweepStarted").ToList();
+            var events = ReadEvents(outDir);
+            var started = events.Where(e => e.Name == "SweepStarted").ToList();
             Assert.Equal(2, started.Count);
-            Assert.True(started[1].ResumedPoints > 0, "the restarted coordinator did not resume any point from the ledger");
-            output.WriteLine($"second coordinator resumed {started[1].ResumedPoints} points; stdout:\n{second.Stdout}");
+            Assert.True(started[1].ResumedPoints > 0, "the restarted coordinator's ledger did not hold any point");
+            // Every aggregator recovered its accepted shards from the journal; none of them was leased again.
+            var recovered = events.Where(e => e.Name == "AggregatorRecovered" && e.Time > started[0].Time)
+                .GroupBy(e => e.PointIndex!.Value).ToDictionary(g => g.Key, g => g.Max(e => e.ShardsMerged!.Value));
+            Assert.True(recovered.Values.Sum() > 0, "no aggregator recovered a merged shard from the journal");
+            var leasedAgain = events.Where(e => e.Name == "ShardLeased" && e.Time > started[1].Time
+                    && recovered.TryGetValue(e.PointIndex!.Value, out var prefix) && e.ShardIndex < prefix)
+                .Select(e => $"{e.PointIndex}/{e.ShardIndex}").ToList();
+            Assert.True(leasedAgain.Count == 0, "shards recovered from the journal were computed again: " + string.Join(", ", leasedAgain));
+            output.WriteLine($"second coordinator: {recovered.Values.Sum()} shards of {recovered.Count} points recovered from the journal, none leased again; stdout:\n{second.Stdout}");
         }
         finally
         {
@@ -243,7 +258,7 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
     }
 
     private static NodeProcess StartCoordinator(List<NodeProcess> nodes, TempDirectory temp, string sweep, string outDir, int port,
-        string config, bool resume, string name = "coordinator", int minWorkers = 2)
+        string config, bool resume, string name = "coordinator", int minWorkers = 2, string? journal = null)
     {
         var args = new List<string>
         {
@@ -251,6 +266,7 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
             "--min-workers", minWorkers.ToString(CultureInfo.InvariantCulture), "--config", config, "--snapshot-interval", "1",
         };
         if (resume) args.Add("--resume");
+        if (journal is not null) args.AddRange(["--journal", journal]);
         var node = NodeProcess.Start(name, temp.Path, [.. args]);
         nodes.Add(node);
         return node;
@@ -311,7 +327,8 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
         foreach (var node in nodes) node.Dispose();
     }
 
-    private sealed record LogEvent(DateTimeOffset Time, string Name, string? Role, string? Roles, long Trials, int ResumedPoints, int? ProcessId);
+    private sealed record LogEvent(DateTimeOffset Time, string Name, string? Role, string? Roles, long Trials, int ResumedPoints, int? ProcessId,
+        int? PointIndex = null, int? ShardIndex = null, int? ShardsMerged = null);
 
     /// <summary>Every event with an {Event} property in the compact-JSON logs of <paramref name="directory"/>, by time.</summary>
     private static List<LogEvent> ReadEvents(string directory)
@@ -343,12 +360,16 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
                         root.TryGetProperty("Roles", out var roles) ? roles.GetString() : null,
                         root.TryGetProperty("TrialCount", out var trials) && trials.ValueKind == JsonValueKind.Number ? trials.GetInt64() : 0,
                         root.TryGetProperty("ResumedPoints", out var resumed) && resumed.ValueKind == JsonValueKind.Number ? resumed.GetInt32() : 0,
-                        processId));
+                        processId,
+                        Int(root, "PointIndex"), Int(root, "ShardIndex"), Int(root, "ShardsMerged")));
                 }
             }
         }
         return events.OrderBy(e => e.Time).ToList();
     }
+
+    private static int? Int(JsonElement root, string property) =>
+        root.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt32() : null;
 
     private static int CountEvents(string directory, string name, int processId) =>
         ReadEvents(directory).Count(e => e.Name == name && e.ProcessId == processId);
