@@ -30,6 +30,12 @@ public sealed class DockerComposeTests
         var replicas = services["worker"]["deploy"]["replicas"].Scalar;
         Assert.True(int.Parse(replicas!) >= 2, $"worker replicas = {replicas}");
         Assert.StartsWith("postgres", services["postgres"]["image"].Scalar);
+        // The coordinator journals into that service (by its name), with the service's database and user.
+        var journal = Ntk.Cluster.Persistence.SweepJournal.Parse(services["coordinator"]["environment"]["NTK_JOURNAL"].Scalar, "/results");
+        Assert.Equal(Ntk.Cluster.Persistence.JournalBackend.PostgreSql, journal.Backend);
+        Assert.Contains("Host=postgres", journal.ConnectionString);
+        Assert.Contains($"Database={services["postgres"]["environment"]["POSTGRES_DB"].Scalar}", journal.ConnectionString);
+        Assert.Contains($"Username={services["postgres"]["environment"]["POSTGRES_USER"].Scalar}", journal.ConnectionString);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ internal static class CoordinatorCommand
         var output = new Option<string?>("--out") { Description = "Results directory (default: results/<sweep name>)." };
         var resume = new Option<bool>("--resume")
         {
-            Description = "Continue the latest run of this sweep in the journal (else from the results directory's results.json).",
+            Description = "Continue the latest run of this sweep in the journal (else from the results directory's results.json; env NTK_RESUME=1).",
         };
         var journal = new Option<string?>("--journal")
         {
@@ -59,11 +59,20 @@ internal static class CoordinatorCommand
         };
         node.AddTo(command);
         command.SetAction((parse, cancellation) => CommandLineErrors.GuardAsync(stderr, () => RunAsync(
-            new CoordinatorRequest(parse.GetValue(sweep)!, parse.GetValue(output), parse.GetValue(resume), node.Read(parse),
+            new CoordinatorRequest(parse.GetValue(sweep)!, parse.GetValue(output), parse.GetValue(resume) || ResumeFromEnvironment(), node.Read(parse),
                 parse.GetValue(minWorkers), parse.GetValue(threads), parse.GetValue(snapshot),
                 parse.GetValue(journal) ?? (Environment.GetEnvironmentVariable("NTK_JOURNAL") is { Length: > 0 } j ? j : null)),
             stdout, stderr, cancellation)));
         return command;
+    }
+
+    /// <summary>NTK_RESUME=1 (or true) stands for --resume (containers); empty or 0 does not. Anything else is an error.</summary>
+    private static bool ResumeFromEnvironment()
+    {
+        var value = Environment.GetEnvironmentVariable("NTK_RESUME")?.Trim() ?? "";
+        if (value is "" or "0" || value.Equals("false", StringComparison.OrdinalIgnoreCase)) return false;
+        if (value is "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase)) return true;
+        throw new InvalidInputException($"NTK_RESUME: \"{value}\" is not 1/true or 0/false");
     }
 
     private static async Task<int> RunAsync(CoordinatorRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)

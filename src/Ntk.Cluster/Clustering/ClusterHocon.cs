@@ -8,7 +8,7 @@ namespace Ntk.Cluster.Clustering;
 /// <summary>The role of a node in a multi-node sweep.</summary>
 public enum NodeRole
 {
-    /// <summary>Owns the sweep: coordinator singleton, aggregators, result writer, ledger.</summary>
+    /// <summary>Owns the sweep: coordinator singleton, journaled aggregators, result writer.</summary>
     Coordinator,
     /// <summary>Pulls shards and computes them.</summary>
     Worker,
