@@ -25,6 +25,9 @@ internal static class ClusterWiring
     /// <summary>Name of the singleton manager (/user/sweep-coordinator); the singleton is its child "coordinator".</summary>
     public const string CoordinatorManagerName = "sweep-coordinator";
 
+    /// <summary>Name of the coordinator singleton proxy on every node (/user/sweep-coordinator-proxy).</summary>
+    public const string CoordinatorProxyName = "sweep-coordinator-proxy";
+
     /// <summary>Name of the plan server on the coordinator node (/user/sweep-plan).</summary>
     public const string PlanServerName = "sweep-plan";
 
@@ -61,7 +64,8 @@ internal static class ClusterWiring
             entityId =>
             {
                 var point = int.Parse(entityId, NumberStyles.None, CultureInfo.InvariantCulture);
-                return AggregatorActor.Props(sweep, point, run.AggregatorId(point), snapshotEvery);
+                // Aggregators live on the coordinator node, next to its singleton proxy.
+                return AggregatorActor.Props(sweep, point, run.AggregatorId(point), snapshotEvery, "/user/" + CoordinatorProxyName);
             },
             shardingSettings,
             new PointMessageExtractor(aggregatorShards)).ConfigureAwait(false);
@@ -111,5 +115,5 @@ internal static class ClusterWiring
         system.ActorOf(
             ClusterSingletonProxy.Props("/user/" + CoordinatorManagerName,
                 ClusterSingletonProxySettings.Create(system).WithRole(ClusterHocon.CoordinatorRole)),
-            "sweep-coordinator-proxy");
+            CoordinatorProxyName);
 }

@@ -19,6 +19,9 @@ internal sealed record SweepActors(IActorRef Coordinator, IActorRef Aggregators,
 /// </summary>
 internal static class LocalWiring
 {
+    /// <summary>The coordinator is /user/coordinator (aggregators report there).</summary>
+    public const string CoordinatorName = "coordinator";
+
     public static SweepActors Start(
         IActorRefFactory system,
         SimulationPlan plan,
@@ -33,10 +36,10 @@ internal static class LocalWiring
         // One in-memory run per process: persistence ids only need to be unique in it, and snapshots would buy nothing.
         var run = Persistence.SweepRun.Local("local");
         var aggregators = system.ActorOf(
-            PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p, run.AggregatorId(p), snapshotEvery: 0)),
+            PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p, run.AggregatorId(p), snapshotEvery: 0, "/user/" + CoordinatorName)),
             "aggregators");
         var writer = system.ActorOf(ResultWriterActor.Props(plan, aggregators, sink, progress, settings, completion), "result-writer");
-        var coordinator = system.ActorOf(CoordinatorActor.Props(plan, resume, settings, aggregators, writer, run.CoordinatorId), "coordinator");
+        var coordinator = system.ActorOf(CoordinatorActor.Props(plan, resume, settings, aggregators, writer, run.CoordinatorId), CoordinatorName);
         var workers = ImmutableArray.CreateBuilder<IActorRef>(workerCount);
         for (var i = 1; i <= workerCount; i++)
             workers.Add(StartWorker(system, i, plan, coordinator, aggregators, settings, samplerFactory));

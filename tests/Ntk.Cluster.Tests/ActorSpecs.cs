@@ -31,7 +31,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
     public void The_aggregator_merges_in_order_reports_to_the_coordinator_and_answers_snapshots()
     {
         var plan = TestPlans.Fixed(points: 1, trials: 120, shardTrials: 40);
-        var router = Sys.ActorOf(PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p, $"test-point-{p}", snapshotEvery: 0)));
+        var router = Sys.ActorOf(PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p, $"test-point-{p}", snapshotEvery: 0, "/user/no-coordinator")));
 
         router.Tell(new RestorePoint(0, 0, ImmutableArray<byte>.Empty), TestActor);
         Assert.Equal(new PointRestored(0, 0, 0, false, []), ExpectMsg<PointRestored>());
@@ -61,6 +61,56 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
         var final = ExpectMsg<PointSnapshotResult>();
         Assert.True(final.Done);
         Assert.Equal(Reference.Point(plan, 0, p => new FakeSampler(p)).Merged.ToBytes(), final.State.ToArray());
+    }
+
+    [Fact]
+    public async Task Aggregators_stopped_mid_sweep_recover_from_the_journal_and_the_results_are_unchanged()
+    {
+        // As when an aggregator entity moves or its actor is restarted: every aggregator is stopped several times
+        // while shards arrive; the next message recreates it, it recovers from the (in-memory) journal and reports
+        // to the coordinator by path. Results lost in a stopped mailbox are re-issued when their lease expires.
+        var plan = TestPlans.Fixed(points: 2, trials: 2000, shardTrials: 50);
+        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(2, TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.Zero));
+        var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var recoveries = 0;
+        var listener = Sys.ActorOf(Props.Create(() => new CountingListener("AggregatorRecovered", () => Interlocked.Increment(ref recoveries))));
+        Sys.EventStream.Subscribe(listener, typeof(Akka.Event.Info));
+        LocalWiring.Start(Sys, plan, [], settings, workerCount: 2, new RecordingSink(), new RecordingProgress(), completion,
+            p => new SlowSampler(new FakeSampler(p), millisecondsPerTrial: 1));
+
+        var stops = 0;
+        while (!completion.Task.IsCompleted && stops < 6)
+        {
+            await Task.Delay(250);
+            Sys.ActorSelection("/user/aggregators/*").Tell(PoisonPill.Instance);
+            stops++;
+        }
+        var snapshot = await completion.Task.WaitAsync(Patience);
+        Assert.True(snapshot.Complete);
+        for (var p = 0; p < plan.Points.Length; p++)
+        {
+            Assert.Equal(2000, snapshot.Points[p].Trials);
+            Assert.Equal(Reference.Point(plan, p, q => new FakeSampler(q)).Merged.ToBytes(), snapshot.Points[p].Merged.ToBytes());
+        }
+        AwaitCondition(() => Volatile.Read(ref recoveries) > 0, Patience);
+        Output?.WriteLine($"aggregators stopped {stops} times; {recoveries} recoveries from the journal");
+    }
+
+    private sealed class CountingListener : ReceiveActor
+    {
+        public CountingListener(string text, Action found) =>
+            Receive<Akka.Event.Info>(e => { if (e.Message?.ToString()?.Contains(text, StringComparison.Ordinal) == true) found(); });
+    }
+
+    private sealed class SlowSampler(ITrialSampler inner, int millisecondsPerTrial) : ITrialSampler
+    {
+        public MeasurementLayout Layout => inner.Layout;
+
+        public void Sample(long trial, Span<double> measurement)
+        {
+            Thread.Sleep(millisecondsPerTrial);
+            inner.Sample(trial, measurement);
+        }
     }
 
     [Fact]

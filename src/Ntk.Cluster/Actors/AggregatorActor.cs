@@ -27,15 +27,21 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     private readonly int _snapshotEvery;
     private readonly PointAggregate _aggregate;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private IActorRef _coordinator = ActorRefs.Nobody;
+    private readonly string _coordinatorPath;
+    private IActorRef? _coordinator;
     private int _eventsSinceSnapshot;
     // Held results as bytes (for snapshots), beside the parsed copies PointAggregate holds.
     private readonly SortedDictionary<int, ImmutableArray<byte>> _heldBytes = [];
 
     /// <param name="persistenceId">Unique per point and run (<see cref="SweepRun.AggregatorId"/>).</param>
     /// <param name="snapshotEvery">Accepted shards between snapshots; 0: never (the in-memory journal of `ntk run`).</param>
-    public AggregatorActor(SimulationPlan plan, int pointIndex, string persistenceId, int snapshotEvery)
+    /// <param name="coordinatorPath">Where merge reports go until a <see cref="RestorePoint"/> names the coordinator:
+    /// an aggregator restarted mid-sweep (its node restarted, the entity moved or crashed) recovers from its journal
+    /// and must report the next merges without waiting to be opened again. A path on this node (the coordinator, or
+    /// the singleton proxy in cluster mode).</param>
+    public AggregatorActor(SimulationPlan plan, int pointIndex, string persistenceId, int snapshotEvery, string coordinatorPath)
     {
+        _coordinatorPath = coordinatorPath;
         if (pointIndex < 0 || pointIndex >= plan.Points.Length)
             throw new ArgumentOutOfRangeException(nameof(pointIndex), pointIndex, $"the plan has {plan.Points.Length} points");
         ArgumentOutOfRangeException.ThrowIfNegative(snapshotEvery);
@@ -83,8 +89,14 @@ internal sealed class AggregatorActor : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
-    public static Props Props(SimulationPlan plan, int pointIndex, string persistenceId, int snapshotEvery) =>
-        Akka.Actor.Props.Create(() => new AggregatorActor(plan, pointIndex, persistenceId, snapshotEvery));
+    public static Props Props(SimulationPlan plan, int pointIndex, string persistenceId, int snapshotEvery, string coordinatorPath) =>
+        Akka.Actor.Props.Create(() => new AggregatorActor(plan, pointIndex, persistenceId, snapshotEvery, coordinatorPath));
+
+    private void Report(ICoordinatorMessage message)
+    {
+        if (_coordinator is not null) _coordinator.Tell(message);
+        else Context.ActorSelection(_coordinatorPath).Tell(message);
+    }
 
     private void OnRestore(RestorePoint message)
     {
@@ -145,7 +157,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         Persist(new ShardAccepted(shardIndex, message.State), e =>
         {
             var becameDone = Apply(e.ShardIndex, e.State, shard);
-            _coordinator.Tell(new ShardMerged(message.Shard, message.Lease, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
+            Report(new ShardMerged(message.Shard, message.Lease, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
             if (becameDone) LogPointDone();
             MaybeSnapshot();
         });
@@ -212,7 +224,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         else
             _log.Debug("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: {Reason}",
                 "ShardDiscarded", _pointIndex, message.Shard.ShardIndex, message.Lease.Value, reason);
-        _coordinator.Tell(new ShardDiscarded(
+        Report(new ShardDiscarded(
             message.Shard, message.Lease, reason, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
     }
 

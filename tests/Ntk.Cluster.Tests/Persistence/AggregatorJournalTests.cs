@@ -121,7 +121,7 @@ internal static class JournalScenarios
         try
         {
             var inbox = Inbox.Create(system);
-            var aggregator = system.ActorOf(AggregatorActor.Props(plan, 0, Id, snapshotEvery));
+            var aggregator = system.ActorOf(AggregatorActor.Props(plan, 0, Id, snapshotEvery, "/user/no-coordinator"));
             inbox.Send(aggregator, new RestorePoint(0, 0, ImmutableArray<byte>.Empty));
             Assert.Equal(new PointRestored(0, 0, 0, false, []), await inbox.ReceiveAsync(Patience));
             var lease = 10;
@@ -141,7 +141,7 @@ internal static class JournalScenarios
         try
         {
             var inbox = Inbox.Create(system);
-            var aggregator = system.ActorOf(AggregatorActor.Props(plan, 0, Id, snapshotEvery));
+            var aggregator = system.ActorOf(AggregatorActor.Props(plan, 0, Id, snapshotEvery, "/user/no-coordinator"));
             inbox.Send(aggregator, new RestorePoint(0, 0, ImmutableArray<byte>.Empty));
             Assert.Equal(new PointRestored(0, 4, 160, false, [5]), await inbox.ReceiveAsync(Patience));
             inbox.Send(aggregator, ResultOf(plan, 3, 20));
