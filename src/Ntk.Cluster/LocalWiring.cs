@@ -22,6 +22,10 @@ internal static class LocalWiring
     /// <summary>The coordinator is /user/coordinator (aggregators report there).</summary>
     public const string CoordinatorName = "coordinator";
 
+    /// <summary>Accepted shards between aggregator snapshots in `ntk run`: the in-memory journal holds at most this
+    /// many shard states per point.</summary>
+    public const int LocalSnapshotEvery = 10;
+
     public static SweepActors Start(
         IActorRefFactory system,
         SimulationPlan plan,
@@ -33,10 +37,11 @@ internal static class LocalWiring
         TaskCompletionSource<SweepSnapshot> completion,
         Func<PointDefinition, ITrialSampler> samplerFactory)
     {
-        // One in-memory run per process: persistence ids only need to be unique in it, and snapshots would buy nothing.
+        // One in-memory run per process: persistence ids only need to be unique in it. Snapshots (and the deletion
+        // of the events before them) keep the in-memory journal from growing with the number of shards.
         var run = Persistence.SweepRun.Local("local");
         var aggregators = system.ActorOf(
-            PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p, run.AggregatorId(p), snapshotEvery: 0, "/user/" + CoordinatorName)),
+            PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p, run.AggregatorId(p), LocalSnapshotEvery, "/user/" + CoordinatorName)),
             "aggregators");
         var writer = system.ActorOf(ResultWriterActor.Props(plan, aggregators, sink, progress, settings, completion), "result-writer");
         var coordinator = system.ActorOf(CoordinatorActor.Props(plan, resume, settings, aggregators, writer, run.CoordinatorId), CoordinatorName);
