@@ -29,32 +29,55 @@ public sealed record SweepRun(string SweepHash, int Generation, bool Resumed)
 internal sealed class SweepRunRegistry : ReceivePersistentActor
 {
     private readonly string _sweepHash;
+    private readonly TaskCompletionSource<SweepRun> _answer;
     private int _generation;
 
-    public SweepRunRegistry(string sweepHash)
+    /// <param name="answer">Completed with the run, or failed with the journal's error (it cannot be read or written).</param>
+    public SweepRunRegistry(string sweepHash, TaskCompletionSource<SweepRun> answer)
     {
         _sweepHash = sweepHash;
+        _answer = answer;
         PersistenceId = $"ntk-{SweepJournal.ShortHash(sweepHash)}-runs";
         Recover<RunStarted>(e => _generation = Math.Max(_generation, e.Generation));
         Command<BeginRun>(m =>
         {
             if (m.Resume && _generation > 0)
             {
-                Sender.Tell(new SweepRun(_sweepHash, _generation, Resumed: true));
+                _answer.TrySetResult(new SweepRun(_sweepHash, _generation, Resumed: true));
                 Context.Stop(Self);
                 return;
             }
-            var sender = Sender;
             Persist(new RunStarted(_generation + 1), e =>
             {
                 _generation = e.Generation;
-                sender.Tell(new SweepRun(_sweepHash, _generation, Resumed: false));
+                _answer.TrySetResult(new SweepRun(_sweepHash, _generation, Resumed: false));
                 Context.Stop(Self);
             });
         });
     }
 
     public override string PersistenceId { get; }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        _answer.TrySetException(new SweepFailedException($"the journal cannot be read: {RootCause(reason)}", reason));
+        base.OnRecoveryFailure(reason, message);
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _answer.TrySetException(new SweepFailedException($"the journal cannot be written: {RootCause(cause)}", cause));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <summary>The innermost message (e.g. "Connection refused"), after the outer ones that say where.</summary>
+    private static string RootCause(Exception e)
+    {
+        var messages = new List<string>();
+        for (var x = e; x is not null; x = x.InnerException)
+            if (!messages.Contains(x.Message)) messages.Add(x.Message);
+        return string.Join(": ", messages.TakeLast(2));
+    }
 
     /// <summary>Start a run: a new one, or (<see cref="Resume"/>) the latest one if there is any.</summary>
     public sealed record BeginRun(bool Resume) : INoSerializationVerificationNeeded;
@@ -70,12 +93,14 @@ internal static class SweepRuns
     /// </summary>
     public static async Task<SweepRun> BeginAsync(ActorSystem system, string sweepHash, bool resume, TimeSpan timeout)
     {
-        var registry = system.ActorOf(Props.Create(() => new SweepRunRegistry(sweepHash)), "sweep-runs");
+        var answer = new TaskCompletionSource<SweepRun>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var registry = system.ActorOf(Props.Create(() => new SweepRunRegistry(sweepHash, answer)), "sweep-runs");
+        registry.Tell(new SweepRunRegistry.BeginRun(resume));
         try
         {
-            return await registry.Ask<SweepRun>(new SweepRunRegistry.BeginRun(resume), timeout).ConfigureAwait(false);
+            return await answer.Task.WaitAsync(timeout).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        catch (TimeoutException e)
         {
             throw new SweepFailedException(
                 $"the journal did not answer within {timeout.TotalSeconds:F0} s (is the database reachable? see the log)", e);
