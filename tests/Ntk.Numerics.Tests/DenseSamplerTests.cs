@@ -56,6 +56,24 @@ public sealed class DenseSamplerTests
     }
 
     [Fact]
+    public void Panel_path_Sample_allocates_nothing_per_trial()
+    {
+        // m = 40 ≥ PanelFromInputCount: matrix–matrix products over two panels (32 + 8 inputs), the Gram matrices of
+        // PanelKernels and the tridiagonal spectrum of a 40 × 40 K.
+        const int m = 40;
+        var values = new double[m * 6];
+        var stream = RandomStream.For(3, 1, 4);
+        stream.FillGaussian(values);
+        var point = Point(new NetworkSpec(6, [16, 9, 12], WeightLaw.StudentT(4)), new InputSet(6, [.. values]));
+        var sampler = new DenseSampler(point);
+        var measurement = new double[sampler.Layout.Count];
+        sampler.Sample(0, measurement);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var trial = 1; trial <= 20; trial++) sampler.Sample(trial, measurement);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Conditional_correlator_of_the_first_layer_is_the_exact_hemisphere_value()
     {
         const double theta = 1.1;

@@ -166,4 +166,208 @@ public sealed class MeasurementWriterTests(ITestOutputHelper output)
             }
         }
     }
+
+    [Fact]
+    public void WriteKernel_extreme_eigenvalues_by_bisection_agree_with_MathNet()
+    {
+        const ulong seed = 97531;
+        output.WriteLine($"seed {seed}");
+        foreach (var m in new[] { 8, 9, 13, 16, 31, 33, 64, 100, 128 })
+        {
+            var layout = MeasurementLayout.For(m, 1, hasConditionalCorrelator: false);
+            var measurement = new double[layout.Count];
+            var workspace = new double[m * m + m];
+            for (var sample = 0; sample < 6; sample++)
+            {
+                var stream = RandomStream.For(seed, m, sample);
+                var raw = new double[m * m];
+                stream.FillGaussian(raw);
+                var matrix = new double[m * m];
+                for (var a = 0; a < m; a++)
+                    for (var b = 0; b < m; b++)
+                    {
+                        var gram = 0.0;
+                        for (var k = 0; k < m; k++) gram += raw[a * m + k] * raw[b * m + k];
+                        matrix[a * m + b] = sample switch
+                        {
+                            0 => gram,                                            // positive definite, as K
+                            1 => raw[a] * raw[b] + raw[m + a] * raw[m + b],       // rank two: λ_min = 0
+                            2 => a == b ? 2.5 : 0,                                // repeated eigenvalue
+                            3 => raw[Math.Min(a, b) * m + Math.Max(a, b)],        // indefinite
+                            4 => 1e-3 * gram,                                     // small scale
+                            _ => 0,                                               // a dead network: K = 0
+                        };
+                    }
+                var expected = Matrix<double>.Build.Dense(m, m, (a, b) => matrix[a * m + b])
+                    .Evd(Symmetricity.Symmetric).EigenValues.Select(c => c.Real).ToArray();
+                MeasurementWriter.WriteKernel(layout, matrix, workspace, measurement);
+                var scale = Math.Max(expected.Max(Math.Abs), 1e-300);
+                var (min, max) = (expected.Min(), expected.Max());
+                var actualMin = measurement[layout.LambdaMinIndex];
+                var actualMax = measurement[layout.LambdaMaxIndex];
+                Assert.True(Math.Abs(actualMax - max) <= EigenvalueRelativeTolerance * scale,
+                    $"m = {m}, sample {sample}: λ_max {actualMax:R}, MathNet {max:R}");
+                Assert.True(Math.Abs(actualMin - min) <= EigenvalueRelativeTolerance * scale,
+                    $"m = {m}, sample {sample}: λ_min {actualMin:R}, MathNet {min:R}");
+                if (sample == 5)
+                {
+                    Assert.Equal(0.0, actualMax);
+                    Assert.Equal(0.0, actualMin);
+                    Assert.Equal(MeasurementLayout.MaxConditionNumber, measurement[layout.ConditionIndex]);
+                }
+                if (sample == 0)
+                    Assert.Equal(max / min, measurement[layout.ConditionIndex], max / min * 1e-9);
+            }
+        }
+    }
+
+    [Fact]
+    public void Row_vectorized_tridiagonalization_equals_the_textbook_loop_bitwise()
+    {
+        // The row-oriented, vectorized Householder reduction does the textbook loop's scalar operations in its order
+        // (SpectrumKernels), so on symmetric input the eigenvalues are bitwise those of the loop it replaced.
+        const ulong seed = 1234;
+        output.WriteLine($"seed {seed}");
+        foreach (var m in new[] { 8, 9, 15, 16, 17, 31, 33, 64, 70, 128 })
+        {
+            for (var sample = 0; sample < 4; sample++)
+            {
+                var stream = RandomStream.For(seed, m, sample);
+                var raw = new double[m * m];
+                stream.FillGaussian(raw);
+                var matrix = new double[m * m];
+                for (var a = 0; a < m; a++)
+                    for (var b = 0; b < m; b++)
+                    {
+                        var value = raw[Math.Min(a, b) * m + Math.Max(a, b)];
+                        matrix[a * m + b] = sample switch
+                        {
+                            0 => value,                                          // general symmetric
+                            1 => raw[a] * raw[b] + raw[m + a] * raw[m + b],      // rank two: exact zeros appear
+                            2 => a == b ? 1 + a : Math.Abs(a - b) == 1 ? value : 0, // already tridiagonal
+                            _ => a == 3 || b == 3 ? 0 : value,                   // a zero row and column
+                        };
+                    }
+                var expected = new double[m];
+                ReferenceTridiagonalQl(matrix.ToArray(), m, expected);
+                var actual = new double[m];
+                MeasurementWriter.TridiagonalQlEigenvalues(matrix.ToArray(), m, actual);
+                for (var k = 0; k < m; k++)
+                    Assert.True(BitConverter.DoubleToInt64Bits(expected[k]) == BitConverter.DoubleToInt64Bits(actual[k]),
+                        $"m = {m}, sample {sample}, eigenvalue {k}: {actual[k]:R}, textbook loop {expected[k]:R}");
+            }
+        }
+    }
+
+    /// <summary>The tridiagonalization + implicit QL before row vectorization (commit 71dea1c), as the reference.</summary>
+    private static void ReferenceTridiagonalQl(Span<double> a, int m, Span<double> eigenvalues)
+    {
+        Span<double> offDiagonal = m <= 1024 ? stackalloc double[m] : new double[m];
+        Span<double> w = m <= 1024 ? stackalloc double[m] : new double[m];
+
+        // 1. A = Q T Qᵀ. Step k zeroes column k below the subdiagonal with H = I − β v vᵀ acting on rows/columns k+1..;
+        //    v is kept in column k (below the diagonal), the trailing block is updated as A −= v wᵀ + w vᵀ with
+        //    p = β A v and w = p − (β pᵀv / 2) v.
+        for (var k = 0; k < m - 2; k++)
+        {
+            double sigma2 = 0;
+            for (var i = k + 1; i < m; i++) sigma2 += a[i * m + k] * a[i * m + k];
+            if (sigma2 == 0)
+            {
+                offDiagonal[k] = 0;
+                continue;
+            }
+            var sigma = Math.Sqrt(sigma2);
+            var x0 = a[(k + 1) * m + k];
+            var alpha = x0 >= 0 ? -sigma : sigma;        // H x = alpha e1; the sign avoids cancellation in v0
+            a[(k + 1) * m + k] = x0 - alpha;               // v = x − alpha e1, stored in place of x
+            var beta = 1.0 / (sigma2 - alpha * x0);        // 2 / vᵀv, since vᵀv = 2σ² − 2 alpha x0
+            double pv = 0;
+            for (var i = k + 1; i < m; i++)
+            {
+                double p = 0;
+                for (var j = k + 1; j < m; j++) p += a[i * m + j] * a[j * m + k];
+                p *= beta;
+                w[i] = p;
+                pv += p * a[i * m + k];
+            }
+            var half = 0.5 * beta * pv;
+            for (var i = k + 1; i < m; i++) w[i] -= half * a[i * m + k];
+            for (var i = k + 1; i < m; i++)
+            {
+                var vi = a[i * m + k];
+                var wi = w[i];
+                for (var j = k + 1; j <= i; j++)
+                {
+                    var updated = a[i * m + j] - vi * w[j] - wi * a[j * m + k];
+                    a[i * m + j] = updated;
+                    a[j * m + i] = updated;
+                }
+            }
+            offDiagonal[k] = alpha;
+        }
+        for (var i = 0; i < m; i++) eigenvalues[i] = a[i * m + i];
+        if (m >= 2) offDiagonal[m - 2] = a[(m - 1) * m + (m - 2)];
+        offDiagonal[m - 1] = 0;
+
+        // 2. Implicit QL on (d, e), e[i] coupling d[i] and d[i+1]: deflate from the top, one Wilkinson-shifted sweep of
+        //    Givens rotations at a time until every off-diagonal is negligible.
+        var d = eigenvalues;
+        var e = offDiagonal;
+        for (var l = 0; l < m; l++)
+        {
+            for (var iteration = 0; ; iteration++)
+            {
+                int end;
+                for (end = l; end < m - 1; end++)
+                {
+                    var scale = Math.Abs(d[end]) + Math.Abs(d[end + 1]);
+                    if (Math.Abs(e[end]) + scale == scale) break;
+                }
+                if (end == l) break;
+                if (iteration == 100) throw new ArithmeticException("implicit QL did not converge");
+
+                var g = (d[l + 1] - d[l]) / (2 * e[l]);
+                var r = ReferenceHypotenuse(g, 1);
+                g = d[end] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
+                double s = 1, c = 1, shift = 0;
+                var deflated = false;
+                for (var i = end - 1; i >= l; i--)
+                {
+                    var f = s * e[i];
+                    var b = c * e[i];
+                    r = ReferenceHypotenuse(f, g);
+                    e[i + 1] = r;
+                    if (r == 0)
+                    {
+                        // An exact zero split the matrix: undo the shift and restart on the smaller block.
+                        d[i + 1] -= shift;
+                        e[end] = 0;
+                        deflated = true;
+                        break;
+                    }
+                    s = f / r;
+                    c = g / r;
+                    g = d[i + 1] - shift;
+                    r = (d[i] - g) * s + 2 * c * b;
+                    shift = s * r;
+                    d[i + 1] = g + shift;
+                    g = c * r - b;
+                }
+                if (deflated) continue;
+                d[l] -= shift;
+                e[l] = g;
+                e[end] = 0;
+            }
+        }
+    }
+
+
+    private static double ReferenceHypotenuse(double x, double y)
+    {
+        var ax = Math.Abs(x);
+        var ay = Math.Abs(y);
+        if (ax > ay) return ax * Math.Sqrt(1 + (ay / ax) * (ay / ax));
+        return ay == 0 ? 0 : ay * Math.Sqrt(1 + (ax / ay) * (ax / ay));
+    }
 }
