@@ -24,6 +24,14 @@ internal static class BenchReport
                          $"({Sci(limits.GaussianDraws.PerCpuSecond)} per CPU second)");
         output.WriteLine($"limit  float64 FMA/s (1 thread):     {Sci(limits.FusedMultiplyAdds.PerSecond)}  " +
                          $"({Sci(limits.FusedMultiplyAdds.PerCpuSecond)} per CPU second; 1 FMA = 2 FLOP)");
+        if (!result.Engines.IsEmpty) WriteEngineTable(result, output);
+        if (!result.Pipelines.IsEmpty) WritePipelineTable(result, output);
+        output.WriteLine($"total {result.TotalSeconds:0.0} s");
+    }
+
+    private static void WriteEngineTable(BenchResult result, TextWriter output)
+    {
+        var limits = result.Limits;
         output.WriteLine();
         var table = new TextTable("configuration", "engine", "draws/trial>", "FLOP/trial>", "trials/s 1 thr>",
             "trials/s CPU>", "shard loop>", $"trials/s {result.Threads} thr>", "speed-up>", "bound", "% of bound>", "draws %>", "FMA %>", "roofline %>");
@@ -55,7 +63,45 @@ internal static class BenchReport
                          "the larger of the two terms; % of bound: draws % or FMA % accordingly.");
         output.WriteLine($"Every rate is the best of up to {Rate.MaxSlices} equal slices of its measurement (at least " +
                          $"{Rate.MinStepsPerSlice} steps each): on a shared machine the best slice estimates an unloaded core.");
-        output.WriteLine($"total {result.TotalSeconds:0.0} s");
+    }
+
+    private static void WritePipelineTable(BenchResult result, TextWriter output)
+    {
+        var threads = result.Threads;
+        output.WriteLine();
+        output.WriteLine($"pipeline: ntk run's actors against the bare shard loop, same process, same shards (best of {PipelineTimer.Rounds} interleaved rounds)");
+        var table = new TextTable("case", "shard>", "bare 1 thr>", "pipeline 1 wkr>", "overhead>", "busy>", "CPU bare>",
+            "CPU wkr>", "other CPU>", "end to end>",
+            "start+stop s>", $"bare {threads} thr>", $"pipeline {threads} wkr>", "speed-up bare>", "speed-up pipeline>");
+        foreach (var pipeline in result.Pipelines)
+        {
+            table.AddRow(
+                pipeline.Case.Label,
+                pipeline.ShardTrials.ToString(CultureInfo.InvariantCulture),
+                Fixed(pipeline.BareSingle.PerSecond),
+                Fixed(pipeline.PipelineSingle.PerSecond),
+                Percent(pipeline.Overhead),
+                Percent(pipeline.PipelineSingle.Busy),
+                Percent(pipeline.BareSingle.CpuSeconds / pipeline.BareSingle.WallSeconds),
+                Percent(pipeline.PipelineSingle.CpuShare),
+                Percent(pipeline.PipelineAll.OtherCpuFraction),
+                Fixed(pipeline.PipelineSingle.EndToEndPerSecond),
+                pipeline.PipelineSingle.StartStopSeconds.ToString("0.00", CultureInfo.InvariantCulture),
+                Fixed(pipeline.BareAll.PerSecond),
+                Fixed(pipeline.PipelineAll.PerSecond),
+                pipeline.BareSpeedUp.ToString("0.00", CultureInfo.InvariantCulture) + "x",
+                pipeline.PipelineSpeedUp.ToString("0.00", CultureInfo.InvariantCulture) + "x");
+        }
+        table.Write(output);
+        output.WriteLine();
+        output.WriteLine("bare: ShardRunner.Run on dedicated threads taking the shards in turn; pipeline: LocalSweep (coordinator, workers, " +
+                         "aggregator, results sink, snapshots and progress every 5 s, run.log) as ntk run drives it;");
+        output.WriteLine("pipeline rates from the first shard leased to the last shard computed; overhead: 1 - pipeline 1 wkr / bare 1 thr; " +
+                         "busy: the worker's time inside shards over that span;");
+        output.WriteLine("CPU bare, CPU wkr: the computing thread's CPU time over its wall-clock time (below 100%: it waited for a core);");
+        output.WriteLine($"other CPU: CPU time of the process outside the shards over the shards' CPU time, {threads} workers " +
+                         "(actors, logging, snapshots, thread pool, GC, JIT: what the pipeline takes from the cores);");
+        output.WriteLine("end to end: the whole run, actor system start and stop included (start+stop s); speed-up: all threads (workers) over one.");
     }
 
     public static void WriteJson(BenchResult result, TextWriter output)
@@ -102,6 +148,29 @@ internal static class BenchReport
                 json.WriteEndObject();
             }
             json.WriteEndArray();
+            json.WriteStartArray("pipeline");
+            foreach (var pipeline in result.Pipelines)
+            {
+                var configuration = pipeline.Case.Configuration;
+                json.WriteStartObject();
+                json.WriteNumber("inputDim", configuration.InputDim);
+                json.WriteNumber("depth", configuration.Depth);
+                json.WriteNumber("width", configuration.Width);
+                json.WriteNumber("inputs", configuration.InputCount);
+                json.WriteString("engine", Engines.Name(pipeline.Case.Engine));
+                json.WriteNumber("shardTrials", pipeline.ShardTrials);
+                json.WriteNumber("threads", pipeline.Threads);
+                json.WriteNumber("rounds", pipeline.Rounds);
+                WriteRate(json, "bareSingleThread", pipeline.BareSingle);
+                WritePipelineRun(json, "pipelineSingleWorker", pipeline.PipelineSingle);
+                WriteRate(json, "bareAllThreads", pipeline.BareAll);
+                WritePipelineRun(json, "pipelineAllWorkers", pipeline.PipelineAll);
+                json.WriteNumber("overhead", Finite(pipeline.Overhead));
+                json.WriteNumber("speedUpBare", Finite(pipeline.BareSpeedUp));
+                json.WriteNumber("speedUpPipeline", Finite(pipeline.PipelineSpeedUp));
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
             json.WriteEndObject();
         }
         output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
@@ -115,6 +184,26 @@ internal static class BenchReport
         json.WriteNumber("cpuSeconds", rate.CpuSeconds);
         json.WriteNumber("perSecond", Finite(rate.PerSecond));
         json.WriteNumber("perCpuSecond", Finite(rate.PerCpuSecond));
+        json.WriteEndObject();
+    }
+
+    private static void WritePipelineRun(Utf8JsonWriter json, string name, PipelineRun run)
+    {
+        json.WriteStartObject(name);
+        json.WriteNumber("workers", run.Workers);
+        json.WriteNumber("trials", run.Trials);
+        json.WriteNumber("wallSeconds", run.WallSeconds);
+        json.WriteNumber("activeSeconds", run.ActiveSeconds);
+        json.WriteNumber("shardSeconds", run.ShardSeconds);
+        json.WriteNumber("perSecond", Finite(run.PerSecond));
+        json.WriteNumber("endToEndPerSecond", Finite(run.EndToEndPerSecond));
+        json.WriteNumber("busy", Finite(run.Busy));
+        json.WriteNumber("shardCpuSeconds", run.ShardCpuSeconds);
+        json.WriteNumber("cpuShare", Finite(run.CpuShare));
+        json.WriteNumber("processCpuSeconds", run.ProcessCpuSeconds);
+        json.WriteNumber("otherCpuFraction", Finite(run.OtherCpuFraction));
+        json.WriteNumber("garbageCollections", run.Collections);
+        json.WriteNumber("gcPauseSeconds", run.GcPauseSeconds);
         json.WriteEndObject();
     }
 

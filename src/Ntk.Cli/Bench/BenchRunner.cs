@@ -59,13 +59,17 @@ internal sealed record MachineLimitResult(Rate GaussianDraws, Rate FusedMultiply
 /// <summary>Everything one <c>ntk bench</c> run measured.</summary>
 internal sealed record BenchResult(
     DateTimeOffset Started, double SecondsPerMeasurement, int Threads, MachineLimitResult Limits,
-    ImmutableArray<EngineResult> Engines, double TotalSeconds, string LoadBefore, string LoadAfter);
+    ImmutableArray<EngineResult> Engines, ImmutableArray<PipelineResult> Pipelines, double TotalSeconds, string LoadBefore,
+    string LoadAfter);
 
 /// <summary>Runs the measurements of <c>ntk bench</c>, in a fixed order, reporting progress on a writer.</summary>
 internal static class BenchRunner
 {
+    /// <param name="configurations">Configurations of the engine table (both engines each).</param>
+    /// <param name="pipelineCases">Cases of the pipeline table (actors against the bare loop), measured after the engines.</param>
     public static BenchResult Run(
-        IReadOnlyList<BenchConfiguration> configurations, double seconds, int threads, TextWriter progress)
+        IReadOnlyList<BenchConfiguration> configurations, IReadOnlyList<PipelineCase> pipelineCases, double seconds,
+        int threads, TextWriter progress)
     {
         var started = DateTimeOffset.UtcNow;
         var loadBefore = LoadAverage();
@@ -102,8 +106,14 @@ internal static class BenchRunner
                 : BenchBound.Flops;
             results.Add(new EngineResult(configuration, engine, work, single, shard, all, threads, bound));
         }
-        return new BenchResult(started, seconds, threads, limits, results.ToImmutable(), clock.Elapsed.TotalSeconds,
-            loadBefore, LoadAverage());
+        var pipelines = ImmutableArray.CreateBuilder<PipelineResult>();
+        foreach (var pipelineCase in pipelineCases)
+        {
+            progress.WriteLine($"bench: pipeline {pipelineCase.Label}");
+            pipelines.Add(PipelineTimer.Measure(pipelineCase, threads, seconds));
+        }
+        return new BenchResult(started, seconds, threads, limits, results.ToImmutable(), pipelines.ToImmutable(),
+            clock.Elapsed.TotalSeconds, loadBefore, LoadAverage());
     }
 
     /// <summary>

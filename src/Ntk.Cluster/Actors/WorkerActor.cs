@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -11,11 +12,16 @@ using Ntk.Numerics.MonteCarlo;
 namespace Ntk.Cluster.Actors;
 
 /// <summary>
-/// Pulls shards from the coordinator and computes them one at a time, off the mailbox on a dedicated thread
+/// Pulls shards from the coordinator and computes them one at a time, off the mailbox on this worker's own thread
 /// (<see cref="ShardRunner.Run"/>), then sends the <see cref="ShardResult"/> to the point's aggregator through the
 /// aggregator router and asks for more. Keeps a few samplers (one per point, reused across shards: samplers own
 /// large buffers and are not thread-safe, and this actor runs one shard at a time).
 /// </summary>
+/// <remarks>
+/// The thread lives as long as the actor and waits for the next shard between shards: starting a thread per shard
+/// (a LongRunning task) took 0.9-4.3 ms per shard on a loaded 2-core machine, handing work to a waiting thread
+/// 0.02-0.45 ms (docs/performance.md §5).
+/// </remarks>
 internal sealed class WorkerActor : ReceiveActor, IWithTimers
 {
     private const int SamplerCacheSize = 4;
@@ -33,6 +39,7 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly List<(int PointIndex, ITrialSampler Sampler)> _samplers = [];
     private LeaseShard? _running;
     private CancellationTokenSource? _cancellation;
+    private ShardThread? _thread;
 
     public WorkerActor(WorkerId id, SimulationPlan plan, IActorRef coordinator, IActorRef aggregators,
         SweepActorSettings settings, Func<PointDefinition, ITrialSampler> samplerFactory)
@@ -69,12 +76,17 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         SweepActorSettings settings, Func<PointDefinition, ITrialSampler> samplerFactory) =>
         Akka.Actor.Props.Create(() => new WorkerActor(id, plan, coordinator, aggregators, settings, samplerFactory));
 
-    protected override void PreStart() => AskForWork();
+    protected override void PreStart()
+    {
+        _thread = new ShardThread("ntk-" + _id.Value);
+        AskForWork();
+    }
 
     protected override void PostStop()
     {
-        // The shard's thread notices within 64 trials; its result then goes to dead letters.
+        // The shard's thread notices within 64 trials; its result then goes to dead letters. The thread ends after it.
         _cancellation?.Cancel();
+        _thread?.Complete();
     }
 
     private void AskForWork()
@@ -104,17 +116,26 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         var sampler = TakeSampler(spec.PointIndex);
         var point = _plan.Points[spec.PointIndex].Definition;
         var factory = _samplerFactory;
-        // LongRunning: a dedicated thread per shard, so N busy workers never starve the thread pool that runs the
-        // actors' mailboxes.
-        Task.Factory.StartNew(() =>
+        var self = Self;
+        // On this worker's own thread, so N busy workers never starve the thread pool that runs the actors' mailboxes.
+        _thread!.Post(() =>
+        {
+            try
             {
+                token.ThrowIfCancellationRequested();
                 var stopwatch = Stopwatch.StartNew();
+                var cpuStart = ThreadCpuClock.Seconds();
                 var used = sampler ?? factory(point);
                 var accumulator = ShardRunner.Run(used, spec.FirstTrial, spec.TrialCount, token);
                 var bytes = accumulator.ToBytes();
-                return new ShardComputed(lease, used, accumulator.Count, bytes, stopwatch.Elapsed);
-            }, token, TaskCreationOptions.LongRunning, TaskScheduler.Default)
-            .PipeTo(Self, Self, failure: e => new ShardComputationFailed(lease, e));
+                self.Tell(new ShardComputed(lease, used, accumulator.Count, bytes, stopwatch.Elapsed,
+                    ThreadCpuClock.Seconds() - cpuStart), self);
+            }
+            catch (Exception e)
+            {
+                self.Tell(new ShardComputationFailed(lease, e), self);
+            }
+        });
     }
 
     private void OnComputed(ShardComputed done)
@@ -126,11 +147,13 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
             ImmutableCollectionsMarshal.AsImmutableArray(done.State)));
         var elapsedMs = done.Elapsed.TotalMilliseconds;
         var trialsPerSecond = elapsedMs > 0 ? done.TrialCount / (elapsedMs / 1000.0) : 0.0;
-        _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex}, {TrialCount} trials in {ElapsedMs} ms, {TrialsPerSecond} trials/s, by {WorkerId}",
+        // CpuMs: the shard thread's CPU time (NaN where the platform has no thread clock); well below ElapsedMs means
+        // the thread waited for a core (a busy machine), not that the code was slow.
+        _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex}, {TrialCount} trials in {ElapsedMs} ms (CPU {CpuMs} ms), {TrialsPerSecond} trials/s, by {WorkerId}",
             new object[]
             {
                 "ShardCompleted", spec.PointIndex, spec.ShardIndex, done.TrialCount, Math.Round(elapsedMs, 1),
-                Math.Round(trialsPerSecond, 1), _id.Value,
+                Math.Round(done.CpuSeconds * 1000, 1), Math.Round(trialsPerSecond, 1), _id.Value,
             });
         _running = null;
         AskForWork();
@@ -164,7 +187,8 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>The shard's thread finished: its accumulator as bytes, and the sampler to reuse.</summary>
-    private sealed record ShardComputed(LeaseShard Lease, ITrialSampler Sampler, long TrialCount, byte[] State, TimeSpan Elapsed)
+    private sealed record ShardComputed(
+        LeaseShard Lease, ITrialSampler Sampler, long TrialCount, byte[] State, TimeSpan Elapsed, double CpuSeconds)
         : INoSerializationVerificationNeeded;
 
     private sealed record ShardComputationFailed(LeaseShard Lease, Exception Cause) : INoSerializationVerificationNeeded;
@@ -173,5 +197,61 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
     {
         public static readonly AskAgain Instance = new();
         private AskAgain() { }
+    }
+
+    /// <summary>CPU seconds used by the calling thread (Linux clock_gettime(CLOCK_THREAD_CPUTIME_ID)), else NaN.</summary>
+    private static class ThreadCpuClock
+    {
+        private const int ClockThreadCpuTime = 3;
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct TimeSpec
+        {
+            public long Seconds;
+            public long Nanoseconds;
+        }
+
+        [DllImport("libc", EntryPoint = "clock_gettime")]
+        private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+        public static double Seconds()
+        {
+            if (!OperatingSystem.IsLinux()) return double.NaN;
+            try
+            {
+                return ClockGetTime(ClockThreadCpuTime, out var time) == 0 ? time.Seconds + time.Nanoseconds * 1e-9 : double.NaN;
+            }
+            catch (DllNotFoundException)
+            {
+                return double.NaN;
+            }
+            catch (EntryPointNotFoundException)
+            {
+                return double.NaN;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A background thread that runs posted shards one after the other; <see cref="Complete"/> lets it end once the
+    /// current one (if any) is done.
+    /// </summary>
+    private sealed class ShardThread
+    {
+        private readonly BlockingCollection<Action> _shards = new();
+
+        public ShardThread(string name)
+        {
+            new Thread(Loop) { IsBackground = true, Name = name }.Start();
+        }
+
+        public void Post(Action shard) => _shards.Add(shard);
+
+        public void Complete() => _shards.CompleteAdding();
+
+        private void Loop()
+        {
+            foreach (var shard in _shards.GetConsumingEnumerable()) shard();
+        }
     }
 }
