@@ -195,8 +195,10 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
     public async Task A_worker_paused_until_it_is_downed_comes_back_and_the_results_are_identical()
     {
         using var temp = new TempDirectory();
-        // One worker only: while it is paused nobody computes, so the sweep cannot end before it comes back.
-        var sweep = temp.Write("sweep.json", KillSweep);
+        // One worker only: while it is paused nobody computes, so the sweep cannot end before it comes back. Three
+        // times the kill sweep, so that the work left after the pause usually outlasts the worker's discovery that
+        // it was downed (about a second) even in a Release build.
+        var sweep = temp.Write("sweep.json", KillSweep.Replace("\"trials\": 12000", "\"trials\": 36000", StringComparison.Ordinal));
         var config = temp.Write("test.hocon", TestHocon);
         var reference = await ReferenceRunAsync(temp, sweep, workers: 1);
         var port = NodeProcess.FreePort();
@@ -218,13 +220,17 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
 
             await ExpectSuccessAsync(coordinator, nodes);
             await ExpectWorkersFinishedAsync(nodes);
-            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 12000);
+            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 36000);
             var slowEvents = ReadEvents(outDir).Where(e => e.ProcessId == slow.Id).ToList();
-            Assert.True(slowEvents.Any(e => e.Name == "NodeRejoining"),
-                "worker-1 did not rejoin; its events after the pause: " +
+            // It came back after being downed: it learned so (and normally rejoined with a new actor system). If the
+            // rest of the sweep was done before it noticed, the results above are still what is being tested.
+            var rejoined = slowEvents.Any(e => e.Name == "NodeRejoining");
+            Assert.True(rejoined || slowEvents.Any(e => e.Name == "MemberDowned" && e.Time > pausedAt),
+                "worker-1 never learned it was downed; its events after the pause: " +
                 string.Join(", ", slowEvents.Where(e => e.Time > pausedAt).Select(e => $"{e.Time:HH:mm:ss.fff} {e.Name}").Distinct()));
-            output.WriteLine($"worker-1 rejoined; shards it completed after rejoining: " +
-                $"{slowEvents.SkipWhile(e => e.Name != "NodeRejoining").Count(e => e.Name == "ShardCompleted")}");
+            output.WriteLine(rejoined
+                ? $"worker-1 rejoined; shards it completed after rejoining: {slowEvents.SkipWhile(e => e.Name != "NodeRejoining").Count(e => e.Name == "ShardCompleted")}"
+                : "worker-1 learned it was downed only after the sweep was done (it finished the remaining shards first)");
         }
         finally
         {
