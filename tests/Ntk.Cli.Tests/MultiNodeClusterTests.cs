@@ -33,12 +33,13 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 5s
         """;
 
-    /// <summary>4 points × 60 shards of 200 trials: ~7 s of sampling on one core, long enough to kill a node mid-sweep.</summary>
+    /// <summary>4 points × 180 shards of 200 trials: long enough to kill a node mid-sweep also in a Release build
+    /// (about 2 ms per shard there; ~25 s of sampling on one core in Debug).</summary>
     private const string KillSweep = """
         {
           "name": "multi-node-kill",
           "seed": 11,
-          "trials": 12000,
+          "trials": 36000,
           "shardTrials": 200,
           "network": { "inputDim": 4, "depth": [2, 3], "width": 32, "weights": "gaussian", "engine": "auto" },
           "inputs": { "kind": "pair", "thetaDegrees": [30, 90] }
@@ -114,7 +115,7 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
 
             await ExpectSuccessAsync(coordinator, nodes);
             await ExpectWorkersFinishedAsync(nodes.Where(n => n != victim));
-            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 12000);
+            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 36000);
 
             var events = ReadEvents(outDir);
             var reissued = events.Where(e => e.Name == "ShardReissued" && e.Time > killedAt).ToList();
@@ -169,7 +170,7 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
             var second = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: true, name: "coordinator-2", journal: journal);
             await ExpectSuccessAsync(second, nodes);
             await ExpectWorkersFinishedAsync(nodes.Where(n => n.Name.StartsWith("worker", StringComparison.Ordinal)));
-            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 12000);
+            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 36000);
 
             var events = ReadEvents(outDir);
             var started = events.Where(e => e.Name == "SweepStarted").ToList();
@@ -195,10 +196,9 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
     public async Task A_worker_paused_until_it_is_downed_comes_back_and_the_results_are_identical()
     {
         using var temp = new TempDirectory();
-        // One worker only: while it is paused nobody computes, so the sweep cannot end before it comes back. Three
-        // times the kill sweep, so that the work left after the pause usually outlasts the worker's discovery that
-        // it was downed (about a second) even in a Release build.
-        var sweep = temp.Write("sweep.json", KillSweep.Replace("\"trials\": 12000", "\"trials\": 36000", StringComparison.Ordinal));
+        // One worker only: while it is paused nobody computes, so the sweep cannot end before it comes back; the work
+        // left after the pause usually outlasts the worker's discovery that it was downed (about a second).
+        var sweep = temp.Write("sweep.json", KillSweep);
         var config = temp.Write("test.hocon", TestHocon);
         var reference = await ReferenceRunAsync(temp, sweep, workers: 1);
         var port = NodeProcess.FreePort();
