@@ -1,3 +1,4 @@
+using Ntk.Cluster.Diagnostics;
 using System.Diagnostics;
 using Ntk.Numerics.MonteCarlo;
 

@@ -1,3 +1,4 @@
+using Ntk.Cluster.Diagnostics;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;

@@ -124,12 +124,12 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
             {
                 token.ThrowIfCancellationRequested();
                 var stopwatch = Stopwatch.StartNew();
-                var cpuStart = ThreadCpuClock.Seconds();
+                var cpuStart = Diagnostics.ThreadClock.ThreadSecondsOrNaN();
                 var used = sampler ?? factory(point);
                 var accumulator = ShardRunner.Run(used, spec.FirstTrial, spec.TrialCount, token);
                 var bytes = accumulator.ToBytes();
                 self.Tell(new ShardComputed(lease, used, accumulator.Count, bytes, stopwatch.Elapsed,
-                    ThreadCpuClock.Seconds() - cpuStart), self);
+                    Diagnostics.ThreadClock.ThreadSecondsOrNaN() - cpuStart), self);
             }
             catch (Exception e)
             {
@@ -197,39 +197,6 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
     {
         public static readonly AskAgain Instance = new();
         private AskAgain() { }
-    }
-
-    /// <summary>CPU seconds used by the calling thread (Linux clock_gettime(CLOCK_THREAD_CPUTIME_ID)), else NaN.</summary>
-    private static class ThreadCpuClock
-    {
-        private const int ClockThreadCpuTime = 3;
-
-        [StructLayout(LayoutKind.Sequential)]
-        private struct TimeSpec
-        {
-            public long Seconds;
-            public long Nanoseconds;
-        }
-
-        [DllImport("libc", EntryPoint = "clock_gettime")]
-        private static extern int ClockGetTime(int clock, out TimeSpec time);
-
-        public static double Seconds()
-        {
-            if (!OperatingSystem.IsLinux()) return double.NaN;
-            try
-            {
-                return ClockGetTime(ClockThreadCpuTime, out var time) == 0 ? time.Seconds + time.Nanoseconds * 1e-9 : double.NaN;
-            }
-            catch (DllNotFoundException)
-            {
-                return double.NaN;
-            }
-            catch (EntryPointNotFoundException)
-            {
-                return double.NaN;
-            }
-        }
     }
 
     /// <summary>
