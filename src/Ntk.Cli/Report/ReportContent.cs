@@ -179,7 +179,7 @@ internal static partial class ReportContent
         foreach (var group in groups)
         {
             var first = group.First().Claim;
-            document.Heading3($"{Title(group.Key)} — `{group.Key}`");
+            document.Heading3($"{ClaimsMarkdown.Title(group.Key)} — `{group.Key}`");
             document.Text(CommonStatement(group.Select(x => x.Claim.Statement).ToList()) is { } common
                 ? "Statement: " + common
                 : $"Statement, as evaluated at point {group.First().Point.Point}: {first.Statement}");
@@ -254,17 +254,6 @@ internal static partial class ReportContent
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\s*\([^()]*\)\s*$")]
     private static partial System.Text.RegularExpressions.Regex TrailingParenthesis();
-
-    private static string Title(string claimId) => claimId switch
-    {
-        "theorem-1.1" => "Theorem 1.1 (mean of the off-diagonal NTK)",
-        "corollary-1.1" => "Corollary 1.1 (mean of the diagonal NTK)",
-        "theorem-2.1" => "Theorem 2.1 (first-layer correlator, hypercap formula)",
-        "theorem-2.2" => "Theorem 2.2 (bound on the off-diagonal NTK)",
-        "remark-2.2" => "Remark, §2.2 (deep correlators tend to 1/4)",
-        "independence" => "Independence step (E[Π ξξ] = Π E[ξξ])",
-        _ => claimId,
-    };
 
     private static int VerdictRank(string verdict) => verdict switch
     {

@@ -58,7 +58,8 @@ internal static class ClaimsMarkdown
         return text.ToString();
     }
 
-    private static string Title(string claimId) => claimId switch
+    /// <summary>The heading of a claim in claims.md and report.md.</summary>
+    internal static string Title(string claimId) => claimId switch
     {
         "theorem-1.1" => "Theorem 1.1 (mean of the off-diagonal NTK)",
         "corollary-1.1" => "Corollary 1.1 (mean of the diagonal NTK)",

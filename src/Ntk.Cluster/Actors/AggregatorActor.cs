@@ -30,8 +30,6 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     private readonly string _coordinatorPath;
     private IActorRef? _coordinator;
     private int _eventsSinceSnapshot;
-    // Held results as bytes (for snapshots), beside the parsed copies PointAggregate holds.
-    private readonly SortedDictionary<int, ImmutableArray<byte>> _heldBytes = [];
 
     /// <param name="persistenceId">Unique per point and run (<see cref="SweepRun.AggregatorId"/>).</param>
     /// <param name="snapshotEvery">Accepted shards between snapshots; 0: never (the in-memory journal of `ntk run`).</param>
@@ -51,14 +49,14 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         PersistenceId = persistenceId;
         _aggregate = new PointAggregate(plan.Points[pointIndex].Definition.Layout, plan.Stopping, plan.MaxShardCount);
 
-        Recover<ShardAccepted>(e => Apply(e.ShardIndex, e.State, Read(e.State, "ShardAccepted")));
-        Recover<PointSeeded>(e => ApplySeed(e.ShardsMerged, Read(e.State, "PointSeeded")));
+        Recover<ShardAccepted>(e => _aggregate.Add(e.ShardIndex, Read(e.State, "ShardAccepted")));
+        Recover<PointSeeded>(e => _aggregate.Restore(e.ShardsMerged, Read(e.State, "PointSeeded")));
         Recover<SnapshotOffer>(offer =>
         {
             if (offer.Snapshot is not AggregatorSnapshot snapshot)
                 throw new InvalidOperationException($"point {_pointIndex}: unexpected snapshot {offer.Snapshot.GetType().Name}");
-            if (snapshot.ShardsMerged > 0) ApplySeed(snapshot.ShardsMerged, Read(snapshot.Merged, "AggregatorSnapshot"));
-            foreach (var held in snapshot.Held) Apply(held.ShardIndex, held.State, Read(held.State, "AggregatorSnapshot"));
+            if (snapshot.ShardsMerged > 0) _aggregate.Restore(snapshot.ShardsMerged, Read(snapshot.Merged, "AggregatorSnapshot"));
+            foreach (var held in snapshot.Held) _aggregate.Add(held.ShardIndex, Read(held.State, "AggregatorSnapshot"));
         });
         Recover<RecoveryCompleted>(_ =>
         {
@@ -108,7 +106,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
                 var sender = Sender;
                 Persist(new PointSeeded(message.ShardsMerged, message.State), e =>
                 {
-                    ApplySeed(e.ShardsMerged, state);
+                    _aggregate.Restore(e.ShardsMerged, state);
                     sender.Tell(Restored());
                 });
                 return;
@@ -121,7 +119,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     }
 
     private PointRestored Restored() =>
-        new(_pointIndex, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done, [.. _heldBytes.Keys]);
+        new(_pointIndex, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done, [.. _aggregate.Held.Keys.Order()]);
 
     private void OnShardResult(ShardResult message)
     {
@@ -156,41 +154,21 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         // meanwhile is seen as a duplicate afterwards.
         Persist(new ShardAccepted(shardIndex, message.State), e =>
         {
-            var becameDone = Apply(e.ShardIndex, e.State, shard);
+            var becameDone = _aggregate.Add(e.ShardIndex, shard).BecameDone;
             Report(new ShardMerged(message.Shard, message.Lease, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
             if (becameDone) LogPointDone();
             MaybeSnapshot();
         });
     }
 
-    /// <summary>Adds an accepted shard (live or replayed); true when the point became done.</summary>
-    private bool Apply(int shardIndex, ImmutableArray<byte> bytes, PointAccumulator shard)
-    {
-        var outcome = _aggregate.Add(shardIndex, shard);
-        if (outcome.Kind == ShardOutcomeKind.Accepted) _heldBytes[shardIndex] = bytes;
-        ForgetMergedHeld();
-        return outcome.BecameDone;
-    }
-
-    private void ApplySeed(int shardsMerged, PointAccumulator state)
-    {
-        _aggregate.Restore(shardsMerged, state);
-        ForgetMergedHeld();
-    }
-
-    private void ForgetMergedHeld()
-    {
-        if (_aggregate.Done) _heldBytes.Clear();
-        else
-            while (_heldBytes.Count > 0 && _heldBytes.First().Key < _aggregate.ShardsMerged)
-                _heldBytes.Remove(_heldBytes.First().Key);
-    }
-
     private void MaybeSnapshot()
     {
         if (_snapshotEvery == 0 || ++_eventsSinceSnapshot < _snapshotEvery) return;
         _eventsSinceSnapshot = 0;
-        var held = _heldBytes.Select(h => new HeldShard(h.Key, h.Value)).ToImmutableArray();
+        // Held shards are rare (only while an earlier shard is late) and snapshots are every N shards: serializing
+        // them here costs less than keeping a byte copy of every held result.
+        var held = _aggregate.Held.OrderBy(h => h.Key)
+            .Select(h => new HeldShard(h.Key, ImmutableCollectionsMarshal.AsImmutableArray(h.Value.ToBytes()))).ToImmutableArray();
         SaveSnapshot(new AggregatorSnapshot(_aggregate.ShardsMerged,
             ImmutableCollectionsMarshal.AsImmutableArray(_aggregate.Merged.ToBytes()), held));
     }

@@ -60,6 +60,10 @@ internal sealed class PointAggregate
     /// <summary>Shards held past the prefix, waiting for the shards before them.</summary>
     public int HeldCount => _held.Count;
 
+    /// <summary>The held shards by index (read, do not change): what a snapshot of this aggregate must keep besides
+    /// <see cref="Merged"/>.</summary>
+    public IReadOnlyDictionary<int, PointAccumulator> Held => _held;
+
     /// <summary>
     /// Seeds the prefix with <paramref name="state"/> = the in-order merge of shards 0..<paramref name="shardsMerged"/>−1
     /// (a previous run's state). Ignored when this aggregate already merged as many shards or more (the seed is then

@@ -45,20 +45,8 @@ public static class ThreadClock
     /// <summary>Seconds of CPU time used by this thread so far (the process's where there is no thread clock).</summary>
     public static double ThreadSeconds()
     {
-        if (OperatingSystem.IsLinux())
-        {
-            try
-            {
-                if (ClockGetTime(ClockThreadCpuTime, out var time) == 0) return time.Seconds + time.Nanoseconds * 1e-9;
-            }
-            catch (DllNotFoundException)
-            {
-            }
-            catch (EntryPointNotFoundException)
-            {
-            }
-        }
-        return ProcessSeconds();
+        var seconds = ThreadSecondsOrNaN();
+        return double.IsNaN(seconds) ? ProcessSeconds() : seconds;
     }
 
     /// <summary>Seconds of CPU time used by the whole process so far (all threads).</summary>

@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
-using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
+using static Ntk.Cluster.Serialization.BinaryWire;
 
 namespace Ntk.Cluster.Persistence;
 
@@ -113,20 +113,5 @@ internal sealed class JournalSerializer : SerializerWithStringManifest
         var held = ImmutableArray.CreateBuilder<HeldShard>(count);
         for (var i = 0; i < count; i++) held.Add(new HeldShard(r.ReadInt32(), ReadBytes(r)));
         return new AggregatorSnapshot(shardsMerged, merged, held.MoveToImmutable());
-    }
-
-    private static void WriteBytes(BinaryWriter w, ImmutableArray<byte> bytes)
-    {
-        var span = bytes.IsDefault ? [] : bytes.AsSpan();
-        w.Write(span.Length);
-        w.Write(span);
-    }
-
-    private static ImmutableArray<byte> ReadBytes(BinaryReader r)
-    {
-        var length = r.ReadInt32();
-        if (length < 0 || length > r.BaseStream.Length - r.BaseStream.Position)
-            throw new SerializationException($"byte array of length {length} does not fit the record");
-        return ImmutableCollectionsMarshal.AsImmutableArray(r.ReadBytes(length));
     }
 }

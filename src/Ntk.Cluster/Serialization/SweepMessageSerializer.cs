@@ -1,11 +1,11 @@
 using System.Collections.Immutable;
-using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using Ntk.Cluster.Messages;
 using Ntk.Numerics.MonteCarlo;
+using static Ntk.Cluster.Serialization.BinaryWire;
 
 namespace Ntk.Cluster.Serialization;
 
@@ -108,9 +108,7 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                     w.Write(m.ShardsMerged);
                     w.Write(m.MergedTrials);
                     w.Write(m.PointDone);
-                    var held = m.HeldShards.IsDefault ? [] : m.HeldShards;
-                    w.Write(held.Length);
-                    foreach (var shard in held) w.Write(shard);
+                    WriteInts(w, m.HeldShards);
                     break;
                 case ShardMerged m:
                     WriteShard(w, m.Shard);
@@ -207,32 +205,6 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
     }
 
     private static ShardId ReadShard(BinaryReader r) => new(r.ReadInt32(), r.ReadInt32());
-
-    private static void WriteBytes(BinaryWriter w, ImmutableArray<byte> bytes)
-    {
-        var span = bytes.IsDefault ? ReadOnlySpan<byte>.Empty : bytes.AsSpan();
-        w.Write(span.Length);
-        w.Write(span);
-    }
-
-    private static ImmutableArray<int> ReadInts(BinaryReader r)
-    {
-        var count = r.ReadInt32();
-        if (count < 0 || count > (r.BaseStream.Length - r.BaseStream.Position) / sizeof(int))
-            throw new SerializationException($"int array of length {count} does not fit the message");
-        var values = ImmutableArray.CreateBuilder<int>(count);
-        for (var i = 0; i < count; i++) values.Add(r.ReadInt32());
-        return values.MoveToImmutable();
-    }
-
-    private static ImmutableArray<byte> ReadBytes(BinaryReader r)
-    {
-        var length = r.ReadInt32();
-        if (length < 0) throw new SerializationException($"{nameof(SweepMessageSerializer)}: negative byte count {length}");
-        var bytes = r.ReadBytes(length);
-        if (bytes.Length != length) throw new SerializationException($"{nameof(SweepMessageSerializer)}: truncated message");
-        return ImmutableCollectionsMarshal.AsImmutableArray(bytes);
-    }
 
     private static DiscardReason ReadReason(BinaryReader r)
     {
