@@ -149,7 +149,7 @@ public sealed class MonitorCommandTests(ITestOutputHelper output)
         var result = await CliRunner.RunAsync("monitor", directory.Path, "--interval", "0");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--interval must be a positive number of seconds", result.Stderr);
+        Assert.Contains("error: --interval: must be a positive number, got 0", result.Stderr);
     }
 
     [Fact]

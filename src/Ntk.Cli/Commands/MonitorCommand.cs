@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ntk.Cli.CommandLine;
 using Ntk.Cli.Monitor;
 using Spectre.Console;
 
@@ -25,16 +26,8 @@ internal static class MonitorCommand
             Description = "A log file, or a directory whose *.log and *.json files are the logs of the run's nodes.",
         };
         var once = new Option<bool>("--once") { Description = "Print the table of what is logged now and exit (also for a finished run)." };
-        var interval = new Option<double>("--interval")
-        {
-            Description = "Seconds between reads of the log files (default 1).",
-            DefaultValueFactory = _ => 1,
-        };
-        interval.Validators.Add(result =>
-        {
-            var seconds = result.GetValueOrDefault<double>();
-            if (!(seconds > 0) || !double.IsFinite(seconds)) result.AddError("--interval must be a positive number of seconds");
-        });
+        var interval = TypedOptions.Positive("--interval", "Seconds between reads of the log files (default 1).", () => 1,
+            helpName: "SECONDS");
         var command = new Command("monitor",
             "Follow the structured logs of a run and show points, trials, trials/s per node, worst standard error, ETA, members, re-issued shards and failures.")
         {
