@@ -15,7 +15,7 @@ internal sealed record MonitorRequest(string Path, bool Once, double IntervalSec
 /// terminal the table is redrawn in place; when stdout is redirected a plain-text table is printed after each poll that
 /// read something. Exits 0 after the final table once the sweep's finish event was seen (reading one more interval
 /// for the final snapshot), or on Ctrl-C. <c>--once</c> prints the table of what is there now and exits 0.
-/// A path that does not exist exits 2.
+/// A path that does not exist, or a directory with no log file in it, exits 2.
 /// </summary>
 internal static class MonitorCommand
 {
@@ -49,10 +49,14 @@ internal static class MonitorCommand
                 $"{request.Path}: no such file or directory; give a run's log file (e.g. results/<sweep>/run.log) or the directory of its node logs");
         var follower = new LogFollower(request.Path);
         var state = new MonitorState();
+        follower.Poll(state);
+        if (follower.LogFiles.Count == 0)
+            throw new InvalidInputException(
+                $"{request.Path}: no log files here (looked for compact-JSON *.log and *.json); give the results directory of a " +
+                "run that has started (ntk run and ntk coordinator write run.log there) or a worker's --log-dir");
 
         if (request.Once)
         {
-            follower.Poll(state);
             WarnIfNoLogs(follower, state, request.Path, stderr);
             MonitorTable.WritePlain(state.View(), stdout);
             return ExitCodes.Success;
@@ -63,7 +67,6 @@ internal static class MonitorCommand
                           && Environment.GetEnvironmentVariable("CI") is null;
         if (interactive)
         {
-            follower.Poll(state);
             await AnsiConsole.Live(MonitorTable.Render(ViewNow(state), AnsiConsole.Profile.Width))
                 .AutoClear(false)
                 .Overflow(VerticalOverflow.Ellipsis)
@@ -76,7 +79,7 @@ internal static class MonitorCommand
         else
         {
             var printed = false;
-            await FollowAsync(follower, state, interval, cancellation, pollFirst: true, view =>
+            await FollowAsync(follower, state, interval, cancellation, pollFirst: false, view =>
             {
                 if (printed) stdout.WriteLine();
                 MonitorTable.WritePlain(view, stdout);

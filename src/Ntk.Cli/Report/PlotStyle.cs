@@ -134,6 +134,42 @@ internal static class PlotStyle
         axis.TickGenerator = ticks;
     }
 
+    /// <summary>The symmetric log sign(x)·log10(1 + |x|/c): linear within ±c, logarithmic beyond, defined at 0 and below.</summary>
+    public static double SymLog(double x, double c) => Math.Sign(x) * Math.Log10(1 + Math.Abs(x) / c);
+
+    /// <summary>The inverse of <see cref="SymLog"/>.</summary>
+    public static double SymLogInverse(double y, double c) => Math.Sign(y) * c * (Math.Pow(10, Math.Abs(y)) - 1);
+
+    /// <summary>
+    /// Ticks for an axis whose data were plotted as <see cref="SymLog"/>(value, <paramref name="c"/>) over [low, high]
+    /// (data units): a labelled tick at 0 and at ±1, 2, 5 × 10^k where those are at least c apart from 0 and from each
+    /// other on the axis (else ±10^k only), so the labels stay apart across the decades.
+    /// </summary>
+    public static void UseSymLogTicks(IAxis axis, double low, double high, double c)
+    {
+        var ticks = new NumericManual();
+        var from = SymLog(low, c);
+        var to = SymLog(high, c);
+        var dense = to - from < 4;
+        if (low <= 0 && high >= 0) ticks.AddMajor(0, "0");
+        var largest = Math.Max(Math.Abs(low), Math.Abs(high));
+        for (var exponent = (int)Math.Floor(Math.Log10(c)); exponent <= (int)Math.Ceiling(Math.Log10(largest)); exponent++)
+        {
+            foreach (var mantissa in new[] { 1, 2, 5 })
+            {
+                var value = mantissa * Math.Pow(10, exponent);
+                if (value < c) continue;
+                foreach (var signed in new[] { value, -value })
+                {
+                    if (signed < low || signed > high) continue;
+                    if (mantissa == 1 || dense) ticks.AddMajor(SymLog(signed, c), (signed < 0 ? "−" : "") + FormatLogTick(mantissa, exponent));
+                    else ticks.AddMinor(SymLog(signed, c));
+                }
+            }
+        }
+        axis.TickGenerator = ticks;
+    }
+
     /// <summary>Integer ticks only (layers, depths).</summary>
     public static void UseIntegerTicks(IAxis axis)
     {
