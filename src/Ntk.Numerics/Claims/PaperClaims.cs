@@ -10,6 +10,14 @@ namespace Ntk.Numerics.Claims;
 /// </summary>
 public static class PaperClaims
 {
+    /// <summary>
+    /// The paper whose claims are scored, cited wherever its claims are (claims.md, report.md, README). The copy this
+    /// project works from carries no arXiv identifier, so none is given.
+    /// </summary>
+    public const string Citation =
+        "D. Shustin and E. Dogariu (Princeton University), \"The Distribution of Elements of the Neural Tangent Kernel " +
+        "on Initialization in ReLU Networks\"";
+
     /// <summary>The Remark of §2.2: the paper's limit of the deep correlators c_l (the truth is 1/2).</summary>
     public const double RemarkDeepCorrelatorLimit = 0.25;
 
