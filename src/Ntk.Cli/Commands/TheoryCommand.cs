@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Ntk.Numerics.Claims;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Networks;
 
 namespace Ntk.Cli.Commands;

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Ntk.Numerics.Claims;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Analytic;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
 
@@ -47,7 +48,7 @@ internal static class ResultRows
             .Append(definition.Network.WidthsLabel).Append(',')
             .Append(definition.Network.InputDim).Append(',')
             .Append(definition.Network.Law.Name).Append(',')
-            .Append(Engines.Name(definition.Engine)).Append(',')
+            .Append(EngineChoice.Name(definition.Engine)).Append(',')
             .Append(row.Point.ThetaDegrees is { } theta ? Number(theta) : "").Append(',')
             .Append(StatisticNames.Of(key.Kind)).Append(',')
             .Append(key.Layer > 0 ? key.Layer.ToString(CultureInfo.InvariantCulture) : "").Append(',')
