@@ -1,6 +1,6 @@
 using MathNet.Numerics.LinearAlgebra;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Measurement;
+using Ntk.Numerics.Randomness;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
 using System.Numerics.Tensors;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.LinearAlgebra;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
 using Xunit;
 using Xunit.Abstractions;

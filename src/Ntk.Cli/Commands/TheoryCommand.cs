@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ntk.Cli.CommandLine;
-using Ntk.Numerics.Claims;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Networks;
 
 namespace Ntk.Cli.Commands;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Ntk.Cli.Results;
-using Ntk.Numerics.Claims;
+using Ntk.Numerics.Analytic;
 
 namespace Ntk.Cli.Report;
 

@@ -1,5 +1,4 @@
-using Ntk.Numerics.Claims;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Networks;
 
 namespace Ntk.Cli.Report;

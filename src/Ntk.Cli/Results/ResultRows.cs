@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Ntk.Numerics.Claims;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Analytic;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
 
@@ -33,7 +34,7 @@ internal static class ResultRows
         ("widths", (line, row) => line.Append(row.Point.Definition.Network.WidthsLabel)),
         ("input_dim", (line, row) => line.Append(row.Point.Definition.Network.InputDim)),
         ("weights", (line, row) => line.Append(row.Point.Definition.Network.Law.Name)),
-        ("engine", (line, row) => line.Append(Engines.Name(row.Point.Definition.Engine))),
+        ("engine", (line, row) => line.Append(EngineChoice.Name(row.Point.Definition.Engine))),
         ("theta_deg", (line, row) => line.Append(row.Point.ThetaDegrees is { } theta ? Number(theta) : "")),
         ("stat", (line, row) => line.Append(StatisticNames.Of(row.Key.Kind))),
         ("layer", (line, row) => line.Append(row.Key.Layer > 0 ? row.Key.Layer.ToString(CultureInfo.InvariantCulture) : "")),

@@ -3,9 +3,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Ntk.Cli.Commands;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 
 namespace Ntk.Cli.Sweeps;
 
@@ -558,7 +559,7 @@ internal static class SweepReader
             var text = String(node);
             try
             {
-                return Engines.Parse(text);
+                return EngineChoice.Parse(text);
             }
             catch (FormatException error)
             {
@@ -642,7 +643,7 @@ internal static class SweepReader
                 foreach (var (law, _) in laws.Items) json.WriteStringValue(law.Name);
                 json.WriteEndArray();
                 json.WriteStartArray("engine");
-                foreach (var (engine, _) in engines.Items) json.WriteStringValue(Engines.Name(engine));
+                foreach (var (engine, _) in engines.Items) json.WriteStringValue(EngineChoice.Name(engine));
                 json.WriteEndArray();
                 json.WriteEndObject();
 

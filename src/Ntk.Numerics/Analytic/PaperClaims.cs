@@ -1,7 +1,6 @@
 using MathNet.Numerics;
-using Ntk.Numerics.Kernels;
 
-namespace Ntk.Numerics.Claims;
+namespace Ntk.Numerics.Analytic;
 
 /// <summary>
 /// The paper's statements as pure functions of the inputs and the depth (SCIENCE.md §6), computed exactly as the paper

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.LinearAlgebra;
 
 /// <summary>
 /// Row kernels of the Householder tridiagonalization in <see cref="MeasurementWriter.TridiagonalQlEigenvalues"/>.

@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Ntk.Numerics.Measurement;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.LinearAlgebra;
 
 /// <summary>
 /// Register-blocked products of the dense engine. Each result is bitwise the value of the one-pair reference

@@ -2,8 +2,9 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Ntk.Numerics.Measurement;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.LinearAlgebra;
 
 /// <summary>
 /// Matrix–matrix products of the dense engine for m ≥ <see cref="DenseSampler.PanelFromInputCount"/> inputs, in which

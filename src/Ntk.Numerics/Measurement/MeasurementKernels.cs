@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.Measurement;
 
 /// <summary>
 /// Fast paths of <see cref="MeasurementWriter"/> that give bitwise the values of its plain loops: activity counts from

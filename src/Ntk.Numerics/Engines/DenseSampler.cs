@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.LinearAlgebra;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.Engines;
 
 /// <summary>
 /// The dense engine: materializes every weight of trial t's network and computes its empirical NTK exactly, for any

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.LinearAlgebra;
 
 /// <summary>
 /// Rank-revealing factorizations of tall-thin (n × m, m small) and small symmetric (m × m) matrices, for the

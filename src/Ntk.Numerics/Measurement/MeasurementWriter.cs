@@ -1,4 +1,6 @@
-namespace Ntk.Numerics.Kernels;
+using Ntk.Numerics.LinearAlgebra;
+
+namespace Ntk.Numerics.Measurement;
 
 /// <summary>
 /// Turns one sampled network's forward values and kernel into the flat measurement vector of a
