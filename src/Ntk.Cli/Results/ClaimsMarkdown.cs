@@ -15,6 +15,7 @@ internal static class ClaimsMarkdown
     {
         var text = new StringBuilder();
         text.Append("# Claims of the paper, measured: ").Append(snapshot.Plan.Name).Append("\n\n");
+        text.Append("The paper: ").Append(PaperClaims.Citation).Append(".\n\n");
         text.Append(snapshot.Complete
             ? "All points finished.\n\n"
             : "**Partial results**: the run has not finished; numbers will change.\n\n");
