@@ -252,7 +252,7 @@ public sealed class DenseSampler : ITrialSampler
                     {
                         var value = scale * z[r * m + a];
                         z[r * m + a] = value;
-                        post[a * width + i] = MeasurementKernels.Relu(value); // value > 0 ? value : 0
+                        post[a * width + i] = DenseKernels.Relu(value); // value > 0 ? value : 0
                     }
                 }
             }
@@ -283,7 +283,7 @@ public sealed class DenseSampler : ITrialSampler
                 // pre > 0 ? scale·target : +0, without a branch (the signs are random).
                 for (var i = 0; i < width; i++)
                     target[i] = BitConverter.Int64BitsToDouble(
-                        BitConverter.DoubleToInt64Bits(scale * target[i]) & -(long)MeasurementKernels.ActiveBit(pre[i * m + a]));
+                        BitConverter.DoubleToInt64Bits(scale * target[i]) & -(long)DenseKernels.ActiveBit(pre[i * m + a]));
             }
         }
     }
@@ -399,8 +399,4 @@ public sealed class DenseSampler : ITrialSampler
             }
         }
     }
-
-    /// <summary>x · y in the fixed order of <see cref="DenseKernels.Dot"/> (the same value on every machine).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y) => DenseKernels.Dot(x, y);
 }

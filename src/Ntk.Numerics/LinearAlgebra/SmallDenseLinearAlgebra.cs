@@ -245,7 +245,8 @@ internal static class SmallDenseLinearAlgebra
         return false;
     }
 
-    private static double Hypot(double x, double y)
+    /// <summary>√(x² + y²) without overflow or underflow in the squares (the one hypot of the numerics).</summary>
+    internal static double Hypot(double x, double y)
     {
         x = Math.Abs(x);
         y = Math.Abs(y);
