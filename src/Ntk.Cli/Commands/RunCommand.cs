@@ -98,7 +98,8 @@ internal static class RunCommand
         {
             final = interactive
                 ? await ProgressDisplay.RunWithBarAsync(document.Plan,
-                    observer => LocalSweep.RunAsync(document.Plan, resume, settings, sink, observer, logger, interrupt.Token))
+                    observer => LocalSweep.RunAsync(document.Plan, resume, settings, sink, observer, logger, interrupt.Token),
+                    new ProgressLog(logger, document.Plan))
                 : await LocalSweep.RunAsync(document.Plan, resume, settings, sink,
                     new ProgressLog(logger, document.Plan), logger, interrupt.Token);
         }
