@@ -97,6 +97,31 @@ public sealed class OutputDirectoryTests(ITestOutputHelper output)
         Assert.StartsWith("error: --force and --resume", both.Stderr);
     }
 
+    [Fact]
+    public async Task A_worker_log_being_written_is_not_an_earlier_run_but_a_closed_one_is()
+    {
+        // Workers may start first, logging into the results directory (--log-dir): a log a process holds open belongs
+        // to the run about to start.
+        using var temp = new TempDirectory();
+        var sweep = temp.Write("sweep.json", Sweep);
+        var outDir = Path.Combine(temp.Path, "out");
+        Directory.CreateDirectory(outDir);
+        var live = Path.Combine(outDir, "worker-live.log");
+        using (var worker = new FileStream(live, FileMode.Create, FileAccess.Write, FileShare.Read))
+        {
+            var result = await CliRunner.RunAsync("run", sweep, "--out", outDir, "--workers", "1");
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+        Assert.True(File.Exists(live));
+
+        var other = Path.Combine(temp.Path, "other");
+        Directory.CreateDirectory(other);
+        File.WriteAllText(Path.Combine(other, "worker-old.log"), "{}\n");
+        var refused = await CliRunner.RunAsync("run", sweep, "--out", other, "--workers", "1");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("not empty (worker-old.log)", refused.Stderr);
+    }
+
     private static bool CanCreateFileIn(string directory)
     {
         var probe = Path.Combine(directory, "probe");

@@ -81,3 +81,17 @@ internal sealed class ProgressLog(ILogger logger, SimulationPlan plan) : IProgre
             plan.Points.Length, Math.Round(progress.TrialsPerSecond), eta is { } left ? left.ToString("c") : "unknown");
     }
 }
+
+/// <summary>Passes progress on and keeps the latest report (its rate and elapsed time start with the sweep itself).</summary>
+internal sealed class RecordingProgress(IProgressObserver inner) : IProgressObserver
+{
+    private volatile SweepProgress? _latest;
+
+    public SweepProgress? Latest => _latest;
+
+    public void Report(SweepProgress progress)
+    {
+        _latest = progress;
+        inner.Report(progress);
+    }
+}

@@ -40,9 +40,9 @@ internal static class NodeLogging
                 flushToDiskInterval: TimeSpan.FromSeconds(1), shared: false)
             .WriteTo.Logger(toConsole => toConsole
                 .Filter.ByIncludingOnly(e => e.Level >= LogEventLevel.Warning
-                    || (e.Level >= consoleLevel && e.Properties.ContainsKey(ConsoleProperty)))
-                .WriteTo.Sink(new TextWriterSink(console, new MessageTemplateTextFormatter(
-                    "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}"))))
+                    || (e.Level >= consoleLevel && (e.Properties.ContainsKey(ConsoleProperty) || ConsoleNotices.IsShown(e))))
+                .WriteTo.Sink(new ConsoleNotices(new TextWriterSink(console, new MessageTemplateTextFormatter(
+                    "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}")), role, () => DateTimeOffset.UtcNow)))
             .CreateLogger();
     }
 }
