@@ -10,7 +10,7 @@ namespace Ntk.Cli.Results;
 /// <summary>One row of results.csv: a statistic of one point with its moments and the analytic predictions.</summary>
 internal sealed record ResultRow(
     SweepPoint Point, StatisticKey Key, long Trials, double Mean, double Variance, double StandardError,
-    double Skewness, double Kurtosis, double? InfiniteWidth, double? Paper);
+    double Skewness, double Kurtosis, double? InfiniteWidth, double? Paper, double? ExactMean, double? ExactVariance);
 
 /// <summary>
 /// The tidy long table of SPEC §7. Its content depends only on the merged statistics, never on timings, so the same
@@ -18,8 +18,19 @@ internal sealed record ResultRow(
 /// </summary>
 internal static class ResultRows
 {
-    public const string Header =
-        "point,depth,widths,input_dim,weights,engine,theta_deg,stat,layer,a,b,trials,mean,variance,std_err,skewness,kurtosis,infinite_width,paper";
+    /// <summary>
+    /// The columns of results.csv, in order: the 19 of SPEC §7, then the exact finite-width oracles
+    /// (<see cref="ExactMoments"/>; empty where none is known). New columns are appended here and in
+    /// <see cref="AppendCsv"/>, never inserted.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Columns =
+    [
+        "point", "depth", "widths", "input_dim", "weights", "engine", "theta_deg", "stat", "layer", "a", "b", "trials",
+        "mean", "variance", "std_err", "skewness", "kurtosis", "infinite_width", "paper",
+        "exact_mean", "exact_variance",
+    ];
+
+    public static readonly string Header = string.Join(",", Columns);
 
     public static IEnumerable<ResultRow> For(SweepPoint point, PointAccumulator merged)
     {
@@ -28,8 +39,9 @@ internal static class ResultRows
         {
             var key = layout.Keys[i];
             var (infinite, paper) = Predictions.For(point.Definition, key);
+            var (exactMean, exactVariance) = ExactMoments.For(point.Definition, key);
             yield return new ResultRow(point, key, merged.Count, merged.Mean(i), merged.Variance(i),
-                merged.StandardError(i), merged.Skewness(i), merged.Kurtosis(i), infinite, paper);
+                merged.StandardError(i), merged.Skewness(i), merged.Kurtosis(i), infinite, paper, exactMean, exactVariance);
         }
     }
 
@@ -60,6 +72,8 @@ internal static class ResultRows
             .Append(Number(row.Skewness)).Append(',')
             .Append(Number(row.Kurtosis)).Append(',')
             .Append(Optional(row.InfiniteWidth)).Append(',')
-            .Append(Optional(row.Paper));
+            .Append(Optional(row.Paper)).Append(',')
+            .Append(Optional(row.ExactMean)).Append(',')
+            .Append(Optional(row.ExactVariance));
     }
 }

@@ -70,6 +70,17 @@ public sealed class MeasurementLayout
         SketchedIndices = m >= 2
             ? [Ntk(0, 0), Ntk(0, 1), LambdaMaxIndex, LambdaMinIndex]
             : [Ntk(0, 0), LambdaMaxIndex, LambdaMinIndex];
+
+        // The claims' derived quantities (independence step, layer-to-layer steps of the correlator) are functions of
+        // the path product and the correlators of the reported pair (0, 1): their co-moments make those SEs honest.
+        if (m >= 2)
+        {
+            var group = new int[depth + 1];
+            group[0] = PathProduct(0, 1);
+            for (var layer = 1; layer <= depth; layer++) group[layer] = Correlator(layer, 0, 1);
+            CovariantIndices = ImmutableArray.Create(group);
+        }
+        else CovariantIndices = [];
     }
 
     /// <summary>The layout for m inputs and L hidden layers.</summary>
@@ -97,6 +108,12 @@ public sealed class MeasurementLayout
 
     /// <summary>Indices that also get a quantile sketch: K_00, K_01 (m ≥ 2), λ_max, λ_min.</summary>
     public ImmutableArray<int> SketchedIndices { get; }
+
+    /// <summary>
+    /// Indices whose co-moments are accumulated (<see cref="Statistics.CoMomentAccumulator"/>): for m ≥ 2 the path
+    /// product of the pair (0, 1), then ĉ_1(0,1) … ĉ_L(0,1); empty for m = 1. Size L + 1.
+    /// </summary>
+    public ImmutableArray<int> CovariantIndices { get; }
 
     public int LambdaMaxIndex { get; }
     public int LambdaMinIndex { get; }
