@@ -21,7 +21,7 @@ namespace Ntk.Numerics.Claims;
 /// <item>theorem-2.1: mean of the direct correlator ĉ_1(0,1) vs the hypercap formula (Gaussian weights only).</item>
 /// <item>theorem-2.2: |mean K_01| vs the bound |x_0·x_1| (4L/n0) c_1, one-sided (Gaussian weights only).</item>
 /// <item>remark-2.2 (a limit statement; only at the limit point of its group, see <see cref="LimitPoints"/>, L ≥ 2):
-/// the deepest correlator ĉ_L vs 1/4, and its last layer-to-layer step: does it approach 1/4 or move away?</item>
+/// the deepest correlator ĉ_L vs 1/4, and its trend from layer ⌈L/2⌉ to L: does it approach 1/4 or move away?</item>
 /// <item>independence (L ≥ 2): mean path product E[Π_l ĉ_l] vs Π_l E[ĉ_l], with the delta-method SE of the
 /// difference from the full covariance matrix of (path product, ĉ_1 … ĉ_L).</item>
 /// </list>
@@ -128,7 +128,8 @@ public static class ClaimEvaluator
         string? notApplicable, bool ntkTail, ClaimVerdict byZ)
     {
         if (notApplicable is not null) return (ClaimVerdict.NotApplicable, notApplicable);
-        if (merged.Count >= 2 && indices.All(i => merged.Minimum(i) == merged.Maximum(i)) &&
+        if (merged.Count < 2) return (byZ, "no standard error below 2 trials");
+        if ( indices.All(i => merged.Minimum(i) == merged.Maximum(i)) &&
             Math.Abs(measured - predicted) <= ClaimVerdicts.RelativeNoiseFloor * Math.Max(Math.Abs(measured), Math.Abs(predicted)))
             return (ClaimVerdict.Degenerate,
                 string.Create(CultureInfo.InvariantCulture,
@@ -183,38 +184,41 @@ public static class ClaimEvaluator
 
     /// <summary>
     /// The Remark as a limit statement: at the deepest, widest point of its group, the deepest correlator against 1/4
-    /// and against the infinite-width c_L^∞ (which tends to 1/2), and the direction of its last step ĉ_L − ĉ_{L−1}
-    /// (SE from the covariance of the two layers). Holds when ĉ_L = 1/4 within 3 SE; fails when it is ≥ 5 SE from 1/4
-    /// and its last step moves away from 1/4 by ≥ 5 SE of the step; inconclusive otherwise (far, but approaching).
+    /// and against the infinite-width c_L^∞ (which tends to 1/2), and the direction of its trend over the second half of
+    /// the network, ĉ_L − ĉ_{⌈L/2⌉} (SE from the covariance of the two layers). Holds when ĉ_L = 1/4 within 3 SE; fails
+    /// when it is ≥ 5 SE from 1/4 and the trend moves away from 1/4 by ≥ 5 SE of the trend; inconclusive otherwise
+    /// (far from 1/4, but approaching it or flat).
     /// </summary>
     private static ClaimResult RemarkLimit(PointDefinition point, PointAccumulator merged, int a, int b, string? notApplicable)
     {
         var layout = point.Layout;
         var depth = point.Network.Depth;
+        var middle = (depth + 1) / 2;
         var last = layout.Correlator(depth, a, b);
-        var previous = layout.Correlator(depth - 1, a, b);
+        var earlier = layout.Correlator(middle, a, b);
         var predicted = PaperClaims.RemarkDeepCorrelatorLimit;
         var measured = merged.Mean(last);
         var standardError = merged.StandardError(last);
         var z = ClaimVerdicts.ZScore(measured, predicted, standardError);
 
-        var step = measured - merged.Mean(previous);
-        var stepVariance = merged.Variance(last) + merged.Variance(previous) - 2 * merged.Covariance(last, previous);
-        var stepError = Math.Sqrt(Math.Max(stepVariance, 0) / merged.Count);
-        var stepZ = ClaimVerdicts.ZScore(step, 0, stepError);
-        var away = Math.Sign(step) == Math.Sign(measured - predicted);
+        var trend = measured - merged.Mean(earlier);
+        var trendVariance = merged.Variance(last) + merged.Variance(earlier) - 2 * merged.Covariance(last, earlier);
+        var trendError = Math.Sqrt(Math.Max(trendVariance, 0) / merged.Count);
+        var trendZ = ClaimVerdicts.ZScore(trend, 0, trendError);
+        var away = Math.Sign(trend) == Math.Sign(measured - predicted);
         var infinite = AnalyticNtk.Pair(point.Inputs.Input(a), point.Inputs.Input(b), depth).Correlator(depth);
         var byZ = Math.Abs(z) <= ClaimVerdicts.HoldsThreshold ? ClaimVerdict.Holds
-            : Math.Abs(z) >= ClaimVerdicts.FailsThreshold && away && Math.Abs(stepZ) >= ClaimVerdicts.FailsThreshold ? ClaimVerdict.Fails
+            : Math.Abs(z) >= ClaimVerdicts.FailsThreshold && away && Math.Abs(trendZ) >= ClaimVerdicts.FailsThreshold ? ClaimVerdict.Fails
             : ClaimVerdict.Inconclusive;
-        var (verdict, reason) = Guard(point, merged, [last, previous], measured, predicted, notApplicable, ntkTail: false, byZ);
+        var (verdict, reason) = Guard(point, merged, [last, earlier], measured, predicted, notApplicable, ntkTail: false, byZ);
         if (reason.Length == 0)
             reason = string.Create(CultureInfo.InvariantCulture,
-                $"limit at the deepest, widest point (L = {depth}, widths {point.Network.WidthsLabel}): " +
-                $"ĉ_L − 1/4 = {measured - predicted:+0.####;-0.####}, last step {step:+0.#####;-0.#####} (z = {stepZ:F1}) " +
-                $"{(away ? "away from" : "toward")} 1/4; infinite width c_L = {infinite:0.####} (→ 1/2)");
+                $"limit, evaluated at the deepest, widest point (L = {depth}, widths {point.Network.WidthsLabel}): " +
+                $"ĉ_L − 1/4 = {measured - predicted:+0.####;-0.####}; from layer {middle} to {depth} ĉ moved " +
+                $"{trend:+0.####;-0.####} (z = {trendZ:F1}) {(away ? "away from" : "toward")} 1/4; " +
+                $"infinite width c_L = {infinite:0.####}, tending to 1/2");
         return new ClaimResult(ClaimIds.Remark22,
-            $"deep correlators tend to 1/4 with increasing width and depth: c_{depth}({a},{b}) → 1/4 (L = {depth})",
+            $"deep correlators tend to 1/4 with increasing width and depth: c_L(0,1) → 1/4 (L = {depth})",
             layout.Keys[last], predicted, measured, standardError, z, verdict, reason);
     }
 
