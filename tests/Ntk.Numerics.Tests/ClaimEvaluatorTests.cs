@@ -248,6 +248,10 @@ public sealed class ClaimEvaluatorTests
                     Assert.Equal(0.5, infinite);
                     Assert.Null(paper);
                     break;
+                case StatisticKind.PatternAgreement:
+                    Assert.Equal(2 * analytic.Correlator(key.Layer), infinite!.Value, 14);
+                    Assert.Null(paper);
+                    break;
                 default:
                     Assert.Null(infinite);
                     Assert.Null(paper);

@@ -83,6 +83,30 @@ public sealed class ExactMomentsTests(ITestOutputHelper output)
         Assert.InRange(coverage, 0.88, 0.995);
     }
 
+    [Theory]
+    [InlineData(3, new[] { 4, 3, 5 }, 50.0)]
+    [InlineData(5, new[] { 2, 6 }, 100.0)]
+    public void The_Rao_Blackwellized_pattern_probability_estimates_the_pattern_coincidence_at_every_layer(int inputDim, int[] widths, double theta)
+    {
+        // E[(1 − θ̂_{l−1}/π)^{n_l}] = P(layer-l patterns coincide): the conditional estimator and the indicator
+        // estimate the same mean; their difference has an SE at most the sum of the two.
+        var point = new PointDefinition(0, new NetworkSpec(inputDim, [.. widths], WeightLaw.Gaussian),
+            InputSet.Pair(inputDim, theta * Math.PI / 180), EngineKind.Conditional, 4242);
+        var merged = ShardRunner.Run(point.CreateSampler(), 0, 20_000);
+        var layout = point.Layout;
+        for (var l = 1; l <= widths.Length; l++)
+        {
+            var direct = layout.PatternEqual(l, 0, 1);
+            var conditional = layout.PatternEqualCond(l, 0, 1);
+            var difference = merged.Mean(direct) - merged.Mean(conditional);
+            var error = merged.StandardError(direct) + merged.StandardError(conditional);
+            output.WriteLine($"layer {l}: indicator {merged.Mean(direct):G5} ± {merged.StandardError(direct):G2}, " +
+                             $"conditional {merged.Mean(conditional):G5} ± {merged.StandardError(conditional):G2}");
+            Assert.True(Math.Abs(difference) <= MaxAbsZ * error, $"layer {l}: {difference:G3} vs {error:G3}");
+            Assert.True(merged.StandardError(conditional) <= merged.StandardError(direct), "Rao–Blackwellization must not add variance");
+        }
+    }
+
     [Fact]
     public void Depth_one_kernel_formulas_have_their_closed_forms()
     {

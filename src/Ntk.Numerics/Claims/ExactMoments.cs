@@ -18,6 +18,8 @@ namespace Ntk.Numerics.Claims;
 /// <item><term>correlator l = 1, path_product at L = 1 (Gaussian)</term><description>c_1 = (π−θ)/(2π);
 /// c_1(1 − c_1)/n1</description></item>
 /// <item><term>correlator_cond l = 1</term><description>c_1; 0</description></item>
+/// <item><term>pattern_agreement l = 1 (Gaussian)</term><description>1 − θ/π; (1 − θ/π)(θ/π)/n1</description></item>
+/// <item><term>pattern_equal, pattern_equal_cond l = 1 (Gaussian)</term><description>(1 − θ/π)^n1; q(1 − q), resp. 0</description></item>
 /// <item><term>active_fraction l (any law without atoms)</term><description>p_l/2 with p_l = Π_{j&lt;l}(1 − 2^−n_j);
 /// p_l(1/(4n_l) + 1/4) − p_l²/4</description></item>
 /// <item><term>dead_layer (any law without atoms)</term><description>q = 1 − Π_l(1 − 2^−n_l); q(1 − q)</description></item>
@@ -54,6 +56,19 @@ public static class ExactMoments
                 if (IsZero(xa) || IsZero(xb)) return (null, null);
                 var c1 = AnalyticNtk.FirstLayerCorrelator(AnalyticNtk.Angle(xa, xb));
                 return (c1, key.Kind == StatisticKind.CorrelatorCond ? 0 : c1 * (1 - c1) / widths[0]);
+            }
+            case StatisticKind.PatternAgreement or StatisticKind.PatternEqual or StatisticKind.PatternEqualCond
+                when gaussian && key.Layer == 1:
+            {
+                var xa = point.Inputs.Input(key.A);
+                var xb = point.Inputs.Input(key.B);
+                if (IsZero(xa) || IsZero(xb)) return (null, null);
+                // Each row of W^1 puts x_a and x_b on the same side of its hyperplane with probability 1 − θ/π.
+                var agree = 1 - AnalyticNtk.Angle(xa, xb) / Math.PI;
+                var n = widths[0];
+                if (key.Kind == StatisticKind.PatternAgreement) return (agree, agree * (1 - agree) / n);
+                var equal = Math.Exp(n * Math.Log(agree));
+                return (equal, key.Kind == StatisticKind.PatternEqualCond ? 0 : equal * (1 - equal));
             }
             case StatisticKind.ActiveFraction:
             {

@@ -10,7 +10,10 @@ namespace Ntk.Numerics.Kernels;
 /// <remarks>
 /// Order: K_ab for a ≤ b (row-major upper triangle); then per layer l = 1..L: ĉ_l(a,b) for a &lt; b,
 /// [conditional ĉ_l(a,b) for a &lt; b], active fraction for each a; then the path product for a &lt; b,
-/// the dead-layer flag for each a, λ_max, λ_min, condition number. Size O(L·m²), independent of widths and trials.
+/// the dead-layer flag for each a, λ_max, λ_min, condition number; then per layer l = 1..L the activation-pattern
+/// statistics for a &lt; b: agreement, whole-pattern equality, [its conditional probability]. Size O(L·m²),
+/// independent of widths and trials. (The pattern block comes last so that the earlier indices are those of layouts
+/// without it.)
 /// </remarks>
 public sealed class MeasurementLayout
 {
@@ -22,6 +25,8 @@ public sealed class MeasurementLayout
     private readonly int _layersStart;
     private readonly int _pathStart;
     private readonly int _deadStart;
+    private readonly int _patternStart;
+    private readonly int _patternStride;
 
     private MeasurementLayout(int inputCount, int depth, bool hasConditionalCorrelator)
     {
@@ -37,7 +42,9 @@ public sealed class MeasurementLayout
         LambdaMaxIndex = _deadStart + m;
         LambdaMinIndex = LambdaMaxIndex + 1;
         ConditionIndex = LambdaMaxIndex + 2;
-        Count = ConditionIndex + 1;
+        _patternStart = ConditionIndex + 1;
+        _patternStride = _pairCount * (hasConditionalCorrelator ? 3 : 2);
+        Count = _patternStart + depth * _patternStride;
 
         var keys = new StatisticKey[Count];
         for (var a = 0; a < m; a++)
@@ -65,6 +72,15 @@ public sealed class MeasurementLayout
         keys[LambdaMaxIndex] = new StatisticKey(StatisticKind.LambdaMax, 0, -1, -1);
         keys[LambdaMinIndex] = new StatisticKey(StatisticKind.LambdaMin, 0, -1, -1);
         keys[ConditionIndex] = new StatisticKey(StatisticKind.Condition, 0, -1, -1);
+        for (var layer = 1; layer <= depth; layer++)
+            for (var a = 0; a < m; a++)
+                for (var b = a + 1; b < m; b++)
+                {
+                    keys[PatternAgreement(layer, a, b)] = new StatisticKey(StatisticKind.PatternAgreement, layer, a, b);
+                    keys[PatternEqual(layer, a, b)] = new StatisticKey(StatisticKind.PatternEqual, layer, a, b);
+                    if (hasConditionalCorrelator)
+                        keys[PatternEqualCond(layer, a, b)] = new StatisticKey(StatisticKind.PatternEqualCond, layer, a, b);
+                }
         Keys = ImmutableArray.Create(keys);
 
         SketchedIndices = m >= 2
@@ -148,6 +164,21 @@ public sealed class MeasurementLayout
     public int PathProduct(int a, int b) => _pathStart + Pair(a, b);
 
     public int DeadLayer(int a) => _deadStart + a;
+
+    public int PatternAgreement(int layer, int a, int b) => PatternLayerStart(layer) + Pair(a, b);
+
+    public int PatternEqual(int layer, int a, int b) => PatternLayerStart(layer) + _pairCount + Pair(a, b);
+
+    public int PatternEqualCond(int layer, int a, int b) =>
+        HasConditionalCorrelator
+            ? PatternLayerStart(layer) + 2 * _pairCount + Pair(a, b)
+            : throw new InvalidOperationException("this layout has no conditional pattern probability (non-Gaussian weights)");
+
+    private int PatternLayerStart(int layer)
+    {
+        if (layer < 1 || layer > Depth) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in 1..{Depth}");
+        return _patternStart + (layer - 1) * _patternStride;
+    }
 
     private int LayerStart(int layer)
     {
