@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Ntk.Numerics.Claims;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Measurement;
 
 namespace Ntk.Cli.Results;
 

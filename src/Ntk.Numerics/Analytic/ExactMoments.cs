@@ -1,8 +1,8 @@
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
 
-namespace Ntk.Numerics.Claims;
+namespace Ntk.Numerics.Analytic;
 
 /// <summary>
 /// Exact finite-width mean and variance (over networks) of a statistic, where they are known: the
