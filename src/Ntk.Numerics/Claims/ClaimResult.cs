@@ -38,7 +38,7 @@ public sealed record ClaimResult(
     string ClaimId, string Statement, StatisticKey Statistic, double Predicted, double Measured,
     double StandardError, double Z, ClaimVerdict Verdict, string Reason = "");
 
-/// <summary>The identifiers of the claims of SCIENCE.md §6, as they appear in claims.md and results.json.</summary>
+/// <summary>The identifiers of the claims (docs/numerics.md §6), as they appear in claims.csv, claims.md and results.json.</summary>
 public static class ClaimIds
 {
     public const string Theorem11 = "theorem-1.1";
