@@ -127,6 +127,12 @@ public sealed class VerdictTests(ITestOutputHelper output)
         foreach (var id in new[] { ClaimIds.Theorem11, ClaimIds.Theorem21, ClaimIds.Theorem22 })
             Assert.Equal(ClaimVerdict.Degenerate, results.Single(c => c.ClaimId == id).Verdict);
         Assert.All(results.Where(c => c.ClaimId == ClaimIds.Corollary11), c => Assert.Equal(ClaimVerdict.Fails, c.Verdict));
+
+        // Deeper, the layer-1 correlator is still 0 in every network, so the path product and the product of the
+        // layer means both vanish identically, although the deeper correlators vary.
+        var deep = Point(10, 3, 8, 180, 11);
+        var independence = ClaimEvaluator.Evaluate(deep, Sample(deep, 2_000)).Single(c => c.ClaimId == ClaimIds.Independence);
+        Assert.Equal(ClaimVerdict.Degenerate, independence.Verdict);
     }
 
     [Fact]

@@ -177,7 +177,10 @@ public static class ClaimEvaluator
                 variance += gradient[i] * gradient[j] * merged.Covariance(indices[i], indices[j]);
         var standardError = merged.Count >= 2 ? Math.Sqrt(Math.Max(variance, 0) / merged.Count) : double.NaN;
         var z = ClaimVerdicts.ZScore(measured, predicted, standardError);
-        var (verdict, reason) = Guard(point, merged, indices, measured, predicted, notApplicable, ntkTail: false, ClaimVerdicts.ForEquality(z));
+        // Degenerate and heavy-tail checks look at the path product: when it is identically 0 and the product of the
+        // means is exactly 0, some layer's ĉ_l is identically 0 too (ĉ ≥ 0), so both sides vanish in every network
+        // (θ = 180°: no unit is ever active for both inputs in layer 1). The ĉ_l are bounded averages of many units.
+        var (verdict, reason) = Guard(point, merged, [indices[0]], measured, predicted, notApplicable, ntkTail: false, ClaimVerdicts.ForEquality(z));
         return new ClaimResult(ClaimIds.Independence,
             $"E[Π_l ξ^l_{a} ξ^l_{b}] = Π_l E[ξ^l_{a} ξ^l_{b}] (path product vs product of the measured layer correlators, L = {depth})",
             layout.Keys[indices[0]], predicted, measured, standardError, z, verdict, reason);
