@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ntk.Cli.Bench;
+using Ntk.Cli.Terminal;
 
 namespace Ntk.Cli.Commands;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ntk.Cli.Monitor;
+using Ntk.Cli.Terminal;
 using Spectre.Console;
 
 namespace Ntk.Cli.Commands;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Ntk.Cli.Terminal;
 using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Networks;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ntk.Cli.Logging;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster.Clustering;
 using Serilog.Events;
 

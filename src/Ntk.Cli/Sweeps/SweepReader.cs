@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
