@@ -6,6 +6,7 @@ using Ntk.Cli.Logging;
 using Ntk.Cli.Report;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Ntk.Cluster.Clustering;
 using Ntk.Cluster.Persistence;

@@ -8,6 +8,7 @@ using Ntk.Cli.Logging;
 using Ntk.Cli.Report;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Serilog;
 using Serilog.Events;

@@ -37,7 +37,7 @@ public sealed class MeasurementLayout
         LambdaMaxIndex = _deadStart + m;
         LambdaMinIndex = LambdaMaxIndex + 1;
         ConditionIndex = LambdaMaxIndex + 2;
-        Count = ConditionIndex + 1;
+        Count = checked((int)CountFor(inputCount, depth, hasConditionalCorrelator));
 
         var keys = new StatisticKey[Count];
         for (var a = 0; a < m; a++)
@@ -78,6 +78,18 @@ public sealed class MeasurementLayout
         if (inputCount < 1) throw new ArgumentOutOfRangeException(nameof(inputCount), "inputs: at least one input is needed");
         if (depth < 1) throw new ArgumentOutOfRangeException(nameof(depth), "depth: must be at least 1");
         return new MeasurementLayout(inputCount, depth, hasConditionalCorrelator);
+    }
+
+    /// <summary>
+    /// The length of the measurement vector for m inputs and L layers: the m(m+1)/2 kernel entries; per layer m active
+    /// fractions and m(m−1)/2 correlators (twice that with the conditional correlator); m(m−1)/2 path products; m dead
+    /// layers; λ_max, λ_min and the condition number. As a long, so that a sweep can be checked before it is built.
+    /// </summary>
+    public static long CountFor(long inputCount, long depth, bool hasConditionalCorrelator)
+    {
+        var pairs = inputCount * (inputCount - 1) / 2;
+        var perLayer = pairs * (hasConditionalCorrelator ? 2 : 1) + inputCount;
+        return inputCount * (inputCount + 1) / 2 + depth * perLayer + pairs + inputCount + 3;
     }
 
     /// <summary>m.</summary>
