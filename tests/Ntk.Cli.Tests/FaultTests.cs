@@ -324,14 +324,16 @@ public sealed class FaultTests(ITestOutputHelper output)
 
     // ---- helpers -------------------------------------------------------------------------------------------------
 
+    /// <summary>A coordinator waiting for one worker unless <paramref name="extra"/> says otherwise.</summary>
     private static NodeProcess StartCoordinator(List<NodeProcess> nodes, TempDirectory temp, string sweep, string outDir, int port,
         string config, params string[] extra)
     {
         var args = new List<string>
         {
             "coordinator", sweep, "--port", port.ToString(CultureInfo.InvariantCulture), "--out", outDir,
-            "--min-workers", "1", "--config", config, "--snapshot-interval", "1",
+            "--config", config, "--snapshot-interval", "1",
         };
+        if (!extra.Contains("--min-workers")) args.AddRange(["--min-workers", "1"]);
         args.AddRange(extra);
         var node = NodeProcess.Start("coordinator-" + (nodes.Count(n => n.Name.StartsWith("coordinator", StringComparison.Ordinal)) + 1),
             temp.Path, [.. args]);

@@ -34,7 +34,10 @@ internal static class NodeLogging
 
     private static bool IsReportedAtExit(LogEvent e) =>
         e.Properties.ContainsKey(FileOnlyProperty)
-        || (e.Properties.TryGetValue("Event", out var name) && name is ScalarValue { Value: string text } && ReportedAtExit.Contains(text));
+        || (e.Properties.TryGetValue("Event", out var name) && name is ScalarValue { Value: string text } && ReportedAtExit.Contains(text))
+        // Akka.Persistence's own report of a failed journal write, one per actor: JournalWriteFailed says it once.
+        || e.MessageTemplate.Text.StartsWith("Failed to persist event", StringComparison.Ordinal)
+        || e.MessageTemplate.Text.StartsWith("Rejected to persist event", StringComparison.Ordinal);
 
     /// <summary>A logger whose events also reach the console.</summary>
     public static ILogger ForConsole(this ILogger logger) => logger.ForContext(ConsoleProperty, true);
@@ -58,7 +61,8 @@ internal static class NodeLogging
                 .Filter.ByIncludingOnly(e => !IsReportedAtExit(e) && (e.Level >= LogEventLevel.Warning
                     || (e.Level >= consoleLevel && e.Properties.ContainsKey(ConsoleProperty))))
                 .WriteTo.Sink(new TextWriterSink(console, new MessageTemplateTextFormatter(
-                    "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}"))))
+                    // No {Exception}: stack traces go to the log file; the console gets the message, which says why.
+                    "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}"))))
             .CreateLogger();
     }
 }
