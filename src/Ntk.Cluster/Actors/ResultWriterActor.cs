@@ -91,7 +91,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         _collection = new Collection(id, final, failure, new PointSnapshotResult?[_plan.Points.Length]);
         // A failing run does not wait long for its last snapshot: an aggregator whose journal failed may not answer.
         var timeout = failure is null || _settings.SnapshotTimeout < FailingSnapshotTimeout ? _settings.SnapshotTimeout : FailingSnapshotTimeout;
-        Timers.StartSingleTimer(CollectionTimerKey, new CollectionTimedOut(id), timeout);
+        Timers.StartSingleTimer(CollectionTimerKey, new CollectionTimedOut(id, timeout), timeout);
         for (var p = 0; p < _plan.Points.Length; p++) _aggregators.Tell(new GetPointSnapshot(p, id));
         if (_plan.Points.Length == 0) Publish(_collection);
     }
@@ -111,7 +111,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         var collection = _collection;
         if (collection is null || collection.Id != timeout.CollectionId) return;
         _collection = null;
-        var message = $"{collection.Missing} of {collection.Answers.Length} points did not answer within {_settings.SnapshotTimeout}";
+        var message = $"{collection.Missing} of {collection.Answers.Length} points did not answer within {timeout.Timeout}";
         if (!collection.Final)
         {
             _log.Warning("{Event:l}: snapshot skipped: {Reason}", "SnapshotSkipped", message);
@@ -245,5 +245,5 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         private TakeSnapshot() { }
     }
 
-    private sealed record CollectionTimedOut(long CollectionId) : INoSerializationVerificationNeeded;
+    private sealed record CollectionTimedOut(long CollectionId, TimeSpan Timeout) : INoSerializationVerificationNeeded;
 }
