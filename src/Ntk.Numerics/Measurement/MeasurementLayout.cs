@@ -44,7 +44,7 @@ public sealed class MeasurementLayout
         ConditionIndex = LambdaMaxIndex + 2;
         _patternStart = ConditionIndex + 1;
         _patternStride = _pairCount * (hasConditionalCorrelator ? 3 : 2);
-        Count = _patternStart + depth * _patternStride;
+        Count = checked((int)CountFor(inputCount, depth, hasConditionalCorrelator));
 
         var keys = new StatisticKey[Count];
         for (var a = 0; a < m; a++)
@@ -105,6 +105,20 @@ public sealed class MeasurementLayout
         if (inputCount < 1) throw new ArgumentOutOfRangeException(nameof(inputCount), "inputs: at least one input is needed");
         if (depth < 1) throw new ArgumentOutOfRangeException(nameof(depth), "depth: must be at least 1");
         return new MeasurementLayout(inputCount, depth, hasConditionalCorrelator);
+    }
+
+    /// <summary>
+    /// The length of the measurement vector for m inputs and L layers: the m(m+1)/2 kernel entries; per layer m active
+    /// fractions and m(m−1)/2 correlators (twice that with the conditional correlator); m(m−1)/2 path products; m dead
+    /// layers; λ_max, λ_min and the condition number. As a long, so that a sweep can be checked before it is built.
+    /// </summary>
+    public static long CountFor(long inputCount, long depth, bool hasConditionalCorrelator)
+    {
+        var pairs = inputCount * (inputCount - 1) / 2;
+        var perLayer = pairs * (hasConditionalCorrelator ? 2 : 1) + inputCount;
+        // … + λ_max, λ_min, condition, then the pattern block: agreement, equality [, conditional] per layer and pair.
+        var perPatternLayer = pairs * (hasConditionalCorrelator ? 3 : 2);
+        return inputCount * (inputCount + 1) / 2 + depth * perLayer + pairs + inputCount + 3 + depth * perPatternLayer;
     }
 
     /// <summary>m.</summary>
