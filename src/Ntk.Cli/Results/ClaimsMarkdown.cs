@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Ntk.Cluster;
+using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Claims;
 
 namespace Ntk.Cli.Results;
@@ -15,6 +16,7 @@ internal static class ClaimsMarkdown
     {
         var text = new StringBuilder();
         text.Append("# Claims of the paper, measured: ").Append(snapshot.Plan.Name).Append("\n\n");
+        text.Append("The paper: ").Append(PaperClaims.Citation).Append(".\n\n");
         text.Append(snapshot.Complete
             ? "All points finished.\n\n"
             : "**Partial results**: the run has not finished; numbers will change.\n\n");

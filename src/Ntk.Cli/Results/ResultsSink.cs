@@ -57,7 +57,7 @@ internal sealed class ResultsSink : ISweepResultSink
 
         // The rows (moments and predictions of every statistic) feed both files: compute them once per snapshot.
         var rows = snapshot.Points.Where(p => p.Trials > 0).ToDictionary(p => p.PointIndex,
-            p => (IReadOnlyList<ResultRow>)ResultRows.For(snapshot.Plan.Points[p.PointIndex], p.Merged).ToList());
+            p => (IReadOnlyList<ResultRow>)ResultRows.For(snapshot.Plan.Points[p.PointIndex], p.Merged, p.Done).ToList());
         WriteCsv(snapshot, rows);
         var claims = snapshot.Points.ToDictionary(p => p.PointIndex,
             p => p.Trials >= 2 ? ClaimEvaluator.Evaluate(snapshot.Plan.Points[p.PointIndex].Definition, p.Merged)
