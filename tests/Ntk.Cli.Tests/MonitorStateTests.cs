@@ -178,6 +178,32 @@ public sealed class MonitorStateTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Discarded_late_and_duplicate_results_are_counted_by_reason_and_shown()
+    {
+        var lines = SyntheticRun.AllInTimeOrder().ToList();
+        var reference = Feed(lines).View();
+        Assert.Empty(reference.Discarded);
+        // node-b's late p1/s1 (t0+33, already merged from node-a's lease) and a shard past a done point.
+        const string Template = "{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: {Reason}";
+        lines.Add(SyntheticRun.Line(33.2, "coordinator", "coordinator", Template, null,
+            ("Event", "ShardDiscarded"), ("PointIndex", 1), ("ShardIndex", 1), ("LeaseId", 6), ("Reason", "Duplicate")));
+        lines.Add(SyntheticRun.Line(33.3, "coordinator", "coordinator", Template, null,
+            ("Event", "ShardDiscarded"), ("PointIndex", 0), ("ShardIndex", 4), ("LeaseId", 9), ("Reason", "PointDone")));
+        lines.Add(SyntheticRun.Line(33.4, "coordinator", "coordinator", Template, null,
+            ("Event", "ShardDiscarded"), ("PointIndex", 1), ("ShardIndex", 2), ("LeaseId", 11), ("Reason", "Duplicate")));
+
+        var view = Feed(lines).View(reference.Now);
+        var text = new StringWriter();
+        MonitorTable.WritePlain(view, text);
+        output.WriteLine(text.ToString());
+
+        Assert.Equal([("Duplicate", 2), ("PointDone", 1)], view.Discarded.Select(d => (d.Key, d.Value)));
+        Assert.Contains("3 late or duplicate results (Duplicate 2, PointDone 1)", text.ToString());
+        // Information events: neither failures nor warnings, and the merged trials do not move.
+        Assert.Equal((reference.Failures, reference.Warnings, reference.TrialsDone), (view.Failures, view.Warnings, view.TrialsDone));
+    }
+
+    [Fact]
     public void Partial_last_line_and_unknown_events_change_nothing_but_the_unreadable_count()
     {
         var lines = SyntheticRun.AllInTimeOrder().ToList();

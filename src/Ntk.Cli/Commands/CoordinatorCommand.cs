@@ -6,6 +6,7 @@ using Ntk.Cli.Logging;
 using Ntk.Cli.Report;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Ntk.Cluster.Clustering;
 using Ntk.Cluster.Persistence;
@@ -160,10 +161,19 @@ internal static class CoordinatorCommand
             await stderr.WriteLineAsync("interrupted before the sweep started");
             return ExitCodes.RunFailed;
         }
+        catch (SweepFailedException e)
+        {
+            // Diagnosed (a journal or results file that cannot be written, a shard that threw): one line on the
+            // console, the details in run.log.
+            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            await stderr.WriteLineAsync(
+                $"error: the run failed: {e.Message}; what the journal holds resumes with: ntk coordinator {request.SweepPath} --out {directory} --resume{(request.Journal is null ? "" : " (and the same --journal)")}");
+            return ExitCodes.RunFailed;
+        }
         catch (Exception e) when (e is not InvalidInputException)
         {
-            logger.Error(e, "Sweep {SweepName} failed", document.Name);
-            await stderr.WriteLineAsync($"error: the run failed: {e.Message}");
+            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            await stderr.WriteLineAsync($"error: the run failed: {e.GetType().Name}: {e.Message} (details in {Path.Combine(directory, "run.log")})");
             return ExitCodes.RunFailed;
         }
         stopwatch.Stop();

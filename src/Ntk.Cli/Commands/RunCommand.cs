@@ -8,6 +8,7 @@ using Ntk.Cli.Logging;
 using Ntk.Cli.Report;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Serilog;
 using Serilog.Events;
@@ -108,10 +109,19 @@ internal static class RunCommand
             // LocalSweep checks settings and resume states before anything runs.
             throw new InvalidInputException(e.Message, e);
         }
+        catch (SweepFailedException e)
+        {
+            // A failure the sweep diagnosed (a full disk, a shard that threw): its message says what and where. One
+            // line on the console; the details go to run.log.
+            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            await stderr.WriteLineAsync(
+                $"error: the run failed: {e.Message}; what was saved resumes with: ntk run {request.SweepPath} --out {directory} --resume");
+            return ExitCodes.RunFailed;
+        }
         catch (Exception e) when (e is not InvalidInputException)
         {
-            logger.Error(e, "Sweep {SweepName} failed", document.Name);
-            await stderr.WriteLineAsync($"error: the run failed: {e.Message}");
+            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            await stderr.WriteLineAsync($"error: the run failed: {e.GetType().Name}: {e.Message} (details in {Path.Combine(directory, "run.log")})");
             return ExitCodes.RunFailed;
         }
         stopwatch.Stop();

@@ -15,7 +15,7 @@ namespace Ntk.Cli.Monitor;
 /// <para>
 /// Events read (the {Event} property, or the message template where noted): SweepStarted (PointCount, ShardCount,
 /// ShardTrials), ShardLeased, ShardCompleted (TrialCount, ElapsedMs, WorkerId, PointIndex, ShardIndex), ShardFailed,
-/// ShardReissued, PointCompleted / PointDone (TrialCount), SnapshotPublished (TrialCount, WorstStdErr,
+/// ShardReissued, ShardDiscarded (Reason), PointCompleted / PointDone (TrialCount), SnapshotPublished (TrialCount, WorstStdErr,
 /// WorstStdErrPoint), SweepFinished (Outcome), SweepFailing, SnapshotFailed, MemberUp / MemberReachable /
 /// MemberUnreachable / MemberDowned / MemberLeft / MemberRemoved (MemberAddress, Roles); and `ntk run`'s template
 /// events "Sweep {SweepName} started…", "Sweep {SweepName} {Outcome}…", "Sweep {SweepName} failed" and
@@ -40,6 +40,7 @@ internal sealed class MonitorState
     private readonly List<ReissueTrack> _reissued = [];
     private readonly Dictionary<(int Point, int Shard), List<ReissueTrack>> _reissuedByShard = [];
     private readonly Queue<FailureView> _recentFailures = new();
+    private readonly SortedDictionary<string, int> _discarded = new(StringComparer.Ordinal);
 
     private string? _sweepName;
     private int? _pointCount;
@@ -139,6 +140,11 @@ internal sealed class MonitorState
                 break;
             case "ShardReissued":
                 OnReissued(e);
+                break;
+            case "ShardDiscarded":
+                // A late or duplicate result (its shard was merged from another lease, or its point was done).
+                var reason = e.String("Reason") ?? "unknown";
+                _discarded[reason] = _discarded.GetValueOrDefault(reason) + 1;
                 break;
             case "PointCompleted":
             case "PointDone":
@@ -405,7 +411,7 @@ internal sealed class MonitorState
             _reissued.Select(r => new ReissueView(r.At, r.PointIndex, r.ShardIndex, r.OfferedTo, r.HeldBy, r.CompletedBy))
                 .OrderBy(r => r.At).ToImmutableArray(),
             _failures, _otherErrors, _warnings, [.. _recentFailures.OrderBy(f => f.At)],
-            _events, _unreadable);
+            _events, _unreadable, _discarded.ToImmutableSortedDictionary(StringComparer.Ordinal));
     }
 
     /// <summary>

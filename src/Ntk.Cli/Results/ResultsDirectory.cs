@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 
 namespace Ntk.Cli.Results;
 

@@ -4,7 +4,7 @@ using Ntk.Cli.Logging;
 using Serilog;
 using Spectre.Console;
 
-namespace Ntk.Cli.Commands;
+namespace Ntk.Cli.Terminal;
 
 /// <summary>The terminal progress bar of `ntk run`: trials done of the cap, trials/s and ETA.</summary>
 internal static class ProgressDisplay
