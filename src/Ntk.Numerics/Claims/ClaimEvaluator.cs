@@ -89,7 +89,9 @@ public static class ClaimEvaluator
 
         if (depth >= 2)
         {
-            if (limitPoint) results.Add(RemarkLimit(point, merged, pa, pb, atoms));
+            // The Remark speaks of two different inputs becoming uncorrelated; identical inputs (θ = 0) are outside it.
+            var identical = atoms ?? (theta == 0 ? "the Remark concerns two different inputs; here θ = 0" : null);
+            if (limitPoint) results.Add(RemarkLimit(point, merged, pa, pb, identical));
             results.Add(Independence(point, merged, pa, pb, atoms));
         }
         return results.ToImmutable();
@@ -218,8 +220,8 @@ public static class ClaimEvaluator
         if (reason.Length == 0)
             reason = string.Create(CultureInfo.InvariantCulture,
                 $"limit, evaluated at the deepest, widest point (L = {depth}, widths {point.Network.WidthsLabel}): " +
-                $"ĉ_L − 1/4 = {measured - predicted:+0.####;-0.####}; from layer {middle} to {depth} ĉ moved " +
-                $"{trend:+0.####;-0.####} (z = {trendZ:F1}) {(away ? "away from" : "toward")} 1/4; " +
+                $"ĉ_L − 1/4 = {measured - predicted:G4}; from layer {middle} to {depth} ĉ moved " +
+                $"{trend:G3} (z = {trendZ:F1}) {(away ? "away from" : "toward")} 1/4; " +
                 $"infinite width c_L = {infinite:0.####}, tending to 1/2");
         return new ClaimResult(ClaimIds.Remark22,
             $"deep correlators tend to 1/4 with increasing width and depth: c_L(0,1) → 1/4 (L = {depth})",
