@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.CommandLine;
 using System.Diagnostics;
 using Ntk.Cli.Logging;
+using Ntk.Cli.Operations;
 using Ntk.Cli.Report;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
@@ -16,7 +17,10 @@ namespace Ntk.Cli.Commands;
 /// <summary>What `ntk coordinator` was asked to do.</summary>
 internal sealed record CoordinatorRequest(
     string SweepPath, string? OutDirectory, bool Resume, ClusterNodeOptions Node, int? MinWorkers, int? Threads,
-    double? SnapshotSeconds, string? Journal);
+    double? SnapshotSeconds, string? Journal)
+{
+    public OperationsOptions Operations { get; init; } = OperationsOptions.None;
+}
 
 /// <summary>
 /// `ntk coordinator SWEEP.json --port P [--out DIR] [--resume] [--journal J] [--min-workers N] [--threads N]`: a
@@ -58,10 +62,15 @@ internal static class CoordinatorCommand
             sweep, output, resume, journal, minWorkers, threads, snapshot,
         };
         node.AddTo(command);
+        var operations = new OperationsFlags(hold: true);
+        operations.AddTo(command);
         command.SetAction((parse, cancellation) => CommandLineErrors.GuardAsync(stderr, () => RunAsync(
             new CoordinatorRequest(parse.GetValue(sweep)!, parse.GetValue(output), parse.GetValue(resume) || ResumeFromEnvironment(), node.Read(parse),
                 parse.GetValue(minWorkers), parse.GetValue(threads), parse.GetValue(snapshot),
-                parse.GetValue(journal) ?? (Environment.GetEnvironmentVariable("NTK_JOURNAL") is { Length: > 0 } j ? j : null)),
+                parse.GetValue(journal) ?? (Environment.GetEnvironmentVariable("NTK_JOURNAL") is { Length: > 0 } j ? j : null))
+            {
+                Operations = operations.Read(parse, NodeRole.Coordinator),
+            },
             stdout, stderr, cancellation)));
         return command;
     }
@@ -100,7 +109,7 @@ internal static class CoordinatorCommand
                 throw new InvalidInputException($"--resume: neither the journal ({journal.Describe()}) nor {resultsJson} exists; there is no run to continue");
             if (File.Exists(resultsJson)) previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash);
         }
-        var options = new CoordinatorNodeOptions(request.Node, request.MinWorkers, request.Threads,
+        var options = new CoordinatorNodeOptions(request.Node with { Discovery = request.Operations.Discovery }, request.MinWorkers, request.Threads,
             request.SnapshotSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
         try
         {
@@ -128,6 +137,8 @@ internal static class CoordinatorCommand
 
         var nodeId = NodeLogging.DefaultNodeId();
         using var logger = NodeLogging.Create(Path.Combine(directory, "run.log"), nodeId, "coordinator", stderr, LogEventLevel.Information);
+        using var operations = NodeOperations.Start(NodeRole.Coordinator, request.Operations, request.Node, nodeId, logger);
+        options = options with { Node = operations.Attach(options.Node, request.Operations) };
         var started = DateTimeOffset.UtcNow;
         var results = new ResultsSink(directory,
             new RunDescription("cluster", document.NormalizedJson, sweepHash, request.Threads ?? 0, [nodeId],
@@ -183,6 +194,7 @@ internal static class CoordinatorCommand
             $"{document.Name}: {final.Points.Length} points, {trials} trials in {stopwatch.Elapsed.TotalSeconds:F1} s ({rate:F0} trials/s on the cluster)");
         await stdout.WriteLineAsync($"results: {directory}/results.csv, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
         await stdout.WriteLineAsync(ClaimsSummary.Render(directory));
+        await operations.HoldAsync(request.Operations, stdout, interrupt.Token);
         return ExitCodes.Success;
     }
 

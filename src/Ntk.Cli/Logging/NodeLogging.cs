@@ -43,6 +43,7 @@ internal static class NodeLogging
                     || (e.Level >= consoleLevel && e.Properties.ContainsKey(ConsoleProperty)))
                 .WriteTo.Sink(new TextWriterSink(console, new MessageTemplateTextFormatter(
                     "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}"))))
+            .WriteToSeqIfConfigured()
             .CreateLogger();
     }
 }

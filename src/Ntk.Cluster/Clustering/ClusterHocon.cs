@@ -79,10 +79,17 @@ internal static class ClusterHocon
                 throw new ArgumentException($"--config: {options.ConfigFile} is not valid HOCON: {e.Message}", e);
             }
         }
-        return config
+        config = config
             .WithFallback(ConfigurationFactory.ParseString(Text(role == NodeRole.Coordinator ? "coordinator" : "worker")))
             .WithFallback(ConfigurationFactory.ParseString(Text("base")))
             .WithFallback(SweepHocon.Config);
+        if (options.Discovery is { } discovery)
+        {
+            if (!options.Seeds.IsDefaultOrEmpty)
+                throw new ArgumentException("--seeds and --discovery exclude each other: nodes either join fixed seeds or find each other");
+            config = ConfigurationFactory.ParseString(Operations.ClusterDiscovery.Hocon(discovery)).WithFallback(config);
+        }
+        return config;
     }
 
     /// <summary>Reads ntk.sweep into the actors' settings; the snapshot interval comes from the coordinator's

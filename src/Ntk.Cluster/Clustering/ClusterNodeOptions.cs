@@ -39,4 +39,11 @@ public readonly record struct SeedAddress(string Host, int Port)
 /// <param name="Seeds">Seed nodes; empty = the configured ones (for the coordinator: itself).</param>
 /// <param name="ConfigFile">Extra HOCON file taking precedence over cluster-config (null = none).</param>
 public sealed record ClusterNodeOptions(
-    string? Hostname, string? PublicHostname, int? Port, ImmutableArray<SeedAddress> Seeds, string? ConfigFile);
+    string? Hostname, string? PublicHostname, int? Port, ImmutableArray<SeedAddress> Seeds, string? ConfigFile)
+{
+    /// <summary>Form the cluster through Cluster Bootstrap instead of seeds (null: seeds).</summary>
+    public Operations.DiscoveryOptions? Discovery { get; init; }
+
+    /// <summary>Where the node reports its health steps (null: nobody asks).</summary>
+    public Operations.NodeHealth? Health { get; init; }
+}
