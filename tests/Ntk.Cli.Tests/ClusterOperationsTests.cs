@@ -108,7 +108,7 @@ public sealed class ClusterOperationsTests(ITestOutputHelper output)
             Assert.Equal(Points, Metric(metrics, "ntk_sweep_points_done"));
             Assert.Equal(0, Metric(metrics, "ntk_sweep_merge_backlog"));
             // Every accepted shard was journaled once: one latency observation each.
-            Assert.Equal(accepted, Metric(metrics, "ntk_sweep_journal_write_duration_count"));
+            Assert.Equal(accepted, Metric(metrics, "ntk_sweep_journal_write_duration_ms_count"));
             // Each worker's throughput is in the coordinator's log: every shard names the worker that computed it.
             var workerIds = events.Where(e => e.Name == "ShardAccepted").Select(e => e.WorkerNode).Distinct().Count();
             Assert.Equal(2, workerIds);

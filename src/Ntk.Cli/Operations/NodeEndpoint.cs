@@ -16,13 +16,15 @@ internal sealed class NodeEndpoint : IDisposable
 {
     private readonly HttpListener _listener;
     private readonly NodeHealth _health;
+    private readonly NodeTelemetry _telemetry;
     private readonly Task _loop;
     private readonly CancellationTokenSource _stop = new();
 
-    private NodeEndpoint(HttpListener listener, NodeHealth health)
+    private NodeEndpoint(HttpListener listener, NodeHealth health, NodeTelemetry telemetry)
     {
         _listener = listener;
         _health = health;
+        _telemetry = telemetry;
         _loop = Task.Run(ServeAsync);
     }
 
@@ -31,7 +33,7 @@ internal sealed class NodeEndpoint : IDisposable
 
     /// <summary>Binds <paramref name="port"/> on <paramref name="hostname"/> ("0.0.0.0"/"::": every interface).
     /// Throws <see cref="InvalidOperationException"/> saying why when the port cannot be bound.</summary>
-    public static NodeEndpoint Start(string hostname, int port, NodeHealth health)
+    public static NodeEndpoint Start(string hostname, int port, NodeHealth health, NodeTelemetry telemetry)
     {
         var host = hostname is "0.0.0.0" or "::" or "*" ? "+" : hostname.Contains(':', StringComparison.Ordinal) ? $"[{hostname}]" : hostname;
         var listener = new HttpListener();
@@ -47,7 +49,7 @@ internal sealed class NodeEndpoint : IDisposable
             listener.Close();
             throw new InvalidOperationException($"--http-port {port}: cannot listen on {hostname}: {e.Message}", e);
         }
-        return new NodeEndpoint(listener, health);
+        return new NodeEndpoint(listener, health, telemetry);
     }
 
     private async Task ServeAsync()
@@ -89,7 +91,7 @@ internal sealed class NodeEndpoint : IDisposable
                 response.StatusCode = 200;
                 response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
                 using var buffer = new MemoryStream();
-                await NodeTelemetry.WritePrometheusAsync(buffer, _stop.Token).ConfigureAwait(false);
+                await _telemetry.WritePrometheusAsync(buffer, _stop.Token).ConfigureAwait(false);
                 response.ContentLength64 = buffer.Length;
                 buffer.Position = 0;
                 await buffer.CopyToAsync(response.OutputStream).ConfigureAwait(false);

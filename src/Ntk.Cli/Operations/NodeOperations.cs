@@ -33,7 +33,7 @@ internal sealed class NodeOperations : IDisposable
         {
             try
             {
-                endpoint = NodeEndpoint.Start(node.Hostname ?? "127.0.0.1", port, health);
+                endpoint = NodeEndpoint.Start(node.Hostname ?? "127.0.0.1", port, health, telemetry);
             }
             catch (InvalidOperationException e)
             {

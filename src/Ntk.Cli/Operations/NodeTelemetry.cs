@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Text;
 using Ntk.Cluster.Operations;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -9,9 +10,9 @@ namespace Ntk.Cli.Operations;
 
 /// <summary>
 /// Exports the sweep's meters (<see cref="SweepMeters"/>) and this node's membership gauge: to Prometheus through the
-/// node's /metrics (prometheus-net's meter adapter, which names counter <c>shards.completed</c> of meter Ntk.Sweep
-/// <c>ntk_sweep_shards_completed_total</c>), and over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the OpenTelemetry SDK reads
-/// the OTEL_* variables). Dispose stops the OTLP push after a last export.
+/// node's /metrics (<see cref="PrometheusMeterExporter"/>, plus prometheus-net's process and GC metrics), and over OTLP
+/// when OTEL_EXPORTER_OTLP_ENDPOINT is set (the OpenTelemetry SDK reads the OTEL_* variables). Dispose stops the OTLP
+/// push after a last export.
 /// </summary>
 internal sealed class NodeTelemetry : IDisposable
 {
@@ -22,11 +23,14 @@ internal sealed class NodeTelemetry : IDisposable
     private static bool _prometheusConfigured;
 
     private readonly Meter _meter;
+    private readonly PrometheusMeterExporter _exporter;
     private readonly MeterProvider? _otlp;
 
     public NodeTelemetry(NodeHealth health, string nodeId)
     {
         ConfigurePrometheus();
+        // Before the meter's instruments exist: they are published to the listener as they are created.
+        _exporter = new PrometheusMeterExporter(SweepMeters.MeterName, NodeMeterName);
         _meter = new Meter(NodeMeterName, "1.0");
         _meter.CreateObservableGauge("cluster.members",
             () => health.Members().Select(m => new Measurement<long>(m.Count,
@@ -40,19 +44,26 @@ internal sealed class NodeTelemetry : IDisposable
                 .Build();
     }
 
-    /// <summary>Writes every metric in the Prometheus text format.</summary>
-    public static Task WritePrometheusAsync(Stream destination, CancellationToken cancellation) =>
-        Metrics.DefaultRegistry.CollectAndExportAsTextAsync(destination, cancellation);
+    /// <summary>Writes every metric in the Prometheus text format: ours, then the process's.</summary>
+    public async Task WritePrometheusAsync(Stream destination, CancellationToken cancellation)
+    {
+        var text = new StringBuilder();
+        _exporter.WriteTo(text);
+        var bytes = Encoding.UTF8.GetBytes(text.ToString());
+        await destination.WriteAsync(bytes, cancellation).ConfigureAwait(false);
+        await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(destination, cancellation).ConfigureAwait(false);
+    }
 
     public void Dispose()
     {
         _otlp?.ForceFlush(2000);
         _otlp?.Dispose();
         _meter.Dispose();
+        _exporter.Dispose();
     }
 
-    /// <summary>Once per process, before the registry's first use: our meters and the process metrics only (not every
-    /// .NET event counter), histograms with the buckets the instruments advise.</summary>
+    /// <summary>Once per process: prometheus-net exports only the process metrics (our meters have their own
+    /// exporter; .NET's event counters are noise here).</summary>
     private static void ConfigurePrometheus()
     {
         lock (Gate)
@@ -63,14 +74,9 @@ internal sealed class NodeTelemetry : IDisposable
             {
                 SuppressEventCounters = true,
                 SuppressDebugMetrics = true,
-                SuppressMeters = false,
+                SuppressMeters = true,
                 SuppressProcessMetrics = false,
             });
-            Metrics.ConfigureMeterAdapter(options =>
-                options.InstrumentFilterPredicate = instrument => instrument.Meter.Name is SweepMeters.MeterName or NodeMeterName);
-            // The adapter starts listening with the registry's first use: now, not at the first scrape, or the counts
-            // recorded before it would be missing.
-            _ = Metrics.DefaultRegistry;
         }
     }
 }
