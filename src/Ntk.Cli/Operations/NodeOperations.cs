@@ -43,12 +43,15 @@ internal sealed class NodeOperations : IDisposable
             logger.Information("{Event}: health and metrics at {HttpEndpoint} (healthz/live, healthz/ready, metrics)",
                 "HttpEndpointStarted", endpoint.Prefix);
         }
+        if (options.Tls is null && !IsLoopback(node.Hostname ?? "127.0.0.1"))
+            logger.Warning("{Event}: remoting binds {Hostname} without TLS: anyone who reaches its port can join the cluster and " +
+                "send results; use --tls-certificate and --tls-ca (docs/cluster.md, \"Secure\")", "InsecureRemoting", node.Hostname);
         return new NodeOperations(health, telemetry, endpoint);
     }
 
     /// <summary>The node options with discovery and health attached.</summary>
     public ClusterNodeOptions Attach(ClusterNodeOptions node, OperationsOptions options) =>
-        node with { Discovery = options.Discovery, Health = Health };
+        options.Apply(node) with { Health = Health };
 
     /// <summary>With <see cref="OperationsOptions.Hold"/>: waits until <paramref name="cancellation"/> fires (SIGTERM,
     /// Ctrl-C), the endpoint still answering (live, not ready: the sweep is over).</summary>
@@ -66,6 +69,9 @@ internal sealed class NodeOperations : IDisposable
             // The normal end of a hold.
         }
     }
+
+    private static bool IsLoopback(string hostname) =>
+        hostname == "localhost" || (System.Net.IPAddress.TryParse(hostname, out var address) && System.Net.IPAddress.IsLoopback(address));
 
     public void Dispose()
     {

@@ -11,14 +11,19 @@ namespace Ntk.Cli.Operations;
 /// <param name="HttpPort">Port of /healthz/live, /healthz/ready and /metrics (null: no endpoint).</param>
 /// <param name="Discovery">Cluster Bootstrap instead of seeds (null: seeds).</param>
 /// <param name="Hold">Coordinator: after a completed sweep, keep running (endpoint up) until SIGTERM or Ctrl-C.</param>
-internal sealed record OperationsOptions(int? HttpPort, DiscoveryOptions? Discovery, bool Hold = false)
+/// <param name="Tls">Mutual TLS between nodes (null: plain TCP).</param>
+internal sealed record OperationsOptions(int? HttpPort, DiscoveryOptions? Discovery, bool Hold = false, TlsOptions? Tls = null)
 {
     public static readonly OperationsOptions None = new(null, null);
+
+    /// <summary>The node options with this discovery and TLS.</summary>
+    public ClusterNodeOptions Apply(ClusterNodeOptions node) => node with { Discovery = Discovery, Tls = Tls };
 }
 
 /// <summary>
 /// The operations flags of `ntk coordinator` and `ntk worker`, each with an environment fallback (containers):
-/// --http-port (NTK_HTTP_PORT), --discovery (NTK_DISCOVERY) and, on the coordinator, --hold (NTK_HOLD=1). A flag wins over its variable. See docs/cluster.md, "Deploy" and "Observe".
+/// --http-port (NTK_HTTP_PORT), --discovery (NTK_DISCOVERY), --tls-certificate (NTK_TLS_CERTIFICATE), --tls-password
+/// (NTK_TLS_PASSWORD), --tls-ca (NTK_TLS_CA) and, on the coordinator, --hold (NTK_HOLD=1). A flag wins over its variable. See docs/cluster.md, "Deploy" and "Observe".
 /// </summary>
 internal sealed class OperationsFlags
 {
@@ -30,6 +35,18 @@ internal sealed class OperationsFlags
     {
         Description = "Form the cluster through Akka.Management Cluster Bootstrap instead of --seeds: \"config:HOST:PORT[,..]\" " +
             "(HTTP endpoints to probe, normally the coordinator's --http-port) or \"kubernetes[:LABEL-SELECTOR]\" (env NTK_DISCOVERY).",
+    };
+    private readonly Option<string?> _tlsCertificate = new("--tls-certificate")
+    {
+        Description = "Mutual TLS between nodes: this node's certificate and private key, PKCS#12 (env NTK_TLS_CERTIFICATE; default: plain TCP).",
+    };
+    private readonly Option<string?> _tlsPassword = new("--tls-password")
+    {
+        Description = "Password of the --tls-certificate file (env NTK_TLS_PASSWORD, preferable: a flag shows in the process list).",
+    };
+    private readonly Option<string?> _tlsCa = new("--tls-ca")
+    {
+        Description = "The CA certificate (PEM/DER) every node's certificate must chain to; peers signed by anything else are refused (env NTK_TLS_CA).",
     };
     private readonly Option<bool>? _hold;
 
@@ -53,6 +70,9 @@ internal sealed class OperationsFlags
     {
         command.Add(_httpPort);
         command.Add(_discovery);
+        command.Add(_tlsCertificate);
+        command.Add(_tlsPassword);
+        command.Add(_tlsCa);
         if (_hold is not null) command.Add(_hold);
     }
 
@@ -65,7 +85,15 @@ internal sealed class OperationsFlags
         if (discoveryText is not null && role == NodeRole.Coordinator && httpPort is null)
             throw new InvalidInputException("--discovery: the coordinator is the contact point workers probe; give it --http-port (or NTK_HTTP_PORT)");
         var hold = _hold is not null && (parse.GetValue(_hold) || Environment("NTK_HOLD") is "1" or "true");
-        return new OperationsOptions(httpPort, discoveryText is null ? null : ParseDiscovery(discoveryText, httpPort ?? 0), hold);
+        var certificate = parse.GetValue(_tlsCertificate) ?? Environment("NTK_TLS_CERTIFICATE");
+        var password = parse.GetValue(_tlsPassword) ?? Environment("NTK_TLS_PASSWORD");
+        var authority = parse.GetValue(_tlsCa) ?? Environment("NTK_TLS_CA");
+        if (certificate is null && (authority is not null || password is not null))
+            throw new InvalidInputException("--tls-ca / --tls-password: give the node's --tls-certificate too");
+        foreach (var (flag, path) in new[] { ("--tls-certificate", certificate), ("--tls-ca", authority) })
+            if (path is not null && !File.Exists(path)) throw new InvalidInputException($"{flag}: {path} does not exist");
+        return new OperationsOptions(httpPort, discoveryText is null ? null : ParseDiscovery(discoveryText, httpPort ?? 0), hold,
+            certificate is null ? null : new TlsOptions(certificate, password, authority));
     }
 
     /// <summary>"config:HOST:PORT[,..]" or "kubernetes[:SELECTOR]".</summary>

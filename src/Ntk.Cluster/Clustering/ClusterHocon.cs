@@ -83,6 +83,11 @@ internal static class ClusterHocon
             .WithFallback(ConfigurationFactory.ParseString(Text(role == NodeRole.Coordinator ? "coordinator" : "worker")))
             .WithFallback(ConfigurationFactory.ParseString(Text("base")))
             .WithFallback(SweepHocon.Config);
+        if (options.Tls is { } tls)
+        {
+            Operations.ClusterTls.Setup(tls); // reads both files now: a wrong path or password fails before anything starts
+            config = ConfigurationFactory.ParseString(Operations.ClusterTls.Hocon).WithFallback(config);
+        }
         if (options.Discovery is { } discovery)
         {
             if (!options.Seeds.IsDefaultOrEmpty)

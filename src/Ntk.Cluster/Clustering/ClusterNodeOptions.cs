@@ -44,6 +44,9 @@ public sealed record ClusterNodeOptions(
     /// <summary>Form the cluster through Cluster Bootstrap instead of seeds (null: seeds).</summary>
     public Operations.DiscoveryOptions? Discovery { get; init; }
 
+    /// <summary>Mutual TLS between nodes (null: plain TCP).</summary>
+    public Operations.TlsOptions? Tls { get; init; }
+
     /// <summary>Where the node reports its health steps (null: nobody asks).</summary>
     public Operations.NodeHealth? Health { get; init; }
 }

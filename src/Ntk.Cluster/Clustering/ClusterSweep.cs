@@ -6,7 +6,7 @@ using Akka.Configuration;
 using Ntk.Cluster.Logging;
 using Ntk.Cluster.Messages;
 using Ntk.Cluster.Persistence;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
 using Serilog.Events;
@@ -70,7 +70,7 @@ public static class ClusterSweep
         var snapshotEvery = config.GetInt("ntk.persistence.snapshot-every");
         var journalTimeout = config.GetTimeSpan("ntk.persistence.journal-timeout");
 
-        var system = CreateSystem(journal.ToConfig().WithFallback(config), logger);
+        var system = CreateSystem(journal.ToConfig().WithFallback(config), logger, options.Node.Tls);
         try
         {
             // The journal first: a database that cannot be reached fails the node before any worker is waited for.
@@ -221,7 +221,7 @@ public static class ClusterSweep
         Settings.SweepActorSettings settings, int aggregatorShards, TimeSpan planRetry, TimeSpan joinTimeout, int incarnation,
         Serilog.ILogger logger, CancellationToken cancellation)
     {
-        var system = CreateSystem(config, logger);
+        var system = CreateSystem(config, logger, node.Tls);
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
@@ -311,10 +311,11 @@ public static class ClusterSweep
     /// The node's actor system, with the sharding extension loaded at once: its serializer must be known before other
     /// nodes' sharding messages arrive (otherwise they are dropped, logged as "Cannot find serializer with id [13]").
     /// </summary>
-    private static ActorSystem CreateSystem(Config config, Serilog.ILogger logger)
+    private static ActorSystem CreateSystem(Config config, Serilog.ILogger logger, Operations.TlsOptions? tls)
     {
-        var system = ActorSystem.Create(ClusterHocon.SystemName,
-            ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new SerilogLoggerSetup(logger)));
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new SerilogLoggerSetup(logger));
+        if (tls is not null) setup = setup.And(Operations.ClusterTls.Setup(tls));
+        var system = ActorSystem.Create(ClusterHocon.SystemName, setup);
         Akka.Cluster.Sharding.ClusterSharding.Get(system);
         return system;
     }

@@ -1,7 +1,7 @@
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
 
-namespace Ntk.Numerics.MonteCarlo;
+namespace Ntk.Numerics.Engines;
 
 /// <summary>
 /// Everything needed to sample the networks of one sweep point: its index (part of every trial's random stream),
@@ -17,7 +17,7 @@ public sealed record PointDefinition
         PointIndex = pointIndex;
         Network = network;
         Inputs = inputs;
-        Engine = Engines.Resolve(engine, network, inputs.Count);
+        Engine = EngineChoice.Resolve(engine, network, inputs.Count);
         MasterSeed = masterSeed;
         Layout = MeasurementLayout.For(inputs.Count, network.Depth,
             hasConditionalCorrelator: network.Law.Kind == Networks.WeightLawKind.Gaussian);
