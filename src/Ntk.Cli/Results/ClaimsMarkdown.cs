@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Ntk.Cluster;
+using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Claims;
 
 namespace Ntk.Cli.Results;
