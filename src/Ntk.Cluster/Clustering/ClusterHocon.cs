@@ -54,7 +54,7 @@ internal static class ClusterHocon
             overrides.AppendLine($"akka.remote.dot-netty.tcp.public-hostname = {Quote(publicHostname)}");
         if (options.Port is { } port) overrides.AppendLine($"akka.remote.dot-netty.tcp.port = {port.ToString(CultureInfo.InvariantCulture)}");
         if (!options.Seeds.IsDefaultOrEmpty)
-            overrides.AppendLine($"akka.cluster.seed-nodes = [{string.Join(", ", options.Seeds.Select(s => Quote(s.AkkaAddress)))}]");
+            overrides.AppendLine($"akka.cluster.seed-nodes = [{string.Join(", ", options.Seeds.Select(s => Quote(s.AkkaAddressOver(options.Tls is not null))))}]");
         if (minWorkers is { } min)
             overrides.AppendLine($"ntk.coordinator.min-workers = {min.ToString(CultureInfo.InvariantCulture)}");
 

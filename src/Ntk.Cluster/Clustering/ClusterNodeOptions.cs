@@ -7,7 +7,11 @@ namespace Ntk.Cluster.Clustering;
 public readonly record struct SeedAddress(string Host, int Port)
 {
     /// <summary>The Akka address of a node of the "ntk" actor system at this host and port.</summary>
-    public string AkkaAddress => $"akka.tcp://{ClusterHocon.SystemName}@{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
+    public string AkkaAddress => AkkaAddressOver(tls: false);
+
+    /// <summary>The address over plain TCP ("akka.tcp") or TLS ("akka.ssl.tcp", the protocol of a TLS transport).</summary>
+    public string AkkaAddressOver(bool tls) =>
+        $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{ClusterHocon.SystemName}@{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
 
     public override string ToString() => $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
 
