@@ -29,6 +29,9 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
         ntk.worker.rejoin-delay = 1s
         akka.cluster.split-brain-resolver.stable-after = 2s
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 5s
+        # Opening the SQLite journal (plugin start-up, first queries) took over the default 30 s when the shared build
+        # machine ran at a load average of 50-90.
+        akka.persistence.journal.sql.recovery-event-timeout = 120s
         """;
 
     private const string Sweep = """
@@ -66,6 +69,9 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
         {
             var coordinator = Start(nodes, temp, "coordinator", "coordinator", sweep, "--port", port, "--out", outDir, "--min-workers", "1",
                 "--config", config, "--tls-certificate", coordinatorPfx, "--tls-password", Password, "--tls-ca", caFile);
+            // Workers start once the coordinator's journal is open: three processes starting at once on 2 loaded cores
+            // only slow each other down.
+            await WaitForLogAsync(Path.Combine(outDir, "run.log"), "JournalOpened", coordinator);
             // The rogue node trusts the cluster's CA, but its own certificate is not from it.
             var rogue = Start(nodes, temp, "rogue", "worker", "--seeds", $"127.0.0.1:{port}", "--threads", "1", "--log-dir", rogueLogs,
                 "--config", config, "--tls-certificate", roguePfx, "--tls-password", Password, "--tls-ca", caFile);
@@ -100,6 +106,17 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
     }
 
     private sealed record LogEvent(string Name, string? Roles);
+
+    private static async Task WaitForLogAsync(string file, string eventName, NodeProcess node)
+    {
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (DateTime.UtcNow < deadline && !node.HasExited)
+        {
+            if (File.Exists(file) && Events(file).Any(e => e.Name == eventName)) return;
+            await Task.Delay(200);
+        }
+        Assert.Fail($"no {eventName} in {file}:\n{node}");
+    }
 
     private static NodeProcess Start(List<NodeProcess> nodes, TempDirectory temp, string name, params string[] args)
     {
