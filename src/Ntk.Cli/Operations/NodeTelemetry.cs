@@ -29,8 +29,9 @@ internal sealed class NodeTelemetry : IDisposable
     public NodeTelemetry(NodeHealth health, string nodeId)
     {
         ConfigurePrometheus();
-        // Before the meter's instruments exist: they are published to the listener as they are created.
         _exporter = new PrometheusMeterExporter(SweepMeters.MeterName, NodeMeterName);
+        // The sweep's instruments exist from the first scrape on (counters at 0), not only once the actors use them.
+        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(SweepMeters).TypeHandle);
         _meter = new Meter(NodeMeterName, "1.0");
         _meter.CreateObservableGauge("cluster.members",
             () => health.Members().Select(m => new Measurement<long>(m.Count,
