@@ -1,3 +1,4 @@
+using Ntk.Cli.Terminal;
 using Serilog;
 using Serilog.Events;
 
@@ -19,7 +20,7 @@ internal static class SeqLogging
         var url = Environment.GetEnvironmentVariable(UrlVariable);
         if (string.IsNullOrWhiteSpace(url)) return configuration;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            throw new Commands.InvalidInputException($"{UrlVariable}: \"{url}\" is not an http(s) URL");
+            throw new InvalidInputException($"{UrlVariable}: \"{url}\" is not an http(s) URL");
         var apiKey = Environment.GetEnvironmentVariable(ApiKeyVariable);
         return configuration.WriteTo.Seq(uri.ToString(), restrictedToMinimumLevel: LogEventLevel.Information,
             apiKey: string.IsNullOrWhiteSpace(apiKey) ? null : apiKey);

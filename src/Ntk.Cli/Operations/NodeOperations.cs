@@ -1,5 +1,6 @@
 using Ntk.Cluster.Clustering;
 using Ntk.Cluster.Operations;
+using Ntk.Cli.Terminal;
 using Serilog;
 
 namespace Ntk.Cli.Operations;
@@ -22,7 +23,7 @@ internal sealed class NodeOperations : IDisposable
 
     public NodeHealth Health { get; }
 
-    /// <summary>Starts the node's operations; throws <see cref="Commands.InvalidInputException"/> when the HTTP port
+    /// <summary>Starts the node's operations; throws <see cref="InvalidInputException"/> when the HTTP port
     /// cannot be bound.</summary>
     public static NodeOperations Start(NodeRole role, OperationsOptions options, ClusterNodeOptions node, string nodeId, ILogger logger)
     {
@@ -38,7 +39,7 @@ internal sealed class NodeOperations : IDisposable
             catch (InvalidOperationException e)
             {
                 telemetry.Dispose();
-                throw new Commands.InvalidInputException(e.Message, e);
+                throw new InvalidInputException(e.Message, e);
             }
             logger.Information("{Event}: health and metrics at {HttpEndpoint} (healthz/live, healthz/ready, metrics)",
                 "HttpEndpointStarted", endpoint.Prefix);

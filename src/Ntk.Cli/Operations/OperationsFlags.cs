@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
-using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster.Clustering;
 using Ntk.Cluster.Operations;
 

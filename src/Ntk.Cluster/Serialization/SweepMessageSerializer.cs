@@ -35,6 +35,7 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
     private const string PointSnapshotResultManifest = "PS";
     private const string PublishFinalSnapshotManifest = "PF";
     private const string SweepProgressReportManifest = "PG";
+    private const string JournalWriteFailedManifest = "JF";
 
     private static readonly byte[] Empty = [];
 
@@ -60,6 +61,7 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
         PointSnapshotResult => PointSnapshotResultManifest,
         PublishFinalSnapshot => PublishFinalSnapshotManifest,
         SweepProgressReport => SweepProgressReportManifest,
+        JournalWriteFailed => JournalWriteFailedManifest,
         _ => throw new ArgumentException($"{nameof(SweepMessageSerializer)} cannot serialize {o.GetType().FullName}", nameof(o)),
     };
 
@@ -141,6 +143,10 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                     w.Write(m.Failure is not null);
                     if (m.Failure is not null) w.Write(m.Failure);
                     break;
+                case JournalWriteFailed m:
+                    w.Write(m.PointIndex);
+                    w.Write(m.Reason);
+                    break;
                 case SweepProgressReport m:
                     w.Write(m.TrialsThisRun);
                     w.Write(m.Points.IsDefault ? 0 : m.Points.Length);
@@ -188,6 +194,7 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                 r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadInt64(), r.ReadBoolean(), ReadBytes(r)),
             PublishFinalSnapshotManifest => new PublishFinalSnapshot(r.ReadBoolean() ? r.ReadString() : null),
             SweepProgressReportManifest => ReadProgress(r),
+            JournalWriteFailedManifest => new JournalWriteFailed(r.ReadInt32(), r.ReadString()),
             _ => throw new SerializationException(
                 $"{nameof(SweepMessageSerializer)}: unknown manifest \"{manifest}\" ({bytes.Length} bytes); " +
                 "the sender runs a different version of Ntk.Cluster, or the message is not a sweep message"),
