@@ -63,6 +63,7 @@ internal static class NodeLogging
                 .WriteTo.Sink(new ConsoleNotices(new TextWriterSink(console, new MessageTemplateTextFormatter(
                     // No {Exception}: stack traces go to the log file; the console gets the message, which says why.
                     "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}")), role, () => DateTimeOffset.UtcNow)))
+            .WriteToSeqIfConfigured()
             .CreateLogger();
     }
 }
