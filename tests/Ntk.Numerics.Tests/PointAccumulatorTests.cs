@@ -145,7 +145,7 @@ public sealed class PointAccumulatorTests(ITestOutputHelper output)
         Assert.Contains("magic", Assert.Throws<FormatException>(() => PointAccumulator.FromBytes(Layout, foreign)).Message);
 
         var future = (byte[])bytes.Clone();
-        future[4] = 2;
+        future[4] = 3;
         Assert.Contains("version", Assert.Throws<FormatException>(() => PointAccumulator.FromBytes(Layout, future)).Message);
 
         var otherLayouts = new[]

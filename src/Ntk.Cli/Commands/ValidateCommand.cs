@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ntk.Cli.Sweeps;
+using Ntk.Cli.Terminal;
 using Ntk.Numerics.Engines;
 
 namespace Ntk.Cli.Commands;

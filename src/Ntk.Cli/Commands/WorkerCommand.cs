@@ -2,6 +2,7 @@ using System.CommandLine;
 using Ntk.Cli.CommandLine;
 using Ntk.Cli.Logging;
 using Ntk.Cli.Results;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster.Clustering;
 using Serilog.Events;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

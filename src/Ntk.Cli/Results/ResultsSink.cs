@@ -15,8 +15,8 @@ internal sealed record RunDescription(
     string Mode, string SweepText, string SweepHash, int Workers, IReadOnlyList<string> Nodes, DateTimeOffset StartedUtc);
 
 /// <summary>
-/// Writes results.csv, results.json and claims.md into the output directory at every snapshot, together
-/// (<see cref="AtomicFileSet"/>: all three come from the same snapshot; a failed write leaves the previous three and
+/// Writes results.csv, results.json, claims.csv and claims.md into the output directory at every snapshot, together
+/// (<see cref="AtomicFileSet"/>: all four come from the same snapshot; a failed write leaves the previous four and
 /// no temporary file). Called on the result writer actor's thread, one snapshot at a time.
 /// </summary>
 internal sealed class ResultsSink : ISweepResultSink
@@ -43,6 +43,7 @@ internal sealed class ResultsSink : ISweepResultSink
     public string CsvPath => Path.Combine(_directory, "results.csv");
     public string JsonPath => Path.Combine(_directory, "results.json");
     public string ClaimsPath => Path.Combine(_directory, "claims.md");
+    public string ClaimsCsvPath => Path.Combine(_directory, "claims.csv");
 
     /// <summary>Per-point completion times carried over from a resumed run's results.json.</summary>
     public void SeedTimings(IEnumerable<(int Point, double Seconds)> timings)
@@ -63,10 +64,13 @@ internal sealed class ResultsSink : ISweepResultSink
             p => (IReadOnlyList<ResultRow>)ResultRows.For(snapshot.Plan.Points[p.PointIndex], p.Merged, p.Done).ToList());
         using var files = new AtomicFileSet();
         WriteCsv(files, snapshot, rows);
+        var limitPoints = LimitPoints.Of(snapshot.Plan.Points.Select(p => p.Definition).ToList());
         var claims = snapshot.Points.ToDictionary(p => p.PointIndex,
-            p => p.Trials >= 2 ? ClaimEvaluator.Evaluate(snapshot.Plan.Points[p.PointIndex].Definition, p.Merged)
-                               : (IReadOnlyList<ClaimResult>)[]);
+            p => p.Trials >= 2
+                ? ClaimEvaluator.Evaluate(snapshot.Plan.Points[p.PointIndex].Definition, p.Merged, limitPoints.Contains(p.PointIndex))
+                : (IReadOnlyList<ClaimResult>)[]);
         WriteJson(files, snapshot, rows, claims, now, elapsed);
+        files.WriteAllText(ClaimsCsvPath, ClaimsCsv.Render(claims));
         files.WriteAllText(ClaimsPath, ClaimsMarkdown.Render(snapshot, claims));
         files.Commit();
         if (snapshot.Final) _afterFinal?.Invoke(snapshot);
@@ -136,7 +140,7 @@ internal sealed class ResultsSink : ISweepResultSink
     private static ClaimEntry ToEntry(ClaimResult claim) => new(
         claim.ClaimId, claim.Statement, StatisticNames.Of(claim.Statistic.Kind),
         NullIfNone(claim.Statistic.Layer, 0), NullIfNone(claim.Statistic.A, -1), NullIfNone(claim.Statistic.B, -1),
-        claim.Predicted, claim.Measured, claim.StandardError, claim.Z, claim.Verdict.ToString().ToLowerInvariant());
+        claim.Predicted, claim.Measured, claim.StandardError, claim.Z, ClaimVerdicts.Name(claim.Verdict), claim.Reason);
 
     private static List<SketchEntry> Sketches(PointAccumulator merged)
     {

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
@@ -32,9 +32,9 @@ namespace Ntk.Cli.Sweeps;
 /// <c>seed</c> default 0), csv (<c>path</c> relative to the sweep file's folder, <c>normalize</c> default false,
 /// optional <c>sha256</c> of the file, checked when given; the normalized sweep always carries it).
 /// Every scalar of <c>network</c> and every angle may be a list; the sweep is the Cartesian product.</para>
-/// <para>Point order (points are numbered 0..P−1): inputDim, then network shape (depth, then width within it; or
-/// the widths lists in file order), then weights, then engine, then phase, then θ — the last varying fastest; each
-/// axis in the order the file lists it. Sphere and csv inputs have no phase or θ axis.</para>
+/// <para>The reader turns the file into typed axes; <see cref="SweepGrid"/> expands them into numbered points and fixes
+/// their order (inputDim, network shape, weights, engine, phase, θ — the last varying fastest). The shape axis lists
+/// depth, then width within it, or the widths lists in file order; every axis keeps the order the file lists it.</para>
 /// </remarks>
 internal static class SweepReader
 {
@@ -238,58 +238,30 @@ internal static class SweepReader
                     break;
             }
 
-            var inputCount = kind switch { SweepInputKind.Pair => 2, SweepInputKind.Sphere => sphereCount, _ => csvRows!.Length };
-            var deepest = shapes.Items.Max(shape => shape.Value.Length);
-            var statistics = StatisticCount(inputCount, deepest);
+            GridInputs gridInputs = kind switch
+            {
+                SweepInputKind.Pair => new GridInputs.Pair([.. phases.Items.Select(item => item.Value)], [.. thetas.Items.Select(item => item.Value)]),
+                SweepInputKind.Sphere => new GridInputs.Sphere(sphereCount, sphereSeed),
+                _ => new GridInputs.Listed([.. csvRows!.Select(row => ImmutableArray.Create(row))]),
+            };
+            var grid = new SweepGrid([.. inputDims.Items.Select(item => item.Value)], [.. shapes.Items.Select(item => item.Value)],
+                [.. laws.Items.Select(item => item.Value)], [.. engines.Items.Select(item => item.Value)], gridInputs);
+            var statistics = grid.MaxStatisticsPerPoint;
             if (statistics > MaxStatisticsPerPoint)
                 throw Fail(kind == SweepInputKind.Sphere ? "inputs.count" : "inputs.path",
-                    $"{inputCount} inputs at depth {deepest} make {statistics} statistics per network (the m×m kernel and an " +
+                    $"{gridInputs.Count} inputs at depth {grid.MaxDepth} make {statistics} statistics per network (the m×m kernel and an " +
                     $"m×m correlator per layer); at most {MaxStatisticsPerPoint} are supported, so use fewer inputs");
 
-            long pointCount = (long)inputDims.Count * shapes.Count * laws.Count * engines.Count *
-                              (kind == SweepInputKind.Pair ? (long)phases.Count * thetas.Count : 1);
+            var pointCount = grid.PointCount;
             if (pointCount > MaxPoints)
                 throw Fail("", $"the sweep has {pointCount} points (the product of every list); at most {MaxPoints} are allowed");
 
-            var points = ImmutableArray.CreateBuilder<SweepPoint>((int)pointCount);
-            var sources = ImmutableArray.CreateBuilder<SweepPointSource>((int)pointCount);
-            foreach (var (inputDim, _) in inputDims.Items)
-            {
-                InputSet? shared = kind switch
-                {
-                    SweepInputKind.Sphere => InputSets.Sphere(inputDim, sphereCount, sphereSeed),
-                    SweepInputKind.Csv => new InputSet(inputDim, [.. csvRows!.SelectMany(row => row)]),
-                    _ => null,
-                };
-                foreach (var (widths, _) in shapes.Items)
-                foreach (var (law, _) in laws.Items)
-                {
-                    var spec = new NetworkSpec(inputDim, widths, law);
-                    foreach (var (engine, _) in engines.Items)
-                    {
-                        if (shared is not null)
-                        {
-                            Add(spec, shared, engine, null, null);
-                            continue;
-                        }
-                        foreach (var (phase, _) in phases.Items)
-                        foreach (var (theta, _) in thetas.Items)
-                            Add(spec, InputSet.Pair(inputDim, theta * Math.PI / 180, phase * Math.PI / 180), engine, theta, phase);
-                    }
-                }
-            }
-
-            void Add(NetworkSpec spec, InputSet inputSet, EngineKind engine, double? theta, double? phase)
-            {
-                var definition = new PointDefinition(points.Count, spec, inputSet, engine, seed);
-                points.Add(new SweepPoint(definition, theta, phase));
-                sources.Add(new SweepPointSource(engine));
-            }
-
-            var plan = new SimulationPlan(name, seed, shardTrials, stopping, points.MoveToImmutable());
+            var (points, requestedEngines) = grid.Expand(seed);
+            var sources = requestedEngines.Select(engine => new SweepPointSource(engine)).ToImmutableArray();
+            var plan = new SimulationPlan(name, seed, shardTrials, stopping, points);
             var normalized = Normalize(plan, inputDims, shapes, laws, engines, kind, thetas, phases, sphereCount, sphereSeed,
                 csvPath, csvHash, normalize);
-            return new SweepDocument(file, plan, kind, sources.MoveToImmutable(), normalized, [.. _warnings]);
+            return new SweepDocument(file, plan, kind, sources, normalized, [.. _warnings]);
         }
 
         private StoppingRule ReadStopping(Node root, Dictionary<string, Node> fields)
@@ -386,13 +358,6 @@ internal static class SweepReader
                 foreach (var (width, widthPath) in widths.Items)
                     shapes.Add(([.. Enumerable.Repeat(width, depth)], widthPath));
             return new Axis<ImmutableArray<int>>(network.Path, shapes.MoveToImmutable());
-        }
-
-        /// <summary>Length of MeasurementLayout's vector for m inputs and L layers (with the conditional correlator).</summary>
-        private static long StatisticCount(long m, long depth)
-        {
-            var pairs = m * (m - 1) / 2;
-            return m * (m + 1) / 2 + depth * (2 * pairs + m) + pairs + m + 3;
         }
 
         private double[][] ReadCsv(Node pathNode, string csvPath, bool normalize, out string sha256)

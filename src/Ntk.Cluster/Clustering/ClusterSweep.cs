@@ -101,7 +101,7 @@ public static class ClusterSweep
             }
             else
             {
-                await WaitAsync(WorkersUpAsync(cluster, minWorkers, cancellation), system, cancellation, "while waiting for workers")
+                await WaitAsync(WorkersUpAsync(cluster, minWorkers, logger, cancellation), system, cancellation, "while waiting for workers")
                     .ConfigureAwait(false);
                 logger.Information("{Event}: {WorkerNodes} worker nodes up; the sweep starts", "WorkersJoined",
                     cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up));
@@ -277,6 +277,8 @@ public static class ClusterSweep
             var (coordinator, aggregators) = await ClusterWiring.StartWorkerProxies(system, aggregatorShards).ConfigureAwait(false);
             var workers = ClusterWiring.StartWorkers(system, threads, plan.Plan, coordinator, aggregators, settings,
                 point => point.CreateSampler());
+            logger.Information("{Event}: joined; pulling shards of sweep {SweepName} ({Threads} worker threads)", "PullingShards",
+                plan.Plan.Name, threads);
             var allStopped = Task.WhenAll(workers.Select(w => w.WatchAsync()));
             var next = await Task.WhenAny(allStopped, coordinatorLeft.Task, system.WhenTerminated, cancelled).ConfigureAwait(false);
             if (next == cancelled)
@@ -349,10 +351,23 @@ public static class ClusterSweep
         }
     }
 
-    private static async Task WorkersUpAsync(Akka.Cluster.Cluster cluster, int minWorkers, CancellationToken cancellation)
+    /// <summary>Waits until <paramref name="minWorkers"/> worker nodes are Up, logging the count each time it changes
+    /// ("waiting for workers: 1 of 2 joined"), so a coordinator that waits says what for.</summary>
+    private static async Task WorkersUpAsync(Akka.Cluster.Cluster cluster, int minWorkers, Serilog.ILogger logger,
+        CancellationToken cancellation)
     {
-        while (cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up) < minWorkers)
+        var reported = -1;
+        while (true)
+        {
+            var up = cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up);
+            if (up >= minWorkers) return;
+            if (up != reported)
+            {
+                logger.Information("{Event}: waiting for workers: {WorkerNodes} of {MinWorkers} joined", "WorkersWaiting", up, minWorkers);
+                reported = up;
+            }
             await Task.Delay(200, cancellation).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -47,9 +47,14 @@ public static class MeasurementWriter
             if (active[a] == 0) measurement[layout.DeadLayer(a)] = 1;
             for (var b = a + 1; b < m; b++)
             {
-                var c = measurement[layout.Correlator(layer, a, b)] * inverseWidth;
+                var both = measurement[layout.Correlator(layer, a, b)];
+                var c = both * inverseWidth;
                 measurement[layout.Correlator(layer, a, b)] = c;
                 measurement[layout.PathProduct(a, b)] *= c;
+                // Units where the patterns differ: active for exactly one of a, b (exact integer counts).
+                var differ = active[a] + active[b] - 2 * (int)both;
+                measurement[layout.PatternAgreement(layer, a, b)] = (width - differ) * inverseWidth;
+                measurement[layout.PatternEqual(layer, a, b)] = differ == 0 ? 1 : 0;
             }
         }
     }
@@ -78,6 +83,36 @@ public static class MeasurementWriter
                     value = (Math.PI - Math.Acos(rho)) / (2 * Math.PI);
                 }
                 measurement[layout.CorrelatorCond(layer, a, b)] = value;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the Rao–Blackwellized probability that the whole layer-l activation patterns of a and b coincide, given
+    /// the previous layer (Gaussian weights; docs/numerics.md §11): each of the n_l independent rows puts h_a and h_b
+    /// on the same side of its hyperplane with probability 1 − θ̂/π, so P = (1 − θ̂/π)^{n_l}, evaluated as
+    /// exp(n_l·log(1 − θ̂/π)) (log domain; an underflow is an honest 0). If h_a = h_b = 0 both patterns are
+    /// all-inactive (P = 1); if exactly one is 0, the other's units are active with probability ½ each (P = 2^{−n_l}).
+    /// </summary>
+    public static void WritePatternEqualCond(
+        MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, int width, Span<double> measurement)
+    {
+        var m = layout.InputCount;
+        for (var a = 0; a < m; a++)
+        {
+            var gaa = previousGram[a * m + a];
+            for (var b = a + 1; b < m; b++)
+            {
+                var gbb = previousGram[b * m + b];
+                double logP;
+                if (gaa <= 0 && gbb <= 0) logP = 0;
+                else if (gaa <= 0 || gbb <= 0) logP = -width * Math.Log(2);
+                else
+                {
+                    var rho = Math.Clamp(previousGram[a * m + b] / Math.Sqrt(gaa * gbb), -1.0, 1.0);
+                    logP = width * Math.Log(1 - Math.Acos(rho) / Math.PI);
+                }
+                measurement[layout.PatternEqualCond(layer, a, b)] = Math.Exp(logP);
             }
         }
     }

@@ -16,11 +16,12 @@ namespace Ntk.Numerics.Statistics;
 /// </remarks>
 public sealed class PointAccumulator
 {
-    private const byte FormatVersion = 1;
+    private const byte FormatVersion = 2;
     private static ReadOnlySpan<byte> Magic => "NTKA"u8;
 
     private readonly MomentAccumulator _moments;
     private readonly QuantileSketch[] _sketches;
+    private readonly CoMomentAccumulator _comoments;
 
     /// <summary>An empty accumulator for <paramref name="layout"/>.</summary>
     public PointAccumulator(MeasurementLayout layout)
@@ -30,13 +31,15 @@ public sealed class PointAccumulator
         _moments = new MomentAccumulator(layout.Count);
         _sketches = new QuantileSketch[layout.SketchedIndices.Length];
         for (var k = 0; k < _sketches.Length; k++) _sketches[k] = new QuantileSketch();
+        _comoments = new CoMomentAccumulator(layout.Count, layout.CovariantIndices.AsSpan());
     }
 
-    private PointAccumulator(MeasurementLayout layout, MomentAccumulator moments, QuantileSketch[] sketches)
+    private PointAccumulator(MeasurementLayout layout, MomentAccumulator moments, QuantileSketch[] sketches, CoMomentAccumulator comoments)
     {
         Layout = layout;
         _moments = moments;
         _sketches = sketches;
+        _comoments = comoments;
     }
 
     public MeasurementLayout Layout { get; }
@@ -58,6 +61,7 @@ public sealed class PointAccumulator
         _moments.Push(measurement);
         var indices = Layout.SketchedIndices;
         for (var k = 0; k < _sketches.Length; k++) _sketches[k].Add(measurement[indices[k]]);
+        _comoments.Push(measurement);
     }
 
     /// <summary>Folds <paramref name="other"/> (same layout) into this accumulator.</summary>
@@ -68,6 +72,7 @@ public sealed class PointAccumulator
         if (ReferenceEquals(other, this)) other = Clone();
         _moments.Merge(other._moments);
         for (var k = 0; k < _sketches.Length; k++) _sketches[k].Merge(other._sketches[k]);
+        _comoments.Merge(other._comoments);
     }
 
     /// <summary>A new accumulator equal to <paramref name="a"/> merged with <paramref name="b"/>; neither changes.</summary>
@@ -84,8 +89,29 @@ public sealed class PointAccumulator
     {
         var sketches = new QuantileSketch[_sketches.Length];
         for (var k = 0; k < sketches.Length; k++) sketches[k] = _sketches[k].Clone();
-        return new PointAccumulator(Layout, _moments.Clone(), sketches);
+        return new PointAccumulator(Layout, _moments.Clone(), sketches, _comoments.Clone());
     }
+
+    /// <summary>
+    /// Sample covariance of statistics <paramref name="i"/> and <paramref name="j"/>, both in
+    /// <see cref="MeasurementLayout.CovariantIndices"/> (or i = j: the variance); NaN below 2 trials.
+    /// </summary>
+    public double Covariance(int i, int j)
+    {
+        if (i == j) return Variance(i);
+        var group = Layout.CovariantIndices;
+        var pi = group.IndexOf(i);
+        var pj = group.IndexOf(j);
+        if (pi < 0 || pj < 0)
+            throw new ArgumentException($"statistics {i} and {j} are not both among the covariant indices {string.Join(", ", group)}");
+        return _comoments.Covariance(pi, pj);
+    }
+
+    /// <summary>Exact smallest value of statistic <paramref name="index"/> (+∞ when empty).</summary>
+    public double Minimum(int index) => _comoments.Minimum(index);
+
+    /// <summary>Exact largest value of statistic <paramref name="index"/> (−∞ when empty).</summary>
+    public double Maximum(int index) => _comoments.Maximum(index);
 
     /// <summary>Sample mean of statistic <paramref name="index"/>; NaN when empty.</summary>
     public double Mean(int index) => _moments.Mean(index);
@@ -130,13 +156,15 @@ public sealed class PointAccumulator
     /// The exact state as bytes (format version 1, little-endian, doubles bit for bit): "NTKA", version byte, m (Int32),
     /// L (Int32), conditional-correlator flag (byte), S (Int32), trials (Int64), then S means, S values of M2, of M3 and
     /// of M4 (Float64 each), the number of sketches (Int32) and per sketch its statistic index (Int32), its length
-    /// (Int32) and the bytes of <see cref="QuantileSketch.ToBytes"/>.
+    /// (Int32) and the bytes of <see cref="QuantileSketch.ToBytes"/>; then (version 2) the co-moment block: group size k
+    /// (Int32), the k group indices (Int32), count (Int64), k means, k(k+1)/2 co-moment sums, S minima, S maxima.
     /// </summary>
     public byte[] ToBytes()
     {
         var s = Layout.Count;
         var size = HeaderSize + 8 + 4 * 8 * s + 4;
         foreach (var sketch in _sketches) size += 8 + sketch.SerializedSize;
+        size += _comoments.SerializedSize;
         var bytes = new byte[size];
         var writer = new ByteWriter(bytes);
         Magic.CopyTo(writer.Reserve(Magic.Length));
@@ -158,6 +186,7 @@ public sealed class PointAccumulator
             writer.WriteInt32(length);
             _sketches[k].Write(writer.Reserve(length));
         }
+        _comoments.Write(ref writer);
         if (writer.Position != bytes.Length) throw new InvalidOperationException("serialized size mismatch");
         return bytes;
     }
@@ -231,8 +260,9 @@ public sealed class PointAccumulator
                 throw new FormatException(
                     $"point accumulator: the sketch of statistic {index} has relative accuracy {sketches[k].RelativeAccuracy}, expected {QuantileSketch.DefaultRelativeAccuracy}");
         }
+        var comoments = CoMomentAccumulator.Read(ref reader, s, layout.CovariantIndices.AsSpan(), count);
         reader.EnsureEnd();
-        return new PointAccumulator(layout, moments, sketches);
+        return new PointAccumulator(layout, moments, sketches, comoments);
     }
 
     /// <summary>Size of the fixed header: magic, version, m, L, conditional flag, S.</summary>
