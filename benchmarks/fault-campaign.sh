@@ -16,6 +16,7 @@ if [ ! -f "$NTK_DLL" ]; then
   dotnet build "$ROOT/src/Ntk.Cli" -c Release -nologo -v quiet >&2 || exit 1
 fi
 WORK=$(mktemp -d /tmp/ntk-faults.XXXXXX)
+chmod 755 "$WORK"   # the PostgreSQL server runs as "postgres" and keeps its data and socket below it
 NETNS_A=ntkfA$$
 NETNS_B=ntkfB$$
 PIDS=()
@@ -106,7 +107,7 @@ fault_sigkill() {
   local dir=$WORK/sigkill p; p=$(port); mkdir -p "$dir"
   coordinator "$dir" "$p" --min-workers 2; local c=$COORD
   worker "$dir" "$p"; local victim=$WORKER; worker "$dir" "$p"
-  wait_for 120 has_events "$dir" "$victim" ShardCompleted 20 || { line "worker SIGKILL" "did not start"; return; }
+  wait_for 240 has_events "$dir" "$victim" ShardCompleted 20 || { line "worker SIGKILL" "did not start"; return; }
   local t; t=$(now); kill -KILL "$victim"
   wait_for 60 grep -q '"Event":"LeasesExpired"' "$dir/run.log"; local expired; expired=$(since "$t")
   local code; exit_code "$c" 150; code=$CODE
@@ -118,7 +119,7 @@ fault_sigstop() {
   local dir=$WORK/sigstop p; p=$(port); mkdir -p "$dir"
   coordinator "$dir" "$p" --min-workers 1; local c=$COORD
   worker "$dir" "$p"; local paused=$WORKER; worker "$dir" "$p"
-  wait_for 120 has_events "$dir" "$paused" ShardCompleted 20 || { line "worker SIGSTOP 15 s" "did not start"; return; }
+  wait_for 240 has_events "$dir" "$paused" ShardCompleted 20 || { line "worker SIGSTOP 15 s" "did not start"; return; }
   local t; t=$(now); kill -STOP "$paused"
   wait_for 30 grep -q '"Event":"MemberDowned"' "$dir/run.log"; local downed; downed=$(since "$t")
   sleep 15; kill -CONT "$paused"
@@ -132,7 +133,7 @@ fault_sigterm() {
   local dir=$WORK/sigterm p; p=$(port); mkdir -p "$dir"
   coordinator "$dir" "$p" --min-workers 2; local c=$COORD
   worker "$dir" "$p"; local leaving=$WORKER; worker "$dir" "$p"
-  wait_for 120 has_events "$dir" "$leaving" ShardCompleted 20 || { line "worker SIGTERM" "did not start"; return; }
+  wait_for 240 has_events "$dir" "$leaving" ShardCompleted 20 || { line "worker SIGTERM" "did not start"; return; }
   local t; t=$(now); kill -TERM "$leaving"
   local wcode; exit_code "$leaving" 60; wcode=$CODE; local left; left=$(since "$t")
   local code; exit_code "$c" 150; code=$CODE
@@ -149,7 +150,7 @@ fault_coordinator_kill() {
   worker "$dir" "$p"; worker "$dir" "$p"
   local kills=0 t; t=$(now)
   for threshold in 40000 140000; do
-    wait_for 120 at_least_saved "$dir" "$threshold" || break
+    wait_for 240 at_least_saved "$dir" "$threshold" || break
     kill -0 "$c" 2>/dev/null || break
     kill -KILL "$c"; kills=$((kills + 1)); t=$(now)
     coordinator "$dir" "$p" --min-workers 2 --resume; c=$COORD
@@ -175,7 +176,7 @@ fault_sqlite_full() {
   mount -t tmpfs -o size=32m tmpfs "$disk" && MOUNTS+=("$disk")
   coordinator "$dir" "$p" --min-workers 1 --journal "sqlite:$disk/journal.db"; local c=$COORD
   worker "$dir" "$p"
-  wait_for 120 at_least_saved "$dir" 20000 || { line "SQLite journal disk full" "did not start"; return; }
+  wait_for 240 at_least_saved "$dir" 20000 || { line "SQLite journal disk full" "did not start"; return; }
   local t; t=$(now)
   dd if=/dev/zero of="$disk/filler" bs=64k >/dev/null 2>&1
   local code; exit_code "$c" 90; code=$CODE; local failed; failed=$(since "$t")
@@ -200,7 +201,7 @@ fault_postgres_down() {
   local dir=$WORK/pgdown p; p=$(port); mkdir -p "$dir"
   coordinator "$dir" "$p" --min-workers 1 --journal "$journal"; local c=$COORD
   worker "$dir" "$p"
-  wait_for 120 at_least_saved "$dir" 20000 || { line "PostgreSQL stopped" "did not start"; return; }
+  wait_for 240 at_least_saved "$dir" 20000 || { line "PostgreSQL stopped" "did not start"; return; }
   local t; t=$(now)
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA/data" -m immediate -w stop >/dev/null 2>&1
   local code; exit_code "$c" 90; code=$CODE; local failed; failed=$(since "$t")
@@ -220,7 +221,7 @@ fault_run_disk_full() {
   local dir=$disk/out
   dotnet "$NTK_DLL" run "$SWEEP" --out "$dir" --workers 1 --snapshot-interval 0.2 >"$WORK/run.out" 2>"$WORK/run.err" &
   local r=$!; PIDS+=("$r")
-  wait_for 120 at_least_saved "$dir" 20000 || { line "ntk run --out disk full" "did not start"; return; }
+  wait_for 240 at_least_saved "$dir" 20000 || { line "ntk run --out disk full" "did not start"; return; }
   local t; t=$(now)
   dd if=/dev/zero of="$disk/filler" bs=64k >/dev/null 2>&1
   local code; exit_code "$r" 90; code=$CODE; local failed; failed=$(since "$t")
@@ -248,7 +249,7 @@ fault_partition() {
   PIDS+=("$!")
   ip netns exec "$NETNS_B" dotnet "$NTK_DLL" worker --seeds 10.231.77.1:$p --hostname 10.231.77.2 --threads 1 --log-dir "$dir" --config "$CONFIG" >>"$dir.workers.out" 2>&1 &
   local cut=$!; PIDS+=("$cut")
-  wait_for 120 has_events "$dir" "$cut" ShardCompleted 20 || { line "partition 15 s (netns)" "did not start"; return; }
+  wait_for 240 has_events "$dir" "$cut" ShardCompleted 20 || { line "partition 15 s (netns)" "did not start"; return; }
   local t; t=$(now)
   ip -n "$NETNS_B" link set "vb$$" down
   wait_for 30 grep -q '"Event":"MemberDowned"' "$dir/run.log"; local downed; downed=$(since "$t")
