@@ -32,6 +32,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 ntk() { dotnet "$NTK_DLL" "$@"; }
 now() { date +%s.%N; }
@@ -44,13 +45,16 @@ wait_for() {
   local deadline=$(( $(date +%s) + $1 )); shift
   until "$@"; do [ "$(date +%s)" -ge "$deadline" ] && return 1; sleep 0.1; done
 }
-# exit_code PID SECONDS: waits for a background job; prints its exit code, or "none" after SECONDS.
+# exit_code PID SECONDS: waits for a background job of this shell; sets CODE to its exit code, or "none" after
+# SECONDS (not in $(...): a subshell cannot wait for its parent's jobs).
 exit_code() {
   local deadline=$(( $(date +%s) + $2 ))
-  while kill -0 "$1" 2>/dev/null; do [ "$(date +%s)" -ge "$deadline" ] && { echo none; return; }; sleep 0.1; done
-  wait "$1"; echo $?
+  while kill -0 "$1" 2>/dev/null; do [ "$(date +%s)" -ge "$deadline" ] && { CODE=none; return; }; sleep 0.1; done
+  wait "$1"; CODE=$?
 }
-events() { cat "$1"/*.log 2>/dev/null | grep -c "\"Event\":\"$2\"" ; }
+# count_of PATTERN FILE...: matching lines (0 when none or no file).
+count_of() { local n; n=$(cat "${@:2}" 2>/dev/null | grep -c "$1"); echo "${n:-0}"; }
+events() { count_of "\"Event\":\"$2\"" "$1"/*.log; }
 saved_trials() { grep -o '"totalTrials": *[0-9]*' "$1/results.json" 2>/dev/null | grep -o '[0-9]*$' || echo 0; }
 at_least_saved() { [ "$(saved_trials "$1")" -ge "$2" ]; }
 same_csv() { cmp -s "$REFERENCE/results.csv" "$1/results.csv" && echo "results.csv identical" || echo "results.csv DIFFERS"; }
@@ -94,7 +98,7 @@ worker() {
   dotnet "$NTK_DLL" worker --seeds "127.0.0.1:$2" --threads 1 --log-dir "$1" --config "$CONFIG" >>"$1.workers.out" 2>&1 &
   WORKER=$!; PIDS+=("$WORKER")
 }
-worker_events() { grep -c "\"Event\":\"$3\"" "$1/worker-$(hostname)-$2.log" 2>/dev/null || echo 0; }
+worker_events() { count_of "\"Event\":\"$3\"" "$1"/worker-*-"$2".log; }
 has_events() { [ "$(worker_events "$1" "$2" "$3")" -ge "$4" ]; }
 
 # 1. SIGKILL of a worker: its leases go to the other worker once it is downed.
@@ -105,7 +109,7 @@ fault_sigkill() {
   wait_for 120 has_events "$dir" "$victim" ShardCompleted 20 || { line "worker SIGKILL" "did not start"; return; }
   local t; t=$(now); kill -KILL "$victim"
   wait_for 60 grep -q '"Event":"LeasesExpired"' "$dir/run.log"; local expired; expired=$(since "$t")
-  local code; code=$(exit_code "$c" 150)
+  local code; exit_code "$c" 150; code=$CODE
   line "worker SIGKILL" "leases expired after ${expired} s; coordinator exit $code after $(since "$t") s; $(same_csv "$dir")"
 }
 
@@ -119,7 +123,7 @@ fault_sigstop() {
   wait_for 30 grep -q '"Event":"MemberDowned"' "$dir/run.log"; local downed; downed=$(since "$t")
   sleep 15; kill -CONT "$paused"
   wait_for 60 has_events "$dir" "$paused" NodeRejoining 1; local rejoined; rejoined=$(since "$t")
-  local code; code=$(exit_code "$c" 150)
+  local code; exit_code "$c" 150; code=$CODE
   line "worker SIGSTOP 15 s" "downed after ${downed} s; rejoining at ${rejoined} s; coordinator exit $code; $(same_csv "$dir")"
 }
 
@@ -130,12 +134,12 @@ fault_sigterm() {
   worker "$dir" "$p"; local leaving=$WORKER; worker "$dir" "$p"
   wait_for 120 has_events "$dir" "$leaving" ShardCompleted 20 || { line "worker SIGTERM" "did not start"; return; }
   local t; t=$(now); kill -TERM "$leaving"
-  local wcode; wcode=$(exit_code "$leaving" 60); local left; left=$(since "$t")
-  local code; code=$(exit_code "$c" 150)
+  local wcode; exit_code "$leaving" 60; wcode=$CODE; local left; left=$(since "$t")
+  local code; exit_code "$c" 150; code=$CODE
   local leased completed returned
   leased=$(worker_events "$dir" "$leaving" ShardLeased); completed=$(worker_events "$dir" "$leaving" ShardCompleted)
   returned=$(worker_events "$dir" "$leaving" LeaseReturned)
-  line "worker SIGTERM" "worker exit $wcode after ${left} s; leases $leased = $completed completed + $returned handed back; re-issued $(events "$dir" ShardReissued), expired $(grep -c '"Event":"LeasesExpired"' "$dir/run.log"); coordinator exit $code; $(same_csv "$dir")"
+  line "worker SIGTERM" "worker exit $wcode after ${left} s; leases $leased = $completed completed + $returned handed back; re-issued $(events "$dir" ShardReissued), expired $(count_of '"Event":"LeasesExpired"' "$dir/run.log"); coordinator exit $code; $(same_csv "$dir")"
 }
 
 # 4. SIGKILL of the coordinator, twice, each time restarted with --resume.
@@ -150,7 +154,7 @@ fault_coordinator_kill() {
     kill -KILL "$c"; kills=$((kills + 1)); t=$(now)
     coordinator "$dir" "$p" --min-workers 2 --resume; c=$COORD
   done
-  local code; code=$(exit_code "$c" 150)
+  local code; exit_code "$c" 150; code=$CODE
   line "coordinator SIGKILL x$kills" "resumed each time; last coordinator exit $code $(since "$t") s after the last kill; recovered $(grep -o '"Event":"AggregatorRecovered"' "$dir/run.log" | wc -l) aggregators from the journal; $(same_csv "$dir")"
   COMPLETE_DIR=$dir; COMPLETE_PORT=$p
 }
@@ -160,7 +164,7 @@ fault_resume_complete() {
   local dir=$COMPLETE_DIR
   local t; t=$(now)
   coordinator "$dir" "$COMPLETE_PORT" --min-workers 2 --resume
-  local code; code=$(exit_code "$COORD" 60)
+  local code; exit_code "$COORD" 60; code=$CODE
   line "--resume, nothing left" "exit $code after $(since "$t") s with no worker running; $(same_csv "$dir")"
 }
 
@@ -174,12 +178,12 @@ fault_sqlite_full() {
   wait_for 120 at_least_saved "$dir" 20000 || { line "SQLite journal disk full" "did not start"; return; }
   local t; t=$(now)
   dd if=/dev/zero of="$disk/filler" bs=64k >/dev/null 2>&1
-  local code; code=$(exit_code "$c" 90); local failed; failed=$(since "$t")
+  local code; exit_code "$c" 90; code=$CODE; local failed; failed=$(since "$t")
   local cause; cause=$(grep -o 'error: the run failed: [^;]*' "$dir.coordinator.out" | head -1)
   rm -f "$disk/filler"
   coordinator "$dir" "$p" --min-workers 1 --journal "sqlite:$disk/journal.db" --resume; c=$COORD
   worker "$dir" "$p"
-  local rcode; rcode=$(exit_code "$c" 150)
+  local rcode; exit_code "$c" 150; rcode=$CODE
   line "SQLite journal disk full" "coordinator exit $code after ${failed} s (${cause#error: }); resume exit $rcode; $(same_csv "$dir")"
 }
 
@@ -199,12 +203,12 @@ fault_postgres_down() {
   wait_for 120 at_least_saved "$dir" 20000 || { line "PostgreSQL stopped" "did not start"; return; }
   local t; t=$(now)
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA/data" -m immediate -w stop >/dev/null 2>&1
-  local code; code=$(exit_code "$c" 90); local failed; failed=$(since "$t")
+  local code; exit_code "$c" 90; code=$CODE; local failed; failed=$(since "$t")
   local cause; cause=$(grep -o 'error: the run failed: [^;]*' "$dir.coordinator.out" | head -1)
   pg -o "-p $pgport -k $PG_DATA -c listen_addresses=127.0.0.1 -c fsync=off" start
   coordinator "$dir" "$p" --min-workers 1 --journal "$journal" --resume; c=$COORD
   worker "$dir" "$p"
-  local rcode; rcode=$(exit_code "$c" 150)
+  local rcode; exit_code "$c" 150; rcode=$CODE
   line "PostgreSQL stopped" "coordinator exit $code after ${failed} s (${cause#error: }); resume exit $rcode; $(same_csv "$dir")"
 }
 
@@ -219,8 +223,8 @@ fault_run_disk_full() {
   wait_for 120 at_least_saved "$dir" 20000 || { line "ntk run --out disk full" "did not start"; return; }
   local t; t=$(now)
   dd if=/dev/zero of="$disk/filler" bs=64k >/dev/null 2>&1
-  local code; code=$(exit_code "$r" 90); local failed; failed=$(since "$t")
-  local errors; errors=$(grep -c '^error:' "$WORK/run.err"); local traces; traces=$(grep -c '^ *at ' "$WORK/run.err")
+  local code; exit_code "$r" 90; code=$CODE; local failed; failed=$(since "$t")
+  local errors; errors=$(count_of '^error:' "$WORK/run.err"); local traces; traces=$(count_of '^ *at ' "$WORK/run.err")
   local tmp; tmp=$(temporaries "$dir"); local cut; cut=$(cut_lines "$dir")
   rm -f "$disk/filler"
   ntk run "$SWEEP" --out "$dir" --workers 1 --resume >/dev/null 2>&1; local rcode=$?
@@ -249,7 +253,7 @@ fault_partition() {
   ip -n "$NETNS_B" link set "vb$$" down
   wait_for 30 grep -q '"Event":"MemberDowned"' "$dir/run.log"; local downed; downed=$(since "$t")
   sleep 15; ip -n "$NETNS_B" link set "vb$$" up
-  local code; code=$(exit_code "$c" 150)
+  local code; exit_code "$c" 150; code=$CODE
   line "partition 15 s (netns)" "cut worker downed after ${downed} s; healed at 15 s; rejoined: $(worker_events "$dir" "$cut" NodeRejoining) times; late results discarded: $(events "$dir" ShardDiscarded); coordinator exit $code; $(same_csv "$dir")"
 }
 

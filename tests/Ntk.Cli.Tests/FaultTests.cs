@@ -135,7 +135,7 @@ public sealed class FaultTests(ITestOutputHelper output)
                 postgres.Stop();
                 return postgres.Start;
             },
-            expectedCause: "Connection");
+            expectedCause: "the journal cannot be written");
     }
 
     /// <summary>

@@ -274,6 +274,28 @@ public sealed class MonitorStateTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_eta_is_the_runs_own_cost_weighted_one_counted_down_from_its_progress_event()
+    {
+        // The synthetic run alone gives a trial-count ETA (200 trials at 475/30 trials/s ≈ 12.6 s); a progress event of
+        // the run (what its bar and progress lines show, weighted by each point's cost) says 40 s at t0+34.
+        var state = Feed(SyntheticRun.AllInTimeOrder());
+        var fromTrials = state.View().Eta!.Value.TotalSeconds;
+        state.Apply(SyntheticRun.Line(34, "coordinator", "coordinator",
+            "Progress {PercentDone}% ({TrialCount} trials, {PointsDone}/{PointCount} points), {TrialsPerSecond} trials/s, ETA {Eta}",
+            "Information", ("PercentDone", 75), ("TrialCount", 600), ("PointsDone", 1), ("PointCount", 2), ("TrialsPerSecond", 16),
+            ("Eta", "00:00:40"), ("EtaSeconds", 40.0)));
+
+        Assert.NotEqual(40, fromTrials, 3);
+        Assert.Equal(40, state.View(SyntheticRun.T0.AddSeconds(34)).Eta!.Value.TotalSeconds);
+        Assert.Equal(30, state.View(SyntheticRun.T0.AddSeconds(44)).Eta!.Value.TotalSeconds);
+        // Logs of older versions carry only the text: the same value.
+        var older = Feed(SyntheticRun.AllInTimeOrder());
+        older.Apply(SyntheticRun.Line(34, "coordinator", "coordinator", "Progress {PercentDone}% ETA {Eta}", "Information",
+            ("PercentDone", 75), ("Eta", "00:01:05")));
+        Assert.Equal(65, older.View(SyntheticRun.T0.AddSeconds(34)).Eta!.Value.TotalSeconds);
+    }
+
+    [Fact]
     public void Silent_node_rate_decays_to_zero_after_the_window()
     {
         var state = Feed(SyntheticRun.AllInTimeOrder());

@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Ntk.Cli.CommandLine;
 using Ntk.Cli.Logging;
+using Ntk.Cli.Operations;
 using Ntk.Cli.Report;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
@@ -18,7 +19,10 @@ namespace Ntk.Cli.Commands;
 /// <summary>What `ntk coordinator` was asked to do.</summary>
 internal sealed record CoordinatorRequest(
     string SweepPath, string? OutDirectory, bool Resume, ClusterNodeOptions Node, int? MinWorkers, int? Threads,
-    double? SnapshotSeconds, string? Journal, bool Force = false);
+    double? SnapshotSeconds, string? Journal, bool Force = false)
+{
+    public OperationsOptions Operations { get; init; } = OperationsOptions.None;
+}
 
 /// <summary>
 /// `ntk coordinator SWEEP.json --port P [--out DIR] [--resume] [--journal J] [--min-workers N] [--threads N]`: a
@@ -56,11 +60,16 @@ internal static class CoordinatorCommand
             sweep, output, resume, force, journal, minWorkers, threads, snapshot,
         };
         node.AddTo(command);
+        var operations = new OperationsFlags(hold: true);
+        operations.AddTo(command);
         command.SetAction((parse, cancellation) => CommandLineErrors.GuardAsync(stderr, () => RunAsync(
             new CoordinatorRequest(parse.GetValue(sweep)!, parse.GetValue(output), parse.GetValue(resume) || ResumeFromEnvironment(), node.Read(parse),
                 parse.GetValue(minWorkers), parse.GetValue(threads), parse.GetValue(snapshot),
                 parse.GetValue(journal) ?? (Environment.GetEnvironmentVariable("NTK_JOURNAL") is { Length: > 0 } j ? j : null),
-                parse.GetValue(force)),
+                parse.GetValue(force))
+            {
+                Operations = operations.Read(parse, NodeRole.Coordinator),
+            },
             stdout, stderr, cancellation)));
         return command;
     }
@@ -95,9 +104,9 @@ internal static class CoordinatorCommand
         {
             if (!journal.MayHoldRuns && !File.Exists(resultsJson))
                 throw new InvalidInputException($"--resume: neither the journal ({journal.Describe()}) nor {resultsJson} exists; there is no run to continue");
-            if (File.Exists(resultsJson)) previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash);
+            if (File.Exists(resultsJson)) previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash, document.NormalizedJson, stderr);
         }
-        var options = new CoordinatorNodeOptions(request.Node, request.MinWorkers, request.Threads,
+        var options = new CoordinatorNodeOptions(request.Operations.Apply(request.Node), request.MinWorkers, request.Threads,
             request.SnapshotSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
         try
         {
@@ -129,6 +138,8 @@ internal static class CoordinatorCommand
 
         var nodeId = NodeLogging.DefaultNodeId();
         using var logger = NodeLogging.Create(Path.Combine(directory, "run.log"), nodeId, "coordinator", stderr, LogEventLevel.Information);
+        using var operations = NodeOperations.Start(NodeRole.Coordinator, request.Operations, request.Node, nodeId, logger);
+        options = options with { Node = operations.Attach(options.Node, request.Operations) };
         var started = DateTimeOffset.UtcNow;
         var results = new ResultsSink(directory,
             new RunDescription("cluster", document.NormalizedJson, sweepHash, request.Threads ?? 0, [nodeId],
@@ -144,11 +155,13 @@ internal static class CoordinatorCommand
         using var interrupt = new InterruptSignals(cancellation);
 
         var stopwatch = Stopwatch.StartNew();
+        // Progress is timed from the sweep's start (the workers joined), so the rate leaves out the wait for them.
+        var progress = new RecordingProgress(new ProgressLog(logger, document.Plan));
         SweepSnapshot final;
         try
         {
             final = await ClusterSweep.RunCoordinatorAsync(options, document.Plan, sweepHash, resume, journal, request.Resume, sink,
-                new ProgressLog(logger, document.Plan), logger, interrupt.Token);
+                progress, logger, interrupt.Token);
         }
         catch (ArgumentException e)
         {
@@ -178,7 +191,9 @@ internal static class CoordinatorCommand
 
         var trials = final.Points.Sum(p => p.Trials);
         var resumedTrials = resume.Sum(r => document.Plan.PrefixTrialsOf(r.ShardsMerged));
-        var rate = (trials - resumedTrials) / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
+        var sweepTime = progress.Latest?.Elapsed ?? stopwatch.Elapsed;
+        var waited = stopwatch.Elapsed - sweepTime;
+        var rate = (trials - resumedTrials) / Math.Max(sweepTime.TotalSeconds, 1e-9);
         logger.Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
             document.Name, final.Complete ? "completed" : "interrupted", trials, stopwatch.ElapsedMilliseconds, Math.Round(rate));
         if (!final.Complete)
@@ -190,9 +205,11 @@ internal static class CoordinatorCommand
 
         var report = ReportRenderer.Render(directory, TextWriter.Null);
         await stdout.WriteLineAsync(
-            $"{document.Name}: {final.Points.Length} points, {trials} trials in {stopwatch.Elapsed.TotalSeconds:F1} s ({rate:F0} trials/s on the cluster)");
+            $"{document.Name}: {final.Points.Length} points, {trials} trials in {sweepTime.TotalSeconds:F1} s ({rate:F0} trials/s on the cluster" +
+            (waited.TotalSeconds >= 0.5 ? $"; {waited.TotalSeconds:F1} s before that starting and waiting for workers)" : ")"));
         await stdout.WriteLineAsync($"results: {directory}/results.csv, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
         await stdout.WriteLineAsync(ClaimsSummary.Render(directory));
+        await operations.HoldAsync(request.Operations, stdout, interrupt.Token);
         return ExitCodes.Success;
     }
 

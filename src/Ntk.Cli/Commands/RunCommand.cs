@@ -63,7 +63,7 @@ internal static class RunCommand
         {
             if (!File.Exists(resultsJson))
                 throw new InvalidInputException($"--resume: {resultsJson} does not exist; there is no run to continue");
-            previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash);
+            previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash, document.NormalizedJson, stderr);
             resume = ResumeStates.From(previous, document.Plan);
         }
         if (request.Force && request.Resume) throw new InvalidInputException("--force and --resume: choose one (replace the earlier run, or continue it)");
@@ -99,7 +99,8 @@ internal static class RunCommand
         {
             final = interactive
                 ? await ProgressDisplay.RunWithBarAsync(document.Plan,
-                    observer => LocalSweep.RunAsync(document.Plan, resume, settings, sink, observer, logger, interrupt.Token))
+                    observer => LocalSweep.RunAsync(document.Plan, resume, settings, sink, observer, logger, interrupt.Token),
+                    new ProgressLog(logger, document.Plan))
                 : await LocalSweep.RunAsync(document.Plan, resume, settings, sink,
                     new ProgressLog(logger, document.Plan), logger, interrupt.Token);
         }
@@ -126,7 +127,8 @@ internal static class RunCommand
         stopwatch.Stop();
 
         var trials = final.Points.Sum(p => p.Trials);
-        var resumedTrials = resume.IsDefaultOrEmpty ? 0 : previous!.Points.Sum(p => p.Trials);
+        var resumedTrials = resume.IsDefaultOrEmpty ? 0
+            : resume.Sum(r => Math.Min((long)r.ShardsMerged * document.Plan.ShardTrials, document.Plan.Stopping.TrialCap));
         var rate = (trials - resumedTrials) / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
         logger.Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
             document.Name, final.Complete ? "completed" : "interrupted", trials, stopwatch.ElapsedMilliseconds, Math.Round(rate));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ntk.Cli.CommandLine;
 using Ntk.Cli.Logging;
+using Ntk.Cli.Operations;
 using Ntk.Cli.Results;
 using Ntk.Cli.Terminal;
 using Ntk.Cluster.Clustering;
@@ -9,7 +10,10 @@ using Serilog.Events;
 namespace Ntk.Cli.Commands;
 
 /// <summary>What `ntk worker` was asked to do.</summary>
-internal sealed record WorkerRequest(ClusterNodeOptions Node, int? Threads, string LogDirectory);
+internal sealed record WorkerRequest(ClusterNodeOptions Node, int? Threads, string LogDirectory)
+{
+    public OperationsOptions Operations { get; init; } = OperationsOptions.None;
+}
 
 /// <summary>
 /// `ntk worker --seeds HOST:PORT[,..] [--port P] [--threads N]`: a node that joins the cluster, fetches the plan
@@ -33,29 +37,35 @@ internal static class WorkerCommand
             threads, logDirectory,
         };
         node.AddTo(command);
+        var operations = new OperationsFlags();
+        operations.AddTo(command);
         command.SetAction((parse, cancellation) => CommandLineErrors.GuardAsync(stderr, () => RunAsync(
             new WorkerRequest(node.Read(parse), parse.GetValue(threads),
-                parse.GetValue(logDirectory) ?? (Environment.GetEnvironmentVariable("NTK_LOG_DIR") is { Length: > 0 } d ? d : "logs")),
+                parse.GetValue(logDirectory) ?? (Environment.GetEnvironmentVariable("NTK_LOG_DIR") is { Length: > 0 } d ? d : "logs"))
+            {
+                Operations = operations.Read(parse, NodeRole.Worker),
+            },
             stdout, stderr, cancellation)));
         return command;
     }
 
     private static async Task<int> RunAsync(WorkerRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        if (request.Node.Seeds.IsDefaultOrEmpty)
-            throw new InvalidInputException("--seeds: a worker needs the HOST:PORT of the coordinator (or NTK_SEEDS)");
+        if (request.Node.Seeds.IsDefaultOrEmpty && request.Operations.Discovery is null)
+            throw new InvalidInputException("--seeds: a worker needs the HOST:PORT of the coordinator (or NTK_SEEDS), or --discovery");
         var directory = Path.GetFullPath(request.LogDirectory);
         WritableDirectory.Check("--log-dir", directory);
         Directory.CreateDirectory(directory);
         var nodeId = NodeLogging.DefaultNodeId();
         using var logger = NodeLogging.Create(Path.Combine(directory, $"worker-{nodeId}.log"), nodeId, "worker", stderr,
             LogEventLevel.Information);
+        using var operations = NodeOperations.Start(NodeRole.Worker, request.Operations, request.Node, nodeId, logger);
 
         using var interrupt = new InterruptSignals(cancellation);
         WorkerNodeOutcome outcome;
         try
         {
-            outcome = await ClusterSweep.RunWorkerAsync(new WorkerNodeOptions(request.Node, request.Threads), logger, interrupt.Token);
+            outcome = await ClusterSweep.RunWorkerAsync(new WorkerNodeOptions(operations.Attach(request.Node, request.Operations), request.Threads), logger, interrupt.Token);
         }
         catch (ArgumentException e)
         {

@@ -59,10 +59,11 @@ internal static class NodeLogging
             .WriteTo.Sink(new WholeLineFileSink(logFile, new CompactJsonFormatter()), LogEventLevel.Information)
             .WriteTo.Logger(toConsole => toConsole
                 .Filter.ByIncludingOnly(e => !IsReportedAtExit(e) && (e.Level >= LogEventLevel.Warning
-                    || (e.Level >= consoleLevel && e.Properties.ContainsKey(ConsoleProperty))))
-                .WriteTo.Sink(new TextWriterSink(console, new MessageTemplateTextFormatter(
+                    || (e.Level >= consoleLevel && (e.Properties.ContainsKey(ConsoleProperty) || ConsoleNotices.IsShown(e)))))
+                .WriteTo.Sink(new ConsoleNotices(new TextWriterSink(console, new MessageTemplateTextFormatter(
                     // No {Exception}: stack traces go to the log file; the console gets the message, which says why.
-                    "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}"))))
+                    "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}")), role, () => DateTimeOffset.UtcNow)))
+            .WriteToSeqIfConfigured()
             .CreateLogger();
     }
 }

@@ -176,8 +176,10 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         }
         // Persist stashes every other message until the event is written, so a duplicate of this shard arriving
         // meanwhile is seen as a duplicate afterwards.
+        var persisting = System.Diagnostics.Stopwatch.GetTimestamp();
         Persist(new ShardAccepted(shardIndex, message.State), e =>
         {
+            Operations.SweepMeters.JournalWritten(System.Diagnostics.Stopwatch.GetElapsedTime(persisting));
             var becameDone = _aggregate.Add(e.ShardIndex, shard).BecameDone;
             Report(new ShardMerged(message.Shard, message.Lease, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
             if (becameDone) LogPointDone();

@@ -55,6 +55,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 _log.Error("{Event:l}: point {PointIndex}: the ledger recorded {LedgerShards} merged shards, its aggregator recovered {ShardsMerged}: the aggregator's journal lost events; the missing shards are computed again",
                     "JournalBehindLedger", m.PointIndex, recorded.ShardsMerged, m.ShardsMerged);
             if (_state.PointRestored(m.PointIndex, m.ShardsMerged, m.MergedTrials, m.PointDone, m.HeldShards)) LogPointDone(m.PointIndex);
+            PublishGauges();
             CheckFinished();
         });
         Command<RequestWork>(OnRequestWork);
@@ -63,7 +64,9 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             if (!IsKnown(m.Shard.PointIndex, m)) return;
             // Not awaited: the aggregator's journal already holds the shard; the ledger is its cross-check.
             PersistAsync(new ShardRecorded(m.Shard.PointIndex, m.Shard.ShardIndex, m.ShardsMerged, m.MergedTrials, m.PointDone), Record);
+            LogAccepted(m.Shard, m.Lease);
             if (_state.ShardMerged(m.Shard, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.Shard.PointIndex);
+            PublishGauges();
             CheckFinished();
         });
         Command<ShardDiscarded>(m =>
@@ -179,6 +182,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 if (decision.Reissue)
                     _log.Warning("{Event:l}: point {PointIndex} shard {ShardIndex}: lease expired, offered to {WorkerId}",
                         "ShardReissued", decision.Shard.PointIndex, decision.Shard.ShardIndex, request.Worker.Value);
+                Operations.SweepMeters.ShardLeased(decision.Reissue);
                 replyTo.Tell(new LeaseShard(decision.Lease, _plan.Shard(decision.Shard.PointIndex, decision.Shard.ShardIndex)));
                 break;
             case WorkDecisionKind.NoWorkAvailable:
@@ -214,6 +218,22 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             "MessageDropped", message.GetType().Name, pointIndex, _plan.Points.Length);
         return false;
     }
+
+    /// <summary>
+    /// One line per accepted shard naming the worker that computed it and the time from lease to acceptance, so the
+    /// coordinator's log alone shows every worker's throughput (`ntk monitor`), wherever the workers' own logs are.
+    /// </summary>
+    private void LogAccepted(ShardId shard, LeaseId lease)
+    {
+        var trials = _plan.Shard(shard.PointIndex, shard.ShardIndex).TrialCount;
+        Operations.SweepMeters.ShardAccepted(trials);
+        if (_state.LeaseHolder(shard, lease) is not { } holder) return;
+        var elapsedMs = (Now - holder.LeasedAt).TotalMilliseconds;
+        _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex}, {TrialCount} trials by {WorkerId}, {ElapsedMs} ms after its lease",
+            "ShardAccepted", shard.PointIndex, shard.ShardIndex, trials, holder.Worker.Value, Math.Round(elapsedMs, 1));
+    }
+
+    private void PublishGauges() => Operations.SweepMeters.Progress(_state.PointsDone, _plan.Points.Length, _state.HeldShards);
 
     private void LogPointDone(int pointIndex) =>
         _log.Info("{Event:l}: point {PointIndex}: {TrialCount} trials in {ShardsMerged} shards",

@@ -178,6 +178,7 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         PutSampler(spec.PointIndex, done.Sampler);
         _aggregators.Tell(new ShardResult(done.Lease.Id, done.Lease.Lease, done.TrialCount,
             ImmutableCollectionsMarshal.AsImmutableArray(done.State)));
+        Operations.SweepMeters.ShardComputed(done.TrialCount);
         var elapsedMs = done.Elapsed.TotalMilliseconds;
         var trialsPerSecond = elapsedMs > 0 ? done.TrialCount / (elapsedMs / 1000.0) : 0.0;
         // CpuMs: the shard thread's CPU time (NaN where the platform has no thread clock); well below ElapsedMs means

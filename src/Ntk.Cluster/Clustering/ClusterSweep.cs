@@ -71,7 +71,7 @@ public static class ClusterSweep
         var snapshotEvery = config.GetInt("ntk.persistence.snapshot-every");
         var journalTimeout = config.GetTimeSpan("ntk.persistence.journal-timeout");
 
-        var system = CreateSystem(journal.ToConfig().WithFallback(config), logger);
+        var system = CreateSystem(journal.ToConfig().WithFallback(config), logger, options.Node.Tls);
         try
         {
             // The journal first: a database that cannot be reached fails the node before any worker is waited for.
@@ -83,7 +83,11 @@ public static class ClusterSweep
             var alreadyComplete = run.Resumed
                 && await Ledger.AllPointsDoneAsync(system, run, plan.Points.Length, journalTimeout).ConfigureAwait(false);
             var cluster = Akka.Cluster.Cluster.Get(system);
+            options.Node.Health?.Attach(cluster);
+            options.Node.Health?.JournalOpened();
             system.ActorOf(MembershipLogger.Props(null), "membership-log");
+            // With discovery too the coordinator forms the cluster itself; its HTTP endpoint tells the bootstrapping
+            // workers whom to join (Operations/ClusterDiscovery).
             if (config.GetStringList("akka.cluster.seed-nodes").Count == 0) cluster.Join(cluster.SelfAddress);
             logger.Information("{Event}: coordinator node {MemberAddress} waiting for {MinWorkers} worker nodes",
                 "NodeStarted", cluster.SelfAddress.ToString(), alreadyComplete ? 0 : minWorkers);
@@ -101,7 +105,7 @@ public static class ClusterSweep
             }
             else
             {
-                await WaitAsync(WorkersUpAsync(cluster, minWorkers, cancellation), system, cancellation, "while waiting for workers")
+                await WaitAsync(WorkersUpAsync(cluster, minWorkers, logger, cancellation), system, cancellation, "while waiting for workers")
                     .ConfigureAwait(false);
                 logger.Information("{Event}: {WorkerNodes} worker nodes up; the sweep starts", "WorkersJoined",
                     cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up));
@@ -188,8 +192,8 @@ public static class ClusterSweep
         try
         {
             config = ClusterHocon.Build(NodeRole.Worker, options.Node, AkkaLevel(logger));
-            if (config.GetStringList("akka.cluster.seed-nodes").Count == 0)
-                throw new ArgumentException("--seeds: a worker needs at least one seed (HOST:PORT of the coordinator), or NTK_SEEDS");
+            if (config.GetStringList("akka.cluster.seed-nodes").Count == 0 && options.Node.Discovery is null)
+                throw new ArgumentException("--seeds: a worker needs at least one seed (HOST:PORT of the coordinator), or NTK_SEEDS, or --discovery");
             var section = config.GetConfig("ntk.worker");
             threads = options.Threads ?? section.GetInt("threads");
             if (threads < 0) throw new ArgumentException("--threads: must be at least 0 (0 = all cores)");
@@ -210,7 +214,7 @@ public static class ClusterSweep
         for (var incarnation = 1; ; incarnation++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var outcome = await RunWorkerIncarnationAsync(config, threads, settings, aggregatorShards, planRetry, joinTimeout,
+            var outcome = await RunWorkerIncarnationAsync(options.Node, config, threads, settings, aggregatorShards, planRetry, joinTimeout,
                 drainTimeout, incarnation, logger, cancellation).ConfigureAwait(false);
             if (outcome is { } done) return done;
             logger.Warning("{Event}: this worker node was downed or lost the coordinator; joining again in {DelayMs} ms",
@@ -227,19 +231,24 @@ public static class ClusterSweep
     }
 
     /// <summary>One actor system's life on a worker node; null when it was downed and the node should join again.</summary>
-    private static async Task<WorkerNodeOutcome?> RunWorkerIncarnationAsync(Config config, int threads,
+    private static async Task<WorkerNodeOutcome?> RunWorkerIncarnationAsync(ClusterNodeOptions node, Config config, int threads,
         Settings.SweepActorSettings settings, int aggregatorShards, TimeSpan planRetry, TimeSpan joinTimeout,
         TimeSpan drainTimeout, int incarnation, Serilog.ILogger logger, CancellationToken cancellation)
     {
-        var system = CreateSystem(config, logger);
+        var system = CreateSystem(config, logger, node.Tls);
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
+            node.Health?.Attach(cluster);
             var coordinatorLeft = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(MembershipLogger.Props(coordinatorLeft), "membership-log");
             logger.Information("{Event}: worker node {MemberAddress} ({Incarnation}) joining {Seeds} with {Threads} threads",
-                "NodeStarted", cluster.SelfAddress.ToString(), incarnation,
-                string.Join(",", config.GetStringList("akka.cluster.seed-nodes")), threads);
+                "NodeStarted", cluster.SelfAddress.ToString(), incarnation, JoinTarget(node, config), threads);
+            if (node.Discovery is { } discovery)
+            {
+                await Operations.ClusterDiscovery.StartBootstrapAsync(system, SelfContactPoint(config, discovery)).ConfigureAwait(false);
+                logger.Information("{Event}: cluster bootstrap probes {Seeds}", "BootstrapStarted", JoinTarget(node, config));
+            }
 
             // The plan can be fetched while this node is still Joining (remoting works), and tells a node that joins
             // (or rejoins) too late that the sweep is over.
@@ -266,17 +275,20 @@ public static class ClusterSweep
             if (first == timedOut)
             {
                 logger.Error("{Event}: could not join {Seeds} within {TimeoutMs} ms; giving up", "JoinTimedOut",
-                    string.Join(",", config.GetStringList("akka.cluster.seed-nodes")), joinTimeout.TotalMilliseconds);
+                    JoinTarget(node, config), joinTimeout.TotalMilliseconds);
                 return WorkerNodeOutcome.JoinTimedOut;
             }
             if (first != ready) return null;
             var plan = planSource.Task.Result;
+            node.Health?.PlanReceived();
             logger.Information("{Event}: sweep {SweepName} ({SweepHash}): {PointCount} points, shards of {ShardTrials} trials",
                 "PlanReceived", plan.Plan.Name, plan.SweepHash, plan.Plan.Points.Length, plan.Plan.ShardTrials);
 
             var (coordinator, aggregators) = await ClusterWiring.StartWorkerProxies(system, aggregatorShards).ConfigureAwait(false);
             var workers = ClusterWiring.StartWorkers(system, threads, plan.Plan, coordinator, aggregators, settings,
                 point => point.CreateSampler());
+            logger.Information("{Event}: joined; pulling shards of sweep {SweepName} ({Threads} worker threads)", "PullingShards",
+                plan.Plan.Name, threads);
             var allStopped = Task.WhenAll(workers.Select(w => w.WatchAsync()));
             var next = await Task.WhenAny(allStopped, coordinatorLeft.Task, system.WhenTerminated, cancelled).ConfigureAwait(false);
             if (next == cancelled)
@@ -297,6 +309,22 @@ public static class ClusterSweep
         {
             await ShutdownAsync(system).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Whom a worker joins, for the log: its seeds, or the discovery it bootstraps through.</summary>
+    private static string JoinTarget(ClusterNodeOptions node, Config config) => node.Discovery switch
+    {
+        null => string.Join(",", config.GetStringList("akka.cluster.seed-nodes")),
+        { Method: Operations.DiscoveryMethod.Config } d => "contact points " + string.Join(",", d.ContactPoints),
+        var d => $"pods labelled {d.LabelSelector ?? Operations.DiscoveryOptions.DefaultLabelSelector}",
+    };
+
+    /// <summary>This node's contact point for Cluster Bootstrap: its HTTP endpoint at its public address.</summary>
+    private static Uri SelfContactPoint(Config config, Operations.DiscoveryOptions discovery)
+    {
+        var host = config.GetString("akka.remote.dot-netty.tcp.public-hostname");
+        if (string.IsNullOrEmpty(host)) host = config.GetString("akka.remote.dot-netty.tcp.hostname");
+        return new UriBuilder("http", host, discovery.HttpPort).Uri;
     }
 
     /// <summary>
@@ -322,10 +350,11 @@ public static class ClusterSweep
     /// The node's actor system, with the sharding extension loaded at once: its serializer must be known before other
     /// nodes' sharding messages arrive (otherwise they are dropped, logged as "Cannot find serializer with id [13]").
     /// </summary>
-    private static ActorSystem CreateSystem(Config config, Serilog.ILogger logger)
+    private static ActorSystem CreateSystem(Config config, Serilog.ILogger logger, Operations.TlsOptions? tls)
     {
-        var system = ActorSystem.Create(ClusterHocon.SystemName,
-            ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new SerilogLoggerSetup(logger)));
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new SerilogLoggerSetup(logger));
+        if (tls is not null) setup = setup.And(Operations.ClusterTls.Setup(tls));
+        var system = ActorSystem.Create(ClusterHocon.SystemName, setup);
         Akka.Cluster.Sharding.ClusterSharding.Get(system);
         return system;
     }
@@ -349,10 +378,23 @@ public static class ClusterSweep
         }
     }
 
-    private static async Task WorkersUpAsync(Akka.Cluster.Cluster cluster, int minWorkers, CancellationToken cancellation)
+    /// <summary>Waits until <paramref name="minWorkers"/> worker nodes are Up, logging the count each time it changes
+    /// ("waiting for workers: 1 of 2 joined"), so a coordinator that waits says what for.</summary>
+    private static async Task WorkersUpAsync(Akka.Cluster.Cluster cluster, int minWorkers, Serilog.ILogger logger,
+        CancellationToken cancellation)
     {
-        while (cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up) < minWorkers)
+        var reported = -1;
+        while (true)
+        {
+            var up = cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up);
+            if (up >= minWorkers) return;
+            if (up != reported)
+            {
+                logger.Information("{Event}: waiting for workers: {WorkerNodes} of {MinWorkers} joined", "WorkersWaiting", up, minWorkers);
+                reported = up;
+            }
             await Task.Delay(200, cancellation).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
