@@ -109,7 +109,8 @@ public sealed class SweepGridTests
     {
         var layout = MeasurementLayout.For(m, depth, conditional);
 
-        Assert.Equal(layout.ConditionIndex + 1, layout.Count);
+        // The activation-pattern block (agreement, equality [, conditional] per layer and pair) follows the condition number.
+        Assert.Equal(layout.ConditionIndex + 1 + depth * (m * (m - 1) / 2) * (conditional ? 3 : 2), layout.Count);
         Assert.Equal(layout.Count, layout.Keys.Distinct().Count());
         Assert.Equal(layout.Count, MeasurementLayout.CountFor(m, depth, conditional));
     }
