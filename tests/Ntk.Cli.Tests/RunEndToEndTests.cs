@@ -56,7 +56,7 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task Results_agree_with_the_exact_oracles()
     {
-        // Exact at every width (SCIENCE.md §5): E[K_aa] = 2(L+1)/n0 for unit inputs, c_1 = (π − θ)/(2π),
+        // Exact at every width (docs/science.md §5): E[K_aa] = 2(L+1)/n0 for unit inputs, c_1 = (π − θ)/(2π),
         // and for L = 1, E[K_ab] = Θ_ab.
         using var temp = new TempDirectory();
         var sweep = temp.Write("e2e.json", SmallSweep);

@@ -103,7 +103,7 @@ public sealed class ClaimEvaluatorTests
     [Fact]
     public void The_exact_depth_one_Gaussian_means_refute_Theorem_1_1_and_Corollary_1_1_but_not_Theorem_2_1()
     {
-        // For L = 1 and Gaussian weights, E[K_ab] = Θ_ab and E[K_aa] = 4‖x‖²/n0 at every width (SCIENCE.md §5).
+        // For L = 1 and Gaussian weights, E[K_ab] = Θ_ab and E[K_aa] = 4‖x‖²/n0 at every width (docs/science.md §5).
         var point = Point(depth: 1, thetaDegrees: 90);
         var layout = point.Layout;
         var targets = ClaimedValues(point);

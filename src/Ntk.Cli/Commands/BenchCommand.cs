@@ -6,7 +6,7 @@ using Ntk.Cli.Terminal;
 namespace Ntk.Cli.Commands;
 
 /// <summary>
-/// <c>ntk bench [--json] [--seconds S] [--threads T] [--config n0,L,n,m ...] [--only engines|pipeline]</c> (SPEC §4):
+/// <c>ntk bench [--json] [--seconds S] [--threads T] [--config n0,L,n,m ...] [--only engines|pipeline]</c> (docs/contract.md §4):
 /// trials/s of the dense and conditional engines on the standard configurations, on one thread and on T threads
 /// (default: all cores), with this machine's limits (Gaussian draws/s of the generator, float64 FMA/s of a SIMD loop)
 /// measured in the same run and each engine's fraction of the limit that binds it; then the actor pipeline of

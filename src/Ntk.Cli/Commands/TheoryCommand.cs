@@ -12,7 +12,7 @@ internal sealed record TheoryRequest(int InputDim, int Depth, int Width, IReadOn
 
 /// <summary>
 /// <c>ntk theory --input-dim N --depth L --width W --theta DEG [DEG ...] [--weights LAW]</c>: prints the analytic
-/// predictions for two unit inputs at angle θ (SCIENCE.md §4–§6): for one angle the full report layer by layer, for
+/// predictions for two unit inputs at angle θ (docs/science.md §4–§6): for one angle the full report layer by layer, for
 /// several one row per angle. Exit 0; 2 for a missing or invalid option.
 /// </summary>
 internal static class TheoryCommand
@@ -70,7 +70,7 @@ internal static class TheoryCommand
         {
             if (request.Law.HasAtoms)
                 stderr.WriteLine($"warning: {request.Law.Name} has atoms, which violates the paper's assumption of an atomless " +
-                                 "weight law (SCIENCE.md §1); the exact finite-width facts below need not hold for it");
+                                 "weight law (docs/science.md §1); the exact finite-width facts below need not hold for it");
             if (request.ThetaDegrees.Count == 1) Print(request, stdout);
             else PrintAngles(request, stdout);
             return ExitCodes.Success;
@@ -93,7 +93,7 @@ internal static class TheoryCommand
                          $"(Corollary 1.1 says 2L‖x‖²/n0 = {Number(PaperClaims.Corollary11(xa, depth))}); " +
                          $"Θ_aa = {Number(AnalyticNtk.Pair(xa, xa, depth).Theta)}");
         output.WriteLine();
-        output.WriteLine("per angle: infinite width (SCIENCE.md §4) and the paper's θ-dependent claims (SCIENCE.md §6)");
+        output.WriteLine("per angle: infinite width (docs/science.md §4) and the paper's θ-dependent claims (docs/science.md §6)");
         var table = new TextTable("θ (deg)>", "x_a·x_b>", "Θ_ab>", "c_1>", $"c_{depth}>", "Π_l c_l>",
             "Theorem 1.1>", "Theorem 2.2 bound>", "bound");
         foreach (var degrees in request.ThetaDegrees)
@@ -114,8 +114,8 @@ internal static class TheoryCommand
 
     /// <summary>
     /// The report: the configuration, the infinite-width recursion layer by layer (ρ_l, Σ^l(a,b), c_l), Θ_aa and Θ_ab,
-    /// the exact finite-width facts (SCIENCE.md §5), then each paper claim's value next to the correct one with what is
-    /// known about it (SCIENCE.md §6). Inputs are the pair of unit vectors of SPEC §5 with phase 0.
+    /// the exact finite-width facts (docs/science.md §5), then each paper claim's value next to the correct one with what is
+    /// known about it (docs/science.md §6). Inputs are the pair of unit vectors of docs/contract.md §5 with phase 0.
     /// </summary>
     internal static void Print(TheoryRequest request, TextWriter output)
     {
@@ -138,7 +138,7 @@ internal static class TheoryCommand
         output.WriteLine($"inputs: unit vectors x_a = (1, 0, …), x_b = (cos θ, sin θ, 0, …); x_a·x_b = cos θ = {CosineMultiple(dot)}");
         output.WriteLine();
 
-        output.WriteLine("infinite width (arc-cosine recursion, SCIENCE.md §4; the same for every width profile and, by the CLT, every variance-1 law)");
+        output.WriteLine("infinite width (arc-cosine recursion, docs/science.md §4; the same for every width profile and, by the CLT, every variance-1 law)");
         var table = new TextTable("layer l>", "ρ_l>", "Σ^l(a,b)>", "c_l>");
         foreach (var layer in ShownLayers(depth + 1))
         {
@@ -159,7 +159,7 @@ internal static class TheoryCommand
         output.WriteLine($"Π_l c_l = {Number(analytic.PathProduct)}");
         output.WriteLine();
 
-        output.WriteLine("exact at every width (SCIENCE.md §5" + (gaussian ? ")" : "; proved for Gaussian weights, not for " + request.Law.Name + ")"));
+        output.WriteLine("exact at every width (docs/science.md §5" + (gaussian ? ")" : "; proved for Gaussian weights, not for " + request.Law.Name + ")"));
         output.WriteLine($"exact diagonal E[K_aa] = 2(L+1)‖x‖²/n0 = {Number(exactDiagonal)}");
         output.WriteLine($"first-layer correlator c_1 = (π − θ)/(2π) = {Number(AnalyticNtk.FirstLayerCorrelator(thetaRadians))}" +
                          (gaussian ? "" : " (Gaussian weights only; other laws differ at finite n0)"));
@@ -175,7 +175,7 @@ internal static class TheoryCommand
         var theorem21 = PaperClaims.Theorem21(n0, thetaRadians);
         var bound = PaperClaims.Theorem22Bound(xa, xb, depth);
         var deepest = analytic.Correlator(depth);
-        output.WriteLine("paper claims (SCIENCE.md §6): the paper's value next to the correct one");
+        output.WriteLine("paper claims (docs/science.md §6): the paper's value next to the correct one");
         var claims = new TextTable("claim", "statement", "paper>", "correct>", "what is known");
         claims.AddRow("Theorem 1.1", "E[K_ab] = (x_a·x_b)(L/n0) 2^(L+1) Π_l c_l", CosineMultiple(theorem11), Number(analytic.Theta) + " (Θ_ab)",
             "does not hold: it drops the Σ^l terms for l ≥ 2, and is 0 at θ = 90° where K_ab is not");

@@ -5,7 +5,7 @@ namespace Ntk.Cli.Report;
 
 /// <summary>
 /// The distribution over sampled networks of the diagonal K_00 and of the off-diagonal K_01, from the point's
-/// mergeable quantile sketch (DDSketch buckets, SPEC §6), for a few representative points: the smallest, middle and
+/// mergeable quantile sketch (DDSketch buckets, docs/contract.md §6), for a few representative points: the smallest, middle and
 /// largest β = Σ 1/n_l (finite-width effect) at the angle closest to 45°. The mean and the infinite-width Θ are marked.
 /// </summary>
 /// <remarks>
@@ -86,7 +86,7 @@ internal static class HistogramFigure
         var statistic = point.Find("ntk", null, 0, b);
         var name = b == 0 ? "K₀₀" : "K₀₁";
         var reference = statistic?.InfiniteWidth is { } stored && double.IsFinite(stored) ? stored
-            // Pair inputs are unit vectors (SPEC §5): E[K_00] = 2(L+1)/n0 exactly (SCIENCE.md §5).
+            // Pair inputs are unit vectors (docs/contract.md §5): E[K_00] = 2(L+1)/n0 exactly (docs/science.md §5).
             : b == 0 && point.ThetaDeg is not null ? 2.0 * (point.Depth + 1) / point.InputDim
             : (double?)null;
 

@@ -6,8 +6,8 @@ namespace Ntk.Cli.Report;
 
 /// <summary>
 /// The off-diagonal NTK E[K_01] against the angle θ between the two unit inputs, for one (depth, width): the Monte
-/// Carlo mean ± 1 SE, the infinite-width Θ_01 (arc-cosine recursion, SCIENCE.md §4) and the paper's Theorem 1.1
-/// (SCIENCE.md §6) as curves in θ (<see cref="TheoryCurves"/>) and the exact diagonal E[K_aa] = 2(L+1)/n0 (SCIENCE.md §5), which K_01 reaches at θ = 0.
+/// Carlo mean ± 1 SE, the infinite-width Θ_01 (arc-cosine recursion, docs/science.md §4) and the paper's Theorem 1.1
+/// (docs/science.md §6) as curves in θ (<see cref="TheoryCurves"/>) and the exact diagonal E[K_aa] = 2(L+1)/n0 (docs/science.md §5), which K_01 reaches at θ = 0.
 /// </summary>
 internal static class KernelAngleFigure
 {
@@ -74,7 +74,7 @@ internal static class KernelAngleFigure
         // The predictions as functions of θ (the sampled angles alone would draw them as straight segments).
         var theta = hasTheta ? TheoryCurves.InfiniteWidthKernel(first.InputDim, first.Depth) : [];
         var paperCurve = paper.Count > 0 ? TheoryCurves.Theorem11(first.InputDim, first.Depth) : [];
-        // Pair inputs are unit vectors (SPEC §5), so ‖x‖² = 1 in 2(L+1)‖x‖²/n0.
+        // Pair inputs are unit vectors (docs/contract.md §5), so ‖x‖² = 1 in 2(L+1)‖x‖²/n0.
         var diagonal = 2.0 * (first.Depth + 1) / first.InputDim;
 
         var measuredColor = PlotStyle.CategoricalColor(0);

@@ -6,7 +6,7 @@ namespace Ntk.Cli.Report;
 /// <summary>
 /// The analytic predictions as smooth functions of the angle θ, for drawing: results.json holds them only at the
 /// sampled angles (often four or five), and a straight segment between those is not the function. Same inputs as
-/// the sweep's pair points: unit vectors at angle θ in the plane of the first two coordinates (SPEC §5).
+/// the sweep's pair points: unit vectors at angle θ in the plane of the first two coordinates (docs/contract.md §5).
 /// </summary>
 internal static class TheoryCurves
 {

@@ -7,7 +7,7 @@ using Ntk.Numerics.Claims;
 namespace Ntk.Cli.Results;
 
 /// <summary>
-/// claims.md: for each claim of the source paper (SCIENCE.md §6), one table with a row per point and statistic:
+/// claims.md: for each claim of the source paper (docs/science.md §6), one table with a row per point and statistic:
 /// predicted, measured ± standard error, z = (measured − predicted)/SE, and the verdict.
 /// </summary>
 internal static class ClaimsMarkdown

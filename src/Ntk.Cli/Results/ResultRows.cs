@@ -18,7 +18,7 @@ internal sealed record ResultRow(
     double? ExactMean = null, double? ExactVariance = null);
 
 /// <summary>
-/// The tidy long table of SPEC §7. Its content depends only on the merged statistics, never on timings, so the same
+/// The tidy long table of docs/contract.md §7. Its content depends only on the merged statistics, never on timings, so the same
 /// sweep gives a byte-identical results.csv on 1 or N workers and nodes.
 /// </summary>
 internal static class ResultRows

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Ntk.Cli.Results;
 
-// The shape of results.json (SPEC §7): everything in results.csv, plus the sweep, provenance, per-point timings,
+// The shape of results.json (docs/contract.md §7): everything in results.csv, plus the sweep, provenance, per-point timings,
 // the claims, quantile sketches and the exact merged state that --resume continues from.
 
 internal sealed record ResultsFile(

@@ -11,7 +11,7 @@ using Ntk.Numerics.Randomness;
 namespace Ntk.Cli.Sweeps;
 
 /// <summary>
-/// Reads a sweep file (SPEC §5) into a <see cref="SweepDocument"/>, or throws a <see cref="SweepException"/> that
+/// Reads a sweep file (docs/contract.md §5) into a <see cref="SweepDocument"/>, or throws a <see cref="SweepException"/> that
 /// names the file, the JSON path of the offending field and its line and column. Reading writes nothing.
 /// </summary>
 /// <remarks>
@@ -213,7 +213,7 @@ internal static class SweepReader
             foreach (var (law, lawPath) in laws.Items)
                 if (law.HasAtoms)
                     _warnings.Add(Fail(lawPath, $"{law.Name} has atoms, which violates the paper's assumption of an atomless " +
-                                                "weight law (SCIENCE.md §1); its points show what breaks, not what the theorems predict").Message);
+                                                "weight law (docs/science.md §1); its points show what breaks, not what the theorems predict").Message);
 
             Axis<double> thetas = default, phases = default;
             var sphereCount = 0;

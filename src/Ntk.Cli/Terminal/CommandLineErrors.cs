@@ -3,7 +3,7 @@ using System.CommandLine.Parsing;
 
 namespace Ntk.Cli.Terminal;
 
-/// <summary>The process exit codes of every <c>ntk</c> command (SPEC §4).</summary>
+/// <summary>The process exit codes of every <c>ntk</c> command (docs/contract.md §4).</summary>
 internal static class ExitCodes
 {
     /// <summary>The command did what it was asked.</summary>

@@ -23,9 +23,9 @@ namespace Ntk.Cluster.Actors;
 /// cancels it and hands the lease back with <see cref="DeclineLease"/>), and after sending a result waits until the
 /// aggregator has taken it (a <see cref="GetPointSnapshot"/> sent behind the result is answered after it), so that the
 /// node may leave the cluster at once. Then it stops.
-/// The thread lives as long as the actor and waits for the next shard between shards: starting a thread per shard
-/// (a LongRunning task) took 0.9-4.3 ms per shard on a loaded 2-core machine, handing work to a waiting thread
-/// 0.02-0.45 ms (docs/performance.md §5).
+/// The thread lives as long as the actor and waits for the next shard between shards: handing work to a waiting thread
+/// costs an order of magnitude less than starting a thread per shard (a LongRunning task); the figures are in
+/// docs/performance.md §5.
 /// </remarks>
 internal sealed class WorkerActor : ReceiveActor, IWithTimers
 {

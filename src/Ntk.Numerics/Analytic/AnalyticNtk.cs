@@ -5,7 +5,7 @@ namespace Ntk.Numerics.Analytic;
 
 /// <summary>
 /// The infinite-width (analytic) NTK of a bias-free ReLU network in NTK parameterization, by the arc-cosine recursion
-/// (Cho &amp; Saul 2009; Jacot et al. 2018; Arora et al. 2019; SCIENCE.md §4):
+/// (Cho &amp; Saul 2009; Jacot et al. 2018; Arora et al. 2019; docs/science.md §4):
 /// <code>
 /// Σ^1(a,b)     = (2/n0) x_a·x_b
 /// Σ^{l+1}(a,b) = √(Σ^l_aa Σ^l_bb) κ1(ρ_l),  ρ_l = Σ^l_ab / √(Σ^l_aa Σ^l_bb)
@@ -95,7 +95,7 @@ public static class AnalyticNtk
     }
 
     /// <summary>
-    /// E[K_aa] = 2(L+1)‖x_a‖²/n0, exact at every width for Gaussian weights (SCIENCE.md §5) and equal to Θ_aa.
+    /// E[K_aa] = 2(L+1)‖x_a‖²/n0, exact at every width for Gaussian weights (docs/science.md §5) and equal to Θ_aa.
     /// </summary>
     public static double ExactDiagonal(ReadOnlySpan<double> x, int depth)
     {
@@ -105,7 +105,7 @@ public static class AnalyticNtk
     }
 
     /// <summary>
-    /// L = 1 closed form Θ_ab = (2/n0)‖x_a‖‖x_b‖ [2(π−θ) cos θ + sin θ]/π (SCIENCE.md §4), which is also the exact
+    /// L = 1 closed form Θ_ab = (2/n0)‖x_a‖‖x_b‖ [2(π−θ) cos θ + sin θ]/π (docs/science.md §4), which is also the exact
     /// finite-width E[K_ab] for L = 1 and Gaussian weights (§5).
     /// </summary>
     public static double DepthOneTheta(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb)
@@ -118,7 +118,7 @@ public static class AnalyticNtk
                (2.0 * (Math.PI - angle) * cosine + sine) / Math.PI;
     }
 
-    /// <summary>c_1 = (π − θ)/(2π): the first-layer correlator, exact at every width for Gaussian weights (SCIENCE.md §5).</summary>
+    /// <summary>c_1 = (π − θ)/(2π): the first-layer correlator, exact at every width for Gaussian weights (docs/science.md §5).</summary>
     public static double FirstLayerCorrelator(double thetaRadians)
     {
         if (!(thetaRadians >= 0 && thetaRadians <= Math.PI))

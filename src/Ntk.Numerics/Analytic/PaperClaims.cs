@@ -3,9 +3,9 @@ using MathNet.Numerics;
 namespace Ntk.Numerics.Analytic;
 
 /// <summary>
-/// The paper's statements as pure functions of the inputs and the depth (SCIENCE.md §6), computed exactly as the paper
-/// writes them, so that the engine can put each next to its measurement. Several are known to be wrong (see SCIENCE.md
-/// §6 and docs/numerics.md); they are implemented literally, not corrected.
+/// The paper's statements as pure functions of the inputs and the depth (docs/science.md §6), computed exactly as the paper
+/// writes them, so that the engine can put each next to its measurement. Several are known to be wrong (docs/science.md
+/// §6, docs/numerics.md §6); they are implemented literally, not corrected.
 /// </summary>
 public static class PaperClaims
 {

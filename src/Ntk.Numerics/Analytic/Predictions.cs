@@ -6,8 +6,8 @@ using Ntk.Numerics.Measurement;
 namespace Ntk.Numerics.Analytic;
 
 /// <summary>
-/// The two prediction columns of results.csv (SPEC §7): <c>infinite_width</c> (the analytic limit, SCIENCE.md §4) and
-/// <c>paper</c> (the paper's statement, SCIENCE.md §6), per statistic:
+/// The two prediction columns of results.csv (docs/contract.md §7): <c>infinite_width</c> (the analytic limit, docs/science.md §4) and
+/// <c>paper</c> (the paper's statement, docs/science.md §6), per statistic:
 /// <list type="table">
 /// <item><term>ntk, a = b</term><description>Θ_aa = 2(L+1)‖x_a‖²/n0 / Corollary 1.1, 2L‖x_a‖²/n0</description></item>
 /// <item><term>ntk, a ≠ b</term><description>Θ_ab / Theorem 1.1</description></item>
@@ -22,7 +22,7 @@ namespace Ntk.Numerics.Analytic;
 /// <remarks>
 /// Pure functions of (point, key). <see cref="For"/> memoizes the per-pair values of a point (weakly keyed by the
 /// <see cref="PointDefinition"/> instance) because results.csv asks for every key of a point in turn and Theorem 2.1 is a
-/// numerical integral (~0.15 ms); the cache changes no value.
+/// numerical integral, far costlier than a lookup; the cache changes no value.
 /// </remarks>
 public static class Predictions
 {

@@ -10,7 +10,7 @@ using Ntk.Numerics.Randomness;
 namespace Ntk.Numerics.Engines;
 
 /// <summary>
-/// The conditional engine for Gaussian weights (SCIENCE.md §3): samples trial t's forward values and backward pass
+/// The conditional engine for Gaussian weights (docs/science.md §3): samples trial t's forward values and backward pass
 /// without materializing any weight matrix, at cost O(L·n·m² + L·m³) per network instead of O(m Σ n_l n_{l−1}).
 /// It samples exactly the joint law of (z^1, …, z^{L+1}, δ^1, …, δ^L) of the dense network, hence the same law of
 /// every statistic of the measurement vector as <see cref="DenseSampler"/> (not the same numbers).
@@ -26,7 +26,7 @@ namespace Ntk.Numerics.Engines;
 /// (W^l)ᵀ Δ = Q [Uᵀ Δ ; (G Q_⊥)ᵀ Δ], where Uᵀ Δ = Q_rᵀ (W^l)ᵀ Δ = (H⁺)ᵀ Zᵀ Δ expressed in the basis Q_r, and the
 /// n_{l−1} − r rows of (G Q_⊥)ᵀ Δ = Q_⊥ᵀ (P⊥ Gᵀ Δ) are iid N(0, s_l² ΔᵀΔ); they are drawn as s_l · G' Fᵀ with
 /// F Fᵀ = ΔᵀΔ a pivoted Cholesky factor. Then δ^{l−1} = ξ^{l−1} ⊙ (W^l)ᵀ Δ. No n × n matrix is formed.</para>
-/// <para><b>Kernel</b> (SCIENCE.md §2): K_ab = Σ_{l=1}^{L+1} s_l² (δ^l_a · δ^l_b)(h^{l−1}_a · h^{l−1}_b), from the
+/// <para><b>Kernel</b> (docs/science.md §2): K_ab = Σ_{l=1}^{L+1} s_l² (δ^l_a · δ^l_b)(h^{l−1}_a · h^{l−1}_b), from the
 /// Gram matrices alone.</para>
 /// <para><b>Exact zeros and ties.</b> Before each factorization, inputs whose column is exactly zero (a dead input)
 /// are dropped and inputs whose column equals an earlier one bit for bit (identical inputs, θ = 0; the all-ones

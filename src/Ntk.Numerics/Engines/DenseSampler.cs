@@ -14,7 +14,7 @@ namespace Ntk.Numerics.Engines;
 /// <para>Trial t draws Ŵ^1, …, Ŵ^{L+1} from <c>RandomStream.For(seed, point, t)</c> layer by layer, each n_l × n_{l−1}
 /// matrix row-major (the same numbers as one fill of all weights: <see cref="SampleWeights"/>). Forward:
 /// z^l = √(2/n_{l−1}) Ŵ^l h^{l−1}, h^l = relu(z^l), h^0 = x. Backward: δ^{L+1} = 1, δ^l = ξ^l ⊙ (W^{l+1})ᵀ δ^{l+1}
-/// with ξ^l = 1[z^l &gt; 0]. Kernel (SCIENCE.md §2): K_ab = Σ_{l=1}^{L+1} (2/n_{l−1}) (δ^l_a · δ^l_b)(h^{l−1}_a · h^{l−1}_b).</para>
+/// with ξ^l = 1[z^l &gt; 0]. Kernel (docs/science.md §2): K_ab = Σ_{l=1}^{L+1} (2/n_{l−1}) (δ^l_a · δ^l_b)(h^{l−1}_a · h^{l−1}_b).</para>
 /// <para>Speed (docs/performance.md): the weights of a layer are drawn in blocks of rows (32 KB, or 128 KB for the
 /// panel path) and multiplied while the block is still in the L1/L2 cache (layer 1's block is never stored: only
 /// W^2..W^{L+1} are needed again in the backward pass, which reads each of them once for all m inputs). The block size
@@ -291,7 +291,7 @@ public sealed class DenseSampler : ITrialSampler
         }
     }
 
-    /// <summary>K_ab = Σ_l (2/n_{l−1}) (δ^l_a·δ^l_b)(h^{l−1}_a·h^{l−1}_b), with δ^{L+1} = 1 (SCIENCE.md §2).</summary>
+    /// <summary>K_ab = Σ_l (2/n_{l−1}) (δ^l_a·δ^l_b)(h^{l−1}_a·h^{l−1}_b), with δ^{L+1} = 1 (docs/science.md §2).</summary>
     private void AssembleKernel()
     {
         var m = _inputCount;

@@ -9,7 +9,7 @@ public enum EngineKind
     Auto,
     /// <summary>Materialize every weight; any law. Cost O(m Σ n_l n_{l−1}) per network.</summary>
     Dense,
-    /// <summary>Gaussian weights only: sample pre-activations and the backward pass conditionally (SCIENCE.md §3).</summary>
+    /// <summary>Gaussian weights only: sample pre-activations and the backward pass conditionally (docs/science.md §3).</summary>
     Conditional,
 }
 
@@ -37,10 +37,9 @@ public static class EngineChoice
     /// measured faster: conditional when m² ≤ 2·n̄ (n̄ the mean hidden width), dense otherwise.
     /// </summary>
     /// <remarks>
-    /// From `ntk bench` on the development machine (docs/performance.md §1): conditional is 1.6–114× faster at m = 2
-    /// (n = 64 … 1024) but 1.5× slower at (n = 256, m = 32) and 1.9× slower at (n = 512, m = 128). Its cost grows like
-    /// L·n·m² with a large constant (small QR factorizations, one pass per input), the dense cost like L·n²·(draw + m);
-    /// the measured time ratio behaves like (m²/n)^0.74 and crosses 1 near m²/n ≈ 2.3.
+    /// The conditional cost grows like L·n·m² with a large constant (small QR factorizations, one pass per input), the
+    /// dense cost like L·n²·(draw + m), so their ratio is a function of m²/n; the threshold 2 is where the measured
+    /// ratio crosses 1 (the `ntk bench` figures are in docs/performance.md §1 and §9).
     /// </remarks>
     public static EngineKind Resolve(EngineKind requested, NetworkSpec network, int inputCount)
     {

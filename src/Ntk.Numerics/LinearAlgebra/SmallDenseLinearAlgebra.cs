@@ -5,7 +5,7 @@ namespace Ntk.Numerics.LinearAlgebra;
 
 /// <summary>
 /// Rank-revealing factorizations of tall-thin (n × m, m small) and small symmetric (m × m) matrices, for the
-/// conditional Gaussian sampler (SCIENCE.md §3). Everything works in place on caller buffers and allocates nothing.
+/// conditional Gaussian sampler (docs/science.md §3). Everything works in place on caller buffers and allocates nothing.
 /// </summary>
 /// <remarks>
 /// Invariant callers rely on: an exactly-zero column (or row/column of a Gram matrix) stays exactly zero in every

@@ -14,7 +14,7 @@ internal static class SymmetricEigensolver
     /// Eigenvalues of a symmetric m × m matrix. <paramref name="matrix"/> is destroyed. Deterministic; allocation-free
     /// for m ≤ 1024. Small matrices (m &lt; 8, e.g. the m = 2 of pair inputs) use cyclic Jacobi rotations; larger ones a
     /// Householder reduction to tridiagonal form followed by the implicit QL method, about (4/3)m³ operations instead
-    /// of Jacobi's ~2m³ per sweep (at m = 128 it was 40 of the 60 ms a dense trial took).
+    /// of Jacobi's ~2m³ per sweep (what that saved in a dense trial: docs/performance.md §9).
     /// </summary>
     public static void SymmetricEigenvalues(Span<double> matrix, int m, Span<double> eigenvalues)
     {

@@ -9,7 +9,7 @@ namespace Ntk.Numerics.Measurement;
 /// </summary>
 /// <remarks>
 /// Layer quantities are read from pre-activations stored unit-major: z[i·m + a] is z^l_{i;a}, i.e. the n_l × m
-/// matrix Z = W H. The activation indicator is the strict ξ = 1[z &gt; 0] (SCIENCE.md §1): an exactly-zero
+/// matrix Z = W H. The activation indicator is the strict ξ = 1[z &gt; 0] (docs/science.md §1): an exactly-zero
 /// pre-activation (a dead input) is inactive.
 /// </remarks>
 public static class MeasurementWriter
@@ -62,7 +62,7 @@ public static class MeasurementWriter
     /// <summary>
     /// Writes the Rao–Blackwellized correlator of layer l from the Gram matrix G = HᵀH of the previous layer's
     /// post-activations (h^0 = x): E[ξ^l_a ξ^l_b | h^{l−1}] = (π − θ̂)/(2π), cos θ̂ = G_ab/√(G_aa G_bb)
-    /// (SCIENCE.md §5; the Gaussian hemisphere integral). It is 0 when h_a or h_b is zero, because then z_a = W·0 = 0
+    /// (docs/science.md §5; the Gaussian hemisphere integral). It is 0 when h_a or h_b is zero, because then z_a = W·0 = 0
     /// exactly and the strict indicator is 0. Valid for Gaussian weights only.
     /// </summary>
     public static void WriteConditionalCorrelator(

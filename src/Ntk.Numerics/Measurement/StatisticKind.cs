@@ -1,13 +1,13 @@
 namespace Ntk.Numerics.Measurement;
 
-/// <summary>The per-network statistics of SPEC §6; the spelling in results.csv is <see cref="StatisticNames.Of"/>.</summary>
+/// <summary>The per-network statistics of docs/contract.md §6; the spelling in results.csv is <see cref="StatisticNames.Of"/>.</summary>
 public enum StatisticKind
 {
     /// <summary>Empirical NTK entry K_ab (a ≤ b).</summary>
     Ntk,
     /// <summary>ĉ_l(a,b) = (1/n_l) Σ_i ξ^l_{i;a} ξ^l_{i;b} (a &lt; b).</summary>
     Correlator,
-    /// <summary>Rao–Blackwellized correlator (π − θ̂_{l−1})/(2π), Gaussian weights only (SCIENCE.md §5).</summary>
+    /// <summary>Rao–Blackwellized correlator (π − θ̂_{l−1})/(2π), Gaussian weights only (docs/science.md §5).</summary>
     CorrelatorCond,
     /// <summary>(1/n_l) Σ_i ξ^l_{i;a}: fraction of layer-l units active for input a.</summary>
     ActiveFraction,

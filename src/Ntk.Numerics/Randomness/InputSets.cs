@@ -4,7 +4,7 @@ using Ntk.Numerics.Networks;
 namespace Ntk.Numerics.Randomness;
 
 /// <summary>
-/// Input sets built from a description rather than listed value by value (SPEC §5, <c>"kind": "sphere"</c>).
+/// Input sets built from a description rather than listed value by value (docs/contract.md §5, <c>"kind": "sphere"</c>).
 /// Every builder is a pure function of its arguments: the same arguments give bit-identical inputs on every machine.
 /// </summary>
 public static class InputSets

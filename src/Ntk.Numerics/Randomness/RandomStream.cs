@@ -156,7 +156,7 @@ public struct RandomStream
     }
 
     /// <summary>
-    /// Fills <paramref name="destination"/> with unit-variance draws of <paramref name="law"/> (SCIENCE.md §1):
+    /// Fills <paramref name="destination"/> with unit-variance draws of <paramref name="law"/> (docs/science.md §1):
     /// Gaussian N(0,1); uniform on [−√3, √3]; Laplace with b = 1/√2; Student-t with ν degrees of freedom scaled by
     /// √((ν−2)/ν); Rademacher ±1. Allocates nothing.
     /// </summary>

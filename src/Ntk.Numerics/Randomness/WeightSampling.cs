@@ -5,7 +5,7 @@ using Ntk.Numerics.LinearAlgebra;
 namespace Ntk.Numerics.Randomness;
 
 /// <summary>
-/// Maps uniformly random 64-bit words to variates of the weight laws (SCIENCE.md §1). Every transform uses only
+/// Maps uniformly random 64-bit words to variates of the weight laws (docs/science.md §1). Every transform uses only
 /// IEEE-754 basic operations (+, −, ×, ÷, √, fused multiply-add) and the polynomial elementary functions of
 /// <see cref="PortableMath"/>, never Math.Log/Sin/Cos, so a word sequence gives the same variates bit for bit on every
 /// runtime, operating system and (for a later SIMD version) vector width.

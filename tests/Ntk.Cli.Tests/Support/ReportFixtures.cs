@@ -6,7 +6,7 @@ namespace Ntk.Cli.Tests.Support;
 
 /// <summary>
 /// Synthetic but realistic results.json files for the report tests, built directly from the results DTOs: infinite-width
-/// values from the arc-cosine recursion (SCIENCE.md §4), measured means with the finite-width drift SCIENCE.md §5
+/// values from the arc-cosine recursion (docs/science.md §4), measured means with the finite-width drift docs/science.md §5
 /// describes (+0.6·β relative on K_01, β = Σ 1/n_l), standard errors for 100 000 trials, claims with z-scores and
 /// verdicts, and quantile sketches whose buckets are those of a DDSketch (relative accuracy 1%) filled with seeded
 /// log-normal-shaped draws. Deterministic: the same arguments give the same file.
@@ -151,7 +151,7 @@ internal static class ReportFixtures
 
     private sealed record AnalyticValues(double Diagonal, double Off, double[] Correlators);
 
-    /// <summary>Θ_00, Θ_01 and c_1..c_L for unit inputs at angle θ (SCIENCE.md §4).</summary>
+    /// <summary>Θ_00, Θ_01 and c_1..c_L for unit inputs at angle θ (docs/science.md §4).</summary>
     private static AnalyticValues Analytic(int depth, int inputDim, double theta)
     {
         var sigmaDiagonal = 2.0 / inputDim;
