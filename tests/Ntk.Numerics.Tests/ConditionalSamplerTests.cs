@@ -60,11 +60,18 @@ public sealed class ConditionalSamplerTests
         var measurement = new double[point.Layout.Count];
         for (var t = 0; t < 200; t++) sampler.Sample(t, measurement); // warm-up (JIT tiers)
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var t = 200; t < 400; t++) sampler.Sample(t, measurement);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Three windows of 200 trials: a late JIT tier-up (on a loaded machine) may allocate once on this thread, a
+        // per-trial allocation shows in every window.
+        var windows = new long[3];
+        for (var w = 0; w < windows.Length; w++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var t = 200 * (w + 1); t < 200 * (w + 2); t++) sampler.Sample(t, measurement);
+            windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        _output.WriteLine("bytes allocated per window: " + string.Join(", ", windows));
 
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, windows.Min());
     }
 
     [Fact]

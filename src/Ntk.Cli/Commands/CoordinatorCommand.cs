@@ -132,6 +132,11 @@ internal static class CoordinatorCommand
         {
             throw new InvalidInputException("--journal: " + e.Message, e);
         }
+        if (journal.Probe() is { } unreachable)
+        {
+            await stderr.WriteLineAsync($"error: the journal cannot be read: {unreachable}");
+            return ExitCodes.RunFailed;
+        }
         // The journal restores each aggregator by itself; results.json seeds only points that the journal does not
         // hold (a deleted or new journal): a seed behind an aggregator's recovered state is ignored.
         var resume = request.Resume && previous is not null ? ResumeStates.From(previous, document.Plan) : ImmutableArray<PointResumeState>.Empty;

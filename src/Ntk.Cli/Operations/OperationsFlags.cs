@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
+using Ntk.Cli.CommandLine;
 using Ntk.Cli.Terminal;
 using Ntk.Cluster.Clustering;
 using Ntk.Cluster.Operations;
@@ -27,10 +28,9 @@ internal sealed record OperationsOptions(int? HttpPort, DiscoveryOptions? Discov
 /// </summary>
 internal sealed class OperationsFlags
 {
-    private readonly Option<int?> _httpPort = new("--http-port")
-    {
-        Description = "Serve /healthz/live, /healthz/ready and /metrics (Prometheus) on this port (env NTK_HTTP_PORT; default: none).",
-    };
+    private readonly Option<int?> _httpPort = TypedOptions.OptionalInteger("--http-port",
+        "Serve /healthz/live, /healthz/ready and /metrics (Prometheus) on this port (env NTK_HTTP_PORT; default: none).",
+        minimum: 1, maximum: 65535, helpName: "P");
     private readonly Option<string?> _discovery = new("--discovery")
     {
         Description = "Form the cluster through Akka.Management Cluster Bootstrap instead of --seeds: \"config:HOST:PORT[,..]\" " +
@@ -59,11 +59,6 @@ internal sealed class OperationsFlags
                 Description = "After a completed sweep keep running, health and metrics endpoint up, until SIGTERM or Ctrl-C " +
                     "(a Kubernetes StatefulSet restarts a coordinator that exits; env NTK_HOLD=1).",
             };
-        _httpPort.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is { } value && (value < 1 || value > 65535))
-                result.AddError("--http-port must be in 1..65535");
-        });
     }
 
     public void AddTo(Command command)
