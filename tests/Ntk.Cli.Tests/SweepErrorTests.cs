@@ -118,6 +118,17 @@ public sealed class SweepErrorTests(ITestOutputHelper output)
             Files: [("data/points.csv", "1,2,3\n")]),
         ["too_many_inputs"] = new(Valid.Replace("{ \"kind\": \"pair\", \"thetaDegrees\": [0, 90] }", "{ \"kind\": \"sphere\", \"count\": 5000 }"),
             ["inputs.count", "5000 inputs at depth 2", "statistics per network"], "\"count\""),
+        ["too_many_statistics_chosen"] = new(Valid.Replace("\"trials\": 100", "\"trials\": 100, \"statistics\": \"all\"")
+                .Replace("{ \"kind\": \"pair\", \"thetaDegrees\": [0, 90] }", "{ \"kind\": \"sphere\", \"count\": 2500 }"),
+            ["statistics", "2500 inputs at depth 2", "fewer statistics"], "\"statistics\""),
+        ["unknown_statistic_group"] = new(Valid.Replace("\"trials\": 100", "\"trials\": 100, \"statistics\": [\"kernel\", \"moments\"]"),
+            ["statistics[1]", "unknown group \"moments\"", "path-product"], "\"moments\""),
+        ["statistic_group_twice"] = new(Valid.Replace("\"trials\": 100", "\"trials\": 100, \"statistics\": [\"kernel\", \"kernel\"]"),
+            ["statistics[1]", "listed twice"]),
+        ["no_statistic_group"] = new(Valid.Replace("\"trials\": 100", "\"trials\": 100, \"statistics\": []"),
+            ["statistics", "empty list"], "\"statistics\""),
+        ["shard_trials_neither_number_nor_auto"] = new(Valid.Replace("\"trials\": 100", "\"trials\": 100, \"shardTrials\": \"big\""),
+            ["shardTrials", "\"auto\""], "\"shardTrials\""),
         ["csv_without_data_rows"] = new(Csv(), ["points.csv", "no data rows"],
             Files: [("data/points.csv", "x,y,z\n\n")]),
     };

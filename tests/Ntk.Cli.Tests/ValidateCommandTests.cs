@@ -46,6 +46,26 @@ public sealed class ValidateCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_data_set_sweep_states_its_memory_and_message_sizes()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.Write("sweep.json", """
+            { "trials": 40, "shardTrials": "auto", "network": { "inputDim": 32, "depth": 1, "width": 64 },
+              "inputs": { "kind": "sphere", "count": 2048, "seed": 5 } }
+            """);
+        var result = await CliRunner.RunAsync("validate", path);
+        output.WriteLine(result.ToString());
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("recording: kernel, spectrum, activity", result.Stdout);
+        Assert.Contains("shards:    1 trials each, 40 per point", result.Stdout);
+        // 2,048·2,049/2 kernel entries + 2·2,048 activity entries + 3 spectrum entries, 32 bytes each.
+        Assert.Contains("2102275 statistics, state 67 MB", result.Stdout);
+        Assert.Matches(@"per worker thread \d+ MB \(engine buffers \d+ MB\)", result.Stdout);
+        Assert.Matches(@"shard result, snapshot, resume seed: up to 67 MB in 51\d chunks of 131 kB each", result.Stdout);
+        Assert.Contains("plan sent to workers: 524 kB in 5 chunks", result.Stdout);
+    }
+
+    [Fact]
     public async Task Target_standard_error_is_shown_as_an_upper_bound()
     {
         using var directory = new TempDirectory();

@@ -143,8 +143,8 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         if (!ReferenceEquals(done.Lease, _running)) return;
         var spec = done.Lease.Shard;
         PutSampler(spec.PointIndex, done.Sampler);
-        _aggregators.Tell(new ShardResult(done.Lease.Id, done.Lease.Lease, done.TrialCount,
-            ImmutableCollectionsMarshal.AsImmutableArray(done.State)));
+        Serialization.MessageChunker.For(Context.System).Tell(_aggregators, new ShardResult(done.Lease.Id, done.Lease.Lease,
+            done.TrialCount, ImmutableCollectionsMarshal.AsImmutableArray(done.State)), Self, spec.PointIndex);
         var elapsedMs = done.Elapsed.TotalMilliseconds;
         var trialsPerSecond = elapsedMs > 0 ? done.TrialCount / (elapsedMs / 1000.0) : 0.0;
         // CpuMs: the shard thread's CPU time (NaN where the platform has no thread clock); well below ElapsedMs means

@@ -29,7 +29,10 @@ namespace Ntk.Numerics.Claims;
 /// </remarks>
 public static class ClaimEvaluator
 {
-    /// <summary>All claims that apply to <paramref name="point"/>, in the order listed in the remarks, pair by pair.</summary>
+    /// <summary>
+    /// All claims that apply to <paramref name="point"/>, in the order listed in the remarks, pair by pair. A claim whose
+    /// statistics the point does not record (<see cref="StatisticGroups"/>) is left out.
+    /// </summary>
     public static ImmutableArray<ClaimResult> Evaluate(PointDefinition point, PointAccumulator merged)
     {
         ArgumentNullException.ThrowIfNull(point);
@@ -43,7 +46,9 @@ public static class ClaimEvaluator
         var n0 = point.Network.InputDim;
         var results = ImmutableArray.CreateBuilder<ClaimResult>();
 
-        var diagonals = m > 2 ? 1 : m;
+        var kernel = layout.Has(StatisticGroups.Kernel);
+        var correlators = layout.Has(StatisticGroups.Correlators);
+        var diagonals = kernel ? (m > 2 ? 1 : m) : 0;
         for (var a = 0; a < diagonals; a++)
         {
             var index = layout.Ntk(a, a);
@@ -58,32 +63,37 @@ public static class ClaimEvaluator
         {
             var xa = point.Inputs.Input(a);
             var xb = point.Inputs.Input(b);
-            var ntk = layout.Ntk(a, b);
+            var ntk = kernel ? layout.Ntk(a, b) : -1;
 
-            results.Add(Equality(ClaimIds.Theorem11,
-                $"E[K_{a}{b}] = (x_{a}·x_{b})(L/n0) 2^(L+1) Π_l c_l with infinite-width c_l (L = {depth}, n0 = {n0})",
-                layout, ntk, PaperClaims.Theorem11(xa, xb, depth), merged));
+            if (kernel)
+                results.Add(Equality(ClaimIds.Theorem11,
+                    $"E[K_{a}{b}] = (x_{a}·x_{b})(L/n0) 2^(L+1) Π_l c_l with infinite-width c_l (L = {depth}, n0 = {n0})",
+                    layout, ntk, PaperClaims.Theorem11(xa, xb, depth), merged));
 
             var theta = AnalyticNtk.Angle(xa, xb);
-            results.Add(Equality(ClaimIds.Theorem21,
+            if (correlators)
+                results.Add(Equality(ClaimIds.Theorem21,
                 $"c_1({a},{b}) = hypercap formula 1/2 − J_n^(π/2−θ)/A_n (θ ≤ π/2), J_n^(θ−π/2)/A_n (θ > π/2) " +
                 $"at θ = {Degrees(theta)}°, n = n0 = {n0}",
                 layout, layout.Correlator(1, a, b), PaperClaims.Theorem21(n0, theta), merged));
 
-            var bound = PaperClaims.Theorem22Bound(xa, xb, depth);
-            var measuredAbs = Math.Abs(merged.Mean(ntk));
-            var standardError = merged.StandardError(ntk);
-            var zBound = ClaimVerdicts.ZScore(measuredAbs, bound, standardError);
-            results.Add(new ClaimResult(ClaimIds.Theorem22,
-                $"|E[K_{a}{b}]| ≤ |x_{a}·x_{b}| (4L/n0) c_1 (L = {depth}, n0 = {n0})",
-                layout.Keys[ntk], bound, measuredAbs, standardError, zBound, ClaimVerdicts.ForUpperBound(zBound)));
+            if (kernel)
+            {
+                var bound = PaperClaims.Theorem22Bound(xa, xb, depth);
+                var measuredAbs = Math.Abs(merged.Mean(ntk));
+                var standardError = merged.StandardError(ntk);
+                var zBound = ClaimVerdicts.ZScore(measuredAbs, bound, standardError);
+                results.Add(new ClaimResult(ClaimIds.Theorem22,
+                    $"|E[K_{a}{b}]| ≤ |x_{a}·x_{b}| (4L/n0) c_1 (L = {depth}, n0 = {n0})",
+                    layout.Keys[ntk], bound, measuredAbs, standardError, zBound, ClaimVerdicts.ForUpperBound(zBound)));
+            }
 
-            if (depth >= 2)
+            if (depth >= 2 && correlators)
             {
                 results.Add(Equality(ClaimIds.Remark22,
                     $"deep correlators tend to 1/4: c_{depth}({a},{b}) = 1/4 (deepest layer, L = {depth})",
                     layout, layout.Correlator(depth, a, b), PaperClaims.RemarkDeepCorrelatorLimit, merged));
-                results.Add(Independence(layout, a, b, depth, merged));
+                if (layout.Has(StatisticGroups.PathProduct)) results.Add(Independence(layout, a, b, depth, merged));
             }
         }
         return results.ToImmutable();

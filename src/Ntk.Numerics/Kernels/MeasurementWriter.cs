@@ -12,16 +12,20 @@ namespace Ntk.Numerics.Kernels;
 /// </remarks>
 public static class MeasurementWriter
 {
-    /// <summary>Resets the entries that are built up layer by layer (path product to 1, dead flags to 0).</summary>
+    /// <summary>Resets the entries that are built up layer by layer (path product to 1, dead flags to 0), where recorded.</summary>
     public static void BeginTrial(MeasurementLayout layout, Span<double> measurement)
     {
         var m = layout.InputCount;
-        for (var a = 0; a < m; a++)
-        {
-            measurement[layout.DeadLayer(a)] = 0;
-            for (var b = a + 1; b < m; b++) measurement[layout.PathProduct(a, b)] = 1;
-        }
+        if (layout.Has(StatisticGroups.Activity))
+            for (var a = 0; a < m; a++) measurement[layout.DeadLayer(a)] = 0;
+        if (layout.Has(StatisticGroups.PathProduct))
+            for (var a = 0; a < m; a++)
+                for (var b = a + 1; b < m; b++) measurement[layout.PathProduct(a, b)] = 1;
     }
+
+    /// <summary>True when the layout records anything <see cref="WriteLayerActivity"/> writes (a sampler may skip the call).</summary>
+    public static bool RecordsLayerActivity(MeasurementLayout layout) =>
+        (layout.Groups & (StatisticGroups.Correlators | StatisticGroups.Activity | StatisticGroups.PathProduct)) != 0;
 
     /// <summary>
     /// Writes ĉ_l(a,b), the active fractions of layer <paramref name="layer"/>, multiplies the path products by ĉ_l(a,b)
@@ -32,6 +36,7 @@ public static class MeasurementWriter
         MeasurementLayout layout, int layer, ReadOnlySpan<double> preactivations, int width,
         Span<double> measurement, Span<int> counts)
     {
+        if (!RecordsLayerActivity(layout)) return;
         var m = layout.InputCount;
         if (preactivations.Length < width * m) throw new ArgumentException("preactivations: need width × m values");
         var active = counts[..m];
@@ -39,17 +44,22 @@ public static class MeasurementWriter
         MeasurementKernels.CountActivity(preactivations, width, m, active, measurement, layout, layer);
 
         var inverseWidth = 1.0 / width;
+        if (layout.Has(StatisticGroups.Activity))
+            for (var a = 0; a < m; a++)
+            {
+                measurement[layout.ActiveFraction(layer, a)] = active[a] * inverseWidth;
+                if (active[a] == 0) measurement[layout.DeadLayer(a)] = 1;
+            }
+        // Without the correlators CountActivity has already multiplied the path products.
+        if (!layout.Has(StatisticGroups.Correlators)) return;
+        var path = layout.Has(StatisticGroups.PathProduct);
         for (var a = 0; a < m; a++)
-        {
-            measurement[layout.ActiveFraction(layer, a)] = active[a] * inverseWidth;
-            if (active[a] == 0) measurement[layout.DeadLayer(a)] = 1;
             for (var b = a + 1; b < m; b++)
             {
                 var c = measurement[layout.Correlator(layer, a, b)] * inverseWidth;
                 measurement[layout.Correlator(layer, a, b)] = c;
-                measurement[layout.PathProduct(a, b)] *= c;
+                if (path) measurement[layout.PathProduct(a, b)] *= c;
             }
-        }
     }
 
     /// <summary>
@@ -61,6 +71,7 @@ public static class MeasurementWriter
     public static void WriteConditionalCorrelator(
         MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, Span<double> measurement)
     {
+        if (!layout.HasConditionalCorrelator) return;
         var m = layout.InputCount;
         for (var a = 0; a < m; a++)
         {
@@ -112,9 +123,14 @@ public static class MeasurementWriter
         MeasurementLayout layout, ReadOnlySpan<double> kernel, Span<double> workspace, Span<double> measurement)
     {
         var m = layout.InputCount;
-        for (var a = 0; a < m; a++)
-            for (var b = a; b < m; b++)
-                measurement[layout.Ntk(a, b)] = kernel[a * m + b];
+        if (layout.Has(StatisticGroups.Kernel))
+        {
+            // Row a of the upper triangle, K_aa .. K_a(m−1), is contiguous in both.
+            for (var a = 0; a < m; a++)
+                kernel.Slice(a * m + a, m - a).CopyTo(measurement.Slice(layout.Ntk(a, a), m - a));
+        }
+        // The spectrum is the O(m³) part of a trial; without it nothing else is computed here.
+        if (!layout.Has(StatisticGroups.Spectrum)) return;
 
         var matrix = workspace[..(m * m)];
         var eigenvalues = workspace.Slice(m * m, m);
