@@ -104,7 +104,18 @@ public sealed class ValidateCommandTests(ITestOutputHelper output)
         var work = WorkEstimate.PerTrial(network, inputCount: 2, EngineKind.Dense);
 
         Assert.Equal(9, work.Draws);
-        Assert.Equal(2 * 2 * 9 * 2, work.Flops);
+        // Forward and backward 2·m·P each, plus two m × m Gram matrices of the hidden layer (4·m²·n_1); m = 2 < 8 has
+        // no tridiagonalization.
+        Assert.Equal(2 * 2 * 9 * 2 + 4 * 4 * 3, work.Flops);
+    }
+
+    [Fact]
+    public void The_spectrum_adds_four_thirds_m_cubed_from_m_8_and_only_when_recorded()
+    {
+        var network = new NetworkSpec(2, [3], WeightLaw.Gaussian);
+        var with = WorkEstimate.PerTrial(network, inputCount: 8, EngineKind.Dense, StatisticGroups.All);
+        var without = WorkEstimate.PerTrial(network, inputCount: 8, EngineKind.Dense, StatisticGroups.Kernel);
+        Assert.Equal(4.0 / 3.0 * 512, with.Flops - without.Flops, 9);
     }
 
     [Fact]
@@ -116,6 +127,6 @@ public sealed class ValidateCommandTests(ITestOutputHelper output)
         var work = WorkEstimate.PerTrial(network, inputCount: 3, EngineKind.Conditional);
 
         Assert.Equal((4 + 4 + 1) * 3, work.Draws);
-        Assert.Equal((4 + 4 + 1) * 9 + 3 * 27, work.Flops);
+        Assert.Equal((4 + 4 + 1) * 9 + 3 * 27 + 4 * 9 * (4 + 4), work.Flops);
     }
 }
