@@ -192,7 +192,7 @@ public sealed class ReportRendererTests(RenderedPairSweep rendered, ITestOutputH
         var high = sketch.Bins.Max(b => b[1]);
         foreach (var logScale in new[] { false, low > 0 })
         {
-            var (_, densities, width) = HistogramFigure.Rebin(sketch, low, high, logScale);
+            var (_, densities, width) = HistogramFigure.Rebin(sketch, new HistogramFigure.View(low, high, logScale ? HistogramFigure.HistogramAxis.Log : HistogramFigure.HistogramAxis.Linear, 0));
             // Every bucket lies inside [low, high], so the drawn area is the whole distribution (up to rounding).
             Assert.Equal(1.0, densities.Sum() * width, 9);
         }

@@ -157,9 +157,16 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
             output.WriteLine($"interrupted with {saved} trials saved");
             Assert.InRange(saved, 1, 8 * 40000 - 1);
         }
+        // The interrupted results.csv says, row by row, which points are complete: the last column.
+        var csv = Path.Combine(outDir, "results.csv");
+        Assert.EndsWith(",complete", File.ReadLines(csv).First());
+        var partial = ResultsCsv.Read(csv);
+        Assert.All(partial, row => Assert.Equal(row.Int("trials") == 40000 ? "true" : "false", row["complete"]));
+
         var resumed = await CliRunner.RunAsync("run", sweep, "--out", outDir, "--workers", "2", "--resume");
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
-        Assert.All(ResultsCsv.Read(Path.Combine(outDir, "results.csv")), row => Assert.Equal(40000, row.Int("trials")));
+        Assert.All(ResultsCsv.Read(csv), row => Assert.Equal(40000, row.Int("trials")));
+        Assert.All(ResultsCsv.Read(csv), row => Assert.Equal("true", row["complete"]));
     }
 
     [Fact]

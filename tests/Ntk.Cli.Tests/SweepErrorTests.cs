@@ -131,6 +131,14 @@ public sealed class SweepErrorTests(ITestOutputHelper output)
             ["shardTrials", "\"auto\""], "\"shardTrials\""),
         ["csv_without_data_rows"] = new(Csv(), ["points.csv", "no data rows"],
             Files: [("data/points.csv", "x,y,z\n\n")]),
+        ["duplicate_depth"] = new(Valid.Replace("\"depth\": 2", "\"depth\": [1, 1]"),
+            ["network.depth[1]", "repeats the value of network.depth[0]", "same point twice"], "1]"),
+        ["duplicate_angle_written_differently"] = new(Valid.Replace("[0, 90]", "[0, 90, 90.0]"),
+            ["inputs.thetaDegrees[2]", "repeats the value of inputs.thetaDegrees[1]"], "90.0]"),
+        ["duplicate_weight_law"] = new(Valid.Replace("\"width\": 8", "\"width\": 8, \"weights\": [\"student-t:5\", \"laplace\", \"student-t:5\"]"),
+            ["network.weights[2]", "repeats the value of network.weights[0]"], "\"student-t:5\"]"),
+        ["duplicate_widths_list"] = new(Valid.Replace("\"depth\": 2, \"width\": 8", "\"widths\": [[8, 16], [16, 8], [8, 16]]"),
+            ["network.widths[2]", "repeats the value of network.widths[0]"], "[8, 16]]"),
     };
 
     public static TheoryData<string> CaseNames()

@@ -1,6 +1,7 @@
+using Ntk.Numerics.Measurement;
 using Ntk.Cli.Sweeps;
 using Ntk.Cli.Tests.Support;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
 using Xunit;
@@ -19,7 +20,7 @@ public sealed class SweepReaderTests
     private static string Label(SweepPoint point)
     {
         var d = point.Definition;
-        return $"{d.PointIndex}|n0={d.Network.InputDim}|{d.Network.WidthsLabel}|{d.Network.Law.Name}|{Engines.Name(d.Engine)}|" +
+        return $"{d.PointIndex}|n0={d.Network.InputDim}|{d.Network.WidthsLabel}|{d.Network.Law.Name}|{EngineChoice.Name(d.Engine)}|" +
                $"phase={point.PhaseDegrees}|theta={point.ThetaDegrees}|m={d.Inputs.Count}";
     }
 
@@ -54,7 +55,7 @@ public sealed class SweepReaderTests
         {
             var widths = string.Join("x", Enumerable.Repeat(width, depth));
             var network = NetworkSpec.Uniform(n0, depth, width, WeightLaw.Parse(law));
-            var resolved = Engines.Name(Engines.Resolve(Engines.Parse(engine), network, inputCount: 2));
+            var resolved = EngineChoice.Name(EngineChoice.Resolve(EngineChoice.Parse(engine), network, inputCount: 2));
             expected.Add($"{index++}|n0={n0}|{widths}|{law}|{resolved}|phase={phase}|theta={theta}|m=2");
         }
 

@@ -1,6 +1,7 @@
+using Ntk.Numerics.Measurement;
 using Ntk.Cli.Sweeps;
 using Ntk.Cli.Tests.Support;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.Networks;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
 using Akka.Configuration;
 using Ntk.Cluster.Tests.Support;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
 using Serilog;

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Networks;
 using Xunit;
 

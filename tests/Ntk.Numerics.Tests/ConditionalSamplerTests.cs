@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 using Xunit;
 using Xunit.Abstractions;
 

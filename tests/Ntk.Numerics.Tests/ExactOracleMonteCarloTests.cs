@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
 using Ntk.Numerics.Tests.Support;
 using Xunit;

@@ -1,5 +1,5 @@
 using MathNet.Numerics.Statistics;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Statistics;
 using Xunit;
 using Xunit.Abstractions;

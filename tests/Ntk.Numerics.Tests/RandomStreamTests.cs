@@ -1,6 +1,7 @@
 using MathNet.Numerics.Distributions;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.LinearAlgebra;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 using Ntk.Numerics.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;

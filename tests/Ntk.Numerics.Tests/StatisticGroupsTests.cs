@@ -1,5 +1,7 @@
 using Ntk.Numerics.Claims;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
+using Ntk.Numerics.Randomness;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
 using Ntk.Numerics.Statistics;

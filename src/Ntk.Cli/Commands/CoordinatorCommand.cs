@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.CommandLine;
 using System.Diagnostics;
+using Ntk.Cli.CommandLine;
 using Ntk.Cli.Logging;
 using Ntk.Cli.Report;
 using Ntk.Cli.Results;
@@ -16,7 +17,7 @@ namespace Ntk.Cli.Commands;
 /// <summary>What `ntk coordinator` was asked to do.</summary>
 internal sealed record CoordinatorRequest(
     string SweepPath, string? OutDirectory, bool Resume, ClusterNodeOptions Node, int? MinWorkers, int? Threads,
-    double? SnapshotSeconds, string? Journal);
+    double? SnapshotSeconds, string? Journal, bool Force = false);
 
 /// <summary>
 /// `ntk coordinator SWEEP.json --port P [--out DIR] [--resume] [--journal J] [--min-workers N] [--threads N]`: a
@@ -33,35 +34,32 @@ internal static class CoordinatorCommand
         {
             Description = "Continue the latest run of this sweep in the journal (else from the results directory's results.json; env NTK_RESUME=1).",
         };
+        var force = new Option<bool>("--force") { Description = "Replace the results of an earlier run in the results directory." };
         var journal = new Option<string?>("--journal")
         {
             Description = "Where aggregators and the shard ledger are journaled: \"sqlite\" (default: DIR/sweep-journal.db), " +
                 "\"sqlite:PATH\", or a PostgreSQL connection string \"Host=H;Port=P;Database=D;Username=U;Password=W\" (env NTK_JOURNAL).",
         };
-        var minWorkers = new Option<int?>("--min-workers")
-        {
-            Description = "Worker nodes that must join before the sweep starts (default 1; cluster-config ntk.coordinator.min-workers).",
-        };
-        var threads = new Option<int?>("--threads")
-        {
-            Description = "Worker threads on the coordinator node itself (default 0: it only coordinates).",
-        };
-        var snapshot = new Option<double?>("--snapshot-interval")
-        {
-            Description = "Seconds between snapshots of the results files (default 5). Accepted shards are journaled at once.",
-        };
+        var minWorkers = TypedOptions.OptionalInteger("--min-workers",
+            "Worker nodes that must join before the sweep starts (default 1; cluster-config ntk.coordinator.min-workers).",
+            minimum: 0, helpName: "N");
+        var threads = TypedOptions.OptionalInteger("--threads",
+            "Worker threads on the coordinator node itself (default 0: it only coordinates).", minimum: 0, helpName: "N");
+        var snapshot = TypedOptions.OptionalPositive("--snapshot-interval",
+            "Seconds between snapshots of the results files (default 5). Accepted shards are journaled at once.", helpName: "S");
         var node = NodeFlags.Create(seedsDescription:
             "Seed nodes HOST:PORT[,..] (default: this node itself; env NTK_SEEDS). Give the coordinator's own address in containers.");
         var command = new Command("coordinator",
             "Start the cluster node that owns a sweep, wait for workers, and exit 0 once the results are written.")
         {
-            sweep, output, resume, journal, minWorkers, threads, snapshot,
+            sweep, output, resume, force, journal, minWorkers, threads, snapshot,
         };
         node.AddTo(command);
         command.SetAction((parse, cancellation) => CommandLineErrors.GuardAsync(stderr, () => RunAsync(
             new CoordinatorRequest(parse.GetValue(sweep)!, parse.GetValue(output), parse.GetValue(resume) || ResumeFromEnvironment(), node.Read(parse),
                 parse.GetValue(minWorkers), parse.GetValue(threads), parse.GetValue(snapshot),
-                parse.GetValue(journal) ?? (Environment.GetEnvironmentVariable("NTK_JOURNAL") is { Length: > 0 } j ? j : null)),
+                parse.GetValue(journal) ?? (Environment.GetEnvironmentVariable("NTK_JOURNAL") is { Length: > 0 } j ? j : null),
+                parse.GetValue(force)),
             stdout, stderr, cancellation)));
         return command;
     }
@@ -78,8 +76,6 @@ internal static class CoordinatorCommand
     private static async Task<int> RunAsync(CoordinatorRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         // 1. Everything that can be wrong with the input, before anything is written.
-        if (request.SnapshotSeconds is { } seconds && (!(seconds > 0) || !double.IsFinite(seconds)))
-            throw new InvalidInputException("--snapshot-interval must be a positive number of seconds");
         var document = SweepReader.Read(request.SweepPath);
         var directory = ResultsDirectory.Resolve(request.OutDirectory, document.Name);
         var sweepHash = RunCommand.Hash(document.NormalizedJson);
@@ -110,9 +106,13 @@ internal static class CoordinatorCommand
         {
             throw new InvalidInputException(e.Message, e);
         }
+        if (request.Force && request.Resume) throw new InvalidInputException("--force and --resume: choose one (replace the earlier run, or continue it)");
+        WritableDirectory.Check("--out", directory);
+        EarlierRun.CheckMayStart(directory, request.Force, request.Resume);
         foreach (var warning in document.Warnings) await stderr.WriteLineAsync("warning: " + warning);
 
         // 2. The node.
+        if (request.Force) EarlierRun.Remove(directory);
         Directory.CreateDirectory(directory);
         try
         {
@@ -206,7 +206,8 @@ internal sealed class NodeFlags
     {
         Description = "Address other nodes use to reach this one (default: the bound hostname; env NTK_PUBLIC_HOSTNAME).",
     };
-    private readonly Option<int?> _port = new("--port") { Description = "TCP port (env NTK_PORT; coordinator default 4053, worker default 0 = any)." };
+    private readonly Option<int?> _port = TypedOptions.OptionalInteger("--port",
+        "TCP port (env NTK_PORT; coordinator default 4053, worker default 0 = any).", minimum: 0, maximum: 65535, helpName: "P");
     private readonly Option<string?> _seeds;
     private readonly Option<string?> _config = new("--config")
     {
@@ -216,10 +217,6 @@ internal sealed class NodeFlags
     private NodeFlags(string seedsDescription)
     {
         _seeds = new Option<string?>("--seeds") { Description = seedsDescription };
-        _port.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is { } port && (port < 0 || port > 65535)) result.AddError("--port must be in 0..65535");
-        });
     }
 
     public static NodeFlags Create(string seedsDescription) => new(seedsDescription);
@@ -236,12 +233,12 @@ internal sealed class NodeFlags
     /// <summary>The flags, else the environment; throws <see cref="InvalidInputException"/> for a malformed value.</summary>
     public ClusterNodeOptions Read(ParseResult parse)
     {
-        var hostname = parse.GetValue(_hostname) ?? Environment("NTK_HOSTNAME");
-        var publicHostname = parse.GetValue(_publicHostname) ?? Environment("NTK_PUBLIC_HOSTNAME");
+        var hostname = HostName("--hostname", parse.GetValue(_hostname) ?? Environment("NTK_HOSTNAME"));
+        var publicHostname = HostName("--public-hostname", parse.GetValue(_publicHostname) ?? Environment("NTK_PUBLIC_HOSTNAME"));
         var port = parse.GetValue(_port);
         if (port is null && Environment("NTK_PORT") is { } portText)
         {
-            if (!int.TryParse(portText, out var parsed) || parsed < 0 || parsed > 65535)
+            if (!TypedOptions.TryParseInteger(portText, out var parsed) || parsed < 0 || parsed > 65535)
                 throw new InvalidInputException($"NTK_PORT: \"{portText}\" is not a port in 0..65535");
             port = parsed;
         }
@@ -262,6 +259,11 @@ internal sealed class NodeFlags
         if (config is not null && !File.Exists(config)) throw new InvalidInputException($"--config: {config} does not exist");
         return new ClusterNodeOptions(hostname, publicHostname, port, seeds, config);
     }
+
+    /// <summary>A DNS name or an IPv4/IPv6 address, else an input error (Akka would fail later, at bind or join).</summary>
+    private static string? HostName(string option, string? value) =>
+        value is null || Uri.CheckHostName(value) != UriHostNameType.Unknown ? value
+            : throw new InvalidInputException($"{option}: expected a host name or IP address, got '{value}'");
 
     private static string? Environment(string name) =>
         System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;

@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using Ntk.Cli.CommandLine;
 using Ntk.Cli.Logging;
 using Ntk.Cli.Report;
 using Ntk.Cli.Results;
@@ -14,7 +15,8 @@ using Serilog.Events;
 namespace Ntk.Cli.Commands;
 
 /// <summary>What `ntk run` was asked to do.</summary>
-internal sealed record RunRequest(string SweepPath, string? OutDirectory, int Workers, bool Resume, double SnapshotSeconds = 5);
+internal sealed record RunRequest(string SweepPath, string? OutDirectory, int Workers, bool Resume, double SnapshotSeconds = 5,
+    bool Force = false);
 
 /// <summary>
 /// `ntk run SWEEP.json [--out DIR] [--workers N] [--resume]`: the whole sweep in this process, through the same actors
@@ -26,33 +28,20 @@ internal static class RunCommand
     {
         var sweep = new Argument<string>("SWEEP.json") { Description = "The sweep file to run." };
         var output = new Option<string?>("--out") { Description = "Results directory (default: results/<sweep name>)." };
-        var workers = new Option<int>("--workers")
-        {
-            Description = "Worker actors, each running one shard at a time on its own thread (default: all cores).",
-            DefaultValueFactory = _ => Environment.ProcessorCount,
-        };
-        workers.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1) result.AddError("--workers must be at least 1");
-        });
+        var workers = TypedOptions.Integer("--workers",
+            "Worker actors, each running one shard at a time on its own thread (default: all cores).",
+            () => Environment.ProcessorCount, minimum: 1, helpName: "N");
         var resume = new Option<bool>("--resume") { Description = "Continue the run whose results.json is in the results directory." };
-        var snapshot = new Option<double>("--snapshot-interval")
-        {
-            Description = "Seconds between result snapshots (what a killed run resumes from).",
-            DefaultValueFactory = _ => 5,
-        };
-        snapshot.Validators.Add(result =>
-        {
-            var seconds = result.GetValueOrDefault<double>();
-            if (!(seconds > 0) || !double.IsFinite(seconds)) result.AddError("--snapshot-interval must be a positive number of seconds");
-        });
+        var force = new Option<bool>("--force") { Description = "Replace the results of an earlier run in the results directory." };
+        var snapshot = TypedOptions.Positive("--snapshot-interval",
+            "Seconds between result snapshots (what a killed run resumes from).", () => 5, helpName: "S");
         var command = new Command("run", "Run a sweep in this process and write results, claims and plots.")
         {
-            sweep, output, workers, resume, snapshot,
+            sweep, output, workers, resume, force, snapshot,
         };
         command.SetAction((parse, cancellation) => ExecuteAsync(
             new RunRequest(parse.GetValue(sweep)!, parse.GetValue(output), parse.GetValue(workers), parse.GetValue(resume),
-                parse.GetValue(snapshot)),
+                parse.GetValue(snapshot), parse.GetValue(force)),
             stdout, stderr, cancellation));
         return command;
     }
@@ -76,9 +65,13 @@ internal static class RunCommand
             previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash);
             resume = ResumeStates.From(previous, document.Plan);
         }
+        if (request.Force && request.Resume) throw new InvalidInputException("--force and --resume: choose one (replace the earlier run, or continue it)");
+        WritableDirectory.Check("--out", directory);
+        EarlierRun.CheckMayStart(directory, request.Force, request.Resume);
         foreach (var warning in document.Warnings) await stderr.WriteLineAsync("warning: " + warning);
 
         // 2. The run.
+        if (request.Force) EarlierRun.Remove(directory);
         Directory.CreateDirectory(directory);
         var interactive = !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out)
                           && Environment.GetEnvironmentVariable("CI") is null;

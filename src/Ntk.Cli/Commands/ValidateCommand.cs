@@ -1,7 +1,8 @@
+using Ntk.Numerics.Measurement;
 using System.CommandLine;
 using System.Globalization;
 using Ntk.Cli.Sweeps;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 
 namespace Ntk.Cli.Commands;
 
@@ -68,7 +69,7 @@ internal static class ValidateCommand
             total += perTrial * stopping.TrialCap;
             totalTrials += stopping.TrialCap;
 
-            var engine = Engines.Name(definition.Engine);
+            var engine = EngineChoice.Name(definition.Engine);
             if (document.Sources[i].RequestedEngine == EngineKind.Auto) engine += " (auto)";
             var widths = network.Widths.All(w => w == network.Widths[0]) ? network.Widths[0].ToString(CultureInfo.InvariantCulture) : network.WidthsLabel;
             table.AddRow(

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Ntk.Cli.CommandLine;
 using Ntk.Cli.Logging;
+using Ntk.Cli.Results;
 using Ntk.Cluster.Clustering;
 using Serilog.Events;
 
@@ -17,11 +19,8 @@ internal static class WorkerCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var threads = new Option<int?>("--threads") { Description = "Worker threads, one shard each at a time (default: all cores)." };
-        threads.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1) result.AddError("--threads must be at least 1");
-        });
+        var threads = TypedOptions.OptionalInteger("--threads",
+            "Worker threads, one shard each at a time (default: all cores).", minimum: 1, helpName: "N");
         var logDirectory = new Option<string?>("--log-dir")
         {
             Description = "Directory of this node's compact-JSON log, worker-<node id>.log (default ./logs; env NTK_LOG_DIR).",
@@ -44,6 +43,7 @@ internal static class WorkerCommand
         if (request.Node.Seeds.IsDefaultOrEmpty)
             throw new InvalidInputException("--seeds: a worker needs the HOST:PORT of the coordinator (or NTK_SEEDS)");
         var directory = Path.GetFullPath(request.LogDirectory);
+        WritableDirectory.Check("--log-dir", directory);
         Directory.CreateDirectory(directory);
         var nodeId = NodeLogging.DefaultNodeId();
         using var logger = NodeLogging.Create(Path.Combine(directory, $"worker-{nodeId}.log"), nodeId, "worker", stderr,

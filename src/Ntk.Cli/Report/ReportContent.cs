@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Ntk.Cli.Results;
+using Ntk.Numerics.Analytic;
 
 namespace Ntk.Cli.Report;
 
@@ -171,6 +172,7 @@ internal static partial class ReportContent
             document.Text("No claim was evaluated: no point has at least two trials yet.");
             return;
         }
+        document.Text("The paper: " + PaperClaims.Citation + ".");
         document.Text("Each table compares a claim of the paper with the Monte Carlo mean at every point where it applies. " +
                       "z = (measured − predicted) / SE; see *How to read this* below for the verdicts.");
         var groups = all.GroupBy(x => x.Claim.Claim)

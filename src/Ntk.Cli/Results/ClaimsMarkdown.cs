@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using Ntk.Cluster;
+using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Claims;
-using Ntk.Numerics.MonteCarlo;
 
 namespace Ntk.Cli.Results;
 
@@ -16,6 +16,7 @@ internal static class ClaimsMarkdown
     {
         var text = new StringBuilder();
         text.Append("# Claims of the paper, measured: ").Append(snapshot.Plan.Name).Append("\n\n");
+        text.Append("The paper: ").Append(PaperClaims.Citation).Append(".\n\n");
         text.Append(snapshot.Complete
             ? "All points finished.\n\n"
             : "**Partial results**: the run has not finished; numbers will change.\n\n");
@@ -73,7 +74,7 @@ internal static class ClaimsMarkdown
     private static string Statistic(ClaimResult claim)
     {
         var key = claim.Statistic;
-        var name = Ntk.Numerics.Kernels.StatisticNames.Of(key.Kind);
+        var name = Ntk.Numerics.Measurement.StatisticNames.Of(key.Kind);
         var parts = new List<string>();
         if (key.Layer > 0) parts.Add("l=" + key.Layer);
         if (key.A >= 0) parts.Add(key.B >= 0 ? $"{key.A},{key.B}" : key.A.ToString(CultureInfo.InvariantCulture));

@@ -1,16 +1,20 @@
 using System.Globalization;
 using System.Text;
-using Ntk.Numerics.Claims;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Analytic;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
 
 namespace Ntk.Cli.Results;
 
-/// <summary>One row of results.csv: a statistic of one point with its moments and the analytic predictions.</summary>
+/// <summary>
+/// One row of results.csv: a statistic of one point with its moments and the analytic predictions. Complete: the
+/// point has all the trials its stopping rule asks for (false in the files of an interrupted or running sweep).
+/// </summary>
 internal sealed record ResultRow(
     SweepPoint Point, StatisticKey Key, long Trials, double Mean, double Variance, double StandardError,
-    double Skewness, double Kurtosis, double? InfiniteWidth, double? Paper);
+    double Skewness, double Kurtosis, double? InfiniteWidth, double? Paper, bool Complete = false);
 
 /// <summary>
 /// The tidy long table of SPEC §7. Its content depends only on the merged statistics, never on timings, so the same
@@ -18,10 +22,39 @@ internal sealed record ResultRow(
 /// </summary>
 internal static class ResultRows
 {
-    public const string Header =
-        "point,depth,widths,input_dim,weights,engine,theta_deg,stat,layer,a,b,trials,mean,variance,std_err,skewness,kurtosis,infinite_width,paper";
+    /// <summary>
+    /// The columns of results.csv, in order, each with how a row writes it: the one place that defines the file's
+    /// schema (README "Results schema"). New columns go at the end, so readers that index by position keep working;
+    /// <c>complete</c> stays last.
+    /// </summary>
+    private static readonly (string Name, Action<StringBuilder, ResultRow> Write)[] Columns =
+    [
+        ("point", (line, row) => line.Append(row.Point.Index)),
+        ("depth", (line, row) => line.Append(row.Point.Definition.Network.Depth)),
+        ("widths", (line, row) => line.Append(row.Point.Definition.Network.WidthsLabel)),
+        ("input_dim", (line, row) => line.Append(row.Point.Definition.Network.InputDim)),
+        ("weights", (line, row) => line.Append(row.Point.Definition.Network.Law.Name)),
+        ("engine", (line, row) => line.Append(EngineChoice.Name(row.Point.Definition.Engine))),
+        ("theta_deg", (line, row) => line.Append(row.Point.ThetaDegrees is { } theta ? Number(theta) : "")),
+        ("stat", (line, row) => line.Append(StatisticNames.Of(row.Key.Kind))),
+        ("layer", (line, row) => line.Append(row.Key.Layer > 0 ? row.Key.Layer.ToString(CultureInfo.InvariantCulture) : "")),
+        ("a", (line, row) => line.Append(row.Key.A >= 0 ? row.Key.A.ToString(CultureInfo.InvariantCulture) : "")),
+        ("b", (line, row) => line.Append(row.Key.B >= 0 ? row.Key.B.ToString(CultureInfo.InvariantCulture) : "")),
+        ("trials", (line, row) => line.Append(row.Trials)),
+        ("mean", (line, row) => line.Append(Number(row.Mean))),
+        ("variance", (line, row) => line.Append(Number(row.Variance))),
+        ("std_err", (line, row) => line.Append(Number(row.StandardError))),
+        ("skewness", (line, row) => line.Append(Number(row.Skewness))),
+        ("kurtosis", (line, row) => line.Append(Number(row.Kurtosis))),
+        ("infinite_width", (line, row) => line.Append(Optional(row.InfiniteWidth))),
+        ("paper", (line, row) => line.Append(Optional(row.Paper))),
+        ("complete", (line, row) => line.Append(row.Complete ? "true" : "false")),
+    ];
 
-    public static IEnumerable<ResultRow> For(SweepPoint point, PointAccumulator merged)
+    /// <summary>The header line of results.csv.</summary>
+    public static readonly string Header = string.Join(',', Columns.Select(column => column.Name));
+
+    public static IEnumerable<ResultRow> For(SweepPoint point, PointAccumulator merged, bool complete)
     {
         var layout = merged.Layout;
         for (var i = 0; i < layout.Count; i++)
@@ -29,7 +62,7 @@ internal static class ResultRows
             var key = layout.Keys[i];
             var (infinite, paper) = Predictions.For(point.Definition, key);
             yield return new ResultRow(point, key, merged.Count, merged.Mean(i), merged.Variance(i),
-                merged.StandardError(i), merged.Skewness(i), merged.Kurtosis(i), infinite, paper);
+                merged.StandardError(i), merged.Skewness(i), merged.Kurtosis(i), infinite, paper, complete);
         }
     }
 
@@ -40,26 +73,10 @@ internal static class ResultRows
 
     public static void AppendCsv(StringBuilder line, ResultRow row)
     {
-        var definition = row.Point.Definition;
-        var key = row.Key;
-        line.Append(row.Point.Index).Append(',')
-            .Append(definition.Network.Depth).Append(',')
-            .Append(definition.Network.WidthsLabel).Append(',')
-            .Append(definition.Network.InputDim).Append(',')
-            .Append(definition.Network.Law.Name).Append(',')
-            .Append(Engines.Name(definition.Engine)).Append(',')
-            .Append(row.Point.ThetaDegrees is { } theta ? Number(theta) : "").Append(',')
-            .Append(StatisticNames.Of(key.Kind)).Append(',')
-            .Append(key.Layer > 0 ? key.Layer.ToString(CultureInfo.InvariantCulture) : "").Append(',')
-            .Append(key.A >= 0 ? key.A.ToString(CultureInfo.InvariantCulture) : "").Append(',')
-            .Append(key.B >= 0 ? key.B.ToString(CultureInfo.InvariantCulture) : "").Append(',')
-            .Append(row.Trials).Append(',')
-            .Append(Number(row.Mean)).Append(',')
-            .Append(Number(row.Variance)).Append(',')
-            .Append(Number(row.StandardError)).Append(',')
-            .Append(Number(row.Skewness)).Append(',')
-            .Append(Number(row.Kurtosis)).Append(',')
-            .Append(Optional(row.InfiniteWidth)).Append(',')
-            .Append(Optional(row.Paper));
+        for (var i = 0; i < Columns.Length; i++)
+        {
+            if (i > 0) line.Append(',');
+            Columns[i].Write(line, row);
+        }
     }
 }

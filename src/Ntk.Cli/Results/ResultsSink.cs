@@ -4,8 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Ntk.Cluster;
 using Ntk.Numerics.Claims;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Statistics;
 
 namespace Ntk.Cli.Results;
@@ -57,7 +57,7 @@ internal sealed class ResultsSink : ISweepResultSink
 
         // The rows (moments and predictions of every statistic) feed both files: compute them once per snapshot.
         var rows = snapshot.Points.Where(p => p.Trials > 0).ToDictionary(p => p.PointIndex,
-            p => (IReadOnlyList<ResultRow>)ResultRows.For(snapshot.Plan.Points[p.PointIndex], p.Merged).ToList());
+            p => (IReadOnlyList<ResultRow>)ResultRows.For(snapshot.Plan.Points[p.PointIndex], p.Merged, p.Done).ToList());
         WriteCsv(snapshot, rows);
         var claims = snapshot.Points.ToDictionary(p => p.PointIndex,
             p => p.Trials >= 2 ? ClaimEvaluator.Evaluate(snapshot.Plan.Points[p.PointIndex].Definition, p.Merged)
@@ -102,7 +102,7 @@ internal sealed class ResultsSink : ISweepResultSink
                     r.Mean, r.Variance, r.StandardError, r.Skewness, r.Kurtosis, r.InfiniteWidth, r.Paper)).ToList();
             points.Add(new PointResult(
                 point.PointIndex, definition.Network.Depth, definition.Network.Widths.ToArray(), definition.Network.InputDim,
-                definition.Network.Law.Name, Engines.Name(definition.Engine), sweepPoint.ThetaDegrees, sweepPoint.PhaseDegrees,
+                definition.Network.Law.Name, EngineChoice.Name(definition.Engine), sweepPoint.ThetaDegrees, sweepPoint.PhaseDegrees,
                 definition.Inputs.Count, point.Trials, snapshot.Plan.Stopping.TrialCap, point.ShardsMerged, point.Done,
                 _pointDoneSeconds.TryGetValue(point.PointIndex, out var s) ? s : null,
                 statistics,

@@ -1,4 +1,6 @@
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
+using Ntk.Numerics.Randomness;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
 

@@ -1,11 +1,13 @@
+using Ntk.Numerics.Measurement;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Ntk.Cli.Commands;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 
 namespace Ntk.Cli.Sweeps;
 
@@ -397,6 +399,7 @@ internal static class SweepReader
                 }
                 if (networks.Count == 0)
                     throw Fail(widthsNode.Path, "is an empty list; give at least one network, e.g. [[64, 64]]");
+                RefuseDuplicates(networks, SequenceComparer.Instance);
                 return new Axis<ImmutableArray<int>>(widthsNode.Path, networks.ToImmutable());
             }
 
@@ -496,7 +499,29 @@ internal static class SweepReader
                 items.Add((read(item), item.Path));
             }
             if (items.Count == 0) throw Fail(node.Path, "is an empty list; give at least one value");
+            RefuseDuplicates(items, EqualityComparer<T>.Default);
             return new Axis<T>(node.Path, items.ToImmutable());
+        }
+
+        /// <summary>
+        /// A value listed twice would make two points of the Cartesian product sample the same distribution under two
+        /// point indices (twice the work, and two rows a reader takes for independent evidence): an error at the second.
+        /// </summary>
+        private void RefuseDuplicates<T>(IReadOnlyList<(T Value, string Path)> items, IEqualityComparer<T> comparer)
+        {
+            for (var i = 1; i < items.Count; i++)
+                for (var j = 0; j < i; j++)
+                    if (comparer.Equals(items[i].Value, items[j].Value))
+                        throw Fail(items[i].Path, $"repeats the value of {items[j].Path}; each value of a list must differ " +
+                                                  "(a repeated value would run the same point twice)");
+        }
+
+        /// <summary>Width lists compared element by element (ImmutableArray compares references).</summary>
+        private sealed class SequenceComparer : IEqualityComparer<ImmutableArray<int>>
+        {
+            public static readonly SequenceComparer Instance = new();
+            public bool Equals(ImmutableArray<int> x, ImmutableArray<int> y) => x.AsSpan().SequenceEqual(y.AsSpan());
+            public int GetHashCode(ImmutableArray<int> obj) => obj.Length;
         }
 
         // ---- scalars -----------------------------------------------------------------------------------------
@@ -582,7 +607,7 @@ internal static class SweepReader
             var text = String(node);
             try
             {
-                return Engines.Parse(text);
+                return EngineChoice.Parse(text);
             }
             catch (FormatException error)
             {
@@ -674,7 +699,7 @@ internal static class SweepReader
                 foreach (var (law, _) in laws.Items) json.WriteStringValue(law.Name);
                 json.WriteEndArray();
                 json.WriteStartArray("engine");
-                foreach (var (engine, _) in engines.Items) json.WriteStringValue(Engines.Name(engine));
+                foreach (var (engine, _) in engines.Items) json.WriteStringValue(EngineChoice.Name(engine));
                 json.WriteEndArray();
                 json.WriteEndObject();
 

@@ -1,4 +1,5 @@
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Measurement;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.Networks;
 
 namespace Ntk.Cli.Sweeps;
@@ -18,7 +19,7 @@ internal readonly record struct WorkEstimate(double Draws, double Flops)
     /// Dense: every weight is drawn, P = Σ_{l=1}^{L+1} n_l n_{l−1} draws; the forward pass is P·m multiply-adds and the
     /// backward pass as many again, so FLOPs ≈ 2·m·P × 2. Conditional (SCIENCE.md §3): per layer l = 1..L+1 an
     /// n_l × m block of Gaussians and about n_l·m² + m³ operations (the m×m factorization plus the n_l × m product).
-    /// These are operation counts, not times: <see cref="Engines.Resolve"/> chooses between the engines from measured
+    /// These are operation counts, not times: <see cref="EngineChoice.Resolve"/> chooses between the engines from measured
     /// times instead (the conditional engine's constant factor is much larger).
     /// </summary>
     /// <remarks>

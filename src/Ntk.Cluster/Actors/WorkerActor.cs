@@ -6,7 +6,7 @@ using Akka.Actor;
 using Akka.Event;
 using Ntk.Cluster.Messages;
 using Ntk.Cluster.Settings;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 
 namespace Ntk.Cluster.Actors;

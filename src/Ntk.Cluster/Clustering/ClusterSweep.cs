@@ -6,7 +6,7 @@ using Akka.Configuration;
 using Ntk.Cluster.Logging;
 using Ntk.Cluster.Messages;
 using Ntk.Cluster.Persistence;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
 using Serilog.Events;

@@ -3,7 +3,8 @@ using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
 

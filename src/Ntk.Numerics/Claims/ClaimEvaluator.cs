@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Analytic;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Statistics;
 
 namespace Ntk.Numerics.Claims;

@@ -1,4 +1,4 @@
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Measurement;
 
 namespace Ntk.Numerics.Claims;
 

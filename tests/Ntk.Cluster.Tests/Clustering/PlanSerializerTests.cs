@@ -4,7 +4,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Ntk.Cluster.Clustering;
 using Ntk.Cluster.Tests.Support;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
 using Xunit;

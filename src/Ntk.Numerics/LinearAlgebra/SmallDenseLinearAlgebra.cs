@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.LinearAlgebra;
 
 /// <summary>
 /// Rank-revealing factorizations of tall-thin (n × m, m small) and small symmetric (m × m) matrices, for the
@@ -245,7 +245,8 @@ internal static class SmallDenseLinearAlgebra
         return false;
     }
 
-    private static double Hypot(double x, double y)
+    /// <summary>√(x² + y²) without overflow or underflow in the squares (the one hypot of the numerics).</summary>
+    internal static double Hypot(double x, double y)
     {
         x = Math.Abs(x);
         y = Math.Abs(y);

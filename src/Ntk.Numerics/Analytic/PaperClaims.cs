@@ -1,7 +1,6 @@
 using MathNet.Numerics;
-using Ntk.Numerics.Kernels;
 
-namespace Ntk.Numerics.Claims;
+namespace Ntk.Numerics.Analytic;
 
 /// <summary>
 /// The paper's statements as pure functions of the inputs and the depth (SCIENCE.md §6), computed exactly as the paper
@@ -10,6 +9,14 @@ namespace Ntk.Numerics.Claims;
 /// </summary>
 public static class PaperClaims
 {
+    /// <summary>
+    /// The paper whose claims are scored, cited wherever its claims are (claims.md, report.md, README). The copy this
+    /// project works from carries no arXiv identifier, so none is given.
+    /// </summary>
+    public const string Citation =
+        "D. Shustin and E. Dogariu (Princeton University), \"The Distribution of Elements of the Neural Tangent Kernel " +
+        "on Initialization in ReLU Networks\"";
+
     /// <summary>The Remark of §2.2: the paper's limit of the deep correlators c_l (the truth is 1/2).</summary>
     public const double RemarkDeepCorrelatorLimit = 0.25;
 
@@ -20,7 +27,7 @@ public static class PaperClaims
     public static double Theorem11(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb, int depth)
     {
         var analytic = AnalyticNtk.Pair(xa, xb, depth);
-        return AnalyticNtk.Dot(xa, xb) * depth / xa.Length * Math.Pow(2.0, depth + 1) * analytic.PathProduct;
+        return InnerProduct(xa, xb) * depth / xa.Length * Math.Pow(2.0, depth + 1) * analytic.PathProduct;
     }
 
     /// <summary>Corollary 1.1: E[K_aa] = 2L‖x‖²/n0 (the exact value is 2(L+1)‖x‖²/n0).</summary>
@@ -97,8 +104,24 @@ public static class PaperClaims
     {
         if (depth < 1) throw new ArgumentOutOfRangeException(nameof(depth), depth, "depth must be at least 1");
         var c1 = Theorem21(xa.Length, AnalyticNtk.Angle(xa, xb));
-        return Math.Abs(AnalyticNtk.Dot(xa, xb)) * 4.0 * depth / xa.Length * c1;
+        return Math.Abs(InnerProduct(xa, xb)) * 4.0 * depth / xa.Length * c1;
     }
+
+    /// <summary>
+    /// x_a·x_b for the claims that scale with it (Theorem 1.1, Theorem 2.2's bound), with the rounding residue of
+    /// orthogonal inputs taken as the exact 0 it stands for: a pair at θ = 90° is built with cos(π/2) = 6.1e-17, and a
+    /// claim of exactly 0 should read 0, not 6e-18. The cut, 8 ulps of ‖x_a‖‖x_b‖ per coordinate, is far below any
+    /// angle a sweep can ask for (cos 89.9999° = 1.7e-6).
+    /// </summary>
+    private static double InnerProduct(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb)
+    {
+        var dot = AnalyticNtk.Dot(xa, xb);
+        var scale = Math.Sqrt(AnalyticNtk.Dot(xa, xa) * AnalyticNtk.Dot(xb, xb));
+        return Math.Abs(dot) <= 8 * xa.Length * RoundingUnit * scale ? 0 : dot;
+    }
+
+    /// <summary>The unit roundoff of double precision, 2^-52.</summary>
+    private const double RoundingUnit = 2.220446049250313e-16;
 
     /// <summary>
     /// The independence step's right-hand side Π_l E[ξ^l_a ξ^l_b] = Π_l c_l, the product of the per-layer correlators

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Collections.Immutable;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.Measurement;
 
 /// <summary>
 /// Where each statistic of one sampled network lives in the flat measurement vector that samplers write and

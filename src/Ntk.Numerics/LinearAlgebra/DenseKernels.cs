@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.LinearAlgebra;
 
 /// <summary>
 /// Register-blocked products of the dense engine. Each result is bitwise the value of the one-pair reference
@@ -24,6 +24,15 @@ internal static class DenseKernels
 
     /// <summary>True when the AVX-512 tiles run (else the pairwise reference path).</summary>
     public static bool IsAccelerated => Vector512.IsHardwareAccelerated && Vector512<double>.Count == 8;
+
+    /// <summary>1 when z &gt; 0 (the strict indicator ξ; NaN gives 0), else 0, without a branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ActiveBit(double z) => z > 0 ? 1UL : 0UL;
+
+    /// <summary>relu(z) = z when z &gt; 0, else +0 (also for −0 and NaN): exactly <c>z &gt; 0 ? z : 0</c>, without a branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Relu(double z) =>
+        BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(z) & -(long)ActiveBit(z));
 
     /// <summary>
     /// x · y with a summation order fixed by this code: two 4-lane fused multiply-add accumulators over blocks of 8,
@@ -220,7 +229,7 @@ internal static class DenseKernels
         }
         for (; i < length; i++)
             Unsafe.Add(ref r, i) = BitConverter.Int64BitsToDouble(
-                BitConverter.DoubleToInt64Bits(Unsafe.Add(ref v, i)) & -(long)MeasurementKernels.ActiveBit(Unsafe.Add(ref g, i)));
+                BitConverter.DoubleToInt64Bits(Unsafe.Add(ref v, i)) & -(long)ActiveBit(Unsafe.Add(ref g, i)));
     }
 
     /// <summary>t[i] ← fma(x[i], coefficient, t[i]) for i &lt; length.</summary>

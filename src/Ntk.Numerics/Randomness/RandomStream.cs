@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Ntk.Numerics.Networks;
 
-namespace Ntk.Numerics.MonteCarlo;
+namespace Ntk.Numerics.Randomness;
 
 /// <summary>
 /// The random stream of one trial: a pure function of (master seed, point index, trial), defined by this code alone

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Ntk.Numerics.Networks;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.Analytic;
 
 /// <summary>
 /// The infinite-width (analytic) NTK of a bias-free ReLU network in NTK parameterization, by the arc-cosine recursion

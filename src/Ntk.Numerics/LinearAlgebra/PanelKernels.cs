@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.LinearAlgebra;
 
 /// <summary>
 /// Matrix–matrix products of the dense engine for m ≥ <see cref="DenseSampler.PanelFromInputCount"/> inputs, in which
@@ -209,7 +209,7 @@ internal static class PanelKernels
             var value = scale * Unsafe.Add(ref zRef, j);
             Unsafe.Add(ref zRef, j) = value;
             Unsafe.Add(ref hRef, j) = BitConverter.Int64BitsToDouble(
-                BitConverter.DoubleToInt64Bits(value) & -(long)MeasurementKernels.ActiveBit(value));
+                BitConverter.DoubleToInt64Bits(value) & -(long)DenseKernels.ActiveBit(value));
         }
     }
 
@@ -236,7 +236,7 @@ internal static class PanelKernels
         }
         for (; j < length; j++)
             Unsafe.Add(ref dRef, j) = BitConverter.Int64BitsToDouble(
-                BitConverter.DoubleToInt64Bits(scale * Unsafe.Add(ref dRef, j)) & -(long)MeasurementKernels.ActiveBit(Unsafe.Add(ref gRef, j)));
+                BitConverter.DoubleToInt64Bits(scale * Unsafe.Add(ref dRef, j)) & -(long)DenseKernels.ActiveBit(Unsafe.Add(ref gRef, j)));
     }
 
     private interface IVectorCount

@@ -1,7 +1,7 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
+using Ntk.Numerics.LinearAlgebra;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.Measurement;
 
 /// <summary>
 /// Fast paths of <see cref="MeasurementWriter"/> that give bitwise the values of its plain loops: activity counts from
@@ -10,15 +10,6 @@ namespace Ntk.Numerics.Kernels;
 internal static class MeasurementKernels
 {
     [ThreadStatic] private static ulong[]? t_activeBits;
-
-    /// <summary>1 when z &gt; 0 (the strict indicator ξ; NaN gives 0), else 0, without a branch.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong ActiveBit(double z) => z > 0 ? 1UL : 0UL;
-
-    /// <summary>relu(z) = z when z &gt; 0, else +0 (also for −0 and NaN): exactly <c>z &gt; 0 ? z : 0</c>, without a branch.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Relu(double z) =>
-        BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(z) & -(long)ActiveBit(z));
 
     /// <summary>
     /// For z stored unit-major (z[i·m + a], i &lt; width): active[a] = #{i : z_{i;a} &gt; 0}, and for every pair a &lt; b
@@ -48,7 +39,7 @@ internal static class MeasurementKernels
             var shift = i & 63;
             // Branch-free: the signs of z are random, so a branch per entry would be mispredicted half the time.
             for (var a = 0; a < m; a++)
-                masks[a * words + word] |= ActiveBit(row[a]) << shift;
+                masks[a * words + word] |= DenseKernels.ActiveBit(row[a]) << shift;
         }
         for (var a = 0; a < m; a++)
         {

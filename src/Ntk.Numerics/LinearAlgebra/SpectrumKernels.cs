@@ -3,10 +3,10 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.LinearAlgebra;
 
 /// <summary>
-/// Row kernels of the Householder tridiagonalization in <see cref="MeasurementWriter.TridiagonalQlEigenvalues"/>.
+/// Row kernels of the Householder tridiagonalization in <see cref="SymmetricEigensolver.TridiagonalQlEigenvalues"/>.
 /// Every element is computed with the scalar operations of the textbook loop (a multiply, then an add or subtract;
 /// never fused), only 8 (or <see cref="Vector{T}"/>.Count) elements at a time, so the result is bitwise the scalar
 /// loop's on every machine and vector width.

@@ -1,9 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Ntk.Numerics.Networks;
 
-namespace Ntk.Numerics.Performance;
+namespace Ntk.Numerics.LinearAlgebra;
 
 /// <summary>
 /// Lane-wise versions of <see cref="PortableMath.Log"/>, <see cref="PortableMath.SinCosTwoPi"/> and the Box–Muller

@@ -1,4 +1,6 @@
-namespace Ntk.Numerics.Kernels;
+using Ntk.Numerics.Measurement;
+
+namespace Ntk.Numerics.Engines;
 
 /// <summary>
 /// Samples the networks of one sweep point. Trial t always gives the same network, a pure function of

@@ -1,11 +1,11 @@
 using Ntk.Numerics.Networks;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.Engines;
 
 /// <summary>How a point's networks are sampled.</summary>
 public enum EngineKind
 {
-    /// <summary>Pick the fastest engine valid for the point (see <see cref="Engines.Resolve"/>).</summary>
+    /// <summary>Pick the fastest engine valid for the point (see <see cref="EngineChoice.Resolve"/>).</summary>
     Auto,
     /// <summary>Materialize every weight; any law. Cost O(m Σ n_l n_{l−1}) per network.</summary>
     Dense,
@@ -13,7 +13,7 @@ public enum EngineKind
     Conditional,
 }
 
-public static class Engines
+public static class EngineChoice
 {
     public static string Name(EngineKind kind) => kind switch
     {

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Networks;
 
-namespace Ntk.Numerics.Networks;
+namespace Ntk.Numerics.Randomness;
 
 /// <summary>
 /// Input sets built from a description rather than listed value by value (SPEC §5, <c>"kind": "sphere"</c>).

@@ -1,4 +1,4 @@
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.Measurement;
 
 /// <summary>The per-network statistics of SPEC §6; the spelling in results.csv is <see cref="StatisticNames.Of"/>.</summary>
 public enum StatisticKind

@@ -2,10 +2,12 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.LinearAlgebra;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.Engines;
 
 /// <summary>
 /// The conditional engine for Gaussian weights (SCIENCE.md §3): samples trial t's forward values and backward pass

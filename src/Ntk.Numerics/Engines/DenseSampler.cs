@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.LinearAlgebra;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.Engines;
 
 /// <summary>
 /// The dense engine: materializes every weight of trial t's network and computes its empirical NTK exactly, for any
@@ -250,7 +252,7 @@ public sealed class DenseSampler : ITrialSampler
                     {
                         var value = scale * z[r * m + a];
                         z[r * m + a] = value;
-                        post[a * width + i] = MeasurementKernels.Relu(value); // value > 0 ? value : 0
+                        post[a * width + i] = DenseKernels.Relu(value); // value > 0 ? value : 0
                     }
                 }
             }
@@ -281,7 +283,7 @@ public sealed class DenseSampler : ITrialSampler
                 // pre > 0 ? scale·target : +0, without a branch (the signs are random).
                 for (var i = 0; i < width; i++)
                     target[i] = BitConverter.Int64BitsToDouble(
-                        BitConverter.DoubleToInt64Bits(scale * target[i]) & -(long)MeasurementKernels.ActiveBit(pre[i * m + a]));
+                        BitConverter.DoubleToInt64Bits(scale * target[i]) & -(long)DenseKernels.ActiveBit(pre[i * m + a]));
             }
         }
     }
@@ -397,8 +399,4 @@ public sealed class DenseSampler : ITrialSampler
             }
         }
     }
-
-    /// <summary>x · y in the fixed order of <see cref="DenseKernels.Dot"/> (the same value on every machine).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y) => DenseKernels.Dot(x, y);
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Ntk.Numerics.MonteCarlo;
+namespace Ntk.Numerics.Randomness;
 
 /// <summary>
 /// The Philox4x32-10 counter-based generator (Salmon, Moraes, Dror &amp; Shaw 2011, "Parallel random numbers: as easy

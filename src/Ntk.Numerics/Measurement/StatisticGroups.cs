@@ -1,4 +1,4 @@
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.Measurement;
 
 /// <summary>
 /// The groups of per-network statistics a sweep may record (the sweep file's <c>"statistics"</c> list). A point's

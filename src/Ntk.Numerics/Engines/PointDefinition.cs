@@ -1,7 +1,7 @@
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
 
-namespace Ntk.Numerics.MonteCarlo;
+namespace Ntk.Numerics.Engines;
 
 /// <summary>
 /// Everything needed to sample the networks of one sweep point: its index (part of every trial's random stream),
@@ -20,7 +20,7 @@ public sealed record PointDefinition
         PointIndex = pointIndex;
         Network = network;
         Inputs = inputs;
-        Engine = Engines.Resolve(engine, network, inputs.Count);
+        Engine = EngineChoice.Resolve(engine, network, inputs.Count);
         MasterSeed = masterSeed;
         Statistics = statistics ?? StatisticSelection.Default(inputs.Count);
         Layout = MeasurementLayout.For(inputs.Count, network.Depth,

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 
-namespace Ntk.Numerics.Claims;
+namespace Ntk.Numerics.Analytic;
 
 /// <summary>
 /// The two prediction columns of results.csv (SPEC §7): <c>infinite_width</c> (the analytic limit, SCIENCE.md §4) and

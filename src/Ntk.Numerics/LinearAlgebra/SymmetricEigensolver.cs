@@ -1,167 +1,12 @@
-namespace Ntk.Numerics.Kernels;
+namespace Ntk.Numerics.LinearAlgebra;
 
 /// <summary>
-/// Turns one sampled network's forward values and kernel into the flat measurement vector of a
-/// <see cref="MeasurementLayout"/>. Shared by every engine, so engines differ only in how they sample.
-/// Nothing here allocates; matrices are row-major spans.
+/// Eigenvalues of small symmetric matrices, as the spectrum summary of each trial's kernel needs them: cyclic Jacobi
+/// for m &lt; 8, Householder tridiagonalization then implicit QL (all eigenvalues) or Sturm bisection (the extreme two)
+/// for m ≥ 8. Deterministic: fixed operation order, no machine-dependent library calls.
 /// </summary>
-/// <remarks>
-/// Layer quantities are read from pre-activations stored unit-major: z[i·m + a] is z^l_{i;a}, i.e. the n_l × m
-/// matrix Z = W H. The activation indicator is the strict ξ = 1[z &gt; 0] (SCIENCE.md §1): an exactly-zero
-/// pre-activation (a dead input) is inactive.
-/// </remarks>
-public static class MeasurementWriter
+internal static class SymmetricEigensolver
 {
-    /// <summary>Resets the entries that are built up layer by layer (path product to 1, dead flags to 0), where recorded.</summary>
-    public static void BeginTrial(MeasurementLayout layout, Span<double> measurement)
-    {
-        var m = layout.InputCount;
-        if (layout.Has(StatisticGroups.Activity))
-            for (var a = 0; a < m; a++) measurement[layout.DeadLayer(a)] = 0;
-        if (layout.Has(StatisticGroups.PathProduct))
-            for (var a = 0; a < m; a++)
-                for (var b = a + 1; b < m; b++) measurement[layout.PathProduct(a, b)] = 1;
-    }
-
-    /// <summary>True when the layout records anything <see cref="WriteLayerActivity"/> writes (a sampler may skip the call).</summary>
-    public static bool RecordsLayerActivity(MeasurementLayout layout) =>
-        (layout.Groups & (StatisticGroups.Correlators | StatisticGroups.Activity | StatisticGroups.PathProduct)) != 0;
-
-    /// <summary>
-    /// Writes ĉ_l(a,b), the active fractions of layer <paramref name="layer"/>, multiplies the path products by ĉ_l(a,b)
-    /// (Σ over paths of Π_l ξξ factorizes into Π_l of per-layer means) and raises the dead flag of any input with no
-    /// active unit. <paramref name="counts"/> is scratch of length ≥ m.
-    /// </summary>
-    public static void WriteLayerActivity(
-        MeasurementLayout layout, int layer, ReadOnlySpan<double> preactivations, int width,
-        Span<double> measurement, Span<int> counts)
-    {
-        if (!RecordsLayerActivity(layout)) return;
-        var m = layout.InputCount;
-        if (preactivations.Length < width * m) throw new ArgumentException("preactivations: need width × m values");
-        var active = counts[..m];
-        // Active counts per input and per pair (exact integers, from bit sets; see MeasurementKernels).
-        MeasurementKernels.CountActivity(preactivations, width, m, active, measurement, layout, layer);
-
-        var inverseWidth = 1.0 / width;
-        if (layout.Has(StatisticGroups.Activity))
-            for (var a = 0; a < m; a++)
-            {
-                measurement[layout.ActiveFraction(layer, a)] = active[a] * inverseWidth;
-                if (active[a] == 0) measurement[layout.DeadLayer(a)] = 1;
-            }
-        // Without the correlators CountActivity has already multiplied the path products.
-        if (!layout.Has(StatisticGroups.Correlators)) return;
-        var path = layout.Has(StatisticGroups.PathProduct);
-        for (var a = 0; a < m; a++)
-            for (var b = a + 1; b < m; b++)
-            {
-                var c = measurement[layout.Correlator(layer, a, b)] * inverseWidth;
-                measurement[layout.Correlator(layer, a, b)] = c;
-                if (path) measurement[layout.PathProduct(a, b)] *= c;
-            }
-    }
-
-    /// <summary>
-    /// Writes the Rao–Blackwellized correlator of layer l from the Gram matrix G = HᵀH of the previous layer's
-    /// post-activations (h^0 = x): E[ξ^l_a ξ^l_b | h^{l−1}] = (π − θ̂)/(2π), cos θ̂ = G_ab/√(G_aa G_bb)
-    /// (SCIENCE.md §5; the Gaussian hemisphere integral). It is 0 when h_a or h_b is zero, because then z_a = W·0 = 0
-    /// exactly and the strict indicator is 0. Valid for Gaussian weights only.
-    /// </summary>
-    public static void WriteConditionalCorrelator(
-        MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, Span<double> measurement)
-    {
-        if (!layout.HasConditionalCorrelator) return;
-        var m = layout.InputCount;
-        for (var a = 0; a < m; a++)
-        {
-            var gaa = previousGram[a * m + a];
-            for (var b = a + 1; b < m; b++)
-            {
-                var gbb = previousGram[b * m + b];
-                double value;
-                if (gaa <= 0 || gbb <= 0) value = 0;
-                else
-                {
-                    var rho = Math.Clamp(previousGram[a * m + b] / Math.Sqrt(gaa * gbb), -1.0, 1.0);
-                    value = (Math.PI - Math.Acos(rho)) / (2 * Math.PI);
-                }
-                measurement[layout.CorrelatorCond(layer, a, b)] = value;
-            }
-        }
-    }
-
-    /// <summary>
-    /// G = HᵀH for H stored unit-major (h[i·m + a]), written as a full symmetric m × m matrix.
-    /// </summary>
-    public static void Gram(ReadOnlySpan<double> h, int rows, int m, Span<double> gram)
-    {
-        gram[..(m * m)].Clear();
-        for (var i = 0; i < rows; i++)
-        {
-            var row = h.Slice(i * m, m);
-            for (var a = 0; a < m; a++)
-            {
-                var ha = row[a];
-                if (ha == 0) continue;
-                for (var b = a; b < m; b++) gram[a * m + b] += ha * row[b];
-            }
-        }
-        for (var a = 0; a < m; a++)
-            for (var b = a + 1; b < m; b++) gram[b * m + a] = gram[a * m + b];
-    }
-
-    /// <summary>
-    /// Writes K_ab (a ≤ b) and the spectrum summary: λ_max, λ_min and the condition number λ_max/λ_min, clamped to
-    /// [1, <see cref="MeasurementLayout.MaxConditionNumber"/>] (K is singular whenever inputs coincide, and K = 0 when a
-    /// whole layer is dead for every input; both report the cap). <paramref name="workspace"/> needs m² + m doubles.
-    /// λ_max and λ_min come from cyclic Jacobi for m &lt; 8 (all eigenvalues, as <see cref="SymmetricEigenvalues"/>) and
-    /// from Householder tridiagonalization + bisection for m ≥ 8 (<see cref="ExtremeTridiagonalEigenvalues"/>); only the
-    /// lower triangle of K is read then. Both are accurate to a few ε·‖K‖ (MeasurementWriterTests).
-    /// </summary>
-    public static void WriteKernel(
-        MeasurementLayout layout, ReadOnlySpan<double> kernel, Span<double> workspace, Span<double> measurement)
-    {
-        var m = layout.InputCount;
-        if (layout.Has(StatisticGroups.Kernel))
-        {
-            // Row a of the upper triangle, K_aa .. K_a(m−1), is contiguous in both.
-            for (var a = 0; a < m; a++)
-                kernel.Slice(a * m + a, m - a).CopyTo(measurement.Slice(layout.Ntk(a, a), m - a));
-        }
-        // The spectrum is the O(m³) part of a trial; without it nothing else is computed here.
-        if (!layout.Has(StatisticGroups.Spectrum)) return;
-
-        var matrix = workspace[..(m * m)];
-        var eigenvalues = workspace.Slice(m * m, m);
-        kernel[..(m * m)].CopyTo(matrix);
-        double max, min;
-        if (m >= TridiagonalFromSize)
-        {
-            // Only λ_max and λ_min are reported: bisection on the tridiagonal form instead of every eigenvalue by QL.
-            Span<double> offDiagonal = m <= 1024 ? stackalloc double[m] : new double[m];
-            Tridiagonalize(matrix, m, eigenvalues, offDiagonal);
-            (min, max) = ExtremeTridiagonalEigenvalues(eigenvalues, offDiagonal, m);
-        }
-        else
-        {
-            JacobiEigenvalues(matrix, m, eigenvalues);
-            max = double.NegativeInfinity;
-            min = double.PositiveInfinity;
-            foreach (var e in eigenvalues)
-            {
-                if (e > max) max = e;
-                if (e < min) min = e;
-            }
-        }
-        measurement[layout.LambdaMaxIndex] = max;
-        measurement[layout.LambdaMinIndex] = min;
-        double condition;
-        if (!(max > 0) || !(min > 0)) condition = MeasurementLayout.MaxConditionNumber;
-        else condition = Math.Clamp(max / min, 1.0, MeasurementLayout.MaxConditionNumber);
-        measurement[layout.ConditionIndex] = condition;
-    }
-
     /// <summary>Below this size the Jacobi method is used; from it on, tridiagonalization and implicit QL.</summary>
     internal const int TridiagonalFromSize = 8;
 
@@ -339,7 +184,7 @@ public static class MeasurementWriter
                 if (iteration == 100) throw new ArithmeticException("implicit QL did not converge");
 
                 var g = (d[l + 1] - d[l]) / (2 * e[l]);
-                var r = Hypotenuse(g, 1);
+                var r = SmallDenseLinearAlgebra.Hypot(g, 1);
                 g = d[end] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
                 double s = 1, c = 1, shift = 0;
                 var deflated = false;
@@ -347,7 +192,7 @@ public static class MeasurementWriter
                 {
                     var f = s * e[i];
                     var b = c * e[i];
-                    r = Hypotenuse(f, g);
+                    r = SmallDenseLinearAlgebra.Hypot(f, g);
                     e[i + 1] = r;
                     if (r == 0)
                     {
@@ -439,14 +284,5 @@ public static class MeasurementWriter
             }
         }
         return (0.5 * (minLow + minHigh), 0.5 * (maxLow + maxHigh));
-    }
-
-    /// <summary>√(x² + y²) without overflow or underflow in the squares.</summary>
-    private static double Hypotenuse(double x, double y)
-    {
-        var ax = Math.Abs(x);
-        var ay = Math.Abs(y);
-        if (ax > ay) return ax * Math.Sqrt(1 + (ay / ax) * (ay / ax));
-        return ay == 0 ? 0 : ay * Math.Sqrt(1 + (ax / ay) * (ax / ay));
     }
 }
