@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;

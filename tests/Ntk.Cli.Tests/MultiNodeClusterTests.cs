@@ -84,6 +84,16 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
             output.WriteLine($"ntk run --workers 3 in-process: {reference.Wall.TotalSeconds:F1} s wall, {trials / reference.Wall.TotalSeconds:F0} trials/s");
             output.WriteLine($"coordinator stdout:\n{coordinator.Stdout}");
             Assert.Contains(ReadEvents(outDir), e => e.Name == "MemberUp" && e.Roles == "worker");
+            // What the terminals said: the coordinator what it waited for, each worker that it joined; no raw Akka
+            // "gated … dead letters" warnings, whichever node came up first.
+            Assert.Contains("waiting for workers: ", coordinator.Stderr);
+            Assert.Contains(" of 2 joined", coordinator.Stderr);
+            Assert.Matches(@"trials in [0-9.]+ s \([0-9]+ trials/s on the cluster", coordinator.Stdout);
+            foreach (var worker in nodes.Where(n => n.Name.StartsWith("worker", StringComparison.Ordinal)))
+            {
+                Assert.Contains("joined; pulling shards of sweep", worker.Stderr);
+                Assert.DoesNotContain("gated", worker.Stderr);
+            }
         }
         finally
         {

@@ -43,6 +43,12 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
         var b = File.ReadAllBytes(Path.Combine(temp.Path, "three", "results.csv"));
         Assert.True(a.Length > 1000);
         Assert.Equal(a, b);
+        var claimsOne = File.ReadAllBytes(Path.Combine(temp.Path, "one", "claims.csv"));
+        Assert.Equal(claimsOne, File.ReadAllBytes(Path.Combine(temp.Path, "three", "claims.csv")));
+        var claimLines = File.ReadAllLines(Path.Combine(temp.Path, "one", "claims.csv"));
+        Assert.Equal("point,claim,stat,layer,a,b,predicted,measured,std_err,z,verdict,reason", claimLines[0]);
+        Assert.All(claimLines.Skip(1), line => Assert.Matches(
+            ",(holds|fails|inconclusive|unreliable|degenerate|not-applicable),", line));
         foreach (var file in new[] { "results.json", "claims.md", "run.log", "report.md" })
             Assert.True(File.Exists(Path.Combine(temp.Path, "three", file)), file);
     }
@@ -73,6 +79,8 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
                 _ => null,
             };
             if (exact is not { } value) continue;
+            // The exact_mean column carries the same oracle.
+            Assert.True(Math.Abs(row.Double("exact_mean") - value) <= 1e-12, $"point {row["point"]} {row["stat"]}: exact_mean {row["exact_mean"]}");
             var z = (row.Double("mean") - value) / row.Double("std_err");
             output.WriteLine($"point {row["point"]} {row["stat"]} L={depth} n={row["widths"]} θ={row["theta_deg"]}: z = {z:F2}");
             Assert.True(Math.Abs(z) <= ZTolerance, $"point {row["point"]} {row["stat"]}: z = {z}");

@@ -59,10 +59,10 @@ public sealed class ValidateCommandTests(ITestOutputHelper output)
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("recording: kernel, spectrum, activity", result.Stdout);
         Assert.Contains("shards:    1 trials each, 40 per point", result.Stdout);
-        // 2,048·2,049/2 kernel entries + 2·2,048 activity entries + 3 spectrum entries, 32 bytes each.
-        Assert.Contains("2102275 statistics, state 67 MB", result.Stdout);
+        // 2,048·2,049/2 kernel entries + 2·2,048 activity entries + 3 spectrum entries, 48 bytes each (moments, min, max).
+        Assert.Contains("2102275 statistics, state 101 MB", result.Stdout);
         Assert.Matches(@"per worker thread \d+ MB \(engine buffers \d+ MB\)", result.Stdout);
-        Assert.Matches(@"shard result, snapshot, resume seed: up to 67 MB in 51\d chunks of 131 kB each", result.Stdout);
+        Assert.Matches(@"shard result, snapshot, resume seed: up to 101 MB in 77\d chunks of 131 kB each", result.Stdout);
         Assert.Contains("plan sent to workers: 524 kB in 5 chunks", result.Stdout);
     }
 

@@ -145,7 +145,7 @@ public sealed class PointAccumulatorTests(ITestOutputHelper output)
         Assert.Contains("magic", Assert.Throws<FormatException>(() => PointAccumulator.FromBytes(Layout, foreign)).Message);
 
         var future = (byte[])bytes.Clone();
-        future[4] = 3; // versions 1 (before statistic groups) and 2 are read
+        future[4] = 4; // versions 2 (main's, every group) and 3 are read
         Assert.Contains("version", Assert.Throws<FormatException>(() => PointAccumulator.FromBytes(Layout, future)).Message);
 
         var otherLayouts = new[]

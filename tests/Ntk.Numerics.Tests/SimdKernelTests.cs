@@ -433,7 +433,10 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
             {
                 MeasurementWriter.WriteLayerActivity(_layout, l, _pre[l], _sizes[l], measurement, counts);
                 if (_layout.HasConditionalCorrelator)
+                {
                     MeasurementWriter.WriteConditionalCorrelator(_layout, l, _postGram[l - 1], measurement);
+                    MeasurementWriter.WritePatternEqualCond(_layout, l, _postGram[l - 1], _sizes[l], measurement);
+                }
             }
             MeasurementWriter.WriteKernel(_layout, kernel, new double[m * m + m], measurement);
         }

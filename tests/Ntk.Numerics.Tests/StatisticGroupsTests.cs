@@ -26,6 +26,9 @@ public sealed class StatisticGroupsTests
         StatisticGroups.PathProduct,
         StatisticGroups.Activity | StatisticGroups.PathProduct,
         StatisticGroups.Correlators | StatisticGroups.Spectrum,
+        StatisticGroups.Patterns,
+        StatisticGroups.Kernel | StatisticGroups.Patterns,
+        StatisticGroups.Correlators | StatisticGroups.Patterns,
     ];
 
     /// <summary>The keys of every index function, in the documented order (absent groups left out).</summary>
@@ -60,6 +63,17 @@ public sealed class StatisticGroupsTests
             keys.Add(new(StatisticKind.LambdaMin, 0, -1, -1));
             keys.Add(new(StatisticKind.Condition, 0, -1, -1));
         }
+        if (Has(StatisticGroups.Patterns))
+            for (var l = 1; l <= depth; l++)
+            {
+                for (var a = 0; a < m; a++)
+                    for (var b = a + 1; b < m; b++) keys.Add(new(StatisticKind.PatternAgreement, l, a, b));
+                for (var a = 0; a < m; a++)
+                    for (var b = a + 1; b < m; b++) keys.Add(new(StatisticKind.PatternEqual, l, a, b));
+                if (conditional)
+                    for (var a = 0; a < m; a++)
+                        for (var b = a + 1; b < m; b++) keys.Add(new(StatisticKind.PatternEqualCond, l, a, b));
+            }
         return keys;
     }
 
@@ -72,7 +86,7 @@ public sealed class StatisticGroupsTests
             var layout = MeasurementLayout.For(m, depth, conditional, groups);
             var expected = ExpectedKeys(m, depth, conditional, groups);
             Assert.Equal(expected.Count, layout.Count);
-            Assert.Equal(expected.Count, StatisticSelection.StatisticCount(m, depth, layout.HasConditionalCorrelator, groups));
+            Assert.Equal(expected.Count, StatisticSelection.StatisticCount(m, depth, conditional, groups));
             Assert.Equal(expected, layout.Keys.ToList());
             for (var i = 0; i < layout.Count; i++)
             {
@@ -87,6 +101,9 @@ public sealed class StatisticGroupsTests
                     StatisticKind.DeadLayer => layout.DeadLayer(key.A),
                     StatisticKind.LambdaMax => layout.LambdaMaxIndex,
                     StatisticKind.LambdaMin => layout.LambdaMinIndex,
+                    StatisticKind.PatternAgreement => layout.PatternAgreement(key.Layer, key.A, key.B),
+                    StatisticKind.PatternEqual => layout.PatternEqual(key.Layer, key.A, key.B),
+                    StatisticKind.PatternEqualCond => layout.PatternEqualCond(key.Layer, key.A, key.B),
                     _ => layout.ConditionIndex,
                 };
                 Assert.Equal(i, index);
@@ -158,13 +175,13 @@ public sealed class StatisticGroupsTests
         Assert.Equal(bytes, PointAccumulator.FromBytes(kernelOnly, bytes).ToBytes());
         Assert.Equal(PointAccumulator.SerializedSizeWithoutSketches(kernelOnly.Count, kernelOnly.SketchedIndices.Length),
             new PointAccumulator(kernelOnly).ToBytes().LongLength - kernelOnly.SketchedIndices.Length * (long)(new QuantileSketch().SerializedSize));
-        // Version 1 (written before statistic groups: no groups byte after the conditional flag) reads as every group.
+        // Version 2 (main's, written before statistic groups: no groups byte after the conditional flag) reads as every group.
         var everything = MeasurementLayout.For(3, 2, true);
         var full = new PointAccumulator(everything);
         full.Push(Enumerable.Range(0, everything.Count).Select(i => i * 0.25).ToArray());
         var current = full.ToBytes();
-        var version1 = current[..4].Concat(new byte[] { 1 }).Concat(current[5..14]).Concat(current[15..]).ToArray();
-        Assert.Equal(current, PointAccumulator.FromBytes(everything, version1).ToBytes());
+        var version2 = current[..4].Concat(new byte[] { 2 }).Concat(current[5..14]).Concat(current[15..]).ToArray();
+        Assert.Equal(current, PointAccumulator.FromBytes(everything, version2).ToBytes());
         var other = MeasurementLayout.For(3, 2, true, StatisticGroups.Kernel | StatisticGroups.Activity);
         Assert.Throws<ArgumentException>(() => PointAccumulator.FromBytes(other, bytes));
         Assert.Throws<ArgumentException>(() => accumulator.Merge(new PointAccumulator(other)));

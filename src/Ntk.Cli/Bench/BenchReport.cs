@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 using Ntk.Numerics.Engines;
 
 namespace Ntk.Cli.Bench;

@@ -1,3 +1,4 @@
+using Ntk.Cli.Terminal;
 using Ntk.Cluster.Diagnostics;
 using System.Collections.Immutable;
 using System.Diagnostics;

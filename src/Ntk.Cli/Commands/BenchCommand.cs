@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ntk.Cli.Bench;
 using Ntk.Cli.CommandLine;
+using Ntk.Cli.Terminal;
 
 namespace Ntk.Cli.Commands;
 

@@ -6,6 +6,7 @@ using Ntk.Cli.Logging;
 using Ntk.Cli.Report;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Ntk.Cluster.Clustering;
 using Ntk.Cluster.Persistence;
@@ -94,7 +95,7 @@ internal static class CoordinatorCommand
         {
             if (!journal.MayHoldRuns && !File.Exists(resultsJson))
                 throw new InvalidInputException($"--resume: neither the journal ({journal.Describe()}) nor {resultsJson} exists; there is no run to continue");
-            if (File.Exists(resultsJson)) previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash);
+            if (File.Exists(resultsJson)) previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash, document.NormalizedJson, stderr);
         }
         var options = new CoordinatorNodeOptions(request.Node, request.MinWorkers, request.Threads,
             request.SnapshotSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
@@ -143,11 +144,13 @@ internal static class CoordinatorCommand
         using var interrupt = new InterruptSignals(cancellation);
 
         var stopwatch = Stopwatch.StartNew();
+        // Progress is timed from the sweep's start (the workers joined), so the rate leaves out the wait for them.
+        var progress = new RecordingProgress(new ProgressLog(logger, document.Plan));
         SweepSnapshot final;
         try
         {
             final = await ClusterSweep.RunCoordinatorAsync(options, document.Plan, sweepHash, resume, journal, request.Resume, sink,
-                new ProgressLog(logger, document.Plan), logger, interrupt.Token);
+                progress, logger, interrupt.Token);
         }
         catch (ArgumentException e)
         {
@@ -158,17 +161,28 @@ internal static class CoordinatorCommand
             await stderr.WriteLineAsync("interrupted before the sweep started");
             return ExitCodes.RunFailed;
         }
+        catch (SweepFailedException e)
+        {
+            // Diagnosed (a journal or results file that cannot be written, a shard that threw): one line on the
+            // console, the details in run.log.
+            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            await stderr.WriteLineAsync(
+                $"error: the run failed: {e.Message}; what the journal holds resumes with: ntk coordinator {request.SweepPath} --out {directory} --resume{(request.Journal is null ? "" : " (and the same --journal)")}");
+            return ExitCodes.RunFailed;
+        }
         catch (Exception e) when (e is not InvalidInputException)
         {
-            logger.Error(e, "Sweep {SweepName} failed", document.Name);
-            await stderr.WriteLineAsync($"error: the run failed: {e.Message}");
+            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            await stderr.WriteLineAsync($"error: the run failed: {e.GetType().Name}: {e.Message} (details in {Path.Combine(directory, "run.log")})");
             return ExitCodes.RunFailed;
         }
         stopwatch.Stop();
 
         var trials = final.Points.Sum(p => p.Trials);
         var resumedTrials = resume.Sum(r => document.Plan.PrefixTrialsOf(r.ShardsMerged));
-        var rate = (trials - resumedTrials) / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
+        var sweepTime = progress.Latest?.Elapsed ?? stopwatch.Elapsed;
+        var waited = stopwatch.Elapsed - sweepTime;
+        var rate = (trials - resumedTrials) / Math.Max(sweepTime.TotalSeconds, 1e-9);
         logger.Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
             document.Name, final.Complete ? "completed" : "interrupted", trials, stopwatch.ElapsedMilliseconds, Math.Round(rate));
         if (!final.Complete)
@@ -180,7 +194,8 @@ internal static class CoordinatorCommand
 
         var report = ReportRenderer.Render(directory, TextWriter.Null);
         await stdout.WriteLineAsync(
-            $"{document.Name}: {final.Points.Length} points, {trials} trials in {stopwatch.Elapsed.TotalSeconds:F1} s ({rate:F0} trials/s on the cluster)");
+            $"{document.Name}: {final.Points.Length} points, {trials} trials in {sweepTime.TotalSeconds:F1} s ({rate:F0} trials/s on the cluster" +
+            (waited.TotalSeconds >= 0.5 ? $"; {waited.TotalSeconds:F1} s before that starting and waiting for workers)" : ")"));
         await stdout.WriteLineAsync($"results: {directory}/results.csv, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
         await stdout.WriteLineAsync(ClaimsSummary.Render(directory));
         return ExitCodes.Success;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ntk.Cli.CommandLine;
 using Ntk.Cli.Monitor;
+using Ntk.Cli.Terminal;
 using Spectre.Console;
 
 namespace Ntk.Cli.Commands;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ntk.Cli.Report;
+using Ntk.Cli.Terminal;
 
 namespace Ntk.Cli.Commands;
 

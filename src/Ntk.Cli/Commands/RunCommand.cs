@@ -8,6 +8,7 @@ using Ntk.Cli.Logging;
 using Ntk.Cli.Report;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Serilog;
 using Serilog.Events;
@@ -62,7 +63,7 @@ internal static class RunCommand
         {
             if (!File.Exists(resultsJson))
                 throw new InvalidInputException($"--resume: {resultsJson} does not exist; there is no run to continue");
-            previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash);
+            previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash, document.NormalizedJson, stderr);
             resume = ResumeStates.From(previous, document.Plan);
         }
         if (request.Force && request.Resume) throw new InvalidInputException("--force and --resume: choose one (replace the earlier run, or continue it)");
@@ -98,7 +99,8 @@ internal static class RunCommand
         {
             final = interactive
                 ? await ProgressDisplay.RunWithBarAsync(document.Plan,
-                    observer => LocalSweep.RunAsync(document.Plan, resume, settings, sink, observer, logger, interrupt.Token))
+                    observer => LocalSweep.RunAsync(document.Plan, resume, settings, sink, observer, logger, interrupt.Token),
+                    new ProgressLog(logger, document.Plan))
                 : await LocalSweep.RunAsync(document.Plan, resume, settings, sink,
                     new ProgressLog(logger, document.Plan), logger, interrupt.Token);
         }
@@ -107,16 +109,26 @@ internal static class RunCommand
             // LocalSweep checks settings and resume states before anything runs.
             throw new InvalidInputException(e.Message, e);
         }
+        catch (SweepFailedException e)
+        {
+            // A failure the sweep diagnosed (a full disk, a shard that threw): its message says what and where. One
+            // line on the console; the details go to run.log.
+            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            await stderr.WriteLineAsync(
+                $"error: the run failed: {e.Message}; what was saved resumes with: ntk run {request.SweepPath} --out {directory} --resume");
+            return ExitCodes.RunFailed;
+        }
         catch (Exception e) when (e is not InvalidInputException)
         {
-            logger.Error(e, "Sweep {SweepName} failed", document.Name);
-            await stderr.WriteLineAsync($"error: the run failed: {e.Message}");
+            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            await stderr.WriteLineAsync($"error: the run failed: {e.GetType().Name}: {e.Message} (details in {Path.Combine(directory, "run.log")})");
             return ExitCodes.RunFailed;
         }
         stopwatch.Stop();
 
         var trials = final.Points.Sum(p => p.Trials);
-        var resumedTrials = resume.IsDefaultOrEmpty ? 0 : previous!.Points.Sum(p => p.Trials);
+        var resumedTrials = resume.IsDefaultOrEmpty ? 0
+            : resume.Sum(r => Math.Min((long)r.ShardsMerged * document.Plan.ShardTrials, document.Plan.Stopping.TrialCap));
         var rate = (trials - resumedTrials) / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
         logger.Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
             document.Name, final.Complete ? "completed" : "interrupted", trials, stopwatch.ElapsedMilliseconds, Math.Round(rate));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ntk.Cli.CommandLine;
+using Ntk.Cli.Terminal;
 using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Networks;
 

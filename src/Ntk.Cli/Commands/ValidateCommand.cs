@@ -2,6 +2,7 @@ using Ntk.Numerics.Measurement;
 using System.CommandLine;
 using System.Globalization;
 using Ntk.Cli.Sweeps;
+using Ntk.Cli.Terminal;
 using Ntk.Numerics.Engines;
 
 namespace Ntk.Cli.Commands;

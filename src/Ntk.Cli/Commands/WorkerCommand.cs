@@ -2,6 +2,7 @@ using System.CommandLine;
 using Ntk.Cli.CommandLine;
 using Ntk.Cli.Logging;
 using Ntk.Cli.Results;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster.Clustering;
 using Serilog.Events;
 
@@ -12,7 +13,8 @@ internal sealed record WorkerRequest(ClusterNodeOptions Node, int? Threads, stri
 
 /// <summary>
 /// `ntk worker --seeds HOST:PORT[,..] [--port P] [--threads N]`: a node that joins the cluster, fetches the plan
-/// from the coordinator, pulls and computes shards, and exits 0 when the sweep is done. When it is downed (it was
+/// from the coordinator, pulls and computes shards, and exits 0 when the sweep is done, or on SIGTERM / Ctrl-C once its
+/// shards in hand are finished or handed back. When it is downed (it was
 /// unreachable, or the coordinator died), it joins again by itself.
 /// </summary>
 internal static class WorkerCommand
@@ -80,7 +82,9 @@ internal static class WorkerCommand
             await stderr.WriteLineAsync("error: the worker could not join the cluster (see ntk.worker.join-timeout); is the coordinator running at the seeds?");
             return ExitCodes.RunFailed;
         }
-        await stderr.WriteLineAsync("worker: interrupted; its shards are re-issued to other workers");
-        return ExitCodes.RunFailed;
+        // SIGTERM (an autoscaler, `docker stop`) or Ctrl-C: the workers handed in or handed back every lease before
+        // the node left, so this is a clean stop.
+        await stderr.WriteLineAsync("worker: stopped on request; its shards were finished or handed back");
+        return ExitCodes.Success;
     }
 }

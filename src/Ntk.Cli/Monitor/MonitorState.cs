@@ -15,7 +15,7 @@ namespace Ntk.Cli.Monitor;
 /// <para>
 /// Events read (the {Event} property, or the message template where noted): SweepStarted (PointCount, ShardCount,
 /// ShardTrials), ShardLeased, ShardCompleted (TrialCount, ElapsedMs, WorkerId, PointIndex, ShardIndex), ShardFailed,
-/// ShardReissued, PointCompleted / PointDone (TrialCount), SnapshotPublished (TrialCount, WorstStdErr,
+/// ShardReissued, ShardDiscarded (Reason), PointCompleted / PointDone (TrialCount), SnapshotPublished (TrialCount, WorstStdErr,
 /// WorstStdErrPoint), SweepFinished (Outcome), SweepFailing, SnapshotFailed, MemberUp / MemberReachable /
 /// MemberUnreachable / MemberDowned / MemberLeft / MemberRemoved (MemberAddress, Roles); and `ntk run`'s template
 /// events "Sweep {SweepName} started…", "Sweep {SweepName} {Outcome}…", "Sweep {SweepName} failed" and
@@ -40,6 +40,7 @@ internal sealed class MonitorState
     private readonly List<ReissueTrack> _reissued = [];
     private readonly Dictionary<(int Point, int Shard), List<ReissueTrack>> _reissuedByShard = [];
     private readonly Queue<FailureView> _recentFailures = new();
+    private readonly SortedDictionary<string, int> _discarded = new(StringComparer.Ordinal);
 
     private string? _sweepName;
     private int? _pointCount;
@@ -53,6 +54,9 @@ internal sealed class MonitorState
     private (DateTimeOffset At, long Trials)? _mergedTotal;
     private (DateTimeOffset At, double? StdErr, int? Point)? _worst;
     private int _progressPointsDone;
+
+    /// <summary>The ETA of the latest progress event (the run's own cost-weighted estimate) and when it was logged.</summary>
+    private (DateTimeOffset At, double Seconds)? _loggedEta;
     private int _failures;
     private int _otherErrors;
     private int _warnings;
@@ -137,6 +141,11 @@ internal sealed class MonitorState
             case "ShardReissued":
                 OnReissued(e);
                 break;
+            case "ShardDiscarded":
+                // A late or duplicate result (its shard was merged from another lease, or its point was done).
+                var reason = e.String("Reason") ?? "unknown";
+                _discarded[reason] = _discarded.GetValueOrDefault(reason) + 1;
+                break;
             case "PointCompleted":
             case "PointDone":
                 if (e.Int("PointIndex") is { } donePoint)
@@ -180,6 +189,15 @@ internal sealed class MonitorState
     // SnapshotPublished carries WorstStdErr (possibly null) since the monitor was added; older logs lack it.
     private static bool HasWorstStdErr(ClefEvent e) => e.Template.Contains("{WorstStdErr", StringComparison.Ordinal);
 
+    /// <summary>A progress event's ETA in seconds: {EtaSeconds}, else {Eta} written as a TimeSpan ("00:01:05"); null when unknown.</summary>
+    private static double? LoggedEta(ClefEvent e)
+    {
+        if (e.Double("EtaSeconds") is { } seconds && seconds >= 0 && double.IsFinite(seconds)) return seconds;
+        return e.String("Eta") is { } text && TimeSpan.TryParseExact(text, "c", System.Globalization.CultureInfo.InvariantCulture, out var eta)
+            ? eta.TotalSeconds
+            : null;
+    }
+
     /// <summary>`ntk run`'s own events, which carry no {Event}: recognised by their message templates.</summary>
     private void OnRunEvent(ClefEvent e, DateTimeOffset at)
     {
@@ -188,6 +206,7 @@ internal sealed class MonitorState
         {
             if (e.Long("TrialCount") is { } trials) MergedTotal(at, trials);
             if (e.Int("PointsDone") is { } done) _progressPointsDone = Math.Max(_progressPointsDone, done);
+            if (_loggedEta is not { } previous || at >= previous.At) _loggedEta = LoggedEta(e) is { } seconds ? (at, seconds) : null;
         }
         else if (template.StartsWith("Sweep {SweepName} started", StringComparison.Ordinal))
         {
@@ -359,6 +378,12 @@ internal sealed class MonitorState
         {
             eta = TimeSpan.Zero;
         }
+        else if (_loggedEta is { } logged && logged.Seconds - (at - logged.At).TotalSeconds > 0)
+        {
+            // The run's own ETA, weighted by each point's estimated cost (what its progress bar and lines show),
+            // counted down since it was logged; once it has run out, the trial count below takes over.
+            eta = TimeSpan.FromSeconds(Math.Round(logged.Seconds - (at - logged.At).TotalSeconds));
+        }
         else if (_pointCount is { } pointCount && cap is { } perPoint)
         {
             long remaining = 0;
@@ -386,7 +411,7 @@ internal sealed class MonitorState
             _reissued.Select(r => new ReissueView(r.At, r.PointIndex, r.ShardIndex, r.OfferedTo, r.HeldBy, r.CompletedBy))
                 .OrderBy(r => r.At).ToImmutableArray(),
             _failures, _otherErrors, _warnings, [.. _recentFailures.OrderBy(f => f.At)],
-            _events, _unreadable);
+            _events, _unreadable, _discarded.ToImmutableSortedDictionary(StringComparer.Ordinal));
     }
 
     /// <summary>

@@ -100,7 +100,7 @@ internal static class HistogramFigure
             view.Axis switch
             {
                 HistogramAxis.Log => $"{name} (log scale; unit-norm inputs)",
-                HistogramAxis.SymLog => $"{name} (symmetric log scale, linear within ±{PointLookups.Format(view.LinearScale, 2)}; unit-norm inputs)",
+                HistogramAxis.SymLog => $"{name} (symmetric log scale, linear within ±{Compact(view.LinearScale)}; unit-norm inputs)",
                 _ => $"{name} (unit-norm inputs)",
             },
             view.Axis switch
@@ -134,10 +134,16 @@ internal static class HistogramFigure
             $"{sketch.Count:N0} networks ({InView(sketch, view):0.0%} in view)", color.WithAlpha(0.55)));
         if (logScale && view.NonPositiveFraction > 0)
             plot.Legend.ManualItems.Add(PlotStyle.FillEntry($"{view.NonPositiveFraction:0.0%} are ≤ 0 (not shown)", PlotStyle.Grey.WithAlpha(0.3)));
-        if (view.Axis != HistogramAxis.Linear && TailMass(sketch) is { } tail)
-            plot.Legend.ManualItems.Add(PlotStyle.FillEntry(
-                $"heavy tail: {Percent(tail.Fraction)} of networks have |{name}| > {PointLookups.Format(tail.Threshold, 3)} (10 × median |{name}|)",
-                PlotStyle.Grey.WithAlpha(0.15)));
+        if (view.Axis != HistogramAxis.Linear)
+        {
+            var zeros = ExactZeroFraction(sketch);
+            if (zeros >= 0.01)
+                plot.Legend.ManualItems.Add(PlotStyle.FillEntry($"{Percent(zeros)} of networks have {name} = 0 exactly", PlotStyle.Grey.WithAlpha(0.15)));
+            if (TailMass(sketch, statistic?.Mean) is { } tail)
+                plot.Legend.ManualItems.Add(PlotStyle.FillEntry(
+                    $"heavy tail: {Percent(tail.Fraction)} of networks have |{name}| > {Compact(tail.Threshold)} ({tail.Basis})",
+                    PlotStyle.Grey.WithAlpha(0.15)));
+        }
         if (statistic is not null)
             plot.Legend.ManualItems.Add(PlotStyle.Entry(
                 $"mean {PointLookups.Format(statistic.Mean, 4)} ± {PointLookups.Format(statistic.ErrorBar(), 2)}",
@@ -245,9 +251,10 @@ internal static class HistogramFigure
 
     /// <summary>
     /// The tail stated on log and symlog histograms: the fraction of networks whose |K| exceeds 10 × the median |K|
-    /// (from the buckets, interpolated), and that threshold; null when the median |K| is 0.
+    /// (from the buckets, interpolated), or 10 × |mean| when most networks give exactly 0 (dead networks at small
+    /// width and large depth); the threshold, and which of the two it is. Null when both scales are 0.
     /// </summary>
-    internal static (double Fraction, double Threshold)? TailMass(SketchEntry sketch)
+    internal static (double Fraction, double Threshold, string Basis)? TailMass(SketchEntry sketch, double? mean = null)
     {
         // |K| bucket by bucket: a bucket across 0 becomes [0, its larger end].
         var magnitudes = sketch.Bins.Select(bin =>
@@ -257,10 +264,12 @@ internal static class HistogramFigure
                 : upper <= 0 ? [-upper, -lower, bin[2]]
                 : [0, Math.Max(-lower, upper), bin[2]];
         }).ToList();
-        var absolute = sketch with { Bins = magnitudes };
-        var median = BinQuantile(absolute, 0.5);
-        if (!(median > 0)) return null;
-        var threshold = 10 * median;
+        var median = BinQuantile(sketch with { Bins = magnitudes }, 0.5);
+        var (scale, basis) = median > 0 ? (median, "10 × median |K|")
+            : mean is { } m && Math.Abs(m) > 0 && double.IsFinite(m) ? (Math.Abs(m), "10 × |mean|")
+            : (0.0, "");
+        if (!(scale > 0)) return null;
+        var threshold = 10 * scale;
         double above = 0, total = 0;
         foreach (var bin in magnitudes)
         {
@@ -268,7 +277,30 @@ internal static class HistogramFigure
             if (bin[0] >= threshold) above += bin[2];
             else if (bin[1] > threshold) above += bin[2] * (bin[1] - threshold) / (bin[1] - bin[0]);
         }
-        return total > 0 ? (above / total, threshold) : null;
+        return total > 0 ? (above / total, threshold, basis) : null;
+    }
+
+    /// <summary>The fraction of networks in the sketch's zero bucket (K exactly 0: a layer with no active unit).</summary>
+    internal static double ExactZeroFraction(SketchEntry sketch)
+    {
+        double zeros = 0, total = 0;
+        foreach (var bin in sketch.Bins)
+        {
+            total += bin[2];
+            if (bin[0] == 0 && bin[1] == 0) zeros += bin[2];
+        }
+        return total > 0 ? zeros / total : 0;
+    }
+
+    /// <summary>Two significant digits, with a short exponent below 0.001 or from 10 000 (1.6e-5, 2.4e6).</summary>
+    private static string Compact(double value)
+    {
+        var magnitude = Math.Abs(value);
+        if (magnitude == 0 || magnitude is >= 1e-3 and < 1e4) return PointLookups.Format(value, 2);
+        var exponent = (int)Math.Floor(Math.Log10(magnitude));
+        var mantissa = value / Math.Pow(10, exponent);
+        return mantissa.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + "e" +
+               exponent.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>A fraction as a percentage with two significant digits (0.012% rather than 0.0%).</summary>

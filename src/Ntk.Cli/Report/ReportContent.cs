@@ -231,7 +231,11 @@ internal static partial class ReportContent
             "**z** = (measured − predicted) / SE counts how many standard errors separate the measurement from the prediction. " +
             "If the prediction is exact, z behaves like a standard normal draw: |z| > 3 happens about 3 times in 1000, |z| > 5 practically never.",
             "**Verdicts**: *holds* when |z| ≤ 3; **fails** when |z| ≥ 5 (for Theorem 2.2's bound: when the measured |E K_ab| exceeds the bound by 5 SE); " +
-            "*inconclusive* in between — run more trials (or set a smaller `targetStdErr`) to decide.",
+            "*inconclusive* in between — run more trials (or set a smaller `targetStdErr`) to decide; " +
+            "*unreliable* when the SE itself cannot be trusted (heavy tails: too few trials for the fourth moment, or one network " +
+            "carrying the variance); *degenerate* when both sides are identically the same constant (e.g. 0 = 0, no evidence); " +
+            "*not-applicable* when the point violates an assumption the paper states (atoms, non-Gaussian weights for §2). " +
+            "claims.csv gives each row's reason.",
             "**Infinite width** (Θ, c_l) is the limit of the arc-cosine recursion as every hidden width tends to infinity. " +
             "At finite width the mean NTK differs from it: the diagonal E[K_aa] = 2(L+1)‖x‖²/n0 is exact at every width, " +
             "but off-diagonal entries have corrections that grow with depth over width (β = Σ 1/n_l, i.e. L/n), " +
@@ -262,7 +266,10 @@ internal static partial class ReportContent
         "holds" => 0,
         "fails" => 1,
         "inconclusive" => 2,
-        _ => 3,
+        "unreliable" => 3,
+        "degenerate" => 4,
+        "not-applicable" => 5,
+        _ => 6,
     };
 
     private static string VerdictText(string verdict) => verdict == "fails" ? "**fails**" : verdict;

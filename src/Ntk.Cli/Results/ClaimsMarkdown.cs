@@ -23,7 +23,10 @@ internal static class ClaimsMarkdown
         text.Append(
             "Each row compares the paper's prediction with the Monte Carlo mean over sampled networks. " +
             "z = (measured − predicted) / SE; the verdict is *holds* when |z| ≤ 3, *fails* when |z| ≥ 5 " +
-            "(for Theorem 2.2's bound: when the measured |E K_ab| exceeds the bound by 5 SE), otherwise *inconclusive*.\n\n");
+            "(for Theorem 2.2's bound: when the measured |E K_ab| exceeds the bound by 5 SE), otherwise *inconclusive*; " +
+            "*unreliable* when the SE cannot be trusted (heavy tails), *degenerate* when both sides are identically the " +
+            "same constant (no evidence), *not-applicable* when the point violates an assumption of the paper. " +
+            "The reason column says which (the same rows are in claims.csv).\n\n");
 
         var all = claims.OrderBy(p => p.Key).SelectMany(p => p.Value.Select(c => (Point: p.Key, Claim: c))).ToList();
         foreach (var group in all.GroupBy(x => x.Claim.ClaimId))
@@ -33,9 +36,9 @@ internal static class ClaimsMarkdown
             text.Append("## ").Append(Title(group.Key)).Append("\n\n");
             text.Append("Statement: ").Append(first.Statement).Append("\n\n");
             text.Append("Verdict: ").Append(string.Join(", ", counts.OrderBy(c => c.Key)
-                .Select(c => $"{c.Key.ToString().ToLowerInvariant()} at {c.Value} of {group.Count()}"))).Append("\n\n");
-            text.Append("| point | depth | widths | n0 | weights | θ (deg) | statistic | predicted | measured ± SE | z | verdict |\n");
-            text.Append("|---:|---:|---|---:|---|---:|---|---:|---:|---:|---|\n");
+                .Select(c => $"{ClaimVerdicts.Name(c.Key)} at {c.Value} of {group.Count()}"))).Append("\n\n");
+            text.Append("| point | depth | widths | n0 | weights | θ (deg) | statistic | predicted | measured ± SE | z | verdict | reason |\n");
+            text.Append("|---:|---:|---|---:|---|---:|---|---:|---:|---:|---|---|\n");
             foreach (var (pointIndex, claim) in group)
             {
                 var point = snapshot.Plan.Points[pointIndex];
@@ -51,6 +54,7 @@ internal static class ClaimsMarkdown
                     .Append(" | ").Append(Format(claim.Measured, 6)).Append(" ± ").Append(Format(claim.StandardError, 2))
                     .Append(" | ").Append(Format(claim.Z, 3))
                     .Append(" | ").Append(Verdict(claim.Verdict))
+                    .Append(" | ").Append(claim.Reason.Replace("|", "\\|"))
                     .Append(" |\n");
             }
             text.Append('\n');
@@ -81,12 +85,8 @@ internal static class ClaimsMarkdown
         return parts.Count == 0 ? name : $"{name}({string.Join("; ", parts)})";
     }
 
-    private static string Verdict(ClaimVerdict verdict) => verdict switch
-    {
-        ClaimVerdict.Holds => "holds",
-        ClaimVerdict.Fails => "**fails**",
-        _ => "inconclusive",
-    };
+    private static string Verdict(ClaimVerdict verdict) =>
+        verdict == ClaimVerdict.Fails ? "**fails**" : ClaimVerdicts.Name(verdict);
 
     internal static string Format(double value, int significant) =>
         double.IsNaN(value) ? "NaN"

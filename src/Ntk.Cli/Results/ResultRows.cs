@@ -14,7 +14,8 @@ namespace Ntk.Cli.Results;
 /// </summary>
 internal sealed record ResultRow(
     SweepPoint Point, StatisticKey Key, long Trials, double Mean, double Variance, double StandardError,
-    double Skewness, double Kurtosis, double? InfiniteWidth, double? Paper, bool Complete = false);
+    double Skewness, double Kurtosis, double? InfiniteWidth, double? Paper, bool Complete = false,
+    double? ExactMean = null, double? ExactVariance = null);
 
 /// <summary>
 /// The tidy long table of SPEC §7. Its content depends only on the merged statistics, never on timings, so the same
@@ -48,6 +49,9 @@ internal static class ResultRows
         ("kurtosis", (line, row) => line.Append(Number(row.Kurtosis))),
         ("infinite_width", (line, row) => line.Append(Optional(row.InfiniteWidth))),
         ("paper", (line, row) => line.Append(Optional(row.Paper))),
+        // The exact finite-width oracles (ExactMoments, docs/numerics.md §10); empty where none is known.
+        ("exact_mean", (line, row) => line.Append(Optional(row.ExactMean))),
+        ("exact_variance", (line, row) => line.Append(Optional(row.ExactVariance))),
         ("complete", (line, row) => line.Append(row.Complete ? "true" : "false")),
     ];
 
@@ -61,8 +65,10 @@ internal static class ResultRows
         {
             var key = layout.Keys[i];
             var (infinite, paper) = Predictions.For(point.Definition, key);
+            var (exactMean, exactVariance) = ExactMoments.For(point.Definition, key);
             yield return new ResultRow(point, key, merged.Count, merged.Mean(i), merged.Variance(i),
-                merged.StandardError(i), merged.Skewness(i), merged.Kurtosis(i), infinite, paper, complete);
+                merged.StandardError(i), merged.Skewness(i), merged.Kurtosis(i), infinite, paper, complete,
+                exactMean, exactVariance);
         }
     }
 

@@ -1,4 +1,5 @@
-using Ntk.Cli.Commands;
+using System.Text.Json;
+using Ntk.Cli.Terminal;
 
 namespace Ntk.Cli.Results;
 
@@ -15,10 +16,12 @@ internal static class ResultsDirectory
     }
 
     /// <summary>
-    /// Reads the results.json a run is resumed from; it must be a results file written by the same sweep
-    /// (<paramref name="sweepHash"/>, the SHA-256 of the normalized sweep).
+    /// Reads the results.json a run is resumed from. It must be a results file of the same sweep
+    /// (<paramref name="sweepHash"/>, the SHA-256 of <paramref name="normalizedSweep"/>), or of one that the new sweep
+    /// only extends (more trials, a lower targetStdErr, a higher maxTrials: <see cref="SweepExtension"/>); an extension
+    /// is announced on <paramref name="notes"/>. Anything else that changed is an input error that names each change.
     /// </summary>
-    public static ResultsFile ReadForResume(string resultsJson, string sweepHash)
+    public static ResultsFile ReadForResume(string resultsJson, string sweepHash, string normalizedSweep, TextWriter notes)
     {
         ResultsFile previous;
         try
@@ -29,10 +32,19 @@ internal static class ResultsDirectory
         {
             throw new InvalidInputException("--resume: " + e.Message);
         }
-        if (previous.SweepHash != sweepHash)
+        if (previous.SweepHash == sweepHash) return previous;
+
+        using var current = JsonDocument.Parse(normalizedSweep);
+        var changes = SweepExtension.Compare(previous.Sweep, current.RootElement);
+        if (!SweepExtension.IsExtension(changes))
+        {
+            var refused = changes.Where(c => !c.Extends).Select(c => c.ToString());
             throw new InvalidInputException(
-                $"--resume: {resultsJson} was written by a different sweep (the sweep file changed since); " +
-                "run without --resume to start over, or use another --out");
+                $"--resume: {resultsJson} was written by a different sweep ({string.Join("; ", refused)}); only more trials, " +
+                "a lower targetStdErr or a higher maxTrials continue a run: run with --force to start over, or use another --out");
+        }
+        notes.WriteLine($"resuming with {string.Join(", ", changes)}: the saved trials are kept and the rest computed, " +
+                        "as a fresh run of the larger sweep would");
         return previous;
     }
 

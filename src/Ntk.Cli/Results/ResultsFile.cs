@@ -40,7 +40,7 @@ internal sealed record StatisticResult(
 
 internal sealed record ClaimEntry(
     string Claim, string Statement, string Stat, int? Layer, int? A, int? B, double Predicted, double Measured,
-    double StdErr, double Z, string Verdict);
+    double StdErr, double Z, string Verdict, string Reason = "");
 
 /// <param name="Bins">Histogram from the sketch's buckets: [lower, upper, count] each.</param>
 internal sealed record SketchEntry(

@@ -15,8 +15,9 @@ internal sealed record RunDescription(
     string Mode, string SweepText, string SweepHash, int Workers, IReadOnlyList<string> Nodes, DateTimeOffset StartedUtc);
 
 /// <summary>
-/// Writes results.csv, results.json and claims.md into the output directory at every snapshot, each atomically.
-/// Called on the result writer actor's thread, one snapshot at a time.
+/// Writes results.csv, results.json, claims.csv and claims.md into the output directory at every snapshot, together
+/// (<see cref="AtomicFileSet"/>: all four come from the same snapshot; a failed write leaves the previous four and
+/// no temporary file). Called on the result writer actor's thread, one snapshot at a time.
 /// </summary>
 internal sealed class ResultsSink : ISweepResultSink
 {
@@ -34,12 +35,15 @@ internal sealed class ResultsSink : ISweepResultSink
         _run = run;
         _clock = clock;
         _afterFinal = afterFinal;
+        // Temporary files of a process killed while writing (a failed write deletes its own).
+        AtomicFile.DeleteStaleTemporaries(directory);
     }
 
     /// <summary>Paths of the files this sink writes.</summary>
     public string CsvPath => Path.Combine(_directory, "results.csv");
     public string JsonPath => Path.Combine(_directory, "results.json");
     public string ClaimsPath => Path.Combine(_directory, "claims.md");
+    public string ClaimsCsvPath => Path.Combine(_directory, "claims.csv");
 
     /// <summary>Per-point completion times carried over from a resumed run's results.json.</summary>
     public void SeedTimings(IEnumerable<(int Point, double Seconds)> timings)
@@ -58,18 +62,23 @@ internal sealed class ResultsSink : ISweepResultSink
         // The rows (moments and predictions of every statistic) feed both files: compute them once per snapshot.
         var rows = snapshot.Points.Where(p => p.Trials > 0).ToDictionary(p => p.PointIndex,
             p => (IReadOnlyList<ResultRow>)ResultRows.For(snapshot.Plan.Points[p.PointIndex], p.Merged, p.Done).ToList());
-        WriteCsv(snapshot, rows);
+        using var files = new AtomicFileSet();
+        WriteCsv(files, snapshot, rows);
+        var limitPoints = LimitPoints.Of(snapshot.Plan.Points.Select(p => p.Definition).ToList());
         var claims = snapshot.Points.ToDictionary(p => p.PointIndex,
-            p => p.Trials >= 2 ? ClaimEvaluator.Evaluate(snapshot.Plan.Points[p.PointIndex].Definition, p.Merged)
-                               : (IReadOnlyList<ClaimResult>)[]);
-        WriteJson(snapshot, rows, claims, now, elapsed);
-        AtomicFile.WriteAllText(ClaimsPath, ClaimsMarkdown.Render(snapshot, claims));
+            p => p.Trials >= 2
+                ? ClaimEvaluator.Evaluate(snapshot.Plan.Points[p.PointIndex].Definition, p.Merged, limitPoints.Contains(p.PointIndex))
+                : (IReadOnlyList<ClaimResult>)[]);
+        WriteJson(files, snapshot, rows, claims, now, elapsed);
+        files.WriteAllText(ClaimsCsvPath, ClaimsCsv.Render(claims));
+        files.WriteAllText(ClaimsPath, ClaimsMarkdown.Render(snapshot, claims));
+        files.Commit();
         if (snapshot.Final) _afterFinal?.Invoke(snapshot);
     }
 
-    private void WriteCsv(SweepSnapshot snapshot, IReadOnlyDictionary<int, IReadOnlyList<ResultRow>> rows)
+    private void WriteCsv(AtomicFileSet files, SweepSnapshot snapshot, IReadOnlyDictionary<int, IReadOnlyList<ResultRow>> rows)
     {
-        AtomicFile.Write(CsvPath, stream =>
+        files.Write(CsvPath, stream =>
         {
             using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
             writer.WriteLine(ResultRows.Header);
@@ -87,7 +96,7 @@ internal sealed class ResultsSink : ISweepResultSink
         });
     }
 
-    private void WriteJson(
+    private void WriteJson(AtomicFileSet files,
         SweepSnapshot snapshot, IReadOnlyDictionary<int, IReadOnlyList<ResultRow>> rows, IReadOnlyDictionary<int, IReadOnlyList<ClaimResult>> claims, DateTimeOffset now, double elapsed)
     {
         var points = new List<PointResult>(snapshot.Points.Length);
@@ -123,7 +132,7 @@ internal sealed class ResultsSink : ISweepResultSink
             _run.SweepHash,
             sweep.RootElement.Clone(),
             points);
-        AtomicFile.Write(JsonPath, stream => JsonSerializer.Serialize(stream, file, ResultsJson.Options));
+        files.Write(JsonPath, stream => JsonSerializer.Serialize(stream, file, ResultsJson.Options));
     }
 
     private static int? NullIfNone(int value, int none) => value == none ? null : value;
@@ -131,7 +140,7 @@ internal sealed class ResultsSink : ISweepResultSink
     private static ClaimEntry ToEntry(ClaimResult claim) => new(
         claim.ClaimId, claim.Statement, StatisticNames.Of(claim.Statistic.Kind),
         NullIfNone(claim.Statistic.Layer, 0), NullIfNone(claim.Statistic.A, -1), NullIfNone(claim.Statistic.B, -1),
-        claim.Predicted, claim.Measured, claim.StandardError, claim.Z, claim.Verdict.ToString().ToLowerInvariant());
+        claim.Predicted, claim.Measured, claim.StandardError, claim.Z, ClaimVerdicts.Name(claim.Verdict), claim.Reason);
 
     private static List<SketchEntry> Sketches(PointAccumulator merged)
     {

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Ntk.Numerics.MonteCarlo;
 
@@ -10,7 +10,8 @@ internal static class ResumeStates
 {
     /// <summary>
     /// One resume state per point that has merged shards. The merged state is the exact in-order prefix of shards
-    /// 0..ShardsMerged−1, so continuing from it reproduces the uninterrupted run bit for bit.
+    /// 0..ShardsMerged−1, so continuing from it reproduces the uninterrupted run bit for bit. A point whose prefix has
+    /// other shard sizes in <paramref name="plan"/> (an extended sweep, see <see cref="SweepExtension"/>) gets none.
     /// </summary>
     public static ImmutableArray<PointResumeState> From(ResultsFile previous, SimulationPlan plan)
     {
@@ -20,6 +21,8 @@ internal static class ResumeStates
             if (point.Point < 0 || point.Point >= plan.Points.Length)
                 throw new InvalidInputException($"--resume: results.json has point {point.Point}, the sweep has {plan.Points.Length} points");
             if (point.ShardsMerged == 0) continue;
+            // Resuming a sweep with more trials: a point whose last shard was cut short at the old cap starts over.
+            if (!SweepExtension.PrefixCarriesOver(plan, point.ShardsMerged, point.Trials)) continue;
             byte[] bytes;
             try
             {

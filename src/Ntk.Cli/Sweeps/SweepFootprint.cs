@@ -33,7 +33,7 @@ internal readonly record struct PointFootprint(
     {
         var layout = point.Layout;
         long s = layout.Count;
-        var state = PointAccumulator.SerializedSizeWithoutSketches(s, layout.SketchedIndices.Length) +
+        var state = PointAccumulator.SerializedSizeWithoutSketches(s, layout.SketchedIndices.Length, layout.CovariantIndices.Length) +
                     layout.SketchedIndices.Length * SketchBytes;
         var sampler = (long)(SamplerDoubles(point) * 8);
         var worker = sampler + 8 * s + 3 * state;

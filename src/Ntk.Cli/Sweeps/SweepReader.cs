@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
@@ -36,9 +36,9 @@ namespace Ntk.Cli.Sweeps;
 /// <c>seed</c> default 0), csv (<c>path</c> relative to the sweep file's folder, <c>normalize</c> default false,
 /// optional <c>sha256</c> of the file, checked when given; the normalized sweep always carries it).
 /// Every scalar of <c>network</c> and every angle may be a list; the sweep is the Cartesian product.</para>
-/// <para>Point order (points are numbered 0..P−1): inputDim, then network shape (depth, then width within it; or
-/// the widths lists in file order), then weights, then engine, then phase, then θ — the last varying fastest; each
-/// axis in the order the file lists it. Sphere and csv inputs have no phase or θ axis.</para>
+/// <para>The reader turns the file into typed axes; <see cref="SweepGrid"/> expands them into numbered points and fixes
+/// their order (inputDim, network shape, weights, engine, phase, θ — the last varying fastest). The shape axis lists
+/// depth, then width within it, or the widths lists in file order; every axis keeps the order the file lists it.</para>
 /// </remarks>
 internal static class SweepReader
 {
@@ -251,57 +251,28 @@ internal static class SweepReader
                     break;
             }
 
-            var inputCount = kind switch { SweepInputKind.Pair => 2, SweepInputKind.Sphere => sphereCount, _ => csvRows!.Length };
-            var deepest = shapes.Items.Max(shape => shape.Value.Length);
-            var groups = statisticsChoice ?? StatisticSelection.Default(inputCount);
-            var statistics = StatisticSelection.StatisticCount(inputCount, deepest, conditional: true, groups);
+            GridInputs gridInputs = kind switch
+            {
+                SweepInputKind.Pair => new GridInputs.Pair([.. phases.Items.Select(item => item.Value)], [.. thetas.Items.Select(item => item.Value)]),
+                SweepInputKind.Sphere => new GridInputs.Sphere(sphereCount, sphereSeed),
+                _ => new GridInputs.Listed([.. csvRows!.Select(row => ImmutableArray.Create(row))]),
+            };
+            var groups = statisticsChoice ?? StatisticSelection.Default(gridInputs.Count);
+            var grid = new SweepGrid([.. inputDims.Items.Select(item => item.Value)], [.. shapes.Items.Select(item => item.Value)],
+                [.. laws.Items.Select(item => item.Value)], [.. engines.Items.Select(item => item.Value)], gridInputs, groups);
+            var statistics = grid.MaxStatisticsPerPoint;
             if (statistics > MaxStatisticsPerPoint)
                 throw Fail(statisticsChoice is null ? (kind == SweepInputKind.Sphere ? "inputs.count" : "inputs.path") : "statistics",
-                    $"{inputCount} inputs at depth {deepest} make {statistics} statistics per network ({StatisticSelection.Describe(groups)}); " +
-                    $"at most {MaxStatisticsPerPoint} are supported (one point's state is 32 bytes per statistic, held by every " +
+                    $"{gridInputs.Count} inputs at depth {grid.MaxDepth} make {statistics} statistics per network ({StatisticSelection.Describe(groups)}); " +
+                    $"at most {MaxStatisticsPerPoint} are supported (one point's state is 48 bytes per statistic, held by every " +
                     "accumulator), so use fewer inputs or fewer statistics (e.g. \"statistics\": [\"kernel\", \"spectrum\"])");
 
-            long pointCount = (long)inputDims.Count * shapes.Count * laws.Count * engines.Count *
-                              (kind == SweepInputKind.Pair ? (long)phases.Count * thetas.Count : 1);
+            var pointCount = grid.PointCount;
             if (pointCount > MaxPoints)
                 throw Fail("", $"the sweep has {pointCount} points (the product of every list); at most {MaxPoints} are allowed");
 
-            var points = ImmutableArray.CreateBuilder<SweepPoint>((int)pointCount);
-            var sources = ImmutableArray.CreateBuilder<SweepPointSource>((int)pointCount);
-            foreach (var (inputDim, _) in inputDims.Items)
-            {
-                InputSet? shared = kind switch
-                {
-                    SweepInputKind.Sphere => InputSets.Sphere(inputDim, sphereCount, sphereSeed),
-                    SweepInputKind.Csv => new InputSet(inputDim, [.. csvRows!.SelectMany(row => row)]),
-                    _ => null,
-                };
-                foreach (var (widths, _) in shapes.Items)
-                foreach (var (law, _) in laws.Items)
-                {
-                    var spec = new NetworkSpec(inputDim, widths, law);
-                    foreach (var (engine, _) in engines.Items)
-                    {
-                        if (shared is not null)
-                        {
-                            Add(spec, shared, engine, null, null);
-                            continue;
-                        }
-                        foreach (var (phase, _) in phases.Items)
-                        foreach (var (theta, _) in thetas.Items)
-                            Add(spec, InputSet.Pair(inputDim, theta * Math.PI / 180, phase * Math.PI / 180), engine, theta, phase);
-                    }
-                }
-            }
-
-            void Add(NetworkSpec spec, InputSet inputSet, EngineKind engine, double? theta, double? phase)
-            {
-                var definition = new PointDefinition(points.Count, spec, inputSet, engine, seed, groups);
-                points.Add(new SweepPoint(definition, theta, phase));
-                sources.Add(new SweepPointSource(engine));
-            }
-
-            var sweepPoints = points.MoveToImmutable();
+            var (sweepPoints, requestedEngines) = grid.Expand(seed);
+            var sources = requestedEngines.Select(engine => new SweepPointSource(engine)).ToImmutableArray();
             if (autoShards) shardTrials = ShardSizing.AutoShardTrials(sweepPoints, stopping);
             var plan = new SimulationPlan(name, seed, shardTrials, stopping, sweepPoints);
             var footprint = SweepFootprint.For(plan);
@@ -315,7 +286,7 @@ internal static class SweepReader
                     "use fewer inputs, narrower networks or fewer statistics");
             var normalized = Normalize(plan, inputDims, shapes, laws, engines, kind, thetas, phases, sphereCount, sphereSeed,
                 csvPath, csvHash, normalize, statisticsChoice);
-            return new SweepDocument(file, plan, kind, sources.MoveToImmutable(), normalized, [.. _warnings]);
+            return new SweepDocument(file, plan, kind, sources, normalized, [.. _warnings]);
         }
 
         private StoppingRule ReadStopping(Node root, Dictionary<string, Node> fields)

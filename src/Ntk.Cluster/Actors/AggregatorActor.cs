@@ -97,6 +97,30 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     public static Props Props(SimulationPlan plan, int pointIndex, string persistenceId, int snapshotEvery, string coordinatorPath) =>
         Akka.Actor.Props.Create(() => new AggregatorActor(plan, pointIndex, persistenceId, snapshotEvery, coordinatorPath));
 
+    /// <summary>
+    /// An accepted shard (or a seed) did not reach the journal; Akka.Persistence stops this actor right after. The
+    /// shard was never acknowledged, so nothing is lost, but nothing more can be made durable: the coordinator is told
+    /// to fail the sweep now, rather than see the shard leased, computed and refused again until someone notices.
+    /// </summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        JournalFailed(@event, JournalFailure.Describe(cause));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        JournalFailed(@event, "rejected: " + JournalFailure.Describe(cause));
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    private void JournalFailed(object @event, string reason)
+    {
+        _log.Error("{Event:l}: point {PointIndex}: {Record} not written: {Reason}", "JournalWriteFailed", _pointIndex,
+            @event.GetType().Name, reason);
+        Report(new JournalWriteFailed(_pointIndex, reason));
+    }
+
     private void Report(ICoordinatorMessage message)
     {
         if (_coordinator is not null) _coordinator.Tell(message);
@@ -216,7 +240,9 @@ internal sealed class AggregatorActor : ReceivePersistentActor
             _log.Error("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: result rejected: {Reason}",
                 "ShardRejected", _pointIndex, message.Shard.ShardIndex, message.Lease.Value, problem);
         else
-            _log.Debug("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: {Reason}",
+            // Information: a late or duplicate result is normal after a lease expired or a worker was downed, but it
+            // is work done twice, which the operator should see (`ntk monitor` counts these).
+            _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: {Reason}",
                 "ShardDiscarded", _pointIndex, message.Shard.ShardIndex, message.Lease.Value, reason);
         Report(new ShardDiscarded(
             message.Shard, message.Lease, reason, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));

@@ -76,13 +76,8 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         {
             if (IsKnown(m.Shard.PointIndex, m)) _state.LeaseDeclined(m.Shard, m.Lease);
         });
-        Command<ShardFailed>(m =>
-        {
-            _failure ??= $"point {m.Shard.PointIndex} shard {m.Shard.ShardIndex} failed on {m.Worker.Value}: {m.Reason}";
-            _log.Error("{Event:l}: {Reason}; the sweep stops", "SweepFailing", _failure);
-            _state.Stop();
-            CheckFinished();
-        });
+        Command<ShardFailed>(m => Fail($"point {m.Shard.PointIndex} shard {m.Shard.ShardIndex} failed on {m.Worker.Value}: {m.Reason}"));
+        Command<JournalWriteFailed>(m => Fail($"the journal cannot be written (point {m.PointIndex}): {m.Reason}"));
         Command<StopSweep>(_ =>
         {
             if (!_state.IsFinished)
@@ -108,6 +103,35 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     public static Props Props(SimulationPlan plan, IReadOnlyList<PointResumeState> resume, SweepActorSettings settings,
         IActorRef aggregators, IActorRef resultWriter, string persistenceId) =>
         Akka.Actor.Props.Create(() => new CoordinatorActor(plan, resume, settings, aggregators, resultWriter, persistenceId));
+
+    /// <summary>
+    /// The ledger's own write failed (Akka.Persistence stops this actor right after): nothing accepted from now on
+    /// could be made durable, so the sweep fails at once, with the cause, instead of going on without a coordinator.
+    /// The final snapshot is still asked for; what the journal holds is resumable.
+    /// </summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        Fail($"the journal cannot be written: {JournalFailure.Describe(cause)}");
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        Fail($"the journal rejected {@event.GetType().Name}: {JournalFailure.Describe(cause)}");
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    /// <summary>Stops leasing and publishes the final snapshot with <paramref name="failure"/> (the first one wins).</summary>
+    private void Fail(string failure)
+    {
+        if (_failure is null)
+        {
+            _failure = failure;
+            _log.Error("{Event:l}: {Reason}; the sweep stops", "SweepFailing", failure);
+        }
+        _state.Stop();
+        CheckFinished();
+    }
 
     private void Record(ShardRecorded e)
     {

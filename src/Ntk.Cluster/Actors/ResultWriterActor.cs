@@ -13,14 +13,17 @@ namespace Ntk.Cluster.Actors;
 /// Every snapshot interval, and once at the end, asks every point's aggregator for its merged state and hands the
 /// whole sweep to the <see cref="ISweepResultSink"/>; forwards the coordinator's progress to the
 /// <see cref="IProgressObserver"/>. One collection at a time: the final one replaces an intermediate one in progress.
-/// A sink exception is logged; for the final snapshot it fails the run. Completes <c>completion</c> after the final
-/// snapshot was published (with the snapshot, or with <see cref="SweepFailedException"/>). Runs where the sink is:
-/// in cluster mode, on the coordinator node.
+/// A sink exception (a full disk, say) fails the run at once, intermediate snapshot or final: the results written
+/// before it stay as they were, and sampling on without being able to save it would only waste the work. Completes
+/// <c>completion</c> after the final snapshot was published (with the snapshot, or with
+/// <see cref="SweepFailedException"/>), or at the first sink failure. Runs where the sink is: in cluster mode, on the
+/// coordinator node.
 /// </summary>
 internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
 {
     private const string SnapshotTimerKey = "snapshot";
     private const string CollectionTimerKey = "collection";
+    private static readonly TimeSpan FailingSnapshotTimeout = TimeSpan.FromSeconds(10);
 
     private readonly SimulationPlan _plan;
     private readonly IActorRef _aggregators;
@@ -88,7 +91,9 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
     {
         var id = ++_lastCollectionId;
         _collection = new Collection(id, final, failure, new PointSnapshotResult?[_plan.Points.Length]);
-        Timers.StartSingleTimer(CollectionTimerKey, new CollectionTimedOut(id), _settings.SnapshotTimeout);
+        // A failing run does not wait long for its last snapshot: an aggregator whose journal failed may not answer.
+        var timeout = failure is null || _settings.SnapshotTimeout < FailingSnapshotTimeout ? _settings.SnapshotTimeout : FailingSnapshotTimeout;
+        Timers.StartSingleTimer(CollectionTimerKey, new CollectionTimedOut(id, timeout), timeout);
         for (var p = 0; p < _plan.Points.Length; p++) _aggregators.Tell(new GetPointSnapshot(p, id));
         if (_plan.Points.Length == 0) Publish(_collection);
     }
@@ -108,14 +113,14 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         var collection = _collection;
         if (collection is null || collection.Id != timeout.CollectionId) return;
         _collection = null;
-        var message = $"{collection.Missing} of {collection.Answers.Length} points did not answer within {_settings.SnapshotTimeout}";
+        var message = $"{collection.Missing} of {collection.Answers.Length} points did not answer within {timeout.Timeout}";
         if (!collection.Final)
         {
             _log.Warning("{Event:l}: snapshot skipped: {Reason}", "SnapshotSkipped", message);
             return;
         }
         _log.Error("{Event:l}: final snapshot failed: {Reason}", "SnapshotFailed", message);
-        _completion.TrySetException(new SweepFailedException("final snapshot: " + message));
+        _completion.TrySetException(new SweepFailedException(WithFailure(collection, "final snapshot: " + message)));
     }
 
     private void Publish(Collection collection)
@@ -130,7 +135,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         catch (Exception e) when (e is FormatException or ArgumentException)
         {
             _log.Error(e, "{Event:l}: an aggregator sent an unreadable state: {Reason}", "SnapshotFailed", e.Message);
-            if (collection.Final) _completion.TrySetException(new SweepFailedException("final snapshot: unreadable state", e));
+            if (collection.Final) _completion.TrySetException(new SweepFailedException(WithFailure(collection, "final snapshot: unreadable state"), e));
             return;
         }
         var trials = snapshot.Points.Sum(p => p.Trials);
@@ -141,8 +146,15 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         }
         catch (Exception e)
         {
-            _log.Error(e, "{Event:l}: the result sink failed (final: {Final}): {Reason}", "SnapshotFailed", collection.Final, e.Message);
-            if (collection.Final) _completion.TrySetException(new SweepFailedException("the final snapshot could not be published: " + e.Message, e));
+            // No stack trace: the message (the file and "No space left on device") is what the user needs, and the
+            // run ends on it.
+            var reason = $"{e.GetType().Name}: {e.Message}";
+            _log.Error("{Event:l}: the results could not be written (final: {Final}): {Reason}; the sweep stops",
+                "SnapshotFailed", collection.Final, reason);
+            _finalStarted = true;
+            Timers.CancelAll();
+            _completion.TrySetException(new SweepFailedException(
+                WithFailure(collection, "the results could not be written: " + e.Message), e));
             return;
         }
         var (worstStdErr, worstPoint) = WorstStandardError(snapshot);
@@ -156,6 +168,11 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         if (collection.Failure is not null) _completion.TrySetException(new SweepFailedException(collection.Failure));
         else _completion.TrySetResult(snapshot);
     }
+
+    /// <summary>The run's own failure first (a journal that cannot be written, a shard that failed), when there is
+    /// one: it is the cause; that its final snapshot failed too is the consequence.</summary>
+    private static string WithFailure(Collection collection, string problem) =>
+        collection.Failure is null ? problem : $"{collection.Failure} (and {problem})";
 
     private SweepSnapshot BuildSnapshot(Collection collection)
     {
@@ -230,5 +247,5 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         private TakeSnapshot() { }
     }
 
-    private sealed record CollectionTimedOut(long CollectionId) : INoSerializationVerificationNeeded;
+    private sealed record CollectionTimedOut(long CollectionId, TimeSpan Timeout) : INoSerializationVerificationNeeded;
 }

@@ -28,7 +28,8 @@ public enum WorkerNodeOutcome
 {
     /// <summary>The coordinator said the sweep is finished, or left the cluster gracefully.</summary>
     SweepFinished,
-    /// <summary>Cancelled (Ctrl-C / SIGTERM): the node left the cluster; its leased shards are re-issued.</summary>
+    /// <summary>Cancelled (SIGTERM / Ctrl-C): the workers stopped leasing, finished or handed back the shards in hand,
+    /// and the node left the cluster; no lease waits for a timeout.</summary>
     Cancelled,
     /// <summary>The node could not join the seeds within ntk.worker.join-timeout (coordinator gone or wrong seeds).</summary>
     JoinTimedOut,
@@ -78,11 +79,14 @@ public static class ClusterSweep
             logger.Information("{Event}: {Journal}, run {RunGeneration} of sweep {SweepHash} ({RunKind})", "JournalOpened",
                 journal.Describe(), run.Generation, SweepJournal.ShortHash(sweepHash),
                 run.Resumed ? "resumed" : resumeRun ? "new: no earlier run in the journal" : "new");
+            // A resumed run whose ledger holds every point done has nothing to lease: it finishes without workers.
+            var alreadyComplete = run.Resumed
+                && await Ledger.AllPointsDoneAsync(system, run, plan.Points.Length, journalTimeout).ConfigureAwait(false);
             var cluster = Akka.Cluster.Cluster.Get(system);
             system.ActorOf(MembershipLogger.Props(null), "membership-log");
             if (config.GetStringList("akka.cluster.seed-nodes").Count == 0) cluster.Join(cluster.SelfAddress);
             logger.Information("{Event}: coordinator node {MemberAddress} waiting for {MinWorkers} worker nodes",
-                "NodeStarted", cluster.SelfAddress.ToString(), minWorkers);
+                "NodeStarted", cluster.SelfAddress.ToString(), alreadyComplete ? 0 : minWorkers);
 
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
@@ -90,10 +94,18 @@ public static class ClusterSweep
             // Hold the sweep until enough worker nodes are Up. Not akka.cluster.role.worker.min-nr-of-members: that
             // would also keep every later joiner (a replacement, a worker rejoining after being downed) in Joining
             // whenever fewer than that many workers are left.
-            await WaitAsync(WorkersUpAsync(cluster, minWorkers, cancellation), system, cancellation, "while waiting for workers")
-                .ConfigureAwait(false);
-            logger.Information("{Event}: {WorkerNodes} worker nodes up; the sweep starts", "WorkersJoined",
-                cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up));
+            if (alreadyComplete)
+            {
+                logger.Information("{Event}: the journal holds every point of the sweep done; finishing without waiting for workers",
+                    "SweepAlreadyComplete");
+            }
+            else
+            {
+                await WaitAsync(WorkersUpAsync(cluster, minWorkers, logger, cancellation), system, cancellation, "while waiting for workers")
+                    .ConfigureAwait(false);
+                logger.Information("{Event}: {WorkerNodes} worker nodes up; the sweep starts", "WorkersJoined",
+                    cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up));
+            }
 
             var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
             var (actors, manager) = await ClusterWiring.StartCoordinatorNode(system, new SweepPlanResult(plan, sweepHash), resume,
@@ -171,7 +183,7 @@ public static class ClusterSweep
         ArgumentNullException.ThrowIfNull(options);
         Config config;
         int threads, aggregatorShards;
-        TimeSpan rejoinDelay, joinTimeout, planRetry;
+        TimeSpan rejoinDelay, joinTimeout, planRetry, drainTimeout;
         Settings.SweepActorSettings settings;
         try
         {
@@ -185,6 +197,8 @@ public static class ClusterSweep
             rejoinDelay = section.GetTimeSpan("rejoin-delay");
             joinTimeout = ClusterHocon.OffOrDuration(section, "join-timeout");
             planRetry = section.GetTimeSpan("plan-retry-interval");
+            drainTimeout = section.GetTimeSpan("drain-timeout");
+            if (drainTimeout <= TimeSpan.Zero) throw new ArgumentException("ntk.worker.drain-timeout: must be positive");
             settings = ClusterHocon.ActorSettings(config, TimeSpan.Zero);
             aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
         }
@@ -197,7 +211,7 @@ public static class ClusterSweep
         {
             cancellation.ThrowIfCancellationRequested();
             var outcome = await RunWorkerIncarnationAsync(config, threads, settings, aggregatorShards, planRetry, joinTimeout,
-                incarnation, logger, cancellation).ConfigureAwait(false);
+                drainTimeout, incarnation, logger, cancellation).ConfigureAwait(false);
             if (outcome is { } done) return done;
             logger.Warning("{Event}: this worker node was downed or lost the coordinator; joining again in {DelayMs} ms",
                 "NodeRejoining", rejoinDelay.TotalMilliseconds);
@@ -214,8 +228,8 @@ public static class ClusterSweep
 
     /// <summary>One actor system's life on a worker node; null when it was downed and the node should join again.</summary>
     private static async Task<WorkerNodeOutcome?> RunWorkerIncarnationAsync(Config config, int threads,
-        Settings.SweepActorSettings settings, int aggregatorShards, TimeSpan planRetry, TimeSpan joinTimeout, int incarnation,
-        Serilog.ILogger logger, CancellationToken cancellation)
+        Settings.SweepActorSettings settings, int aggregatorShards, TimeSpan planRetry, TimeSpan joinTimeout,
+        TimeSpan drainTimeout, int incarnation, Serilog.ILogger logger, CancellationToken cancellation)
     {
         var system = CreateSystem(config, logger);
         try
@@ -263,9 +277,15 @@ public static class ClusterSweep
             var (coordinator, aggregators) = await ClusterWiring.StartWorkerProxies(system, aggregatorShards).ConfigureAwait(false);
             var workers = ClusterWiring.StartWorkers(system, threads, plan.Plan, coordinator, aggregators, settings,
                 point => point.CreateSampler());
+            logger.Information("{Event}: joined; pulling shards of sweep {SweepName} ({Threads} worker threads)", "PullingShards",
+                plan.Plan.Name, threads);
             var allStopped = Task.WhenAll(workers.Select(w => w.WatchAsync()));
             var next = await Task.WhenAny(allStopped, coordinatorLeft.Task, system.WhenTerminated, cancelled).ConfigureAwait(false);
-            if (next == cancelled) return WorkerNodeOutcome.Cancelled;
+            if (next == cancelled)
+            {
+                await DrainAsync(workers, allStopped, system, drainTimeout, logger).ConfigureAwait(false);
+                return WorkerNodeOutcome.Cancelled;
+            }
             if (next == coordinatorLeft.Task) return WorkerNodeOutcome.SweepFinished;
             // Workers stop by themselves only on SweepFinished; during a shutdown (downed) they stop with the system.
             if (next == allStopped && CoordinatedShutdown.Get(system).ShutdownReason is null && !cluster.IsTerminated)
@@ -279,6 +299,25 @@ public static class ClusterSweep
         {
             await ShutdownAsync(system).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// SIGTERM / Ctrl-C on a worker node: every worker stops leasing, finishes (or, after <paramref name="grace"/>,
+    /// hands back) its shard and waits until the aggregator has its result; only then does the node leave (the
+    /// caller's shutdown). Leaving first would strand the shards in hand until the coordinator noticed the node gone,
+    /// and the results sent during the shutdown would be lost.
+    /// </summary>
+    private static async Task DrainAsync(ImmutableArray<IActorRef> workers, Task allStopped, ActorSystem system,
+        TimeSpan grace, Serilog.ILogger logger)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        logger.Information("{Event}: stopping on request: {Workers} workers stop leasing and finish or hand back their shards",
+            "NodeDraining", workers.Length);
+        foreach (var worker in workers) worker.Tell(new Actors.WorkerActor.Drain(grace));
+        // The workers' own grace timers bound this; the extra time covers a worker that cannot even answer.
+        var finished = await Task.WhenAny(allStopped, system.WhenTerminated, Task.Delay(grace + TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        logger.Information("{Event}: {Outcome} after {ElapsedMs} ms; leaving the cluster", "NodeDrained",
+            finished == allStopped ? "every worker drained" : "drain incomplete", clock.ElapsedMilliseconds);
     }
 
     /// <summary>
@@ -313,7 +352,7 @@ public static class ClusterSweep
         foreach (var point in plan.Points)
         {
             var layout = point.Definition.Layout;
-            var estimate = PointAccumulator.SerializedSizeWithoutSketches(layout.Count, layout.SketchedIndices.Length) +
+            var estimate = PointAccumulator.SerializedSizeWithoutSketches(layout.Count, layout.SketchedIndices.Length, layout.CovariantIndices.Length) +
                            layout.SketchedIndices.Length * SketchAllowance;
             if (estimate > chunks.MaxMessageBytes)
                 throw new ArgumentException(
@@ -322,10 +361,23 @@ public static class ClusterSweep
         }
     }
 
-    private static async Task WorkersUpAsync(Akka.Cluster.Cluster cluster, int minWorkers, CancellationToken cancellation)
+    /// <summary>Waits until <paramref name="minWorkers"/> worker nodes are Up, logging the count each time it changes
+    /// ("waiting for workers: 1 of 2 joined"), so a coordinator that waits says what for.</summary>
+    private static async Task WorkersUpAsync(Akka.Cluster.Cluster cluster, int minWorkers, Serilog.ILogger logger,
+        CancellationToken cancellation)
     {
-        while (cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up) < minWorkers)
+        var reported = -1;
+        while (true)
+        {
+            var up = cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up);
+            if (up >= minWorkers) return;
+            if (up != reported)
+            {
+                logger.Information("{Event}: waiting for workers: {WorkerNodes} of {MinWorkers} joined", "WorkersWaiting", up, minWorkers);
+                reported = up;
+            }
             await Task.Delay(200, cancellation).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

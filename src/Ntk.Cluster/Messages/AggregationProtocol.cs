@@ -65,3 +65,8 @@ internal enum DiscardReason : byte
 internal sealed record ShardDiscarded(
     ShardId Shard, LeaseId Lease, DiscardReason Reason, int ShardsMerged, long MergedTrials, bool PointDone)
     : ICoordinatorMessage;
+
+/// <summary>Aggregator → coordinator: the journal refused or failed to write what the aggregator of
+/// <see cref="PointIndex"/> accepted (a full disk, a lost database connection). Nothing it accepts can be made durable,
+/// so the coordinator stops the sweep and fails it with <see cref="Reason"/>; everything written before is resumable.</summary>
+internal sealed record JournalWriteFailed(int PointIndex, string Reason) : ICoordinatorMessage;

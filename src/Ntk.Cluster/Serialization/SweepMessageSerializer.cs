@@ -36,6 +36,7 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
     private const string PublishFinalSnapshotManifest = "PF";
     private const string SweepProgressReportManifest = "PG";
     private const string MessageChunkManifest = "MC";
+    private const string JournalWriteFailedManifest = "JF";
 
     private static readonly byte[] Empty = [];
 
@@ -62,6 +63,7 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
         PublishFinalSnapshot => PublishFinalSnapshotManifest,
         SweepProgressReport => SweepProgressReportManifest,
         MessageChunk => MessageChunkManifest,
+        JournalWriteFailed => JournalWriteFailedManifest,
         _ => throw new ArgumentException($"{nameof(SweepMessageSerializer)} cannot serialize {o.GetType().FullName}", nameof(o)),
     };
 
@@ -144,6 +146,10 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                     w.Write(m.Failure is not null);
                     if (m.Failure is not null) w.Write(m.Failure);
                     break;
+                case JournalWriteFailed m:
+                    w.Write(m.PointIndex);
+                    w.Write(m.Reason);
+                    break;
                 case SweepProgressReport m:
                     w.Write(m.TrialsThisRun);
                     w.Write(m.Points.IsDefault ? 0 : m.Points.Length);
@@ -203,6 +209,7 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
             SweepProgressReportManifest => ReadProgress(r),
             MessageChunkManifest => new MessageChunk(
                 r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadString(), ReadBytes(r)),
+            JournalWriteFailedManifest => new JournalWriteFailed(r.ReadInt32(), r.ReadString()),
             _ => throw new SerializationException(
                 $"{nameof(SweepMessageSerializer)}: unknown manifest \"{manifest}\" ({bytes.Length} bytes); " +
                 "the sender runs a different version of Ntk.Cluster, or the message is not a sweep message"),

@@ -15,6 +15,7 @@ namespace Ntk.Numerics.Analytic;
 /// <item><term>path_product</term><description>Π_l c_l^∞ / the same Π_l c_l^∞ (the independence step with the
 /// infinite-width correlators, as Theorem 1.1 uses them)</description></item>
 /// <item><term>active_fraction</term><description>1/2 (the law is symmetric) / none</description></item>
+/// <item><term>pattern_agreement, layer l</term><description>2c_l^∞ / none</description></item>
 /// <item><term>dead_layer, lambda_max, lambda_min, condition</term><description>none / none</description></item>
 /// </list>
 /// </summary>
@@ -75,6 +76,12 @@ public sealed class PointPredictions
             }
             case StatisticKind.ActiveFraction:
                 return (0.5, null);
+            case StatisticKind.PatternAgreement:
+            {
+                // Each unit is active with probability 1/2 for each input, so P(agree) = 1 − 2(1/2 − c_l) = 2c_l.
+                var pair = Pair(key.A, key.B);
+                return (2 * pair.Analytic.Correlator(key.Layer), null);
+            }
             default:
                 return (null, null);
         }

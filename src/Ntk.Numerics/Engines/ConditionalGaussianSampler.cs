@@ -174,6 +174,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             {
                 MeasurementWriter.WriteLayerActivity(Layout, l, _preUnitMajor, _sizes[l], measurement, _counts);
                 MeasurementWriter.WriteConditionalCorrelator(Layout, l, _postGram[l - 1], measurement);
+                MeasurementWriter.WritePatternEqualCond(Layout, l, _postGram[l - 1], _sizes[l], measurement);
             }
         }
 

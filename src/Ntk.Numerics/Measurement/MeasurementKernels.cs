@@ -24,7 +24,9 @@ internal static class MeasurementKernels
         // Pairs are counted for the correlators (the count, scaled by the writer) or, without them, straight into the
         // path product: the same c = count · (1/width) either way, so the path product's bits do not depend on the selection.
         var correlators = layout.Has(StatisticGroups.Correlators);
-        var pairs = correlators || layout.Has(StatisticGroups.PathProduct);
+        var path = layout.Has(StatisticGroups.PathProduct);
+        var patterns = layout.Has(StatisticGroups.Patterns);
+        var pairs = correlators || path || patterns;
         var inverseWidth = 1.0 / width;
         var words = (width + 63) >> 6;
         var needed = m * words;
@@ -53,8 +55,21 @@ internal static class MeasurementKernels
                 var maskB = masks.Slice(b * words, words);
                 var both = 0;
                 for (var k = 0; k < words; k++) both += BitOperations.PopCount(maskA[k] & maskB[k]);
-                if (correlators) measurement[layout.Correlator(layer, a, b)] = both;
-                else measurement[layout.PathProduct(a, b)] *= both * inverseWidth;
+                if (correlators)
+                {
+                    measurement[layout.Correlator(layer, a, b)] = both;
+                    continue;
+                }
+                if (path) measurement[layout.PathProduct(a, b)] *= both * inverseWidth;
+                if (patterns)
+                {
+                    // Without the correlators the writer never sees the pair counts: the patterns are written here
+                    // (units where the patterns differ, an exact integer count as in the writer).
+                    var differ = 0;
+                    for (var k = 0; k < words; k++) differ += BitOperations.PopCount(maskA[k] ^ maskB[k]);
+                    measurement[layout.PatternAgreement(layer, a, b)] = (width - differ) * inverseWidth;
+                    measurement[layout.PatternEqual(layer, a, b)] = differ == 0 ? 1 : 0;
+                }
             }
         }
     }

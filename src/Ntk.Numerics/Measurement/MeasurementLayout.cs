@@ -13,8 +13,10 @@ namespace Ntk.Numerics.Measurement;
 /// Order (absent groups are left out, the others keep their relative order): K_ab for a ≤ b (row-major upper
 /// triangle); then per layer l = 1..L: ĉ_l(a,b) for a &lt; b, [conditional ĉ_l(a,b) for a &lt; b] (correlators),
 /// active fraction for each a (activity); then the path product for a &lt; b, the dead-layer flag for each a
-/// (activity), λ_max, λ_min, condition number (spectrum). With every group selected this is the order of every
-/// earlier version. Size O(L·m²) at most, independent of widths and trials; the layout itself holds O(L) numbers
+/// (activity), λ_max, λ_min, condition number (spectrum); then per layer l = 1..L the activation-pattern statistics
+/// for a &lt; b: agreement, whole-pattern equality, [its conditional probability, Gaussian weights] (patterns). The
+/// pattern block comes last so that the earlier indices are those of layouts without it. With every group selected
+/// this is the order of every earlier version. Size O(L·m²) at most, independent of widths and trials; the layout itself holds O(L) numbers
 /// (<see cref="Keys"/> decodes an index on demand), so a point with millions of statistics costs nothing to describe.
 /// </remarks>
 public sealed class MeasurementLayout
@@ -30,6 +32,8 @@ public sealed class MeasurementLayout
     private readonly int _pathStart;
     private readonly int _deadStart;
     private readonly int _spectrumStart;
+    private readonly int _patternStart;
+    private readonly int _patternStride;
 
     private MeasurementLayout(int inputCount, int depth, bool hasConditionalCorrelator, StatisticGroups groups)
     {
@@ -39,7 +43,8 @@ public sealed class MeasurementLayout
         var hasCorrelators = (groups & StatisticGroups.Correlators) != 0;
         HasConditionalCorrelator = hasConditionalCorrelator && hasCorrelators;
         var m = inputCount;
-        var count = StatisticSelection.StatisticCount(m, depth, HasConditionalCorrelator, groups);
+        HasConditionalPattern = hasConditionalCorrelator && (groups & StatisticGroups.Patterns) != 0;
+        var count = StatisticSelection.StatisticCount(m, depth, hasConditionalCorrelator, groups);
         if (count > Array.MaxLength)
             throw new ArgumentException(
                 $"statistics: {count} per network (m = {m}, L = {depth}, {StatisticSelection.Describe(groups)}) do not fit in one vector");
@@ -55,7 +60,9 @@ public sealed class MeasurementLayout
         LambdaMaxIndex = spectrum ? _spectrumStart : -1;
         LambdaMinIndex = spectrum ? _spectrumStart + 1 : -1;
         ConditionIndex = spectrum ? _spectrumStart + 2 : -1;
-        Count = _spectrumStart + (spectrum ? 3 : 0);
+        _patternStart = _spectrumStart + (spectrum ? 3 : 0);
+        _patternStride = Has(StatisticGroups.Patterns) ? _pairCount * (HasConditionalPattern ? 3 : 2) : 0;
+        Count = _patternStart + depth * _patternStride;
         if (Count != count) throw new InvalidOperationException("layout size mismatch");
         Keys = new StatisticKeyList(this);
 
@@ -71,6 +78,18 @@ public sealed class MeasurementLayout
             sketched.Add(LambdaMinIndex);
         }
         SketchedIndices = sketched.ToImmutable();
+
+        // The claims' derived quantities (independence step, layer-to-layer steps of the correlator) are functions of
+        // the path product and the correlators of the reported pair (0, 1): their co-moments make those SEs honest.
+        // Only when both the path product and the correlators are recorded.
+        if (m >= 2 && Has(StatisticGroups.PathProduct) && Has(StatisticGroups.Correlators))
+        {
+            var group = new int[depth + 1];
+            group[0] = PathProduct(0, 1);
+            for (var layer = 1; layer <= depth; layer++) group[layer] = Correlator(layer, 0, 1);
+            CovariantIndices = ImmutableArray.Create(group);
+        }
+        else CovariantIndices = [];
     }
 
     /// <summary>The layout for m inputs and L hidden layers with <paramref name="groups"/> (default: every group).</summary>
@@ -83,6 +102,14 @@ public sealed class MeasurementLayout
             throw new ArgumentException("statistics: select at least one group, e.g. [\"kernel\"]", nameof(groups));
         return new MeasurementLayout(inputCount, depth, hasConditionalCorrelator, groups);
     }
+
+    /// <summary>
+    /// The length of the measurement vector for m inputs and L layers with every group (the default for m ≤
+    /// <see cref="StatisticSelection.EveryGroupUpToInputs"/>): <see cref="StatisticSelection.StatisticCount"/> with
+    /// <see cref="StatisticGroups.All"/>. As a long, so that a sweep can be checked before it is built.
+    /// </summary>
+    public static long CountFor(long inputCount, long depth, bool hasConditionalCorrelator) =>
+        StatisticSelection.StatisticCount(inputCount, depth, hasConditionalCorrelator, StatisticGroups.All);
 
     /// <summary>m.</summary>
     public int InputCount { get; }
@@ -99,6 +126,9 @@ public sealed class MeasurementLayout
     /// <summary>True when <see cref="StatisticKind.CorrelatorCond"/> entries are present (Gaussian weights, correlators selected).</summary>
     public bool HasConditionalCorrelator { get; }
 
+    /// <summary>True when <see cref="StatisticKind.PatternEqualCond"/> entries are present (Gaussian weights, patterns selected).</summary>
+    public bool HasConditionalPattern { get; }
+
     /// <summary>Length of the measurement vector.</summary>
     public int Count { get; }
 
@@ -107,6 +137,13 @@ public sealed class MeasurementLayout
 
     /// <summary>Indices that also get a quantile sketch: K_00, K_01 (m ≥ 2) with the kernel, λ_max, λ_min with the spectrum.</summary>
     public ImmutableArray<int> SketchedIndices { get; }
+
+    /// <summary>
+    /// Indices whose co-moments are accumulated (<see cref="Statistics.CoMomentAccumulator"/>): for m ≥ 2, when the path
+    /// product and the correlators are recorded, the path product of the pair (0, 1), then ĉ_1(0,1) … ĉ_L(0,1) (size
+    /// L + 1); empty otherwise.
+    /// </summary>
+    public ImmutableArray<int> CovariantIndices { get; }
 
     /// <summary>Index of λ_max; −1 without the spectrum.</summary>
     public int LambdaMaxIndex { get; }
@@ -165,6 +202,24 @@ public sealed class MeasurementLayout
         return _deadStart + a;
     }
 
+    public int PatternAgreement(int layer, int a, int b) => PatternLayerStart(layer) + Pair(a, b);
+
+    public int PatternEqual(int layer, int a, int b) => PatternLayerStart(layer) + _pairCount + Pair(a, b);
+
+    public int PatternEqualCond(int layer, int a, int b) =>
+        HasConditionalPattern
+            ? PatternLayerStart(layer) + 2 * _pairCount + Pair(a, b)
+            : throw new InvalidOperationException(Has(StatisticGroups.Patterns)
+                ? "this layout has no conditional pattern probability (non-Gaussian weights)"
+                : "this layout does not record the patterns");
+
+    private int PatternLayerStart(int layer)
+    {
+        Require(StatisticGroups.Patterns);
+        if (layer < 1 || layer > Depth) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in 1..{Depth}");
+        return _patternStart + (layer - 1) * _patternStride;
+    }
+
     private int LayerStart(int layer)
     {
         if (layer < 1 || layer > Depth) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in 1..{Depth}");
@@ -211,6 +266,20 @@ public sealed class MeasurementLayout
             return new StatisticKey(StatisticKind.PathProduct, 0, a, b);
         }
         if (index < _spectrumStart) return new StatisticKey(StatisticKind.DeadLayer, 0, index - _deadStart, -1);
+        if (index >= _patternStart)
+        {
+            var offset = index - _patternStart;
+            var layer = offset / _patternStride + 1;
+            var within = offset % _patternStride;
+            var kind = (within / _pairCount) switch
+            {
+                0 => StatisticKind.PatternAgreement,
+                1 => StatisticKind.PatternEqual,
+                _ => StatisticKind.PatternEqualCond,
+            };
+            var (a, b) = DecodePair(within % _pairCount);
+            return new StatisticKey(kind, layer, a, b);
+        }
         return new StatisticKey((index - _spectrumStart) switch
         {
             0 => StatisticKind.LambdaMax,
@@ -260,6 +329,12 @@ public sealed class MeasurementLayout
             StatisticKind.LambdaMax when key == new StatisticKey(StatisticKind.LambdaMax, 0, -1, -1) => LambdaMaxIndex,
             StatisticKind.LambdaMin when key == new StatisticKey(StatisticKind.LambdaMin, 0, -1, -1) => LambdaMinIndex,
             StatisticKind.Condition when key == new StatisticKey(StatisticKind.Condition, 0, -1, -1) => ConditionIndex,
+            StatisticKind.PatternAgreement when Has(StatisticGroups.Patterns) && Layer() && Input(key.A) && Input(key.B) && key.A < key.B =>
+                PatternAgreement(key.Layer, key.A, key.B),
+            StatisticKind.PatternEqual when Has(StatisticGroups.Patterns) && Layer() && Input(key.A) && Input(key.B) && key.A < key.B =>
+                PatternEqual(key.Layer, key.A, key.B),
+            StatisticKind.PatternEqualCond when HasConditionalPattern && Layer() && Input(key.A) && Input(key.B) && key.A < key.B =>
+                PatternEqualCond(key.Layer, key.A, key.B),
             _ => -1,
         };
     }

@@ -24,8 +24,13 @@ public enum StatisticGroups
     Activity = 8,
     /// <summary>"path-product": Π_l ĉ_l(a,b) for a &lt; b, m(m−1)/2 entries.</summary>
     PathProduct = 16,
+    /// <summary>
+    /// "patterns": per layer the activation-pattern statistics for a &lt; b: agreement, whole-pattern equality and, for
+    /// Gaussian weights, its conditional probability: L·m(m−1) (L·3m(m−1)/2) entries. Laid out last.
+    /// </summary>
+    Patterns = 32,
     /// <summary>Every group.</summary>
-    All = Kernel | Spectrum | Correlators | Activity | PathProduct,
+    All = Kernel | Spectrum | Correlators | Activity | PathProduct | Patterns,
 }
 
 /// <summary>Names, parsing and the default of <see cref="StatisticGroups"/>.</summary>
@@ -33,7 +38,7 @@ public static class StatisticSelection
 {
     /// <summary>
     /// Up to this many inputs a sweep records every group by default. Beyond it the default drops the per-layer m×m
-    /// correlators and the path product (L·m² + m²/2 entries: at m = 2048, L = 1 they would be 3 of the 4 million
+    /// correlators, the path product and the activation patterns (L·m² + m²/2 entries and more: at m = 2048, L = 1 they would be 3 of the 4 million
     /// statistics) and keeps the kernel, its spectrum and the O(L·m) activity.
     /// </summary>
     public const int EveryGroupUpToInputs = 256;
@@ -46,6 +51,7 @@ public static class StatisticSelection
         (StatisticGroups.Correlators, "correlators"),
         (StatisticGroups.Activity, "activity"),
         (StatisticGroups.PathProduct, "path-product"),
+        (StatisticGroups.Patterns, "patterns"),
     ];
 
     /// <summary>The default selection for m inputs (see <see cref="EveryGroupUpToInputs"/>).</summary>
@@ -83,6 +89,7 @@ public static class StatisticSelection
         if ((groups & StatisticGroups.Activity) != 0) count += depth * m + m;
         if ((groups & StatisticGroups.PathProduct) != 0) count += pairs;
         if ((groups & StatisticGroups.Spectrum) != 0) count += 3;
+        if ((groups & StatisticGroups.Patterns) != 0) count += depth * pairs * (conditional ? 3 : 2);
         return count;
     }
 }

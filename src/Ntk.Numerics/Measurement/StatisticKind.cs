@@ -21,6 +21,12 @@ public enum StatisticKind
     LambdaMin,
     /// <summary>λ_max / λ_min, clamped to [1, <see cref="MeasurementLayout.MaxConditionNumber"/>].</summary>
     Condition,
+    /// <summary>(1/n_l) Σ_i 1[ξ^l_{i;a} = ξ^l_{i;b}]: fraction of layer-l units on which the two activation patterns agree (a &lt; b).</summary>
+    PatternAgreement,
+    /// <summary>1 if the whole layer-l activation patterns of a and b coincide, else 0 (a &lt; b).</summary>
+    PatternEqual,
+    /// <summary>Rao–Blackwellized P(layer-l patterns coincide | h^{l−1}) = (1 − θ̂_{l−1}/π)^{n_l}, Gaussian weights (a &lt; b).</summary>
+    PatternEqualCond,
 }
 
 public static class StatisticNames
@@ -37,6 +43,9 @@ public static class StatisticNames
         StatisticKind.LambdaMax => "lambda_max",
         StatisticKind.LambdaMin => "lambda_min",
         StatisticKind.Condition => "condition",
+        StatisticKind.PatternAgreement => "pattern_agreement",
+        StatisticKind.PatternEqual => "pattern_equal",
+        StatisticKind.PatternEqualCond => "pattern_equal_cond",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

@@ -4,12 +4,17 @@ using Ntk.Cli.Logging;
 using Serilog;
 using Spectre.Console;
 
-namespace Ntk.Cli.Commands;
+namespace Ntk.Cli.Terminal;
 
 /// <summary>The terminal progress bar of `ntk run`: trials done of the cap, trials/s and ETA.</summary>
 internal static class ProgressDisplay
 {
-    public static async Task<SweepSnapshot> RunWithBarAsync(SimulationPlan plan, Func<IProgressObserver, Task<SweepSnapshot>> run)
+    /// <summary>How often the bar also writes a progress event to the log, for `ntk monitor` (the same ETA).</summary>
+    private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(5);
+
+    /// <param name="log">Also told the progress every <see cref="LogInterval"/> (the run's log file), or null.</param>
+    public static async Task<SweepSnapshot> RunWithBarAsync(SimulationPlan plan, Func<IProgressObserver, Task<SweepSnapshot>> run,
+        IProgressObserver? log = null)
     {
         var latest = new LatestProgress();
         var eta = new EtaEstimator(plan);
@@ -23,6 +28,7 @@ internal static class ProgressDisplay
             {
                 var task = context.AddTask(plan.Name, maxValue: total);
                 var running = run(latest);
+                var logged = System.Diagnostics.Stopwatch.StartNew();
                 while (!running.IsCompleted)
                 {
                     await Task.WhenAny(running, Task.Delay(250));
@@ -31,6 +37,11 @@ internal static class ProgressDisplay
                         task.Value = Done(plan, progress);
                         var left = eta.Remaining(progress) is { } t ? t.ToString("c") : "…";
                         task.Description = $"{plan.Name}: {progress.Points.Count(p => p.Done)}/{plan.Points.Length} points, {progress.TrialsPerSecond:N0} trials/s, ETA {left}";
+                        if (log is not null && logged.Elapsed >= LogInterval)
+                        {
+                            log.Report(progress);
+                            logged.Restart();
+                        }
                     }
                 }
                 result = await running;
@@ -51,7 +62,10 @@ internal static class ProgressDisplay
     }
 }
 
-/// <summary>Without a terminal: one structured progress event every few seconds (also in run.log).</summary>
+/// <summary>
+/// Without a terminal: one structured progress event every few seconds (also in run.log). Its ETA (also as the number
+/// {EtaSeconds}) is the one `ntk monitor` shows, so the bar, the progress lines and the monitor agree.
+/// </summary>
 internal sealed class ProgressLog(ILogger logger, SimulationPlan plan) : IProgressObserver
 {
     private readonly EtaEstimator _eta = new(plan);
@@ -61,9 +75,23 @@ internal sealed class ProgressLog(ILogger logger, SimulationPlan plan) : IProgre
         var total = (double)plan.Points.Length * plan.Stopping.TrialCap;
         var done = ProgressDisplay.Done(plan, progress);
         var eta = _eta.Remaining(progress);
-        logger.ForConsole().Information(
+        logger.ForConsole().ForContext("EtaSeconds", eta?.TotalSeconds).Information(
             "Progress {PercentDone}% ({TrialCount} trials, {PointsDone}/{PointCount} points), {TrialsPerSecond} trials/s, ETA {Eta}",
             Math.Round(100 * done / total, 1), progress.Points.Sum(p => p.Trials), progress.Points.Count(p => p.Done),
             plan.Points.Length, Math.Round(progress.TrialsPerSecond), eta is { } left ? left.ToString("c") : "unknown");
+    }
+}
+
+/// <summary>Passes progress on and keeps the latest report (its rate and elapsed time start with the sweep itself).</summary>
+internal sealed class RecordingProgress(IProgressObserver inner) : IProgressObserver
+{
+    private volatile SweepProgress? _latest;
+
+    public SweepProgress? Latest => _latest;
+
+    public void Report(SweepProgress progress)
+    {
+        _latest = progress;
+        inner.Report(progress);
     }
 }

@@ -2,7 +2,7 @@ using Ntk.Cli.Sweeps;
 using Ntk.Cluster;
 using Ntk.Numerics.MonteCarlo;
 
-namespace Ntk.Cli.Commands;
+namespace Ntk.Cli.Terminal;
 
 /// <summary>
 /// Time left in a sweep whose points cost very different amounts per trial (a depth-16 point can be 50× a depth-1

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Ntk.Cli.Commands;
+namespace Ntk.Cli.Terminal;
 
 /// <summary>
 /// Turns Ctrl-C (SIGINT) and SIGTERM into a cancellation the command handles itself (saving a resumable snapshot)

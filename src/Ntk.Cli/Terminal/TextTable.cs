@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Ntk.Cli.Commands;
+namespace Ntk.Cli.Terminal;
 
 /// <summary>
 /// A plain-text table for terminal and pipe output: a header row, a rule, and rows whose columns are padded to the

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 
-namespace Ntk.Cli.Commands;
+namespace Ntk.Cli.Terminal;
 
 /// <summary>The process exit codes of every <c>ntk</c> command (SPEC §4).</summary>
 internal static class ExitCodes
