@@ -16,7 +16,7 @@ namespace Ntk.Cli.Tests;
 /// correctness, which is what the tests check.
 /// </summary>
 [Collection(MultiNodeCollection.Name)]
-public sealed class MultiNodeClusterTests(ITestOutputHelper output)
+public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
 {
     /// <summary>Upper bound for one cluster run (start, formation, sweep, linger, report); far above the ~15–30 s seen.</summary>
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);

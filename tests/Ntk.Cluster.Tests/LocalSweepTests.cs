@@ -4,6 +4,7 @@ using Ntk.Cluster.Tests.Support;
 using Ntk.Numerics.Engines;
 using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Statistics;
 using Serilog;
 using Serilog.Events;
 using Xunit;
@@ -110,6 +111,24 @@ public class LocalSweepTests(ITestOutputHelper output)
         var resumed = await Run(plan, 3, Real, resume);
         Assert.True(resumed.Complete);
         AssertSameBytes(uninterrupted, resumed);
+    }
+
+    [Fact]
+    public async Task States_sent_in_chunks_give_the_bytes_of_the_unchunked_sweep_also_when_resuming()
+    {
+        // 300-byte chunks: every shard result, snapshot answer and resume seed of these points is several chunks.
+        var chunked = ConfigurationFactory.ParseString("ntk.cluster.chunk-bytes = 300b").WithFallback(SerializeEverything);
+        var plan = TestPlans.Fixed(points: 2, trials: 300, shardTrials: 50, width: 8, depth: 2);
+        var seed = new PointAccumulator(plan.Points[0].Definition.Layout);
+        var sampler = plan.Points[0].Definition.CreateSampler();
+        for (var s = 0; s < 2; s++) seed.Merge(ShardRunner.Run(sampler, plan.Shard(0, s).FirstTrial, plan.Shard(0, s).TrialCount));
+        Assert.True(seed.ToBytes().Length > 600);
+        var sweep = await LocalSweep.RunAsync(plan, [new PointResumeState(0, 2, [.. seed.ToBytes()])], Settings(3),
+                new RecordingSink(), new RecordingProgress(), Serilog.Core.Logger.None, CancellationToken.None, Real, chunked)
+            .WaitAsync(Patience);
+        Assert.True(sweep.Final && sweep.Complete);
+        for (var p = 0; p < plan.Points.Length; p++)
+            Assert.Equal(Reference.Point(plan, p, Real).Merged.ToBytes(), sweep.Points[p].Merged.ToBytes());
     }
 
     [Fact]

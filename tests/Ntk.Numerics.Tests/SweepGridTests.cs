@@ -109,7 +109,7 @@ public sealed class SweepGridTests
     {
         var layout = MeasurementLayout.For(m, depth, conditional);
 
-        // The activation-pattern block (agreement, equality [, conditional] per layer and pair) follows the condition number.
+        // Every group (the default for m ≤ 256): the activation-pattern block comes after the spectrum.
         Assert.Equal(layout.ConditionIndex + 1 + depth * (m * (m - 1) / 2) * (conditional ? 3 : 2), layout.Count);
         Assert.Equal(layout.Count, layout.Keys.Distinct().Count());
         Assert.Equal(layout.Count, MeasurementLayout.CountFor(m, depth, conditional));

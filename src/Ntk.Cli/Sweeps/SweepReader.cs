@@ -1,3 +1,4 @@
+using Ntk.Numerics.Measurement;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
@@ -23,7 +24,10 @@ namespace Ntk.Cli.Sweeps;
 /// <c>seed</c> (integer ≥ 0; default 0),
 /// <c>trials</c> (integer ≥ 1) or <c>targetStdErr</c> (number &gt; 0) with <c>maxTrials</c> (integer ≥ 2, default
 /// 1,000,000) — exactly one of trials and targetStdErr,
-/// <c>shardTrials</c> (integer ≥ 1; default min(trials or maxTrials, 1000)),
+/// <c>shardTrials</c> (integer ≥ 1, or "auto": from the work estimate, <see cref="ShardSizing"/>; default
+/// min(trials or maxTrials, 1000)),
+/// <c>statistics</c> (a list of statistic groups, <see cref="StatisticSelection"/>, or "all"; default by m:
+/// <see cref="StatisticSelection.Default"/>),
 /// <c>network.inputDim</c> (required except for csv inputs, where it defaults to the CSV's row length),
 /// <c>network.depth</c> + <c>network.width</c>, or <c>network.widths</c> (a list of width lists, one network each;
 /// depth then absent or equal to every list's length),
@@ -47,11 +51,13 @@ internal static class SweepReader
     public const int MaxPoints = 100_000;
 
     /// <summary>
-    /// Cap on the measurement vector of one point (MeasurementLayout: the m×m kernel and L per-layer m×m correlators,
-    /// O(L·m²) entries, each kept with its moments by every accumulator): about m = 1000 inputs at L = 1, 300 at L = 10.
-    /// Beyond it a run would exhaust memory long after it started; the reader refuses it up front.
+    /// Cap on the measurement vector of one point (MeasurementLayout: with every group the m×m kernel and L per-layer
+    /// m×m correlators, O(L·m²) entries, each kept with its moments by every accumulator): with the default statistics
+    /// m = 4,096 inputs (kernel, spectrum, activity: 8.4 million at L = 1), with every group about m = 2,000 at L = 1. Beyond it a
+    /// run would exhaust memory long after it started; the reader refuses it up front (and <c>ntk validate</c> states
+    /// the memory and message sizes of what it accepts: <see cref="SweepFootprint"/>).
     /// </summary>
-    public const long MaxStatisticsPerPoint = 2_000_000;
+    public const long MaxStatisticsPerPoint = 9_000_000;
 
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
@@ -66,7 +72,7 @@ internal static class SweepReader
     };
 
     private static readonly string[] RootFields =
-        ["name", "description", "seed", "trials", "targetStdErr", "maxTrials", "shardTrials", "network", "inputs"];
+        ["name", "description", "seed", "trials", "targetStdErr", "maxTrials", "shardTrials", "statistics", "network", "inputs"];
     private static readonly string[] NetworkFields = ["inputDim", "depth", "width", "widths", "weights", "engine"];
     private static readonly string[] InputKinds = ["pair", "sphere", "csv"];
     private static readonly string[] PairFields = ["kind", "thetaDegrees", "phaseDegrees"];
@@ -162,9 +168,16 @@ internal static class SweepReader
             var seed = fields.TryGetValue("seed", out var seedNode) ? Seed(seedNode) : DefaultSeed;
 
             var stopping = ReadStopping(root, fields);
-            var shardTrials = fields.TryGetValue("shardTrials", out var shardNode)
+            var hasShardTrials = fields.TryGetValue("shardTrials", out var shardNode);
+            var autoShards = hasShardTrials && shardNode.Element.ValueKind == JsonValueKind.String;
+            if (autoShards && String(shardNode) != "auto")
+                throw Fail(shardNode.Path, $"expected an integer ≥ 1 or \"auto\", got {Raw(shardNode)}");
+            var shardTrials = hasShardTrials && !autoShards
                 ? Integer(shardNode, 1, int.MaxValue)
                 : (int)Math.Min(stopping.TrialCap, DefaultShardTrialsCap);
+            StatisticGroups? statisticsChoice = fields.TryGetValue("statistics", out var statisticsNode)
+                ? Statistics(statisticsNode)
+                : null;
 
             var network = Required(root, fields, "network", "the network to sample, e.g. {\"inputDim\": 10, \"depth\": 3, \"width\": 64}");
             var inputs = Required(root, fields, "inputs", "the inputs, e.g. {\"kind\": \"pair\", \"thetaDegrees\": [0, 90]}");
@@ -244,23 +257,35 @@ internal static class SweepReader
                 SweepInputKind.Sphere => new GridInputs.Sphere(sphereCount, sphereSeed),
                 _ => new GridInputs.Listed([.. csvRows!.Select(row => ImmutableArray.Create(row))]),
             };
+            var groups = statisticsChoice ?? StatisticSelection.Default(gridInputs.Count);
             var grid = new SweepGrid([.. inputDims.Items.Select(item => item.Value)], [.. shapes.Items.Select(item => item.Value)],
-                [.. laws.Items.Select(item => item.Value)], [.. engines.Items.Select(item => item.Value)], gridInputs);
+                [.. laws.Items.Select(item => item.Value)], [.. engines.Items.Select(item => item.Value)], gridInputs, groups);
             var statistics = grid.MaxStatisticsPerPoint;
             if (statistics > MaxStatisticsPerPoint)
-                throw Fail(kind == SweepInputKind.Sphere ? "inputs.count" : "inputs.path",
-                    $"{gridInputs.Count} inputs at depth {grid.MaxDepth} make {statistics} statistics per network (the m×m kernel and an " +
-                    $"m×m correlator per layer); at most {MaxStatisticsPerPoint} are supported, so use fewer inputs");
+                throw Fail(statisticsChoice is null ? (kind == SweepInputKind.Sphere ? "inputs.count" : "inputs.path") : "statistics",
+                    $"{gridInputs.Count} inputs at depth {grid.MaxDepth} make {statistics} statistics per network ({StatisticSelection.Describe(groups)}); " +
+                    $"at most {MaxStatisticsPerPoint} are supported (one point's state is 48 bytes per statistic, held by every " +
+                    "accumulator), so use fewer inputs or fewer statistics (e.g. \"statistics\": [\"kernel\", \"spectrum\"])");
 
             var pointCount = grid.PointCount;
             if (pointCount > MaxPoints)
                 throw Fail("", $"the sweep has {pointCount} points (the product of every list); at most {MaxPoints} are allowed");
 
-            var (points, requestedEngines) = grid.Expand(seed);
+            var (sweepPoints, requestedEngines) = grid.Expand(seed);
             var sources = requestedEngines.Select(engine => new SweepPointSource(engine)).ToImmutableArray();
-            var plan = new SimulationPlan(name, seed, shardTrials, stopping, points);
+            if (autoShards) shardTrials = ShardSizing.AutoShardTrials(sweepPoints, stopping);
+            var plan = new SimulationPlan(name, seed, shardTrials, stopping, sweepPoints);
+            var footprint = SweepFootprint.For(plan);
+            var memory = SweepFootprint.MachineMemoryBytes();
+            if (footprint.Largest.SingleProcessBytes > memory)
+                throw Fail(statisticsChoice is null ? (kind == SweepInputKind.Pair ? "network" : kind == SweepInputKind.Sphere ? "inputs.count" : "inputs.path") : "statistics",
+                    $"point {footprint.LargestPointIndex} needs about {SweepFootprint.Bytes(footprint.Largest.SingleProcessBytes)} " +
+                    $"(one worker thread {SweepFootprint.Bytes(footprint.Largest.WorkerThreadBytes)}, its aggregator " +
+                    $"{SweepFootprint.Bytes(footprint.Largest.AggregatorBytes)}; state {SweepFootprint.Bytes(footprint.Largest.StateBytes)} " +
+                    $"for {footprint.Largest.Statistics} statistics), but this machine has {SweepFootprint.Bytes(memory)}; " +
+                    "use fewer inputs, narrower networks or fewer statistics");
             var normalized = Normalize(plan, inputDims, shapes, laws, engines, kind, thetas, phases, sphereCount, sphereSeed,
-                csvPath, csvHash, normalize);
+                csvPath, csvHash, normalize, statisticsChoice);
             return new SweepDocument(file, plan, kind, sources, normalized, [.. _warnings]);
         }
 
@@ -358,6 +383,35 @@ internal static class SweepReader
                 foreach (var (width, widthPath) in widths.Items)
                     shapes.Add(([.. Enumerable.Repeat(width, depth)], widthPath));
             return new Axis<ImmutableArray<int>>(network.Path, shapes.MoveToImmutable());
+        }
+
+        /// <summary>"all", or a non-empty list of group names (each once).</summary>
+        private StatisticGroups Statistics(Node node)
+        {
+            if (node.Element.ValueKind == JsonValueKind.String && String(node) == "all") return StatisticGroups.All;
+            if (node.Element.ValueKind != JsonValueKind.Array)
+                throw Fail(node.Path,
+                    $"expected \"all\" or a list of statistic groups ({string.Join(", ", StatisticSelection.Groups.Select(g => g.Name))}), got {Describe(node.Element)}");
+            var groups = StatisticGroups.None;
+            var index = 0;
+            foreach (var element in node.Element.EnumerateArray())
+            {
+                var item = new Node(element, $"{node.Path}[{index++}]");
+                StatisticGroups group;
+                try
+                {
+                    group = StatisticSelection.Parse(String(item));
+                }
+                catch (FormatException error)
+                {
+                    throw Fail(item.Path, StripPrefix(error.Message, "statistics: "));
+                }
+                if ((groups & group) != 0) throw Fail(item.Path, $"\"{String(item)}\" is listed twice");
+                groups |= group;
+            }
+            if (groups == StatisticGroups.None)
+                throw Fail(node.Path, "is an empty list; give at least one group, e.g. [\"kernel\", \"spectrum\"]");
+            return groups;
         }
 
         private double[][] ReadCsv(Node pathNode, string csvPath, bool normalize, out string sha256)
@@ -575,7 +629,7 @@ internal static class SweepReader
 
         private static string Normalize(SimulationPlan plan, Axis<int> inputDims, Axis<ImmutableArray<int>> shapes,
             Axis<WeightLaw> laws, Axis<EngineKind> engines, SweepInputKind kind, Axis<double> thetas, Axis<double> phases,
-            int sphereCount, ulong sphereSeed, string? csvPath, string? csvHash, bool normalize)
+            int sphereCount, ulong sphereSeed, string? csvPath, string? csvHash, bool normalize, StatisticGroups? statistics)
         {
             using var buffer = new MemoryStream();
             using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -591,6 +645,14 @@ internal static class SweepReader
                 else
                     json.WriteNumber("trials", plan.Stopping.Trials);
                 json.WriteNumber("shardTrials", plan.ShardTrials);
+                // Written only when the file chose it: the default depends on m alone, so a sweep without the field
+                // reads back to the same selection (and keeps the normalized text, hence the sweep hash, of earlier versions).
+                if (statistics is { } chosen)
+                {
+                    json.WriteStartArray("statistics");
+                    foreach (var groupName in StatisticSelection.Names(chosen)) json.WriteStringValue(groupName);
+                    json.WriteEndArray();
+                }
 
                 json.WriteStartObject("network");
                 json.WriteStartArray("inputDim");

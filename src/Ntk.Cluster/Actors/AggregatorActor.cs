@@ -30,6 +30,11 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     private readonly string _coordinatorPath;
     private IActorRef? _coordinator;
     private int _eventsSinceSnapshot;
+    private long _bytesSinceSnapshot;
+
+    /// <summary>Events of states this large trigger a snapshot after two of them (see MaybeSnapshot).</summary>
+    private const long SnapshotAfterBytes = 4 << 20;
+    private readonly Serialization.ChunkInbox _chunks;
 
     /// <param name="persistenceId">Unique per point and run (<see cref="SweepRun.AggregatorId"/>).</param>
     /// <param name="snapshotEvery">Accepted shards between snapshots; 0: never (the in-memory journal of `ntk run`).</param>
@@ -47,6 +52,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         _pointIndex = pointIndex;
         _snapshotEvery = snapshotEvery;
         PersistenceId = persistenceId;
+        _chunks = new Serialization.ChunkInbox(Context.System, _log, $"point {pointIndex}");
         _aggregate = new PointAggregate(plan.Points[pointIndex].Definition.Layout, plan.Stopping, plan.MaxShardCount);
 
         Recover<ShardAccepted>(e => _aggregate.Add(e.ShardIndex, Read(e.State, "ShardAccepted")));
@@ -68,6 +74,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         Command<RestorePoint>(OnRestore);
         Command<ShardResult>(OnShardResult);
         Command<GetPointSnapshot>(OnGetSnapshot);
+        Command<MessageChunk>(chunk => _chunks.Receive(chunk, Sender, Self));
         Command<SaveSnapshotSuccess>(m =>
         {
             // Events and older snapshots up to this one are covered by it.
@@ -183,14 +190,23 @@ internal sealed class AggregatorActor : ReceivePersistentActor
             var becameDone = _aggregate.Add(e.ShardIndex, shard).BecameDone;
             Report(new ShardMerged(message.Shard, message.Lease, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
             if (becameDone) LogPointDone();
-            MaybeSnapshot();
+            MaybeSnapshot(e.State.Length);
         });
     }
 
-    private void MaybeSnapshot()
+    /// <summary>
+    /// Snapshots every <c>snapshotEvery</c> accepted shards, and sooner for large states: once the events since the
+    /// last snapshot hold two states' worth of bytes (≥ <see cref="SnapshotAfterBytes"/>), so the journal (in memory
+    /// with `ntk run`) never holds more than about two shard states of a point beside its snapshot.
+    /// </summary>
+    private void MaybeSnapshot(long eventBytes)
     {
-        if (_snapshotEvery == 0 || ++_eventsSinceSnapshot < _snapshotEvery) return;
+        if (_snapshotEvery == 0) return;
+        _bytesSinceSnapshot += eventBytes;
+        if (++_eventsSinceSnapshot < _snapshotEvery &&
+            (_bytesSinceSnapshot < SnapshotAfterBytes || _bytesSinceSnapshot < 2 * eventBytes)) return;
         _eventsSinceSnapshot = 0;
+        _bytesSinceSnapshot = 0;
         // Held shards are rare (only while an earlier shard is late) and snapshots are every N shards: serializing
         // them here costs less than keeping a byte copy of every held result.
         var held = _aggregate.Held.OrderBy(h => h.Key)
@@ -216,8 +232,8 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     private void OnGetSnapshot(GetPointSnapshot message)
     {
         var bytes = _aggregate.Merged.ToBytes();
-        Sender.Tell(new PointSnapshotResult(_pointIndex, message.CollectionId, _aggregate.ShardsMerged, _aggregate.Trials,
-            _aggregate.Done, ImmutableCollectionsMarshal.AsImmutableArray(bytes)));
+        Serialization.MessageChunker.For(Context.System).Tell(Sender, new PointSnapshotResult(_pointIndex, message.CollectionId,
+            _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done, ImmutableCollectionsMarshal.AsImmutableArray(bytes)), Self);
     }
 
     private void Discard(ShardResult message, DiscardReason reason, string? problem)

@@ -166,10 +166,11 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             Timers.Cancel(RestoreTimerKey);
             return;
         }
+        var chunker = Serialization.MessageChunker.For(Context.System);
         foreach (var p in unopened)
-            _aggregators.Tell(_resume.TryGetValue(p, out var seed)
+            chunker.Tell(_aggregators, _resume.TryGetValue(p, out var seed)
                 ? new RestorePoint(p, seed.ShardsMerged, seed.State)
-                : new RestorePoint(p, 0, ImmutableArray<byte>.Empty));
+                : new RestorePoint(p, 0, ImmutableArray<byte>.Empty), Self, p);
     }
 
     private void OnRequestWork(RequestWork request)

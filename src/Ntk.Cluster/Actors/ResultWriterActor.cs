@@ -60,6 +60,8 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
             StartCollection(final: true, m.Failure);
         });
         Receive<PointSnapshotResult>(OnPointSnapshot);
+        var chunks = new Serialization.ChunkInbox(Context.System, Context.GetLogger(), "result writer");
+        Receive<MessageChunk>(chunk => chunks.Receive(chunk, Sender, Self));
         Receive<CollectionTimedOut>(OnTimedOut);
         Receive<SweepProgressReport>(m =>
         {

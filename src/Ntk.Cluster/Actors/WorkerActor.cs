@@ -176,8 +176,8 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         if (!ReferenceEquals(done.Lease, _running)) return;
         var spec = done.Lease.Shard;
         PutSampler(spec.PointIndex, done.Sampler);
-        _aggregators.Tell(new ShardResult(done.Lease.Id, done.Lease.Lease, done.TrialCount,
-            ImmutableCollectionsMarshal.AsImmutableArray(done.State)));
+        Serialization.MessageChunker.For(Context.System).Tell(_aggregators, new ShardResult(done.Lease.Id, done.Lease.Lease,
+            done.TrialCount, ImmutableCollectionsMarshal.AsImmutableArray(done.State)), Self, spec.PointIndex);
         Operations.SweepMeters.ShardComputed(done.TrialCount);
         var elapsedMs = done.Elapsed.TotalMilliseconds;
         var trialsPerSecond = elapsedMs > 0 ? done.TrialCount / (elapsedMs / 1000.0) : 0.0;

@@ -162,7 +162,7 @@ public static class ClusterSweep
             var settings = ClusterHocon.ActorSettings(config, snapshotInterval);
             var aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
             if (aggregatorShards < 1) throw new ArgumentException("ntk.cluster.aggregator-shards: must be at least 1");
-            CheckStateSizes(plan, config.GetByteSize("ntk.cluster.max-state-bytes") ?? long.MaxValue);
+            CheckMessageSizes(plan, config);
             if (config.GetInt("ntk.persistence.snapshot-every") < 0)
                 throw new ArgumentException("ntk.persistence.snapshot-every: must be at least 0 (0 = never)");
             if (config.GetTimeSpan("ntk.persistence.journal-timeout") <= TimeSpan.Zero)
@@ -360,21 +360,31 @@ public static class ClusterSweep
     }
 
     /// <summary>
-    /// Refuses plans whose points' states could not cross the wire: the size of an empty state plus a generous bound
-    /// for the quantile sketches, against ntk.cluster.max-state-bytes.
+    /// Refuses settings and plans whose messages could not cross the wire: a chunk (plus its envelope) must fit in a
+    /// frame, and each point's state (the size of an empty state plus a generous bound for the quantile sketches) must
+    /// be at most ntk.cluster.max-message-bytes, the largest message a node reassembles.
     /// </summary>
-    private static void CheckStateSizes(SimulationPlan plan, long maxStateBytes)
+    internal static void CheckMessageSizes(SimulationPlan plan, Config config)
     {
         const long SketchAllowance = 64 * 1024; // bytes per sketch; QuantileSketch caps its buckets
+        const long ChunkEnvelope = 1024;        // MessageChunk's fields, the manifest and Akka's own envelope
+        var chunks = Serialization.ChunkSettings.From(config);
+        var frame = config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128_000;
+        if (!chunks.Enabled)
+            throw new ArgumentException("ntk.cluster.chunk-bytes: must be on in a cluster (states larger than a frame are chunked)");
+        if (chunks.ChunkBytes + ChunkEnvelope > frame)
+            throw new ArgumentException(
+                $"ntk.cluster.chunk-bytes ({chunks.ChunkBytes} bytes) plus its envelope ({ChunkEnvelope}) exceeds " +
+                $"akka.remote.dot-netty.tcp.maximum-frame-size ({frame} bytes)");
         foreach (var point in plan.Points)
         {
             var layout = point.Definition.Layout;
-            var estimate = new PointAccumulator(layout).ToBytes().LongLength + layout.SketchedIndices.Length * SketchAllowance;
-            if (estimate > maxStateBytes)
+            var estimate = PointAccumulator.SerializedSizeWithoutSketches(layout.Count, layout.SketchedIndices.Length, layout.CovariantIndices.Length) +
+                           layout.SketchedIndices.Length * SketchAllowance;
+            if (estimate > chunks.MaxMessageBytes)
                 throw new ArgumentException(
-                    $"point {point.Index}: its merged state is about {estimate / (1024 * 1024)} MiB, over ntk.cluster.max-state-bytes " +
-                    $"({maxStateBytes / (1024 * 1024)} MiB); raise it together with akka.remote.dot-netty.tcp.maximum-frame-size, " +
-                    "or run the sweep with `ntk run`");
+                    $"point {point.Index}: its merged state is about {estimate / (1024 * 1024)} MiB, over ntk.cluster.max-message-bytes " +
+                    $"({chunks.MaxMessageBytes / (1024 * 1024)} MiB); record fewer statistics or raise ntk.cluster.max-message-bytes");
         }
     }
 

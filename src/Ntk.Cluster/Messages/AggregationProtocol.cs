@@ -7,9 +7,12 @@ namespace Ntk.Cluster.Messages;
 
 /// <summary>Worker → aggregator of the point: the result of one shard. <see cref="State"/> is
 /// PointAccumulator.ToBytes() of the shard's <see cref="TrialCount"/> trials.</summary>
-internal sealed record ShardResult(ShardId Shard, LeaseId Lease, long TrialCount, ImmutableArray<byte> State) : IPointMessage
+internal sealed record ShardResult(ShardId Shard, LeaseId Lease, long TrialCount, ImmutableArray<byte> State)
+    : IPointMessage, ILargeMessage
 {
     public int PointIndex => Shard.PointIndex;
+
+    public long PayloadBytes => State.IsDefault ? 0 : State.Length;
 }
 
 /// <summary>
@@ -19,7 +22,10 @@ internal sealed record ShardResult(ShardId Shard, LeaseId Lease, long TrialCount
 /// so the message is idempotent and may be repeated. Answered by <see cref="PointRestored"/>; the aggregator
 /// reports later merges to the sender of the last RestorePoint.
 /// </summary>
-internal sealed record RestorePoint(int PointIndex, int ShardsMerged, ImmutableArray<byte> State) : IPointMessage;
+internal sealed record RestorePoint(int PointIndex, int ShardsMerged, ImmutableArray<byte> State) : IPointMessage, ILargeMessage
+{
+    public long PayloadBytes => State.IsDefault ? 0 : State.Length;
+}
 
 /// <summary>Aggregator → coordinator: the point is open with <see cref="ShardsMerged"/> shards merged and
 /// <see cref="HeldShards"/> accepted past the prefix (recovered from the journal after a restart); none of them is

@@ -35,6 +35,7 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
     private const string PointSnapshotResultManifest = "PS";
     private const string PublishFinalSnapshotManifest = "PF";
     private const string SweepProgressReportManifest = "PG";
+    private const string MessageChunkManifest = "MC";
     private const string JournalWriteFailedManifest = "JF";
 
     private static readonly byte[] Empty = [];
@@ -61,6 +62,7 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
         PointSnapshotResult => PointSnapshotResultManifest,
         PublishFinalSnapshot => PublishFinalSnapshotManifest,
         SweepProgressReport => SweepProgressReportManifest,
+        MessageChunk => MessageChunkManifest,
         JournalWriteFailed => JournalWriteFailedManifest,
         _ => throw new ArgumentException($"{nameof(SweepMessageSerializer)} cannot serialize {o.GetType().FullName}", nameof(o)),
     };
@@ -68,7 +70,8 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
     public override byte[] ToBinary(object obj)
     {
         if (obj is NoWorkAvailable or SweepFinished or StopSweep) return Empty;
-        using var stream = new MemoryStream();
+        // Sized up front for messages with a large payload: no doubling of a buffer of hundreds of MB.
+        using var stream = new MemoryStream(obj is ILargeMessage large ? (int)Math.Min(large.PayloadBytes + 256, Array.MaxLength) : 256);
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             switch (obj)
@@ -158,6 +161,16 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                             w.Write(p.Done);
                         }
                     break;
+                case MessageChunk m:
+                    w.Write(m.TransferId);
+                    w.Write(m.PointIndex);
+                    w.Write(m.Index);
+                    w.Write(m.Count);
+                    w.Write(m.TotalBytes);
+                    w.Write(m.SerializerId);
+                    w.Write(m.Manifest);
+                    WriteBytes(w, m.Payload);
+                    break;
                 default:
                     throw new ArgumentException($"{nameof(SweepMessageSerializer)} cannot serialize {obj.GetType().FullName}", nameof(obj));
             }
@@ -194,6 +207,8 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                 r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadInt64(), r.ReadBoolean(), ReadBytes(r)),
             PublishFinalSnapshotManifest => new PublishFinalSnapshot(r.ReadBoolean() ? r.ReadString() : null),
             SweepProgressReportManifest => ReadProgress(r),
+            MessageChunkManifest => new MessageChunk(
+                r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadString(), ReadBytes(r)),
             JournalWriteFailedManifest => new JournalWriteFailed(r.ReadInt32(), r.ReadString()),
             _ => throw new SerializationException(
                 $"{nameof(SweepMessageSerializer)}: unknown manifest \"{manifest}\" ({bytes.Length} bytes); " +

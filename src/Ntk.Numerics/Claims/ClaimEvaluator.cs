@@ -35,7 +35,10 @@ public static class ClaimEvaluator
     public static ImmutableArray<ClaimResult> Evaluate(PointDefinition point, PointAccumulator merged) =>
         Evaluate(point, merged, limitPoint: true);
 
-    /// <summary>All claims that apply to <paramref name="point"/>, in the order listed in the remarks.</summary>
+    /// <summary>
+    /// All claims that apply to <paramref name="point"/>, in the order listed in the remarks. A claim whose statistics
+    /// the point does not record (<see cref="StatisticGroups"/>) is left out.
+    /// </summary>
     /// <param name="limitPoint">The point is the deepest and widest of its group (<see cref="LimitPoints"/>): the
     /// Remark's limit statement is evaluated here and nowhere else.</param>
     public static ImmutableArray<ClaimResult> Evaluate(PointDefinition point, PointAccumulator merged, bool limitPoint)
@@ -52,6 +55,9 @@ public static class ClaimEvaluator
         var law = point.Network.Law;
         var results = ImmutableArray.CreateBuilder<ClaimResult>();
 
+        var kernel = layout.Has(StatisticGroups.Kernel);
+        var correlators = layout.Has(StatisticGroups.Correlators);
+
         // Section 1 of the paper: a symmetric law with mean 0, variance 1 and no atoms; §2: Gaussian weights.
         var atoms = law.HasAtoms
             ? $"the {law.Name} law has atoms; the paper's setting assumes a law without atoms"
@@ -60,7 +66,7 @@ public static class ClaimEvaluator
             ? null
             : $"the paper's §2 assumes Gaussian weights; this point uses {law.Name}");
 
-        var diagonals = m > 2 ? 1 : m;
+        var diagonals = kernel ? (m > 2 ? 1 : m) : 0;
         for (var a = 0; a < diagonals; a++)
         {
             var index = layout.Ntk(a, a);
@@ -73,26 +79,27 @@ public static class ClaimEvaluator
         const int pa = 0, pb = 1;
         var xa = point.Inputs.Input(pa);
         var xb = point.Inputs.Input(pb);
-        var ntk = layout.Ntk(pa, pb);
 
-        results.Add(Equality(ClaimIds.Theorem11,
-            $"E[K_{pa}{pb}] = (x_{pa}·x_{pb})(L/n0) 2^(L+1) Π_l c_l with infinite-width c_l (L = {depth}, n0 = {n0})",
-            point, merged, ntk, PaperClaims.Theorem11(xa, xb, depth), atoms, ntkTail: true));
+        if (kernel)
+            results.Add(Equality(ClaimIds.Theorem11,
+                $"E[K_{pa}{pb}] = (x_{pa}·x_{pb})(L/n0) 2^(L+1) Π_l c_l with infinite-width c_l (L = {depth}, n0 = {n0})",
+                point, merged, layout.Ntk(pa, pb), PaperClaims.Theorem11(xa, xb, depth), atoms, ntkTail: true));
 
         var theta = AnalyticNtk.Angle(xa, xb);
-        results.Add(Equality(ClaimIds.Theorem21,
-            $"c_1({pa},{pb}) = hypercap formula 1/2 − J_n^(π/2−θ)/A_n (θ ≤ π/2), J_n^(θ−π/2)/A_n (θ > π/2) " +
-            $"at θ = {Degrees(theta)}°, n = n0 = {n0}",
-            point, merged, layout.Correlator(1, pa, pb), PaperClaims.Theorem21(n0, theta), gaussianOnly, ntkTail: false));
+        if (correlators)
+            results.Add(Equality(ClaimIds.Theorem21,
+                $"c_1({pa},{pb}) = hypercap formula 1/2 − J_n^(π/2−θ)/A_n (θ ≤ π/2), J_n^(θ−π/2)/A_n (θ > π/2) " +
+                $"at θ = {Degrees(theta)}°, n = n0 = {n0}",
+                point, merged, layout.Correlator(1, pa, pb), PaperClaims.Theorem21(n0, theta), gaussianOnly, ntkTail: false));
 
-        results.Add(Bound(point, merged, pa, pb, gaussianOnly));
+        if (kernel) results.Add(Bound(point, merged, pa, pb, gaussianOnly));
 
         if (depth >= 2)
         {
             // The Remark speaks of two different inputs becoming uncorrelated; identical inputs (θ = 0) are outside it.
             var identical = atoms ?? (theta == 0 ? "the Remark concerns two different inputs; here θ = 0" : null);
-            if (limitPoint) results.Add(RemarkLimit(point, merged, pa, pb, identical));
-            results.Add(Independence(point, merged, pa, pb, atoms));
+            if (limitPoint && correlators) results.Add(RemarkLimit(point, merged, pa, pb, identical));
+            if (correlators && layout.Has(StatisticGroups.PathProduct)) results.Add(Independence(point, merged, pa, pb, atoms));
         }
         return results.ToImmutable();
     }

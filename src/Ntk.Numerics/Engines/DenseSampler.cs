@@ -207,7 +207,7 @@ public sealed class DenseSampler : ITrialSampler
         for (var l = 1; l <= _depth; l++)
         {
             MeasurementWriter.WriteLayerActivity(Layout, l, _pre[l], _sizes[l], measurement, _counts);
-            if (Layout.HasConditionalCorrelator)
+            if (Layout.HasConditionalCorrelator || Layout.HasConditionalPattern)
             {
                 MeasurementWriter.WriteConditionalCorrelator(Layout, l, _postGram[l - 1], measurement);
                 MeasurementWriter.WritePatternEqualCond(Layout, l, _postGram[l - 1], _sizes[l], measurement);

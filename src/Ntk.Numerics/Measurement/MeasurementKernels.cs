@@ -13,13 +13,21 @@ internal static class MeasurementKernels
 
     /// <summary>
     /// For z stored unit-major (z[i·m + a], i &lt; width): active[a] = #{i : z_{i;a} &gt; 0}, and for every pair a &lt; b
-    /// writes #{i : z_{i;a} &gt; 0 and z_{i;b} &gt; 0} (as a double) to measurement[correlatorIndex(a, b)].
+    /// writes #{i : z_{i;a} &gt; 0 and z_{i;b} &gt; 0} (as a double) to measurement[correlatorIndex(a, b)] (with the
+    /// correlators; without them it multiplies the path product by that count / width, and with neither it counts no pairs).
     /// Cost O(width·m + m²·width/64). Uses a per-thread scratch of m·⌈width/64⌉ words, allocated once.
     /// </summary>
     public static void CountActivity(
         ReadOnlySpan<double> preactivations, int width, int m, Span<int> active, Span<double> measurement,
         MeasurementLayout layout, int layer)
     {
+        // Pairs are counted for the correlators (the count, scaled by the writer) or, without them, straight into the
+        // path product: the same c = count · (1/width) either way, so the path product's bits do not depend on the selection.
+        var correlators = layout.Has(StatisticGroups.Correlators);
+        var path = layout.Has(StatisticGroups.PathProduct);
+        var patterns = layout.Has(StatisticGroups.Patterns);
+        var pairs = correlators || path || patterns;
+        var inverseWidth = 1.0 / width;
         var words = (width + 63) >> 6;
         var needed = m * words;
         var bits = t_activeBits;
@@ -41,12 +49,27 @@ internal static class MeasurementKernels
             var count = 0;
             foreach (var w in maskA) count += BitOperations.PopCount(w);
             active[a] = count;
+            if (!pairs) continue;
             for (var b = a + 1; b < m; b++)
             {
                 var maskB = masks.Slice(b * words, words);
                 var both = 0;
                 for (var k = 0; k < words; k++) both += BitOperations.PopCount(maskA[k] & maskB[k]);
-                measurement[layout.Correlator(layer, a, b)] = both;
+                if (correlators)
+                {
+                    measurement[layout.Correlator(layer, a, b)] = both;
+                    continue;
+                }
+                if (path) measurement[layout.PathProduct(a, b)] *= both * inverseWidth;
+                if (patterns)
+                {
+                    // Without the correlators the writer never sees the pair counts: the patterns are written here
+                    // (units where the patterns differ, an exact integer count as in the writer).
+                    var differ = 0;
+                    for (var k = 0; k < words; k++) differ += BitOperations.PopCount(maskA[k] ^ maskB[k]);
+                    measurement[layout.PatternAgreement(layer, a, b)] = (width - differ) * inverseWidth;
+                    measurement[layout.PatternEqual(layer, a, b)] = differ == 0 ? 1 : 0;
+                }
             }
         }
     }

@@ -14,16 +14,21 @@ namespace Ntk.Numerics.Measurement;
 /// </remarks>
 public static class MeasurementWriter
 {
-    /// <summary>Resets the entries that are built up layer by layer (path product to 1, dead flags to 0).</summary>
+    /// <summary>Resets the entries that are built up layer by layer (path product to 1, dead flags to 0), where recorded.</summary>
     public static void BeginTrial(MeasurementLayout layout, Span<double> measurement)
     {
         var m = layout.InputCount;
-        for (var a = 0; a < m; a++)
-        {
-            measurement[layout.DeadLayer(a)] = 0;
-            for (var b = a + 1; b < m; b++) measurement[layout.PathProduct(a, b)] = 1;
-        }
+        if (layout.Has(StatisticGroups.Activity))
+            for (var a = 0; a < m; a++) measurement[layout.DeadLayer(a)] = 0;
+        if (layout.Has(StatisticGroups.PathProduct))
+            for (var a = 0; a < m; a++)
+                for (var b = a + 1; b < m; b++) measurement[layout.PathProduct(a, b)] = 1;
     }
+
+    /// <summary>True when the layout records anything <see cref="WriteLayerActivity"/> writes (a sampler may skip the call).</summary>
+    public static bool RecordsLayerActivity(MeasurementLayout layout) =>
+        (layout.Groups & (StatisticGroups.Correlators | StatisticGroups.Activity | StatisticGroups.PathProduct
+            | StatisticGroups.Patterns)) != 0;
 
     /// <summary>
     /// Writes ĉ_l(a,b), the active fractions of layer <paramref name="layer"/>, multiplies the path products by ĉ_l(a,b)
@@ -34,6 +39,7 @@ public static class MeasurementWriter
         MeasurementLayout layout, int layer, ReadOnlySpan<double> preactivations, int width,
         Span<double> measurement, Span<int> counts)
     {
+        if (!RecordsLayerActivity(layout)) return;
         var m = layout.InputCount;
         if (preactivations.Length < width * m) throw new ArgumentException("preactivations: need width × m values");
         var active = counts[..m];
@@ -41,22 +47,31 @@ public static class MeasurementWriter
         MeasurementKernels.CountActivity(preactivations, width, m, active, measurement, layout, layer);
 
         var inverseWidth = 1.0 / width;
+        if (layout.Has(StatisticGroups.Activity))
+            for (var a = 0; a < m; a++)
+            {
+                measurement[layout.ActiveFraction(layer, a)] = active[a] * inverseWidth;
+                if (active[a] == 0) measurement[layout.DeadLayer(a)] = 1;
+            }
+        // Without the correlators CountActivity has already multiplied the path products and written the patterns.
+        if (!layout.Has(StatisticGroups.Correlators)) return;
+        var path = layout.Has(StatisticGroups.PathProduct);
+        var patterns = layout.Has(StatisticGroups.Patterns);
         for (var a = 0; a < m; a++)
-        {
-            measurement[layout.ActiveFraction(layer, a)] = active[a] * inverseWidth;
-            if (active[a] == 0) measurement[layout.DeadLayer(a)] = 1;
             for (var b = a + 1; b < m; b++)
             {
                 var both = measurement[layout.Correlator(layer, a, b)];
                 var c = both * inverseWidth;
                 measurement[layout.Correlator(layer, a, b)] = c;
-                measurement[layout.PathProduct(a, b)] *= c;
-                // Units where the patterns differ: active for exactly one of a, b (exact integer counts).
-                var differ = active[a] + active[b] - 2 * (int)both;
-                measurement[layout.PatternAgreement(layer, a, b)] = (width - differ) * inverseWidth;
-                measurement[layout.PatternEqual(layer, a, b)] = differ == 0 ? 1 : 0;
+                if (path) measurement[layout.PathProduct(a, b)] *= c;
+                if (patterns)
+                {
+                    // Units where the patterns differ: active for exactly one of a, b (exact integer counts).
+                    var differ = active[a] + active[b] - 2 * (int)both;
+                    measurement[layout.PatternAgreement(layer, a, b)] = (width - differ) * inverseWidth;
+                    measurement[layout.PatternEqual(layer, a, b)] = differ == 0 ? 1 : 0;
+                }
             }
-        }
     }
 
     /// <summary>
@@ -68,6 +83,7 @@ public static class MeasurementWriter
     public static void WriteConditionalCorrelator(
         MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, Span<double> measurement)
     {
+        if (!layout.HasConditionalCorrelator) return;
         var m = layout.InputCount;
         for (var a = 0; a < m; a++)
         {
@@ -97,6 +113,7 @@ public static class MeasurementWriter
     public static void WritePatternEqualCond(
         MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, int width, Span<double> measurement)
     {
+        if (!layout.HasConditionalPattern) return;
         var m = layout.InputCount;
         for (var a = 0; a < m; a++)
         {
@@ -129,9 +146,14 @@ public static class MeasurementWriter
         MeasurementLayout layout, ReadOnlySpan<double> kernel, Span<double> workspace, Span<double> measurement)
     {
         var m = layout.InputCount;
-        for (var a = 0; a < m; a++)
-            for (var b = a; b < m; b++)
-                measurement[layout.Ntk(a, b)] = kernel[a * m + b];
+        if (layout.Has(StatisticGroups.Kernel))
+        {
+            // Row a of the upper triangle, K_aa .. K_a(m−1), is contiguous in both.
+            for (var a = 0; a < m; a++)
+                kernel.Slice(a * m + a, m - a).CopyTo(measurement.Slice(layout.Ntk(a, a), m - a));
+        }
+        // The spectrum is the O(m³) part of a trial; without it nothing else is computed here.
+        if (!layout.Has(StatisticGroups.Spectrum)) return;
 
         var matrix = workspace[..(m * m)];
         var eigenvalues = workspace.Slice(m * m, m);

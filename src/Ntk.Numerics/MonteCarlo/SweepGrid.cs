@@ -48,13 +48,18 @@ public abstract record GridInputs
 /// <param name="Laws">The weight laws.</param>
 /// <param name="Engines">The engines as requested (<see cref="EngineKind.Auto"/> is resolved per point).</param>
 /// <param name="Inputs">How each point's inputs are made.</param>
+/// <param name="Statistics">The statistic groups every point records; null: <see cref="StatisticSelection.Default"/> for m inputs.</param>
 public sealed record SweepGrid(
     ImmutableArray<int> InputDims,
     ImmutableArray<ImmutableArray<int>> Shapes,
     ImmutableArray<WeightLaw> Laws,
     ImmutableArray<EngineKind> Engines,
-    GridInputs Inputs)
+    GridInputs Inputs,
+    StatisticGroups? Statistics = null)
 {
+    /// <summary>The statistic groups every point records (<see cref="Statistics"/> or the default for m inputs).</summary>
+    public StatisticGroups Groups => Statistics ?? StatisticSelection.Default(Inputs.Count);
+
     /// <summary>Number of points: the product of the axes' lengths (as a long: a typo can make it huge).</summary>
     public long PointCount =>
         (long)InputDims.Length * Shapes.Length * Laws.Length * Engines.Length *
@@ -64,10 +69,10 @@ public sealed record SweepGrid(
     public int MaxDepth => Shapes.Max(shape => shape.Length);
 
     /// <summary>
-    /// An upper bound on the statistics of one point: <see cref="MeasurementLayout.CountFor"/> at m inputs, the deepest
-    /// shape, with the conditional correlator (the largest layout any point of the grid can have).
+    /// An upper bound on the statistics of one point: <see cref="StatisticSelection.StatisticCount"/> at m inputs, the
+    /// deepest shape, the selected groups, with the conditional statistics (the largest layout any point of the grid can have).
     /// </summary>
-    public long MaxStatisticsPerPoint => MeasurementLayout.CountFor(Inputs.Count, MaxDepth, hasConditionalCorrelator: true);
+    public long MaxStatisticsPerPoint => StatisticSelection.StatisticCount(Inputs.Count, MaxDepth, conditional: true, Groups);
 
     /// <summary>
     /// The points, numbered 0..P−1 in the grid's order, with master seed <paramref name="masterSeed"/>, and the engine
@@ -82,7 +87,7 @@ public sealed record SweepGrid(
         foreach (var cell in Cells())
         {
             points.Add(new SweepPoint(
-                new PointDefinition(points.Count, cell.Network, cell.Inputs, cell.Engine, masterSeed),
+                new PointDefinition(points.Count, cell.Network, cell.Inputs, cell.Engine, masterSeed, Groups),
                 cell.ThetaDegrees, cell.PhaseDegrees));
             engines.Add(cell.Engine);
         }

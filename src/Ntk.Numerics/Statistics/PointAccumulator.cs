@@ -16,7 +16,15 @@ namespace Ntk.Numerics.Statistics;
 /// </remarks>
 public sealed class PointAccumulator
 {
-    private const byte FormatVersion = 2;
+    /// <summary>Version 3: the statistic groups byte and the co-moment block (minima, maxima, co-moments).</summary>
+    private const byte FormatVersion = 3;
+
+    /// <summary>
+    /// Version 2 of main (co-moment block, no groups byte: it always held every group) is still read. The scale-cluster
+    /// branch's own version 2 (groups byte, no co-moment block) and version 1 lack the minima, maxima and co-moments
+    /// and are not read.
+    /// </summary>
+    private const byte FormatVersionEveryGroup = 2;
     private static ReadOnlySpan<byte> Magic => "NTKA"u8;
 
     private readonly MomentAccumulator _moments;
@@ -153,10 +161,10 @@ public sealed class PointAccumulator
     }
 
     /// <summary>
-    /// The exact state as bytes (format version 1, little-endian, doubles bit for bit): "NTKA", version byte, m (Int32),
-    /// L (Int32), conditional-correlator flag (byte), S (Int32), trials (Int64), then S means, S values of M2, of M3 and
+    /// The exact state as bytes (format version 3, little-endian, doubles bit for bit): "NTKA", version byte, m (Int32),
+    /// L (Int32), conditional-correlator flag (byte), statistic groups (byte, <see cref="StatisticGroups"/>), S (Int32), trials (Int64), then S means, S values of M2, of M3 and
     /// of M4 (Float64 each), the number of sketches (Int32) and per sketch its statistic index (Int32), its length
-    /// (Int32) and the bytes of <see cref="QuantileSketch.ToBytes"/>; then (version 2) the co-moment block: group size k
+    /// (Int32) and the bytes of <see cref="QuantileSketch.ToBytes"/>; then the co-moment block: group size k
     /// (Int32), the k group indices (Int32), count (Int64), k means, k(k+1)/2 co-moment sums, S minima, S maxima.
     /// </summary>
     public byte[] ToBytes()
@@ -171,7 +179,8 @@ public sealed class PointAccumulator
         writer.WriteByte(FormatVersion);
         writer.WriteInt32(Layout.InputCount);
         writer.WriteInt32(Layout.Depth);
-        writer.WriteByte(Layout.HasConditionalCorrelator ? (byte)1 : (byte)0);
+        writer.WriteByte(ConditionalFlag(Layout));
+        writer.WriteByte((byte)Layout.Groups);
         writer.WriteInt32(s);
         writer.WriteInt64(_moments.Count);
         writer.WriteDoubles(_moments.Means);
@@ -204,18 +213,21 @@ public sealed class PointAccumulator
         if (!reader.Take(Magic.Length, "magic").SequenceEqual(Magic))
             throw new FormatException("point accumulator: the data does not start with the \"NTKA\" magic");
         var version = reader.ReadByte("version");
-        if (version != FormatVersion)
-            throw new FormatException($"point accumulator: unknown format version {version} (this build reads version {FormatVersion})");
+        if (version != FormatVersion && version != FormatVersionEveryGroup)
+            throw new FormatException(
+                $"point accumulator: unknown format version {version} (this build reads versions {FormatVersionEveryGroup} and {FormatVersion})");
         var inputCount = reader.ReadInt32("input count");
         var depth = reader.ReadInt32("depth");
         var conditional = reader.ReadByte("conditional flag");
+        var groups = version == FormatVersionEveryGroup ? StatisticGroups.All : (StatisticGroups)reader.ReadByte("statistic groups");
         var s = reader.ReadInt32("statistic count");
         if (inputCount != layout.InputCount || depth != layout.Depth ||
-            conditional != (layout.HasConditionalCorrelator ? 1 : 0) || s != layout.Count)
+            conditional != ConditionalFlag(layout) || groups != layout.Groups || s != layout.Count)
             throw new ArgumentException(
                 $"point accumulator: the bytes were written for m = {inputCount}, L = {depth}, conditional = {conditional}, " +
-                $"S = {s}, but the layout has m = {layout.InputCount}, L = {layout.Depth}, " +
-                $"conditional = {(layout.HasConditionalCorrelator ? 1 : 0)}, S = {layout.Count}",
+                $"statistics {StatisticSelection.Describe(groups)}, S = {s}, but the layout has m = {layout.InputCount}, " +
+                $"L = {layout.Depth}, conditional = {ConditionalFlag(layout)}, " +
+                $"statistics {StatisticSelection.Describe(layout.Groups)}, S = {layout.Count}",
                 nameof(layout));
 
         var count = reader.ReadInt64("trial count");
@@ -265,13 +277,27 @@ public sealed class PointAccumulator
         return new PointAccumulator(layout, moments, sketches, comoments);
     }
 
-    /// <summary>Size of the fixed header: magic, version, m, L, conditional flag, S.</summary>
-    private const int HeaderSize = 4 + 1 + 4 + 4 + 1 + 4;
+    /// <summary>The conditional flag of the header: 1 when the layout records a conditional (Gaussian-weight) statistic.</summary>
+    private static byte ConditionalFlag(MeasurementLayout layout) =>
+        layout.HasConditionalCorrelator || layout.HasConditionalPattern ? (byte)1 : (byte)0;
+
+    /// <summary>Size of the fixed header: magic, version, m, L, conditional flag, groups, S.</summary>
+    private const int HeaderSize = 4 + 1 + 4 + 4 + 1 + 1 + 4;
+
+    /// <summary>
+    /// Size of <see cref="ToBytes"/> for <paramref name="statisticCount"/> statistics, without the sketches' contents
+    /// (each sketch adds 8 bytes here plus its own, data-dependent size): 48 bytes per statistic (four moments, minimum,
+    /// maximum), plus the co-moment block of <paramref name="covariantCount"/> indices.
+    /// </summary>
+    public static long SerializedSizeWithoutSketches(long statisticCount, int sketchCount, int covariantCount = 0) =>
+        HeaderSize + 8 + 4L * 8 * statisticCount + 4 + 8L * sketchCount +
+        4 + 4L * covariantCount + 8 + 8L * (covariantCount + (long)covariantCount * (covariantCount + 1) / 2 + 2 * statisticCount);
 
     /// <summary>True when both layouts describe the same measurement vector.</summary>
     internal static bool SameLayout(MeasurementLayout a, MeasurementLayout b) =>
         ReferenceEquals(a, b) ||
-        (a.InputCount == b.InputCount && a.Depth == b.Depth && a.HasConditionalCorrelator == b.HasConditionalCorrelator);
+        (a.InputCount == b.InputCount && a.Depth == b.Depth && a.HasConditionalCorrelator == b.HasConditionalCorrelator &&
+         a.HasConditionalPattern == b.HasConditionalPattern && a.Groups == b.Groups);
 
     private static void EnsureSameLayout(MeasurementLayout a, MeasurementLayout b)
     {

@@ -114,7 +114,7 @@ public sealed class PlanSerializerTests : IDisposable
         Assert.Throws<SerializationException>(() => _serializer.FromBinary(bytes[..^3], manifest));
         Assert.Throws<SerializationException>(() => _serializer.FromBinary([.. bytes, 0], manifest));
         var otherVersion = (byte[])bytes.Clone();
-        otherVersion[0] = 2;
+        otherVersion[0] = 1; // version 1 had no statistic groups
         Assert.Throws<SerializationException>(() => _serializer.FromBinary(otherVersion, manifest));
     }
 
