@@ -177,6 +177,8 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         coordinator.Tell(new ShardMerged(second.Id, second.Lease, 0, 0, false));
         coordinator.Tell(new ShardMerged(first.Id, first.Lease, 2, 100, true));
+        // The writer hears of the finished point first (it fetches and writes it), then of the end of the sweep.
+        Assert.Equal(new PointCompleted(0), writer.ExpectMsg<PointCompleted>());
         var progress = writer.ExpectMsg<SweepProgressReport>();
         Assert.Equal([new PointTrials(0, 100, true)], progress.Points.ToArray());
         Assert.Null(writer.ExpectMsg<PublishFinalSnapshot>().Failure);

@@ -68,29 +68,39 @@ internal static class RunCommand
         var sweepHash = Hash(document.NormalizedJson);
         var resume = ImmutableArray<PointResumeState>.Empty;
         ResultsFile? previous = null;
+        PointStateStore? store = null;
         var resultsJson = Path.Combine(directory, "results.json");
         if (request.Resume)
         {
             if (!File.Exists(resultsJson))
                 throw new InvalidInputException($"--resume: {resultsJson} does not exist; there is no run to continue");
             previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash);
-            resume = ResumeStates.From(previous, document.Plan);
+            store = ResultsDirectory.OpenStoreForResume(directory, sweepHash);
+            try
+            {
+                resume = ResumeStates.From(store, document.Plan);
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
+            }
         }
         foreach (var warning in document.Warnings) await stderr.WriteLineAsync("warning: " + warning);
 
         // 2. The run.
         Directory.CreateDirectory(directory);
+        store ??= ResultsDirectory.CreateStore(directory, sweepHash);
         var interactive = !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out)
                           && Environment.GetEnvironmentVariable("CI") is null;
         var nodeId = NodeLogging.DefaultNodeId();
         using var logger = NodeLogging.Create(Path.Combine(directory, "run.log"), nodeId, "local", stderr,
             interactive ? LogEventLevel.Warning : LogEventLevel.Information);
         var started = DateTimeOffset.UtcNow;
-        var sink = new ResultsSink(directory,
+        using var sink = new ResultsSink(directory,
             new RunDescription("local", document.NormalizedJson, sweepHash, request.Workers, [nodeId],
                 previous?.Run.StartedUtc ?? started),
-            () => DateTimeOffset.UtcNow);
-        ResultsDirectory.SeedTimings(sink, previous);
+            document.Plan, store, () => DateTimeOffset.UtcNow);
 
         logger.Information("Sweep {SweepName} started: {PointCount} points, {Workers} workers, output {OutputDirectory}, resume {Resume}",
             document.Name, document.Plan.Points.Length, request.Workers, directory, request.Resume);
@@ -122,8 +132,8 @@ internal static class RunCommand
         }
         stopwatch.Stop();
 
-        var trials = final.Points.Sum(p => p.Trials);
-        var resumedTrials = resume.IsDefaultOrEmpty ? 0 : previous!.Points.Sum(p => p.Trials);
+        var trials = final.TotalTrials;
+        var resumedTrials = resume.Sum(r => Math.Min((long)r.ShardsMerged * document.Plan.ShardTrials, document.Plan.Stopping.TrialCap));
         var rate = (trials - resumedTrials) / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
         logger.Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
             document.Name, final.Complete ? "completed" : "interrupted", trials, stopwatch.ElapsedMilliseconds, Math.Round(rate));
@@ -137,9 +147,9 @@ internal static class RunCommand
 
         var report = ReportRenderer.Render(directory, TextWriter.Null);
         await stdout.WriteLineAsync(
-            $"{document.Name}: {final.Points.Length} points, {trials} trials in {stopwatch.Elapsed.TotalSeconds:F1} s " +
+            $"{document.Name}: {document.Plan.Points.Length} points, {trials} trials in {stopwatch.Elapsed.TotalSeconds:F1} s " +
             $"({rate:F0} trials/s on {request.Workers} workers)");
-        await stdout.WriteLineAsync($"results: {directory}/results.csv, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
+        await stdout.WriteLineAsync($"results: {directory}/results.csv, results.parquet, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
         await stdout.WriteLineAsync(ClaimsSummary.Render(directory));
         return ExitCodes.Success;
     }

@@ -18,8 +18,8 @@ internal sealed record ResultRow(
 /// </summary>
 internal static class ResultRows
 {
-    public const string Header =
-        "point,depth,widths,input_dim,weights,engine,theta_deg,stat,layer,a,b,trials,mean,variance,std_err,skewness,kurtosis,infinite_width,paper";
+    /// <summary>The header of results.csv (<see cref="ResultColumns"/>).</summary>
+    public static string Header => ResultColumns.Header;
 
     public static IEnumerable<ResultRow> For(SweepPoint point, PointAccumulator merged)
     {
@@ -34,32 +34,8 @@ internal static class ResultRows
     }
 
     /// <summary>Shortest round-trip text of a double ("R"), so the CSV holds the exact values.</summary>
-    public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    public static string Number(double value) => ResultColumns.Number(value);
 
-    private static string Optional(double? value) => value is { } v ? Number(v) : "";
-
-    public static void AppendCsv(StringBuilder line, ResultRow row)
-    {
-        var definition = row.Point.Definition;
-        var key = row.Key;
-        line.Append(row.Point.Index).Append(',')
-            .Append(definition.Network.Depth).Append(',')
-            .Append(definition.Network.WidthsLabel).Append(',')
-            .Append(definition.Network.InputDim).Append(',')
-            .Append(definition.Network.Law.Name).Append(',')
-            .Append(Engines.Name(definition.Engine)).Append(',')
-            .Append(row.Point.ThetaDegrees is { } theta ? Number(theta) : "").Append(',')
-            .Append(StatisticNames.Of(key.Kind)).Append(',')
-            .Append(key.Layer > 0 ? key.Layer.ToString(CultureInfo.InvariantCulture) : "").Append(',')
-            .Append(key.A >= 0 ? key.A.ToString(CultureInfo.InvariantCulture) : "").Append(',')
-            .Append(key.B >= 0 ? key.B.ToString(CultureInfo.InvariantCulture) : "").Append(',')
-            .Append(row.Trials).Append(',')
-            .Append(Number(row.Mean)).Append(',')
-            .Append(Number(row.Variance)).Append(',')
-            .Append(Number(row.StandardError)).Append(',')
-            .Append(Number(row.Skewness)).Append(',')
-            .Append(Number(row.Kurtosis)).Append(',')
-            .Append(Optional(row.InfiniteWidth)).Append(',')
-            .Append(Optional(row.Paper));
-    }
+    /// <summary>One results.csv line (no newline), from <see cref="ResultColumns.All"/>.</summary>
+    public static void AppendCsv(StringBuilder line, ResultRow row) => ResultColumns.AppendCsv(line, row);
 }

@@ -36,10 +36,35 @@ internal static class ResultsDirectory
         return previous;
     }
 
-    /// <summary>Carries a previous run's per-point completion times into the sink of the resumed run.</summary>
-    public static void SeedTimings(ResultsSink sink, ResultsFile? previous)
+    /// <summary>
+    /// Opens the point-state store of <paramref name="directory"/> to continue it: it must exist and belong to the same
+    /// sweep. A record cut short by the kill that stopped the previous run is dropped.
+    /// </summary>
+    public static PointStateStore OpenStoreForResume(string directory, string sweepHash)
     {
-        if (previous is null) return;
-        sink.SeedTimings(previous.Points.Where(p => p.ElapsedSeconds is not null).Select(p => (p.Point, p.ElapsedSeconds!.Value)));
+        var path = Path.Combine(directory, PointStateStore.FileName);
+        if (!File.Exists(path))
+            throw new InvalidInputException($"--resume: {path} does not exist; there is no saved state to continue from");
+        PointStateStore store;
+        try
+        {
+            store = PointStateStore.OpenForAppend(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidInputException("--resume: " + e.Message);
+        }
+        if (store.SweepHash != sweepHash)
+        {
+            store.Dispose();
+            throw new InvalidInputException(
+                $"--resume: {path} was written by a different sweep (the sweep file changed since); " +
+                "run without --resume to start over, or use another --out");
+        }
+        return store;
     }
+
+    /// <summary>The store of a fresh run (an older one in the directory is replaced).</summary>
+    public static PointStateStore CreateStore(string directory, string sweepHash) =>
+        PointStateStore.Create(Path.Combine(directory, PointStateStore.FileName), sweepHash);
 }

@@ -68,6 +68,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         Command<RestorePoint>(OnRestore);
         Command<ShardResult>(OnShardResult);
         Command<GetPointSnapshot>(OnGetSnapshot);
+        Command<ReleasePoint>(_ => OnRelease());
         Command<SaveSnapshotSuccess>(m =>
         {
             // Events and older snapshots up to this one are covered by it.
@@ -185,6 +186,22 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         {
             throw new InvalidOperationException($"point {_pointIndex}: journal record {record} does not fit this sweep: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// The result writer has the done point's final state: delete every journal event and snapshot of it (in `ntk
+    /// run` these are the in-memory copies of its state) and stop, through the parent (the shard region passivates,
+    /// the local parent stops the child). A point that is not done ignores it: its state is still needed.
+    /// </summary>
+    private void OnRelease()
+    {
+        if (!_aggregate.Done) return;
+        if (LastSequenceNr > 0)
+        {
+            DeleteMessages(LastSequenceNr);
+            DeleteSnapshots(SnapshotSelectionCriteria.Latest);
+        }
+        Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
     }
 
     private void OnGetSnapshot(GetPointSnapshot message)

@@ -25,6 +25,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     private readonly SimulationPlan _plan;
     private readonly ImmutableDictionary<int, PointResumeState> _resume;
+    private readonly ImmutableArray<PointResumeState> _finishedBefore;
     private readonly SweepActorSettings _settings;
     private readonly IActorRef _aggregators;
     private readonly IActorRef _resultWriter;
@@ -39,11 +40,13 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     {
         PersistenceId = persistenceId;
         _plan = plan;
-        _resume = resume.Where(r => r.ShardsMerged > 0).ToImmutableDictionary(r => r.PointIndex);
+        _resume = resume.Where(r => r.ShardsMerged > 0 && !r.Done).ToImmutableDictionary(r => r.PointIndex);
+        _finishedBefore = resume.Where(r => r.Done).ToImmutableArray();
         _settings = settings;
         _aggregators = aggregators;
         _resultWriter = resultWriter;
-        _state = new CoordinatorState(plan.Points.Length, plan.MaxShardCount, settings.LeaseWindow, settings.LeaseTimeout);
+        _state = new CoordinatorState(plan.Points.Length, plan.MaxShardCount, settings.LeaseWindow, settings.LeaseTimeout,
+            settings.PointWindow);
 
         Recover<ShardRecorded>(Record);
         Recover<RecoveryCompleted>(_ => Start());
@@ -54,7 +57,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             if (!_state.IsOpen(m.PointIndex) && _ledger.TryGetValue(m.PointIndex, out var recorded) && recorded.ShardsMerged > m.ShardsMerged)
                 _log.Error("{Event:l}: point {PointIndex}: the ledger recorded {LedgerShards} merged shards, its aggregator recovered {ShardsMerged}: the aggregator's journal lost events; the missing shards are computed again",
                     "JournalBehindLedger", m.PointIndex, recorded.ShardsMerged, m.ShardsMerged);
-            if (_state.PointRestored(m.PointIndex, m.ShardsMerged, m.MergedTrials, m.PointDone, m.HeldShards)) LogPointDone(m.PointIndex);
+            if (_state.PointRestored(m.PointIndex, m.ShardsMerged, m.MergedTrials, m.PointDone, m.HeldShards)) PointDone(m.PointIndex);
             CheckFinished();
         });
         Command<RequestWork>(OnRequestWork);
@@ -63,13 +66,13 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             if (!IsKnown(m.Shard.PointIndex, m)) return;
             // Not awaited: the aggregator's journal already holds the shard; the ledger is its cross-check.
             PersistAsync(new ShardRecorded(m.Shard.PointIndex, m.Shard.ShardIndex, m.ShardsMerged, m.MergedTrials, m.PointDone), Record);
-            if (_state.ShardMerged(m.Shard, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.Shard.PointIndex);
+            if (_state.ShardMerged(m.Shard, m.ShardsMerged, m.MergedTrials, m.PointDone)) PointDone(m.Shard.PointIndex);
             CheckFinished();
         });
         Command<ShardDiscarded>(m =>
         {
             if (!IsKnown(m.Shard.PointIndex, m)) return;
-            if (_state.ShardDiscarded(m.Shard, m.Lease, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.Shard.PointIndex);
+            if (_state.ShardDiscarded(m.Shard, m.Lease, m.ShardsMerged, m.MergedTrials, m.PointDone)) PointDone(m.Shard.PointIndex);
             CheckFinished();
         });
         Command<DeclineLease>(m =>
@@ -115,13 +118,16 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             _ledger[e.PointIndex] = e;
     }
 
-    /// <summary>After the ledger is recovered: opens every point on its aggregator and starts the timers.</summary>
+    /// <summary>After the ledger is recovered: counts the points a previous run finished as done, opens the first
+    /// points (up to the point window) on their aggregators and starts the timers.</summary>
     private void Start()
     {
-        var resumed = _resume.Keys.Union(_ledger.Where(l => l.Value.ShardsMerged > 0).Select(l => l.Key)).Count();
+        foreach (var finished in _finishedBefore)
+            _state.PointFinishedBefore(finished.PointIndex, finished.ShardsMerged, _plan.PrefixTrials(finished.ShardsMerged));
+        var resumed = _resume.Keys.Union(_ledger.Where(l => l.Value.ShardsMerged > 0).Select(l => l.Key)).Count() + _finishedBefore.Length;
         _log.Info("{Event:l}: sweep {SweepName}: {PointCount} points, up to {ShardCount} shards of {ShardTrials} trials each, {ResumedPoints} resumed",
             "SweepStarted", _plan.Name, _plan.Points.Length, _plan.MaxShardCount, _plan.ShardTrials, resumed);
-        SendRestores();
+        OpenAdmitted();
         if (SweepActorSettings.IsOn(_settings.RestoreRetryInterval))
             Timers.StartPeriodicTimer(RestoreTimerKey, ResendRestores.Instance, _settings.RestoreRetryInterval);
         if (SweepActorSettings.IsOn(_settings.ProgressInterval))
@@ -131,18 +137,34 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     private TimeSpan Now => Context.System.Scheduler.MonotonicClock;
 
+    /// <summary>Re-sends <see cref="RestorePoint"/> to the admitted points that have not answered.</summary>
     private void SendRestores()
     {
-        var unopened = _state.UnopenedPoints().ToList();
-        if (unopened.Count == 0)
+        if (_state.AllOpened)
         {
             Timers.Cancel(RestoreTimerKey);
             return;
         }
-        foreach (var p in unopened)
-            _aggregators.Tell(_resume.TryGetValue(p, out var seed)
-                ? new RestorePoint(p, seed.ShardsMerged, seed.State)
-                : new RestorePoint(p, 0, ImmutableArray<byte>.Empty));
+        foreach (var p in _state.UnopenedPoints().ToList()) SendRestore(p);
+    }
+
+    /// <summary>Sends <see cref="RestorePoint"/> to the points admitted since the last call (the window moved).</summary>
+    private void OpenAdmitted()
+    {
+        foreach (var p in _state.TakeAdmitted()) SendRestore(p);
+    }
+
+    private void SendRestore(int p) =>
+        _aggregators.Tell(_resume.TryGetValue(p, out var seed)
+            ? new RestorePoint(p, seed.ShardsMerged, seed.State)
+            : new RestorePoint(p, 0, ImmutableArray<byte>.Empty));
+
+    /// <summary>The point met its stopping rule: the writer takes its final state, the point window moves on.</summary>
+    private void PointDone(int pointIndex)
+    {
+        LogPointDone(pointIndex);
+        _resultWriter.Tell(new PointCompleted(pointIndex));
+        OpenAdmitted();
     }
 
     private void OnRequestWork(RequestWork request)

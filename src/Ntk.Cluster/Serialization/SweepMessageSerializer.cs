@@ -35,6 +35,8 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
     private const string PointSnapshotResultManifest = "PS";
     private const string PublishFinalSnapshotManifest = "PF";
     private const string SweepProgressReportManifest = "PG";
+    private const string PointCompletedManifest = "PC";
+    private const string ReleasePointManifest = "RL";
 
     private static readonly byte[] Empty = [];
 
@@ -60,6 +62,8 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
         PointSnapshotResult => PointSnapshotResultManifest,
         PublishFinalSnapshot => PublishFinalSnapshotManifest,
         SweepProgressReport => SweepProgressReportManifest,
+        PointCompleted => PointCompletedManifest,
+        ReleasePoint => ReleasePointManifest,
         _ => throw new ArgumentException($"{nameof(SweepMessageSerializer)} cannot serialize {o.GetType().FullName}", nameof(o)),
     };
 
@@ -152,6 +156,12 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                             w.Write(p.Done);
                         }
                     break;
+                case PointCompleted m:
+                    w.Write(m.PointIndex);
+                    break;
+                case ReleasePoint m:
+                    w.Write(m.PointIndex);
+                    break;
                 default:
                     throw new ArgumentException($"{nameof(SweepMessageSerializer)} cannot serialize {obj.GetType().FullName}", nameof(obj));
             }
@@ -188,6 +198,8 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                 r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadInt64(), r.ReadBoolean(), ReadBytes(r)),
             PublishFinalSnapshotManifest => new PublishFinalSnapshot(r.ReadBoolean() ? r.ReadString() : null),
             SweepProgressReportManifest => ReadProgress(r),
+            PointCompletedManifest => new PointCompleted(r.ReadInt32()),
+            ReleasePointManifest => new ReleasePoint(r.ReadInt32()),
             _ => throw new SerializationException(
                 $"{nameof(SweepMessageSerializer)}: unknown manifest \"{manifest}\" ({bytes.Length} bytes); " +
                 "the sender runs a different version of Ntk.Cluster, or the message is not a sweep message"),

@@ -235,6 +235,38 @@ public sealed class PointAccumulator
         return new PointAccumulator(layout, moments, sketches);
     }
 
+    /// <summary>
+    /// The quantile sketches of bytes written by <see cref="ToBytes"/>, in the order of the layout's sketched
+    /// statistics, without the layout (a reader that knows which statistics they are, such as a report, needs no
+    /// plan). Throws <see cref="FormatException"/> as <see cref="FromBytes"/> does.
+    /// </summary>
+    public static IReadOnlyList<QuantileSketch> SketchesFromBytes(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new ByteReader(bytes, "point accumulator");
+        if (!reader.Take(Magic.Length, "magic").SequenceEqual(Magic))
+            throw new FormatException("point accumulator: the data does not start with the \"NTKA\" magic");
+        var version = reader.ReadByte("version");
+        if (version != FormatVersion)
+            throw new FormatException($"point accumulator: unknown format version {version} (this build reads version {FormatVersion})");
+        reader.Take(4 + 4 + 1, "layout");
+        var s = reader.ReadInt32("statistic count");
+        if (s < 0) throw new FormatException($"point accumulator: negative statistic count {s}");
+        reader.Take(8 + 4 * 8 * s, "moments");
+        var sketchCount = reader.ReadInt32("sketch count");
+        if (sketchCount < 0) throw new FormatException($"point accumulator: negative sketch count {sketchCount}");
+        var sketches = new QuantileSketch[sketchCount];
+        for (var k = 0; k < sketchCount; k++)
+        {
+            reader.ReadInt32("sketch index");
+            var length = reader.ReadInt32("sketch length");
+            var sketchReader = new ByteReader(reader.Take(length, "sketch"), $"point accumulator, sketch {k}");
+            sketches[k] = QuantileSketch.Read(ref sketchReader);
+            sketchReader.EnsureEnd();
+        }
+        reader.EnsureEnd();
+        return sketches;
+    }
+
     /// <summary>Size of the fixed header: magic, version, m, L, conditional flag, S.</summary>
     private const int HeaderSize = 4 + 1 + 4 + 4 + 1 + 4;
 
