@@ -31,7 +31,12 @@ public sealed record PointResumeState(int PointIndex, int ShardsMerged, Immutabl
 /// <summary>One point's merged state: shards 0..ShardsMerged−1 merged in shard order.</summary>
 /// <param name="Trials">Trials merged (equals <c>Merged.Count</c>).</param>
 /// <param name="Done">True when the point's stopping rule is met; the state no longer changes.</param>
-public sealed record PointSnapshot(int PointIndex, int ShardsMerged, long Trials, bool Done, PointAccumulator Merged);
+public sealed record PointSnapshot(int PointIndex, int ShardsMerged, long Trials, bool Done, PointAccumulator Merged)
+{
+    /// <summary><c>Merged.ToBytes()</c> when the state arrived as bytes (so a sink that stores it need not encode
+    /// it again); default otherwise.</summary>
+    public ImmutableArray<byte> State { get; init; }
+}
 
 /// <summary>The state of every point of a sweep, in point order (Points[i].PointIndex == i).</summary>
 /// <param name="Final">True for the last snapshot of a run (completed, cancelled or failed).</param>

@@ -93,7 +93,7 @@ internal sealed class PointStateStore : IDisposable
     public void Append(PointSnapshot point, double? doneSeconds)
     {
         var stream = _append ?? throw new InvalidOperationException("the store was opened for reading");
-        var state = point.Merged.ToBytes();
+        var state = point.State.IsDefaultOrEmpty ? point.Merged.ToBytes().AsSpan() : point.State.AsSpan();
         var header = new byte[RecordHeaderBytes];
         BinaryPrimitives.WriteUInt32LittleEndian(header, RecordMagic);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(4), point.PointIndex);

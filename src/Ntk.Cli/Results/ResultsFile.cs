@@ -83,8 +83,9 @@ internal static class ResultsJson
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    /// <summary>points.jsonl: one compact object per line.</summary>
-    public static readonly JsonSerializerOptions LineOptions = new(Options) { WriteIndented = false };
+    /// <summary>points.jsonl: one compact object per line, with source-generated (reflection-free) serialization:
+    /// a line per point is written and read at every size of sweep.</summary>
+    public static readonly JsonSerializerOptions LineOptions = PointLineContext.Default.Options;
 
     /// <summary>Reads results.json (streamed); throws <see cref="InvalidDataException"/> naming the file when it is not one.</summary>
     public static ResultsFile Read(string path)
@@ -144,7 +145,7 @@ internal static class ResultsJson
             PointResult? point;
             try
             {
-                point = JsonSerializer.Deserialize<PointResult>(line, LineOptions);
+                point = JsonSerializer.Deserialize(line, PointLineContext.Default.PointResult);
             }
             catch (JsonException e)
             {
@@ -178,3 +179,11 @@ internal static class ResultsJson
         return null;
     }
 }
+
+/// <summary>Source-generated serialization of a points.jsonl line (same names and number handling as results.json).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    WriteIndented = false)]
+[JsonSerializable(typeof(PointResult))]
+internal sealed partial class PointLineContext : JsonSerializerContext;

@@ -40,7 +40,7 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
     private readonly Func<DateTimeOffset> _clock;
     private readonly Action<SweepSnapshot>? _afterFinal;
     private readonly StreamWriter _csv;
-    private readonly StreamWriter _points;
+    private readonly FileStream _points;
     private readonly ParquetResultsWriter _parquet;
     private readonly ClaimDigest _claims = new();
     private readonly StringBuilder _line = new(256);
@@ -63,7 +63,7 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
         _afterFinal = afterFinal;
         _csv = Open(CsvPath);
         _csv.WriteLine(ResultRows.Header);
-        _points = Open(Path.Combine(directory, ResultsJson.PointsFileName));
+        _points = new FileStream(Path.Combine(directory, ResultsJson.PointsFileName), FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
         _parquet = new ParquetResultsWriter(ParquetPath);
         // A resumed run writes the rows of the points finished before it again, from the store, in point order.
         EmitReady();
@@ -180,8 +180,9 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
                 r.Mean, r.Variance, r.StandardError, r.Skewness, r.Kurtosis, r.InfiniteWidth, r.Paper)).ToList(),
             claims,
             Sketches(point.Merged));
-        _points.Write(JsonSerializer.Serialize(result, ResultsJson.LineOptions));
-        _points.Write('\n');
+        using (var json = new Utf8JsonWriter(_points))
+            JsonSerializer.Serialize(json, result, PointLineContext.Default.PointResult);
+        _points.WriteByte((byte)'\n');
     }
 
     private void Flush()

@@ -18,6 +18,21 @@ internal sealed class StoredSketches(PointStateStore store, StoredPoint stored, 
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>The sketch of this statistic with its buckets, or null when the point has none or it holds no sample
+    /// (the disk is read only in the first case).</summary>
+    public SketchEntry? Find(string stat, int? a, int? b)
+    {
+        for (var k = 0; k < listed.Count; k++)
+        {
+            var entry = listed[k];
+            if (entry.Stat != stat || entry.A != a || entry.B != b) continue;
+            if (entry.Count == 0) return null;
+            var loaded = Load()[k];
+            return loaded.Bins.Count > 0 ? loaded : null;
+        }
+        return null;
+    }
+
     private IReadOnlyList<SketchEntry> Load()
     {
         if (listed.Count == 0) return listed;

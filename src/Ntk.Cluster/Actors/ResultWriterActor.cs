@@ -323,7 +323,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
     {
         var layout = _plan.Points[answer.PointIndex].Definition.Layout;
         var merged = PointAccumulator.FromBytes(layout, answer.State.IsDefault ? [] : answer.State.AsSpan());
-        return new PointSnapshot(answer.PointIndex, answer.ShardsMerged, answer.Trials, answer.Done, merged);
+        return new PointSnapshot(answer.PointIndex, answer.ShardsMerged, answer.Trials, answer.Done, merged) { State = answer.State };
     }
 
     /// <summary>
