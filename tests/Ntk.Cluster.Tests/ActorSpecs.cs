@@ -96,6 +96,27 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
         Output?.WriteLine($"aggregators stopped {stops} times; {recoveries} recoveries from the journal");
     }
 
+    [Fact]
+    public async Task Finished_points_are_released_their_aggregators_stop_and_the_results_are_unchanged()
+    {
+        // 24 two-shard points through a window of 16 open points: each finished point is handed to the
+        // sink once and its aggregator stops, so none is left at the end.
+        var plan = TestPlans.Fixed(points: 24, trials: 100, shardTrials: 50);
+        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(2, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
+        Assert.Equal(16, settings.PointWindow);
+        var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new RecordingSink();
+        LocalWiring.Start(Sys, plan, [], settings, workerCount: 2, sink, new RecordingProgress(), completion, p => new FakeSampler(p));
+        var snapshot = await completion.Task.WaitAsync(Patience * 3);
+
+        Assert.True(snapshot.Complete);
+        for (var p = 0; p < plan.Points.Length; p++)
+            Assert.Equal(Reference.Point(plan, p, q => new FakeSampler(q)).Merged.ToBytes(), snapshot.Points[p].Merged.ToBytes());
+        await Task.Delay(200);
+        Sys.ActorSelection("/user/aggregators/*").Tell(new Identify("left"), TestActor);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+    }
+
     private sealed class CountingListener : ReceiveActor
     {
         public CountingListener(string text, Action found) =>
