@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using BenchmarkDotNet.Attributes;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 
 namespace Ntk.Benchmarks;
 

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Randomness;
 
 namespace Ntk.Benchmarks;
 

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 
 namespace Ntk.Cli;
 
 /// <summary>
-/// The <c>ntk</c> command (SPEC §4). Exit codes: 0 success; 2 invalid input (unknown option, missing argument, bad
+/// The <c>ntk</c> command (docs/contract.md §4). Exit codes: 0 success; 2 invalid input (unknown option, missing argument, bad
 /// value, invalid sweep file: the message says what and where, and nothing is written); 1 the run failed.
 /// </summary>
 public static class Program
@@ -40,19 +41,16 @@ public static class Program
             "Monte Carlo of the Neural Tangent Kernel of random bias-free ReLU networks at finite width and depth, " +
             "on one machine or a cluster, checked against the analytic predictions and the paper's claims.");
 
-        // ---- Input side: checking sweeps and printing the theory. --------------------------------------------
+        // --help lists the commands in this order: checking a sweep and the theory first, then running and reading
+        // results (docs/contract.md §4).
         root.Add(ValidateCommand.Create(stdout, stderr));
         root.Add(TheoryCommand.Create(stdout, stderr));
-
-        // ---- Lead: run, coordinator, worker, monitor, report, bench. ------------------------------------------
-        // Add each as root.Add(XCommand.Create(stdout, stderr)); keep the order of SPEC §4 in --help.
         root.Add(RunCommand.Create(stdout, stderr));
         root.Add(CoordinatorCommand.Create(stdout, stderr));
         root.Add(WorkerCommand.Create(stdout, stderr));
         root.Add(MonitorCommand.Create(stdout, stderr));
         root.Add(ReportCommand.Create(stdout, stderr));
         root.Add(BenchCommand.Create(stdout, stderr));
-        // ---- end of lead's commands. ----------------------------------------------------------------------------
 
         return root;
     }

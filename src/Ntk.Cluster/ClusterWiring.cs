@@ -7,7 +7,7 @@ using Ntk.Cluster.Actors;
 using Ntk.Cluster.Clustering;
 using Ntk.Cluster.Messages;
 using Ntk.Cluster.Settings;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 
 namespace Ntk.Cluster;

@@ -5,7 +5,7 @@ using Ntk.Cluster.Actors;
 using Ntk.Cluster.Logging;
 using Ntk.Cluster.Messages;
 using Ntk.Cluster.Settings;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
 using Serilog.Events;

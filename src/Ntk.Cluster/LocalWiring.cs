@@ -4,7 +4,7 @@ using Akka.Actor;
 using Ntk.Cluster.Actors;
 using Ntk.Cluster.Messages;
 using Ntk.Cluster.Settings;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 
 namespace Ntk.Cluster;

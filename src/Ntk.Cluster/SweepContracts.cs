@@ -69,7 +69,7 @@ public sealed record PointProgress(int PointIndex, long Trials, long TrialCap, b
 /// <summary>Receives snapshots. Called on the result writer actor's thread, one call at a time.</summary>
 public interface ISweepResultSink
 {
-    /// <summary>An exception is logged; it fails the run only for the final snapshot.</summary>
+    /// <summary>An exception fails the run at once (the sweep stops; what was published before stays).</summary>
     void Publish(SweepSnapshot snapshot);
 }
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
-using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
 using Xunit;

@@ -141,6 +141,27 @@ public sealed class MonitorCommandTests(ITestOutputHelper output)
         Assert.Contains($"error: {missing}: no such file or directory", result.Stderr);
     }
 
+    [Theory]
+    [InlineData("--once")]
+    [InlineData("--interval")]
+    public async Task A_directory_without_logs_exits_2_instead_of_waiting(string mode)
+    {
+        using var directory = new TempDirectory();
+        directory.Write("notes.txt", "not a log");
+        using var timeout = new CancellationTokenSource(FollowTimeout);
+
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        string[] args = mode == "--once" ? ["monitor", directory.Path, "--once"] : ["monitor", directory.Path, "--interval", "0.05"];
+        var exitCode = await Program.RunAsync(args, stdout, stderr, timeout.Token);
+        output.WriteLine(stderr.ToString());
+
+        Assert.False(timeout.IsCancellationRequested, "the monitor waited for logs that are not there");
+        Assert.Equal(2, exitCode);
+        Assert.Equal("", stdout.ToString());
+        Assert.StartsWith($"error: {directory.Path}: no log files here", stderr.ToString());
+    }
+
     [Fact]
     public async Task Nonpositive_interval_exits_2()
     {
@@ -149,7 +170,7 @@ public sealed class MonitorCommandTests(ITestOutputHelper output)
         var result = await CliRunner.RunAsync("monitor", directory.Path, "--interval", "0");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--interval must be a positive number of seconds", result.Stderr);
+        Assert.Contains("error: --interval: must be a positive number, got 0", result.Stderr);
     }
 
     [Fact]

@@ -178,6 +178,32 @@ public sealed class MonitorStateTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Discarded_late_and_duplicate_results_are_counted_by_reason_and_shown()
+    {
+        var lines = SyntheticRun.AllInTimeOrder().ToList();
+        var reference = Feed(lines).View();
+        Assert.Empty(reference.Discarded);
+        // node-b's late p1/s1 (t0+33, already merged from node-a's lease) and a shard past a done point.
+        const string Template = "{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: {Reason}";
+        lines.Add(SyntheticRun.Line(33.2, "coordinator", "coordinator", Template, null,
+            ("Event", "ShardDiscarded"), ("PointIndex", 1), ("ShardIndex", 1), ("LeaseId", 6), ("Reason", "Duplicate")));
+        lines.Add(SyntheticRun.Line(33.3, "coordinator", "coordinator", Template, null,
+            ("Event", "ShardDiscarded"), ("PointIndex", 0), ("ShardIndex", 4), ("LeaseId", 9), ("Reason", "PointDone")));
+        lines.Add(SyntheticRun.Line(33.4, "coordinator", "coordinator", Template, null,
+            ("Event", "ShardDiscarded"), ("PointIndex", 1), ("ShardIndex", 2), ("LeaseId", 11), ("Reason", "Duplicate")));
+
+        var view = Feed(lines).View(reference.Now);
+        var text = new StringWriter();
+        MonitorTable.WritePlain(view, text);
+        output.WriteLine(text.ToString());
+
+        Assert.Equal([("Duplicate", 2), ("PointDone", 1)], view.Discarded.Select(d => (d.Key, d.Value)));
+        Assert.Contains("3 late or duplicate results (Duplicate 2, PointDone 1)", text.ToString());
+        // Information events: neither failures nor warnings, and the merged trials do not move.
+        Assert.Equal((reference.Failures, reference.Warnings, reference.TrialsDone), (view.Failures, view.Warnings, view.TrialsDone));
+    }
+
+    [Fact]
     public void Partial_last_line_and_unknown_events_change_nothing_but_the_unreadable_count()
     {
         var lines = SyntheticRun.AllInTimeOrder().ToList();
@@ -245,6 +271,28 @@ public sealed class MonitorStateTests(ITestOutputHelper output)
         Assert.Equal("failed", view.Outcome);
         Assert.Equal(before.Failures + 1, view.Failures);
         Assert.Equal("Sweep synthetic failed — System.InvalidOperationException: the actor system stopped", view.RecentFailures[^1].Message);
+    }
+
+    [Fact]
+    public void The_eta_is_the_runs_own_cost_weighted_one_counted_down_from_its_progress_event()
+    {
+        // The synthetic run alone gives a trial-count ETA (200 trials at 475/30 trials/s ≈ 12.6 s); a progress event of
+        // the run (what its bar and progress lines show, weighted by each point's cost) says 40 s at t0+34.
+        var state = Feed(SyntheticRun.AllInTimeOrder());
+        var fromTrials = state.View().Eta!.Value.TotalSeconds;
+        state.Apply(SyntheticRun.Line(34, "coordinator", "coordinator",
+            "Progress {PercentDone}% ({TrialCount} trials, {PointsDone}/{PointCount} points), {TrialsPerSecond} trials/s, ETA {Eta}",
+            "Information", ("PercentDone", 75), ("TrialCount", 600), ("PointsDone", 1), ("PointCount", 2), ("TrialsPerSecond", 16),
+            ("Eta", "00:00:40"), ("EtaSeconds", 40.0)));
+
+        Assert.NotEqual(40, fromTrials, 3);
+        Assert.Equal(40, state.View(SyntheticRun.T0.AddSeconds(34)).Eta!.Value.TotalSeconds);
+        Assert.Equal(30, state.View(SyntheticRun.T0.AddSeconds(44)).Eta!.Value.TotalSeconds);
+        // Logs of older versions carry only the text: the same value.
+        var older = Feed(SyntheticRun.AllInTimeOrder());
+        older.Apply(SyntheticRun.Line(34, "coordinator", "coordinator", "Progress {PercentDone}% ETA {Eta}", "Information",
+            ("PercentDone", 75), ("Eta", "00:01:05")));
+        Assert.Equal(65, older.View(SyntheticRun.T0.AddSeconds(34)).Eta!.Value.TotalSeconds);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ namespace Ntk.Cli.Tests;
 /// correctness, which is what the tests check.
 /// </summary>
 [Collection(MultiNodeCollection.Name)]
-public sealed class MultiNodeClusterTests(ITestOutputHelper output)
+public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
 {
     /// <summary>Upper bound for one cluster run (start, formation, sweep, linger, report); far above the ~15–30 s seen.</summary>
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);
@@ -84,6 +84,16 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
             output.WriteLine($"ntk run --workers 3 in-process: {reference.Wall.TotalSeconds:F1} s wall, {trials / reference.Wall.TotalSeconds:F0} trials/s");
             output.WriteLine($"coordinator stdout:\n{coordinator.Stdout}");
             Assert.Contains(ReadEvents(outDir), e => e.Name == "MemberUp" && e.Roles == "worker");
+            // What the terminals said: the coordinator what it waited for, each worker that it joined; no raw Akka
+            // "gated … dead letters" warnings, whichever node came up first.
+            Assert.Contains("waiting for workers: ", coordinator.Stderr);
+            Assert.Contains(" of 2 joined", coordinator.Stderr);
+            Assert.Matches(@"trials in [0-9.]+ s \([0-9]+ trials/s on the cluster", coordinator.Stdout);
+            foreach (var worker in nodes.Where(n => n.Name.StartsWith("worker", StringComparison.Ordinal)))
+            {
+                Assert.Contains("joined; pulling shards of sweep", worker.Stderr);
+                Assert.DoesNotContain("gated", worker.Stderr);
+            }
         }
         finally
         {
@@ -323,9 +333,10 @@ public sealed class MultiNodeClusterTests(ITestOutputHelper output)
         var expected = File.ReadAllBytes(Path.Combine(referenceDirectory, "results.csv"));
         var actual = File.ReadAllBytes(Path.Combine(clusterDirectory, "results.csv"));
         Assert.True(expected.AsSpan().SequenceEqual(actual), "results.csv of the cluster differs from ntk run's");
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(clusterDirectory, "results.json")));
-        foreach (var point in json.RootElement.GetProperty("points").EnumerateArray())
-            Assert.Equal(trialsPerPoint, point.GetProperty("trials").GetInt64());
+        // Every point of the sweep written once (points.jsonl), with all its trials.
+        var points = SavedResults.PointTrials(clusterDirectory);
+        Assert.Equal(SavedResults.PointTrials(referenceDirectory).Keys.Order(), points.Keys.Order());
+        Assert.All(points.Values, trials => Assert.Equal(trialsPerPoint, trials));
     }
 
     private static void DisposeAll(List<NodeProcess> nodes)

@@ -192,11 +192,56 @@ public sealed class ReportRendererTests(RenderedPairSweep rendered, ITestOutputH
         var sketch = rendered.Results.Points[7].Sketches.First(s => s.Stat == "ntk" && s.B == 1);
         var low = sketch.Bins.Min(b => b[0]);
         var high = sketch.Bins.Max(b => b[1]);
-        foreach (var logScale in new[] { false, low > 0 })
+        var views = new List<HistogramFigure.View>
         {
-            var (_, densities, width) = HistogramFigure.Rebin(sketch, low, high, logScale);
+            new(low, high, HistogramFigure.HistogramAxis.Linear, 0),
+            new(low, high, HistogramFigure.HistogramAxis.SymLog, 0, LinearScale: (high - low) / 100),
+        };
+        if (low > 0) views.Add(new(low, high, HistogramFigure.HistogramAxis.Log, 0));
+        foreach (var view in views)
+        {
+            var (_, densities, width) = HistogramFigure.Rebin(sketch, view);
             // Every bucket lies inside [low, high], so the drawn area is the whole distribution (up to rounding).
             Assert.Equal(1.0, densities.Sum() * width, 9);
+        }
+    }
+
+    [Fact]
+    public void A_heavy_tailed_histogram_goes_on_a_symmetric_log_axis_with_its_tail_mass()
+    {
+        // 90% of networks in [−1, 1], 10% spread over [10, 10 000] (and none ≤ −1): a linear axis over the 0.5%–99.5%
+        // quantiles would put the bulk in one bar; a log axis cannot show the negative half.
+        var bins = new List<double[]> { new[] { -1.0, 0, 450 }, new[] { 0, 1.0, 450 } };
+        for (var decade = 1; decade <= 3; decade++)
+            bins.Add([Math.Pow(10, decade), Math.Pow(10, decade + 1), 100.0 / 3]);
+        var sketch = new SketchEntry("ntk", 0, 1, 0.01, 1000, new Dictionary<string, double>(), bins);
+
+        var view = HistogramFigure.ChooseView(sketch, mean: 300, reference: 0.2);
+        Assert.Equal(HistogramFigure.HistogramAxis.SymLog, view.Axis);
+        Assert.True(view.Low <= -1 && view.High >= 10_000, $"view [{view.Low}, {view.High}] cuts the buckets off");
+        var (_, densities, width) = HistogramFigure.Rebin(sketch, view);
+        Assert.Equal(1.0, densities.Sum() * width, 9);
+        // |K| has 900 networks in [0, 1], so its median is 50/450 into the second of those buckets, 0.111…; the tail
+        // above 10 × median = 1.11 is exactly the 100 networks beyond 10.
+        var tail = HistogramFigure.TailMass(sketch);
+        Assert.NotNull(tail);
+        Assert.Equal(10 * 50.0 / 450, tail.Value.Threshold, 9);
+        Assert.Equal(0.10, tail.Value.Fraction, 6);
+    }
+
+    [Fact]
+    public void Theory_curves_pass_through_the_stored_predictions_at_the_sampled_angles()
+    {
+        // The kernel-vs-angle figure draws Θ_01 and Theorem 1.1 as functions of θ; at each sampled angle the curve must
+        // be the value results.json stores there (the same function, not an approximation of it).
+        foreach (var point in rendered.Results.Points.Where(p => p.ThetaDeg is { } t && t * 2 == Math.Round(t * 2)))
+        {
+            var stored = point.Find("ntk", null, 0, 1);
+            if (stored?.InfiniteWidth is not { } infinite) continue;
+            var index = (int)Math.Round(point.ThetaDeg!.Value * 2);
+            Assert.Equal(infinite, TheoryCurves.InfiniteWidthKernel(point.InputDim, point.Depth)[index], 12);
+            if (stored.Paper is { } paper)
+                Assert.Equal(paper, TheoryCurves.Theorem11(point.InputDim, point.Depth)[index], 12);
         }
     }
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using Ntk.Cli.Results;
 using Ntk.Cli.Tests.Support;
 using Ntk.Cluster;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Statistics;
 using Parquet;
 using Parquet.Schema;
@@ -25,10 +25,10 @@ public sealed class ResultsFilesTests
         """;
 
     [Fact]
-    public void The_csv_header_is_the_one_of_SPEC_7_and_parquet_has_the_same_columns_in_order()
+    public void The_csv_header_is_the_one_of_the_contract_and_parquet_has_the_same_columns_in_order()
     {
         Assert.Equal(
-            "point,depth,widths,input_dim,weights,engine,theta_deg,stat,layer,a,b,trials,mean,variance,std_err,skewness,kurtosis,infinite_width,paper",
+            "point,depth,widths,input_dim,weights,engine,theta_deg,stat,layer,a,b,trials,mean,variance,std_err,skewness,kurtosis,infinite_width,paper,exact_mean,exact_variance,complete",
             ResultColumns.Header);
         Assert.Equal(ResultColumns.All.Select(c => c.Name), ResultColumns.Schema().GetDataFields().Select(f => f.Name));
     }
@@ -57,11 +57,12 @@ public sealed class ResultsFilesTests
             ["layer"] = typeof(int), ["a"] = typeof(int), ["b"] = typeof(int), ["trials"] = typeof(long),
             ["mean"] = typeof(double), ["variance"] = typeof(double), ["std_err"] = typeof(double), ["skewness"] = typeof(double),
             ["kurtosis"] = typeof(double), ["infinite_width"] = typeof(double), ["paper"] = typeof(double),
+            ["exact_mean"] = typeof(double), ["exact_variance"] = typeof(double), ["complete"] = typeof(bool),
         };
         // Text columns are Parquet strings (UTF-8 byte arrays), which Parquet.Net hands out as ReadOnlyMemory<char>.
         foreach (var field in fields)
             Assert.Equal(expectedTypes[field.Name], field.ClrType == typeof(ReadOnlyMemory<char>) ? typeof(string) : field.ClrType);
-        Assert.Equal(["theta_deg", "layer", "a", "b", "infinite_width", "paper"], fields.Where(f => f.IsNullable).Select(f => f.Name));
+        Assert.Equal(["theta_deg", "layer", "a", "b", "infinite_width", "paper", "exact_mean", "exact_variance"], fields.Where(f => f.IsNullable).Select(f => f.Name));
 
         // Every cell, printed as results.csv prints it, equals the csv's cell.
         var row = 0;
@@ -98,6 +99,12 @@ public sealed class ResultsFilesTests
             var optional = new int?[count];
             await group.ReadAsync<int>(field, optional.AsMemory());
             return optional.Select(v => v?.ToString(CultureInfo.InvariantCulture) ?? "").ToArray();
+        }
+        if (field.ClrType == typeof(bool))
+        {
+            var values = new bool[count];
+            await group.ReadAsync<bool>(field, values.AsMemory());
+            return values.Select(v => v ? "true" : "false").ToArray();
         }
         if (field.ClrType == typeof(long))
         {

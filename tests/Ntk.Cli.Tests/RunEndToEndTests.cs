@@ -43,6 +43,12 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
         var b = File.ReadAllBytes(Path.Combine(temp.Path, "three", "results.csv"));
         Assert.True(a.Length > 1000);
         Assert.Equal(a, b);
+        var claimsOne = File.ReadAllBytes(Path.Combine(temp.Path, "one", "claims.csv"));
+        Assert.Equal(claimsOne, File.ReadAllBytes(Path.Combine(temp.Path, "three", "claims.csv")));
+        var claimLines = File.ReadAllLines(Path.Combine(temp.Path, "one", "claims.csv"));
+        Assert.Equal("point,claim,stat,layer,a,b,predicted,measured,std_err,z,verdict,reason", claimLines[0]);
+        Assert.All(claimLines.Skip(1), line => Assert.Matches(
+            ",(holds|fails|inconclusive|unreliable|degenerate|not-applicable),", line));
         foreach (var file in new[] { "results.json", "claims.md", "run.log", "report.md" })
             Assert.True(File.Exists(Path.Combine(temp.Path, "three", file)), file);
     }
@@ -50,7 +56,7 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task Results_agree_with_the_exact_oracles()
     {
-        // Exact at every width (SCIENCE.md §5): E[K_aa] = 2(L+1)/n0 for unit inputs, c_1 = (π − θ)/(2π),
+        // Exact at every width (docs/science.md §5): E[K_aa] = 2(L+1)/n0 for unit inputs, c_1 = (π − θ)/(2π),
         // and for L = 1, E[K_ab] = Θ_ab.
         using var temp = new TempDirectory();
         var sweep = temp.Write("e2e.json", SmallSweep);
@@ -73,6 +79,8 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
                 _ => null,
             };
             if (exact is not { } value) continue;
+            // The exact_mean column carries the same oracle.
+            Assert.True(Math.Abs(row.Double("exact_mean") - value) <= 1e-12, $"point {row["point"]} {row["stat"]}: exact_mean {row["exact_mean"]}");
             var z = (row.Double("mean") - value) / row.Double("std_err");
             output.WriteLine($"point {row["point"]} {row["stat"]} L={depth} n={row["widths"]} θ={row["theta_deg"]}: z = {z:F2}");
             Assert.True(Math.Abs(z) <= ZTolerance, $"point {row["point"]} {row["stat"]}: z = {z}");
@@ -157,9 +165,16 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
             output.WriteLine($"interrupted with {saved} trials saved");
             Assert.InRange(saved, 1, 8 * 40000 - 1);
         }
+        // The interrupted results.csv says, row by row, which points are complete: the last column.
+        var csv = Path.Combine(outDir, "results.csv");
+        Assert.EndsWith(",complete", File.ReadLines(csv).First());
+        var partial = ResultsCsv.Read(csv);
+        Assert.All(partial, row => Assert.Equal(row.Int("trials") == 40000 ? "true" : "false", row["complete"]));
+
         var resumed = await CliRunner.RunAsync("run", sweep, "--out", outDir, "--workers", "2", "--resume");
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
-        Assert.All(ResultsCsv.Read(Path.Combine(outDir, "results.csv")), row => Assert.Equal(40000, row.Int("trials")));
+        Assert.All(ResultsCsv.Read(csv), row => Assert.Equal(40000, row.Int("trials")));
+        Assert.All(ResultsCsv.Read(csv), row => Assert.Equal("true", row["complete"]));
     }
 
     [Fact]

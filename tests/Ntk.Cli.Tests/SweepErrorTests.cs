@@ -118,8 +118,27 @@ public sealed class SweepErrorTests(ITestOutputHelper output)
             Files: [("data/points.csv", "1,2,3\n")]),
         ["too_many_inputs"] = new(Valid.Replace("{ \"kind\": \"pair\", \"thetaDegrees\": [0, 90] }", "{ \"kind\": \"sphere\", \"count\": 5000 }"),
             ["inputs.count", "5000 inputs at depth 2", "statistics per network"], "\"count\""),
+        ["too_many_statistics_chosen"] = new(Valid.Replace("\"trials\": 100", "\"trials\": 100, \"statistics\": \"all\"")
+                .Replace("{ \"kind\": \"pair\", \"thetaDegrees\": [0, 90] }", "{ \"kind\": \"sphere\", \"count\": 2500 }"),
+            ["statistics", "2500 inputs at depth 2", "fewer statistics"], "\"statistics\""),
+        ["unknown_statistic_group"] = new(Valid.Replace("\"trials\": 100", "\"trials\": 100, \"statistics\": [\"kernel\", \"moments\"]"),
+            ["statistics[1]", "unknown group \"moments\"", "path-product"], "\"moments\""),
+        ["statistic_group_twice"] = new(Valid.Replace("\"trials\": 100", "\"trials\": 100, \"statistics\": [\"kernel\", \"kernel\"]"),
+            ["statistics[1]", "listed twice"]),
+        ["no_statistic_group"] = new(Valid.Replace("\"trials\": 100", "\"trials\": 100, \"statistics\": []"),
+            ["statistics", "empty list"], "\"statistics\""),
+        ["shard_trials_neither_number_nor_auto"] = new(Valid.Replace("\"trials\": 100", "\"trials\": 100, \"shardTrials\": \"big\""),
+            ["shardTrials", "\"auto\""], "\"shardTrials\""),
         ["csv_without_data_rows"] = new(Csv(), ["points.csv", "no data rows"],
             Files: [("data/points.csv", "x,y,z\n\n")]),
+        ["duplicate_depth"] = new(Valid.Replace("\"depth\": 2", "\"depth\": [1, 1]"),
+            ["network.depth[1]", "repeats the value of network.depth[0]", "same point twice"], "1]"),
+        ["duplicate_angle_written_differently"] = new(Valid.Replace("[0, 90]", "[0, 90, 90.0]"),
+            ["inputs.thetaDegrees[2]", "repeats the value of inputs.thetaDegrees[1]"], "90.0]"),
+        ["duplicate_weight_law"] = new(Valid.Replace("\"width\": 8", "\"width\": 8, \"weights\": [\"student-t:5\", \"laplace\", \"student-t:5\"]"),
+            ["network.weights[2]", "repeats the value of network.weights[0]"], "\"student-t:5\"]"),
+        ["duplicate_widths_list"] = new(Valid.Replace("\"depth\": 2, \"width\": 8", "\"widths\": [[8, 16], [16, 8], [8, 16]]"),
+            ["network.widths[2]", "repeats the value of network.widths[0]"], "[8, 16]]"),
     };
 
     public static TheoryData<string> CaseNames()

@@ -1,6 +1,7 @@
+using Ntk.Numerics.Measurement;
 using Ntk.Cli.Sweeps;
 using Ntk.Cli.Tests.Support;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
 using Xunit;
@@ -19,7 +20,7 @@ public sealed class SweepReaderTests
     private static string Label(SweepPoint point)
     {
         var d = point.Definition;
-        return $"{d.PointIndex}|n0={d.Network.InputDim}|{d.Network.WidthsLabel}|{d.Network.Law.Name}|{Engines.Name(d.Engine)}|" +
+        return $"{d.PointIndex}|n0={d.Network.InputDim}|{d.Network.WidthsLabel}|{d.Network.Law.Name}|{EngineChoice.Name(d.Engine)}|" +
                $"phase={point.PhaseDegrees}|theta={point.ThetaDegrees}|m={d.Inputs.Count}";
     }
 
@@ -54,7 +55,7 @@ public sealed class SweepReaderTests
         {
             var widths = string.Join("x", Enumerable.Repeat(width, depth));
             var network = NetworkSpec.Uniform(n0, depth, width, WeightLaw.Parse(law));
-            var resolved = Engines.Name(Engines.Resolve(Engines.Parse(engine), network, inputCount: 2));
+            var resolved = EngineChoice.Name(EngineChoice.Resolve(EngineChoice.Parse(engine), network, inputCount: 2));
             expected.Add($"{index++}|n0={n0}|{widths}|{law}|{resolved}|phase={phase}|theta={theta}|m=2");
         }
 
@@ -287,6 +288,55 @@ public sealed class SweepReaderTests
             reread.Plan.Points.Select(p => (p.Definition.Network, p.Definition.Inputs, p.Definition.Engine, p.Definition.MasterSeed)));
         Assert.Equal(original.Plan with { Points = [] }, reread.Plan with { Points = [] });
         Assert.Equal(original.NormalizedJson, reread.NormalizedJson);
+    }
+
+    [Fact]
+    public void Statistics_default_by_m_can_be_chosen_and_read_back_from_the_normalized_sweep()
+    {
+        using var directory = new TempDirectory();
+        const string Sphere = """
+            { "trials": 4, "network": { "inputDim": 4, "depth": 1, "width": 8 }, "inputs": { "kind": "sphere", "count": COUNT } }
+            """;
+        Assert.Equal(StatisticGroups.All, ReadText(directory, Sphere.Replace("COUNT", "3")).Plan.Points[0].Definition.Statistics);
+        var large = ReadText(directory, Sphere.Replace("COUNT", "300"));
+        Assert.Equal(StatisticGroups.Kernel | StatisticGroups.Spectrum | StatisticGroups.Activity, large.Plan.Points[0].Definition.Statistics);
+        Assert.DoesNotContain("statistics", large.NormalizedJson);
+
+        var chosen = ReadText(directory, Sphere.Replace("COUNT", "3").Replace("\"trials\": 4", "\"trials\": 4, \"statistics\": [\"spectrum\", \"kernel\"]"));
+        Assert.Equal(StatisticGroups.Kernel | StatisticGroups.Spectrum, chosen.Plan.Points[0].Definition.Statistics);
+        Assert.Equal(3 * 4 / 2 + 3, chosen.Plan.Points[0].Definition.Layout.Count);
+        var reread = ReadText(directory, chosen.NormalizedJson, fileName: "normalized.json");
+        Assert.Equal(StatisticGroups.Kernel | StatisticGroups.Spectrum, reread.Plan.Points[0].Definition.Statistics);
+        Assert.Equal(chosen.NormalizedJson, reread.NormalizedJson);
+        Assert.Equal(StatisticGroups.All,
+            ReadText(directory, Sphere.Replace("COUNT", "300").Replace("\"trials\": 4", "\"trials\": 4, \"statistics\": \"all\"")).Plan.Points[0].Definition.Statistics);
+    }
+
+    [Fact]
+    public void Auto_shards_follow_the_work_estimate_and_never_the_machine()
+    {
+        using var directory = new TempDirectory();
+        static string Sweep(string network, string inputs, long trials) => $$"""
+            { "trials": {{trials}}, "shardTrials": "auto", "network": {{network}}, "inputs": {{inputs}} }
+            """;
+        const string Pair = """{ "kind": "pair", "thetaDegrees": [30, 90] }""";
+        var tiny = ReadText(directory, Sweep("""{ "inputDim": 4, "depth": 1, "width": 8 }""", Pair, 10_000_000));
+        var wide = ReadText(directory, Sweep("""{ "inputDim": 10, "depth": 5, "width": 1024, "engine": "dense" }""", Pair, 10_000_000));
+        var dataSet = ReadText(directory, Sweep("""{ "inputDim": 32, "depth": 1, "width": 64 }""",
+            """{ "kind": "sphere", "count": 2048, "seed": 5 }""", 40));
+        // The same sweep always gets the same shards; heavier trials get fewer per shard; a network's spectrum at
+        // m = 2048 (~1e10 FLOPs) is a shard of its own; the normalized sweep holds the number, not "auto".
+        Assert.Equal(tiny.Plan.ShardTrials, ReadText(directory, Sweep("""{ "inputDim": 4, "depth": 1, "width": 8 }""", Pair, 10_000_000)).Plan.ShardTrials);
+        Assert.InRange(tiny.Plan.ShardTrials, 10_000, 10_000_000);
+        Assert.InRange(wide.Plan.ShardTrials, 2, 500);
+        Assert.True(wide.Plan.ShardTrials < tiny.Plan.ShardTrials);
+        Assert.Equal(1, dataSet.Plan.ShardTrials);
+        Assert.Contains($"\"shardTrials\": {wide.Plan.ShardTrials}", wide.NormalizedJson);
+        // Nominal seconds per shard: at most the target, and more than half of it unless capped by one trial.
+        var nominal = ShardSizing.NominalTrialSeconds(wide.Plan.Points[0]) * wide.Plan.ShardTrials;
+        Assert.InRange(nominal, ShardSizing.TargetShardSeconds / 2, ShardSizing.TargetShardSeconds);
+        // Capped by the trials of a point.
+        Assert.Equal(7, ReadText(directory, Sweep("""{ "inputDim": 4, "depth": 1, "width": 8 }""", Pair, 7)).Plan.ShardTrials);
     }
 
     private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)

@@ -9,7 +9,7 @@ public sealed class TheoryCommandTests(ITestOutputHelper output)
     [Fact]
     public async Task Theory_prints_the_exact_diagonal()
     {
-        // 2(L+1)‖x‖²/n0 with L = 3, n0 = 10, unit inputs: 0.8 (SCIENCE.md §4).
+        // 2(L+1)‖x‖²/n0 with L = 3, n0 = 10, unit inputs: 0.8 (docs/science.md §4).
         var result = await CliRunner.RunAsync("theory", "--input-dim", "10", "--depth", "3", "--width", "64", "--theta", "45");
         output.WriteLine(result.ToString());
 

@@ -1,6 +1,7 @@
+using Ntk.Numerics.Measurement;
 using Ntk.Cli.Sweeps;
 using Ntk.Cli.Tests.Support;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.Networks;
 using Xunit;
 using Xunit.Abstractions;
@@ -46,6 +47,26 @@ public sealed class ValidateCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_data_set_sweep_states_its_memory_and_message_sizes()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.Write("sweep.json", """
+            { "trials": 40, "shardTrials": "auto", "network": { "inputDim": 32, "depth": 1, "width": 64 },
+              "inputs": { "kind": "sphere", "count": 2048, "seed": 5 } }
+            """);
+        var result = await CliRunner.RunAsync("validate", path);
+        output.WriteLine(result.ToString());
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("recording: kernel, spectrum, activity", result.Stdout);
+        Assert.Contains("shards:    1 trials each, 40 per point", result.Stdout);
+        // 2,048·2,049/2 kernel entries + 2·2,048 activity entries + 3 spectrum entries, 48 bytes each (moments, min, max).
+        Assert.Contains("2102275 statistics, state 101 MB", result.Stdout);
+        Assert.Matches(@"per worker thread \d+ MB \(engine buffers \d+ MB\)", result.Stdout);
+        Assert.Matches(@"shard result, snapshot, resume seed: up to 101 MB in 77\d chunks of 131 kB each", result.Stdout);
+        Assert.Contains("plan sent to workers: 524 kB in 5 chunks", result.Stdout);
+    }
+
+    [Fact]
     public async Task Target_standard_error_is_shown_as_an_upper_bound()
     {
         using var directory = new TempDirectory();
@@ -84,7 +105,18 @@ public sealed class ValidateCommandTests(ITestOutputHelper output)
         var work = WorkEstimate.PerTrial(network, inputCount: 2, EngineKind.Dense);
 
         Assert.Equal(9, work.Draws);
-        Assert.Equal(2 * 2 * 9 * 2, work.Flops);
+        // Forward and backward 2·m·P each, plus two m × m Gram matrices of the hidden layer (4·m²·n_1); m = 2 < 8 has
+        // no tridiagonalization.
+        Assert.Equal(2 * 2 * 9 * 2 + 4 * 4 * 3, work.Flops);
+    }
+
+    [Fact]
+    public void The_spectrum_adds_four_thirds_m_cubed_from_m_8_and_only_when_recorded()
+    {
+        var network = new NetworkSpec(2, [3], WeightLaw.Gaussian);
+        var with = WorkEstimate.PerTrial(network, inputCount: 8, EngineKind.Dense, StatisticGroups.All);
+        var without = WorkEstimate.PerTrial(network, inputCount: 8, EngineKind.Dense, StatisticGroups.Kernel);
+        Assert.Equal(4.0 / 3.0 * 512, with.Flops - without.Flops, 9);
     }
 
     [Fact]
@@ -96,6 +128,6 @@ public sealed class ValidateCommandTests(ITestOutputHelper output)
         var work = WorkEstimate.PerTrial(network, inputCount: 3, EngineKind.Conditional);
 
         Assert.Equal((4 + 4 + 1) * 3, work.Draws);
-        Assert.Equal((4 + 4 + 1) * 9 + 3 * 27, work.Flops);
+        Assert.Equal((4 + 4 + 1) * 9 + 3 * 27 + 4 * 9 * (4 + 4), work.Flops);
     }
 }

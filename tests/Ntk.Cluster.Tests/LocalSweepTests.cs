@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 using Akka.Configuration;
 using Ntk.Cluster.Tests.Support;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Statistics;
 using Serilog;
 using Serilog.Events;
 using Xunit;
@@ -112,6 +114,24 @@ public class LocalSweepTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task States_sent_in_chunks_give_the_bytes_of_the_unchunked_sweep_also_when_resuming()
+    {
+        // 300-byte chunks: every shard result, snapshot answer and resume seed of these points is several chunks.
+        var chunked = ConfigurationFactory.ParseString("ntk.cluster.chunk-bytes = 300b").WithFallback(SerializeEverything);
+        var plan = TestPlans.Fixed(points: 2, trials: 300, shardTrials: 50, width: 8, depth: 2);
+        var seed = new PointAccumulator(plan.Points[0].Definition.Layout);
+        var sampler = plan.Points[0].Definition.CreateSampler();
+        for (var s = 0; s < 2; s++) seed.Merge(ShardRunner.Run(sampler, plan.Shard(0, s).FirstTrial, plan.Shard(0, s).TrialCount));
+        Assert.True(seed.ToBytes().Length > 600);
+        var sweep = await LocalSweep.RunAsync(plan, [new PointResumeState(0, 2, [.. seed.ToBytes()])], Settings(3),
+                new RecordingSink(), new RecordingProgress(), Serilog.Core.Logger.None, CancellationToken.None, Real, chunked)
+            .WaitAsync(Patience);
+        Assert.True(sweep.Final && sweep.Complete);
+        for (var p = 0; p < plan.Points.Length; p++)
+            Assert.Equal(Reference.Point(plan, p, Real).Merged.ToBytes(), sweep.Points[p].Merged.ToBytes());
+    }
+
+    [Fact]
     public async Task Shard_events_are_logged_with_named_properties_and_progress_is_reported()
     {
         var events = new CollectingSink();
@@ -152,6 +172,24 @@ public class LocalSweepTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_sink_that_fails_on_an_intermediate_snapshot_stops_the_sweep_at_once_with_the_cause()
+    {
+        // 200 shards of 50 trials at ~1 ms a trial: about 10 s of sampling; the first snapshot comes after 100 ms.
+        var plan = TestPlans.Fixed(points: 1, trials: 10_000, shardTrials: 50);
+        var sampled = 0L;
+        var sink = new FailingSink(failIntermediate: true);
+        var error = await Assert.ThrowsAsync<SweepFailedException>(() => Run(plan, 1, p => new SlowSampler(p, () => Interlocked.Increment(ref sampled)), sink: sink));
+        var sampledAtFailure = Interlocked.Read(ref sampled);
+        output.WriteLine($"{error.Message}; {sampledAtFailure} of {plan.Stopping.TrialCap} trials sampled");
+        Assert.Contains("the results could not be written: disk full", error.Message);
+        // One publication (the one that failed): no further snapshot, not even a final one, was attempted.
+        Assert.Equal(1, sink.Calls);
+        Assert.False(sink.SawFinal);
+        // Sampling stopped with the run instead of going on to the end.
+        Assert.True(sampledAtFailure < plan.Stopping.TrialCap / 2, $"{sampledAtFailure} trials sampled");
+    }
+
+    [Fact]
     public async Task A_resume_state_that_does_not_fit_the_plan_is_rejected_before_anything_runs()
     {
         var plan = TestPlans.Fixed(points: 1, trials: 100, shardTrials: 50);
@@ -172,11 +210,31 @@ public class LocalSweepTests(ITestOutputHelper output)
             throw new InvalidOperationException("sampler broke");
     }
 
-    private sealed class FailingSink : ISweepResultSink
+    private sealed class SlowSampler(PointDefinition point, Action sampled) : ITrialSampler
     {
+        private readonly FakeSampler _inner = new(point);
+
+        public MeasurementLayout Layout => _inner.Layout;
+
+        public void Sample(long trial, Span<double> measurement)
+        {
+            Thread.Sleep(1);
+            sampled();
+            _inner.Sample(trial, measurement);
+        }
+    }
+
+    private sealed class FailingSink(bool failIntermediate = false) : ISweepResultSink
+    {
+        public int Calls { get; private set; }
+
+        public bool SawFinal { get; private set; }
+
         public void Publish(SweepSnapshot snapshot)
         {
-            if (snapshot.Final) throw new IOException("disk full");
+            Calls++;
+            SawFinal |= snapshot.Final;
+            if (snapshot.Final || failIntermediate) throw new IOException("disk full");
         }
     }
 }

@@ -68,6 +68,13 @@ public class SerializationTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void JournalWriteFailed_round_trips()
+    {
+        var message = new JournalWriteFailed(3, "SQLite Error 13: 'database or disk is full'");
+        Assert.Equal(message, RoundTrip(message));
+    }
+
+    [Fact]
     public void ShardResult_round_trips_with_its_state_bytes()
     {
         var message = new ShardResult(Shard, Lease, 2000, Payload);

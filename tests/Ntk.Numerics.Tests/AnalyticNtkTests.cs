@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Networks;
 using Xunit;
 
@@ -74,7 +74,7 @@ public sealed class AnalyticNtkTests
             Assert.True(correlators[l] >= correlators[l - 1], $"c_{l + 1} < c_{l}");
             Assert.True(correlators[l] < 0.5);
         }
-        // c_l ≈ 1/2 − 3/(2l): l(1/2 − c_l) → 3/2 (SCIENCE.md §6); at l = 10⁴ it is within 0.02 from every start.
+        // c_l ≈ 1/2 − 3/(2l): l(1/2 − c_l) → 3/2 (docs/science.md §6); at l = 10⁴ it is within 0.02 from every start.
         Assert.InRange(depth * (0.5 - correlators[depth - 1]), 1.48, 1.52);
     }
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 using Ntk.Numerics.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace Ntk.Numerics.Tests;
 
 /// <summary>
-/// The dense sampler's δ-factorized kernel (SCIENCE.md §2) against explicit per-weight gradients of the same sampled
+/// The dense sampler's δ-factorized kernel (docs/science.md §2) against explicit per-weight gradients of the same sampled
 /// network (Support/ReferenceNetwork) and against central finite differences.
 /// </summary>
 public sealed class BruteForceJacobianTests(ITestOutputHelper output)

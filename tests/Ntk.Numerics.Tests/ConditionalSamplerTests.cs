@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -9,11 +9,11 @@ namespace Ntk.Numerics.Tests;
 
 /// <summary>
 /// The conditional Gaussian sampler on its own: determinism, exact structural zeros and ties, and the exact
-/// finite-width oracles of SCIENCE.md §5 (E[K_aa], c_1, and E[K_ab] for L = 1).
+/// finite-width oracles of docs/science.md §5 (E[K_aa], c_1, and E[K_ab] for L = 1).
 /// </summary>
 public sealed class ConditionalSamplerTests
 {
-    /// <summary>Monte Carlo tolerance: |z| ≤ 5 with z = (measured mean − exact) / standard error (STYLE.md §6).</summary>
+    /// <summary>Monte Carlo tolerance: |z| ≤ 5 with z = (measured mean − exact) / standard error (docs/architecture.md §5).</summary>
     private const double MaxAbsZ = 5;
 
     /// <summary>The layer-1 conditional correlator is (π − θ̂)/(2π) of the inputs' Gram matrix; θ̂ differs from θ only
@@ -60,17 +60,24 @@ public sealed class ConditionalSamplerTests
         var measurement = new double[point.Layout.Count];
         for (var t = 0; t < 200; t++) sampler.Sample(t, measurement); // warm-up (JIT tiers)
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var t = 200; t < 400; t++) sampler.Sample(t, measurement);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Three windows of 200 trials: a late JIT tier-up (on a loaded machine) may allocate once on this thread, a
+        // per-trial allocation shows in every window.
+        var windows = new long[3];
+        for (var w = 0; w < windows.Length; w++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var t = 200 * (w + 1); t < 200 * (w + 2); t++) sampler.Sample(t, measurement);
+            windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        _output.WriteLine("bytes allocated per window: " + string.Join(", ", windows));
 
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, windows.Min());
     }
 
     [Fact]
     public void A_dead_input_has_an_exactly_zero_kernel_row_and_no_activity_above_its_dead_layer()
     {
-        // Widths 1–2 kill inputs often; without exact zeros a ~1e-17 residue would revive them (SCIENCE.md §3).
+        // Widths 1–2 kill inputs often; without exact zeros a ~1e-17 residue would revive them (docs/science.md §3).
         const ulong seed = 515;
         _output.WriteLine($"master seed {seed}");
         var point = Point(seed, inputDim: 3, widths: [2, 1, 2, 3], InputSets.Sphere(3, 4, 5));
@@ -170,7 +177,7 @@ public sealed class ConditionalSamplerTests
         [6, new[] { 64, 64, 64, 64, 64 }, 45.0, 4_000],
     ];
 
-    /// <summary>E[K_aa] = 2(L+1)‖x_a‖²/n0 at every width (SCIENCE.md §5), for unit inputs.</summary>
+    /// <summary>E[K_aa] = 2(L+1)‖x_a‖²/n0 at every width (docs/science.md §5), for unit inputs.</summary>
     [Theory]
     [MemberData(nameof(DiagonalCases))]
     public void Mean_diagonal_kernel_is_two_L_plus_one_over_n0(int inputDim, int[] widths, double thetaDegrees, int trials)
@@ -205,7 +212,7 @@ public sealed class ConditionalSamplerTests
         Assert.True(Math.Abs(z) <= MaxAbsZ, $"K[0,0]: z = {z:F2}");
     }
 
-    /// <summary>c_1 = (π − θ)/(2π) for Gaussian weights and every n0 ≥ 2 (SCIENCE.md §5); the conditional correlator of
+    /// <summary>c_1 = (π − θ)/(2π) for Gaussian weights and every n0 ≥ 2 (docs/science.md §5); the conditional correlator of
     /// layer 1 equals it in every trial.</summary>
     [Theory]
     [InlineData(2, 0.0)]
@@ -230,7 +237,7 @@ public sealed class ConditionalSamplerTests
             Assert.Equal(exact, sample.Value(t, layout.CorrelatorCond(1, 0, 1)), ClosedFormTolerance);
     }
 
-    /// <summary>For L = 1, E[K_ab] = Θ_ab = (2/n0)[2(π−θ)cos θ + sin θ]/π at every width (SCIENCE.md §4–5).</summary>
+    /// <summary>For L = 1, E[K_ab] = Θ_ab = (2/n0)[2(π−θ)cos θ + sin θ]/π at every width (docs/science.md §4–5).</summary>
     [Theory]
     [InlineData(3, 2, 45.0)]
     [InlineData(4, 7, 120.0)]

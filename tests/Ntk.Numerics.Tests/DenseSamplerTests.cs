@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.LinearAlgebra;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 using Xunit;
 
 namespace Ntk.Numerics.Tests;
@@ -147,7 +149,7 @@ public sealed class DenseSamplerTests
                 naive += x[i] * y[i];
                 magnitude += Math.Abs(x[i] * y[i]);
             }
-            var actual = DenseSampler.Dot(x, y);
+            var actual = DenseKernels.Dot(x, y);
             Assert.True(Math.Abs(actual - naive) <= DotRelativeTolerance * magnitude, $"length {length}: {actual:R} vs {naive:R}");
         }
     }

@@ -1,4 +1,4 @@
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.Networks;
 using Xunit;
 
@@ -16,21 +16,21 @@ public sealed class EngineSelectionTests
     public void Auto_picks_the_engine_measured_faster(int inputDim, int depth, int width, int inputs, EngineKind expected)
     {
         var network = NetworkSpec.Uniform(inputDim, depth, width, WeightLaw.Gaussian);
-        Assert.Equal(expected, Engines.Resolve(EngineKind.Auto, network, inputs));
+        Assert.Equal(expected, EngineChoice.Resolve(EngineKind.Auto, network, inputs));
     }
 
     [Fact]
     public void Auto_uses_the_dense_engine_for_non_gaussian_laws()
     {
         var network = NetworkSpec.Uniform(10, 3, 256, WeightLaw.Uniform);
-        Assert.Equal(EngineKind.Dense, Engines.Resolve(EngineKind.Auto, network, 2));
+        Assert.Equal(EngineKind.Dense, EngineChoice.Resolve(EngineKind.Auto, network, 2));
     }
 
     [Fact]
     public void Conditional_with_a_non_gaussian_law_is_refused_naming_the_law()
     {
         var network = NetworkSpec.Uniform(10, 1, 8, WeightLaw.Laplace);
-        var error = Assert.Throws<ArgumentException>(() => Engines.Resolve(EngineKind.Conditional, network, 2));
+        var error = Assert.Throws<ArgumentException>(() => EngineChoice.Resolve(EngineKind.Conditional, network, 2));
         Assert.Contains("laplace", error.Message);
     }
 }

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
 using Ntk.Numerics.Tests.Support;
 using Xunit;
@@ -9,12 +9,12 @@ using Xunit.Abstractions;
 namespace Ntk.Numerics.Tests;
 
 /// <summary>
-/// The dense sampler against the exact finite-width facts of SCIENCE.md §5, by Monte Carlo at fixed seeds.
+/// The dense sampler against the exact finite-width facts of docs/science.md §5, by Monte Carlo at fixed seeds.
 /// Means and standard errors come from a local Welford loop (Support/RunningMoments).
 /// </summary>
 public sealed class ExactOracleMonteCarloTests(ITestOutputHelper output)
 {
-    /// <summary>Monte Carlo tolerance of the project: |z| ≤ 5 (STYLE.md §6).</summary>
+    /// <summary>Monte Carlo tolerance of the project: |z| ≤ 5 (docs/architecture.md §5).</summary>
     private const double MaxAbsZ = 5;
 
     private const ulong MasterSeed = 1_000_003;

@@ -1,6 +1,5 @@
-using Ntk.Numerics.MonteCarlo;
-using Ntk.Numerics.Networks;
-using Ntk.Numerics.Performance;
+using Ntk.Numerics.LinearAlgebra;
+using Ntk.Numerics.Randomness;
 using System.Runtime.Intrinsics;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,6 +1,7 @@
 using MathNet.Numerics.LinearAlgebra;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.LinearAlgebra;
+using Ntk.Numerics.Measurement;
+using Ntk.Numerics.Randomness;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -92,25 +93,6 @@ public sealed class MeasurementWriterTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Gram_equals_a_naive_triple_loop()
-    {
-        var stream = RandomStream.For(3, 1, 4);
-        const int rows = 7, m = 4;
-        var h = new double[rows * m];
-        stream.FillGaussian(h);
-        h[5] = 0; // zero entries are skipped by the writer's loop
-        var gram = new double[m * m];
-        MeasurementWriter.Gram(h, rows, m, gram);
-        for (var a = 0; a < m; a++)
-            for (var b = 0; b < m; b++)
-            {
-                var expected = 0.0;
-                for (var i = 0; i < rows; i++) expected += h[i * m + a] * h[i * m + b];
-                Assert.Equal(expected, gram[a * m + b], 1e-13);
-            }
-    }
-
-    [Fact]
     public void WriteKernel_writes_the_upper_triangle_and_the_spectrum()
     {
         var layout = MeasurementLayout.For(2, 1, hasConditionalCorrelator: false);
@@ -157,7 +139,7 @@ public sealed class MeasurementWriterTests(ITestOutputHelper output)
                 var expected = Matrix<double>.Build.Dense(m, m, (a, b) => matrix[a * m + b])
                     .Evd(Symmetricity.Symmetric).EigenValues.Select(c => c.Real).Order().ToArray();
                 var eigenvalues = new double[m];
-                MeasurementWriter.SymmetricEigenvalues(matrix.ToArray(), m, eigenvalues);
+                SymmetricEigensolver.SymmetricEigenvalues(matrix.ToArray(), m, eigenvalues);
                 var actual = eigenvalues.Order().ToArray();
                 var scale = Math.Max(expected.Max(Math.Abs), 1e-300);
                 for (var k = 0; k < m; k++)
@@ -251,7 +233,7 @@ public sealed class MeasurementWriterTests(ITestOutputHelper output)
                 var expected = new double[m];
                 ReferenceTridiagonalQl(matrix.ToArray(), m, expected);
                 var actual = new double[m];
-                MeasurementWriter.TridiagonalQlEigenvalues(matrix.ToArray(), m, actual);
+                SymmetricEigensolver.TridiagonalQlEigenvalues(matrix.ToArray(), m, actual);
                 for (var k = 0; k < m; k++)
                     Assert.True(BitConverter.DoubleToInt64Bits(expected[k]) == BitConverter.DoubleToInt64Bits(actual[k]),
                         $"m = {m}, sample {sample}, eigenvalue {k}: {actual[k]:R}, textbook loop {expected[k]:R}");

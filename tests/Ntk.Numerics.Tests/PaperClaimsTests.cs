@@ -1,5 +1,5 @@
-using Ntk.Numerics.Claims;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Analytic;
+using Ntk.Numerics.Networks;
 using Xunit;
 
 namespace Ntk.Numerics.Tests;
@@ -100,6 +100,22 @@ public sealed class PaperClaimsTests
         var (ua, ub) = AnalyticNtkTests.ScaledPair(5, Math.PI / 2, 1, 1);
         Assert.True(Math.Abs(PaperClaims.Theorem11(ua, ub, depth)) <= 1e-16);
         Assert.True(AnalyticNtk.Theta(ua, ub, depth) > 0.05);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(10)]
+    [InlineData(784)]
+    public void Claims_proportional_to_the_inner_product_are_exactly_zero_for_orthogonal_pair_inputs(int inputDim)
+    {
+        // The sweep's pair at 90°: x_b = (cos π/2, sin π/2, 0, …) with cos π/2 = 6.1e-17 in floating point.
+        var inputs = InputSet.Pair(inputDim, Math.PI / 2);
+        Assert.NotEqual(0.0, AnalyticNtk.Dot(inputs.Input(0), inputs.Input(1)));
+        Assert.Equal(0.0, PaperClaims.Theorem11(inputs.Input(0), inputs.Input(1), 3));
+        Assert.Equal(0.0, PaperClaims.Theorem22Bound(inputs.Input(0), inputs.Input(1), 3));
+        // The smallest angle away from 90° that a sweep file can name (printed to 8 digits) keeps its value.
+        var near = InputSet.Pair(inputDim, (90 - 1e-6) * Math.PI / 180);
+        Assert.NotEqual(0.0, PaperClaims.Theorem11(near.Input(0), near.Input(1), 3));
     }
 
     [Theory]

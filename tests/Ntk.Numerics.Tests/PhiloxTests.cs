@@ -1,4 +1,4 @@
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Randomness;
 using Xunit;
 
 namespace Ntk.Numerics.Tests;

@@ -1,5 +1,5 @@
 using MathNet.Numerics.Statistics;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Statistics;
 using Xunit;
 using Xunit.Abstractions;
@@ -156,7 +156,7 @@ public sealed class PointAccumulatorTests(ITestOutputHelper output)
         Assert.Contains("magic", Assert.Throws<FormatException>(() => PointAccumulator.FromBytes(Layout, foreign)).Message);
 
         var future = (byte[])bytes.Clone();
-        future[4] = 2;
+        future[4] = 4; // versions 2 (main's, every group) and 3 are read
         Assert.Contains("version", Assert.Throws<FormatException>(() => PointAccumulator.FromBytes(Layout, future)).Message);
 
         var otherLayouts = new[]
@@ -170,7 +170,7 @@ public sealed class PointAccumulatorTests(ITestOutputHelper output)
 
         // A negative M2 (first statistic) is not a state any accumulator can reach.
         var corrupt = (byte[])bytes.Clone();
-        var m2Offset = 18 + 8 + 8 * Layout.Count;
+        var m2Offset = 19 + 8 + 8 * Layout.Count; // header (with the statistic groups byte), trials, means
         BitConverter.GetBytes(-1.0).CopyTo(corrupt, m2Offset);
         Assert.Throws<FormatException>(() => PointAccumulator.FromBytes(Layout, corrupt));
     }

@@ -1,6 +1,7 @@
 using MathNet.Numerics.Distributions;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.LinearAlgebra;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 using Ntk.Numerics.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -9,7 +10,7 @@ namespace Ntk.Numerics.Tests;
 
 public sealed class RandomStreamTests(ITestOutputHelper output)
 {
-    /// <summary>Monte Carlo tolerance of the project: |z| ≤ 5 (STYLE.md §6).</summary>
+    /// <summary>Monte Carlo tolerance of the project: |z| ≤ 5 (docs/architecture.md §5).</summary>
     private const double MaxAbsZ = 5;
 
     /// <summary>PortableMath against the C runtime's libm: both are within a few ulp of the truth.</summary>

@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -9,7 +10,7 @@ namespace Ntk.Numerics.Tests;
 
 /// <summary>
 /// The conditional Gaussian sampler and the dense sampler sample the same law of the whole measurement vector
-/// (SCIENCE.md §3). For each configuration both run with different master seeds (independent samples), and every
+/// (docs/science.md §3). For each configuration both run with different master seeds (independent samples), and every
 /// statistic's mean AND variance must agree: z = (μ1 − μ2)/√(se1² + se2²) for means and
 /// z = (v1 − v2)/√(se(v1)² + se(v2)²) for sample variances, with se(v) = √((m4 − m2²)/N) estimated from each sample
 /// (asymptotic standard error of the sample variance; see <see cref="MeasurementSample"/>). The kernel entries and
@@ -24,7 +25,7 @@ namespace Ntk.Numerics.Tests;
 /// </remarks>
 public sealed class SamplerEquivalenceTests
 {
-    /// <summary>|z| ≤ 5 per statistic (STYLE.md §6). With ~100 statistics per configuration the chance of a false
+    /// <summary>|z| ≤ 5 per statistic (docs/architecture.md §5). With ~100 statistics per configuration the chance of a false
     /// alarm under exact equivalence is ~1e-4 per configuration for Gaussian z.</summary>
     private const double MaxAbsZ = 5;
 

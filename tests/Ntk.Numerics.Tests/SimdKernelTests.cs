@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
 using System.Numerics.Tensors;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.LinearAlgebra;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
 using Xunit;
 using Xunit.Abstractions;
@@ -37,7 +38,7 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
                     for (var r = 0; r < rowCount; r++)
                         for (var c = 0; c < columnCount; c++)
                         {
-                            var expected = DenseSampler.Dot(rows.AsSpan(r * rowStride, length), columns.AsSpan(c * columnStride, length));
+                            var expected = DenseKernels.Dot(rows.AsSpan(r * rowStride, length), columns.AsSpan(c * columnStride, length));
                             AssertBitwise(expected, products[r * productStride + c], $"length {length}, {rowCount}×{columnCount}, ({r},{c})");
                         }
                 }
@@ -58,7 +59,7 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
                 DenseKernels.Gram(vectors, length, m, gram);
                 for (var a = 0; a < m; a++)
                     for (var b = 0; b < m; b++)
-                        AssertBitwise(DenseSampler.Dot(vectors.AsSpan(a * length, length), vectors.AsSpan(b * length, length)),
+                        AssertBitwise(DenseKernels.Dot(vectors.AsSpan(a * length, length), vectors.AsSpan(b * length, length)),
                             gram[a * m + b], $"length {length}, m {m}, ({a},{b})");
             }
         }
@@ -140,7 +141,7 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
             {
                 AssertBitwise(gate[i] > 0 ? values[i] : 0, actual[i], $"gate, length {length}, element {i}");
                 AssertBitwise(gate[i] > 0 ? gate[i] : 0, relu[i], $"relu, length {length}, element {i}");
-                AssertBitwise(gate[i] > 0 ? gate[i] : 0, MeasurementKernels.Relu(gate[i]), $"scalar relu, element {i}");
+                AssertBitwise(gate[i] > 0 ? gate[i] : 0, DenseKernels.Relu(gate[i]), $"scalar relu, element {i}");
             }
         }
     }
@@ -327,7 +328,7 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
 
     /// <summary>
     /// The plain dense engine: all weights drawn in one fill, z by one inner product per (unit, input), δ by one fused
-    /// axpy per (input, next unit), Grams pair by pair. Inner products are <see cref="DenseSampler.Dot"/> (the pair
+    /// axpy per (input, next unit), Grams pair by pair. Inner products are <see cref="DenseKernels.Dot"/> (the pair
     /// path's order, and the only order before the panel path) or, with <c>chainOrder</c>, one fused multiply-add chain
     /// in increasing index (the panel path's order).
     /// </summary>
@@ -432,14 +433,17 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
             {
                 MeasurementWriter.WriteLayerActivity(_layout, l, _pre[l], _sizes[l], measurement, counts);
                 if (_layout.HasConditionalCorrelator)
+                {
                     MeasurementWriter.WriteConditionalCorrelator(_layout, l, _postGram[l - 1], measurement);
+                    MeasurementWriter.WritePatternEqualCond(_layout, l, _postGram[l - 1], _sizes[l], measurement);
+                }
             }
             MeasurementWriter.WriteKernel(_layout, kernel, new double[m * m + m], measurement);
         }
 
         private double Inner(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
         {
-            if (!_chainOrder) return DenseSampler.Dot(x, y);
+            if (!_chainOrder) return DenseKernels.Dot(x, y);
             var sum = 0.0;
             for (var i = 0; i < x.Length; i++) sum = Math.FusedMultiplyAdd(x[i], y[i], sum);
             return sum;

@@ -1,5 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.LinearAlgebra;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 
 namespace Ntk.Cli.Bench;
 
@@ -14,7 +14,7 @@ internal sealed record BenchConfiguration(int InputDim, int Depth, int Width, in
     /// <summary>Master seed of the benchmark points (any fixed value: the figures do not depend on it).</summary>
     public const ulong Seed = 20261129;
 
-    /// <summary>The configurations of issue 6 / SPEC §4: small to large widths at m = 2, then the product-bound m = 32, 128.</summary>
+    /// <summary>The configurations of issue 6 / docs/contract.md §4: small to large widths at m = 2, then the product-bound m = 32, 128.</summary>
     public static ImmutableArray<BenchConfiguration> Standard { get; } =
     [
         new(10, 1, 64, 2),

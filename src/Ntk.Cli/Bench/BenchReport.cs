@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Ntk.Cli.Commands;
-using Ntk.Numerics.Kernels;
+using Ntk.Cli.Terminal;
+using Ntk.Numerics.Engines;
 
 namespace Ntk.Cli.Bench;
 
@@ -39,7 +39,7 @@ internal static class BenchReport
         {
             table.AddRow(
                 engine.Configuration.Label,
-                Engines.Name(engine.Engine),
+                EngineChoice.Name(engine.Engine),
                 Sci(engine.WorkPerTrial.Draws),
                 Sci(engine.WorkPerTrial.Flops),
                 Fixed(engine.SingleThread.PerSecond),
@@ -132,7 +132,7 @@ internal static class BenchReport
                 json.WriteNumber("depth", configuration.Depth);
                 json.WriteNumber("width", configuration.Width);
                 json.WriteNumber("inputs", configuration.InputCount);
-                json.WriteString("engine", Engines.Name(engine.Engine));
+                json.WriteString("engine", EngineChoice.Name(engine.Engine));
                 json.WriteNumber("drawsPerTrial", engine.WorkPerTrial.Draws);
                 json.WriteNumber("flopsPerTrial", engine.WorkPerTrial.Flops);
                 WriteRate(json, "singleThread", engine.SingleThread);
@@ -157,7 +157,7 @@ internal static class BenchReport
                 json.WriteNumber("depth", configuration.Depth);
                 json.WriteNumber("width", configuration.Width);
                 json.WriteNumber("inputs", configuration.InputCount);
-                json.WriteString("engine", Engines.Name(pipeline.Case.Engine));
+                json.WriteString("engine", EngineChoice.Name(pipeline.Case.Engine));
                 json.WriteNumber("shardTrials", pipeline.ShardTrials);
                 json.WriteNumber("threads", pipeline.Threads);
                 json.WriteNumber("rounds", pipeline.Rounds);

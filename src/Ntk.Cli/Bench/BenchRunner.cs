@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.Intrinsics;
 using Ntk.Cli.Sweeps;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 
 namespace Ntk.Cli.Bench;
 
@@ -85,7 +85,7 @@ internal static class BenchRunner
             foreach (var engine in new[] { EngineKind.Dense, EngineKind.Conditional })
             {
                 var point = configuration.Point(engine);
-                progress.WriteLine($"bench: {configuration.Label} {Engines.Name(engine)}");
+                progress.WriteLine($"bench: {configuration.Label} {EngineChoice.Name(engine)}");
                 var single = EngineTimer.SingleThread(point, seconds);
                 var shard = EngineTimer.ShardLoop(point, seconds, single);
                 var all = EngineTimer.AllThreads(point, threads, seconds);

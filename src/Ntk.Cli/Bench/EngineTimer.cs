@@ -1,5 +1,6 @@
 using Ntk.Cluster.Diagnostics;
 using System.Diagnostics;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 
 namespace Ntk.Cli.Bench;

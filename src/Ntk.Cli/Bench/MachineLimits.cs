@@ -2,7 +2,7 @@ using Ntk.Cluster.Diagnostics;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Randomness;
 
 namespace Ntk.Cli.Bench;
 

@@ -1,3 +1,4 @@
+using Ntk.Cli.Terminal;
 using Ntk.Cluster.Diagnostics;
 using System.Collections.Immutable;
 using System.Diagnostics;
@@ -7,7 +8,7 @@ using Ntk.Cli.Logging;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
 using Ntk.Cluster;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Serilog;
 using Serilog.Core;
@@ -31,7 +32,7 @@ internal sealed record PipelineCase(BenchConfiguration Configuration, EngineKind
         new(new BenchConfiguration(10, 1, 64, 2), EngineKind.Conditional, 20_000),
     ];
 
-    public string Label => $"{Configuration.Label} {Engines.Name(Engine)}";
+    public string Label => $"{Configuration.Label} {EngineChoice.Name(Engine)}";
 }
 
 /// <summary>
@@ -233,7 +234,7 @@ internal static class PipelineTimer
     {
         var trials = (long)shards * shardTrials;
         var configuration = pipelineCase.Configuration;
-        var engine = Engines.Name(pipelineCase.Engine);
+        var engine = EngineChoice.Name(pipelineCase.Engine);
         var text = string.Create(CultureInfo.InvariantCulture, $$$"""
             {"name": "bench-pipeline", "seed": 6, "trials": {{{trials}}}, "shardTrials": {{{shardTrials}}},
              "network": {"inputDim": {{{configuration.InputDim}}}, "depth": {{{configuration.Depth}}}, "width": {{{configuration.Width}}},

@@ -1,10 +1,12 @@
 using System.CommandLine;
 using Ntk.Cli.Bench;
+using Ntk.Cli.CommandLine;
+using Ntk.Cli.Terminal;
 
 namespace Ntk.Cli.Commands;
 
 /// <summary>
-/// <c>ntk bench [--json] [--seconds S] [--threads T] [--config n0,L,n,m ...] [--only engines|pipeline]</c> (SPEC §4):
+/// <c>ntk bench [--json] [--seconds S] [--threads T] [--config n0,L,n,m ...] [--only engines|pipeline]</c> (docs/contract.md §4):
 /// trials/s of the dense and conditional engines on the standard configurations, on one thread and on T threads
 /// (default: all cores), with this machine's limits (Gaussian draws/s of the generator, float64 FMA/s of a SIMD loop)
 /// measured in the same run and each engine's fraction of the limit that binds it; then the actor pipeline of
@@ -19,27 +21,11 @@ internal static class BenchCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var json = new Option<bool>("--json") { Description = "Print the results as JSON instead of a table." };
-        var seconds = new Option<double>("--seconds")
-        {
-            Description = "Seconds per measurement (each engine × configuration × thread count, and each limit).",
-            DefaultValueFactory = _ => DefaultSeconds,
-            HelpName = "S",
-        };
-        seconds.Validators.Add(result =>
-        {
-            if (!TryGetValue(result, out double value)) return; // not a number: the parser reports it
-            if (!(value > 0) || !double.IsFinite(value) || value > 600) result.AddError("--seconds must be in (0, 600]");
-        });
-        var threads = new Option<int>("--threads")
-        {
-            Description = "Threads of the all-cores measurement (default: all cores).",
-            DefaultValueFactory = _ => Environment.ProcessorCount,
-            HelpName = "T",
-        };
-        threads.Validators.Add(result =>
-        {
-            if (TryGetValue(result, out int value) && value < 1) result.AddError("--threads must be at least 1");
-        });
+        var seconds = TypedOptions.Positive("--seconds",
+            "Seconds per measurement (each engine × configuration × thread count, and each limit).", () => DefaultSeconds,
+            maximum: 600, helpName: "S");
+        var threads = TypedOptions.Integer("--threads", "Threads of the all-cores measurement (default: all cores).",
+            () => Environment.ProcessorCount, minimum: 1, helpName: "T");
         var configurations = new Option<string[]>("--config")
         {
             Description = "Measure only this configuration, n0,L,n,m (repeatable; default: the five standard ones). " +
@@ -50,7 +36,7 @@ internal static class BenchCommand
         configurations.Validators.Add(result =>
         {
             foreach (var text in result.Tokens.Select(t => t.Value))
-                if (ParseConfiguration(text) is null) result.AddError($"--config {text}: expected n0,L,n,m, four positive integers");
+                if (ParseConfiguration(text) is null) result.AddError($"--config: expected n0,L,n,m (four positive integers), got '{text}'");
         });
         var only = new Option<string?>("--only")
         {
@@ -89,21 +75,6 @@ internal static class BenchCommand
                 || values[i] < 1)
                 return null;
         return new BenchConfiguration(values[0], values[1], values[2], values[3]);
-    }
-
-    /// <summary>The option's value, or false when its text does not convert (an error the parser reports itself).</summary>
-    private static bool TryGetValue<T>(System.CommandLine.Parsing.OptionResult result, out T value)
-    {
-        try
-        {
-            value = result.GetValueOrDefault<T>();
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            value = default!;
-            return false;
-        }
     }
 
     public static int Execute(bool json, double seconds, int threads, IReadOnlyList<BenchConfiguration> configurations,

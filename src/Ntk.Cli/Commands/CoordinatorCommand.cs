@@ -1,10 +1,13 @@
 using System.Collections.Immutable;
 using System.CommandLine;
 using System.Diagnostics;
+using Ntk.Cli.CommandLine;
 using Ntk.Cli.Logging;
+using Ntk.Cli.Operations;
 using Ntk.Cli.Report;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Ntk.Cluster.Clustering;
 using Ntk.Cluster.Persistence;
@@ -16,7 +19,10 @@ namespace Ntk.Cli.Commands;
 /// <summary>What `ntk coordinator` was asked to do.</summary>
 internal sealed record CoordinatorRequest(
     string SweepPath, string? OutDirectory, bool Resume, ClusterNodeOptions Node, int? MinWorkers, int? Threads,
-    double? SnapshotSeconds, string? Journal);
+    double? SnapshotSeconds, string? Journal, bool Force = false)
+{
+    public OperationsOptions Operations { get; init; } = OperationsOptions.None;
+}
 
 /// <summary>
 /// `ntk coordinator SWEEP.json --port P [--out DIR] [--resume] [--journal J] [--min-workers N] [--threads N]`: a
@@ -33,35 +39,37 @@ internal static class CoordinatorCommand
         {
             Description = "Continue the latest run of this sweep in the journal (else from the results directory's results.json; env NTK_RESUME=1).",
         };
+        var force = new Option<bool>("--force") { Description = "Replace the results of an earlier run in the results directory." };
         var journal = new Option<string?>("--journal")
         {
             Description = "Where aggregators and the shard ledger are journaled: \"sqlite\" (default: DIR/sweep-journal.db), " +
                 "\"sqlite:PATH\", or a PostgreSQL connection string \"Host=H;Port=P;Database=D;Username=U;Password=W\" (env NTK_JOURNAL).",
         };
-        var minWorkers = new Option<int?>("--min-workers")
-        {
-            Description = "Worker nodes that must join before the sweep starts (default 1; cluster-config ntk.coordinator.min-workers).",
-        };
-        var threads = new Option<int?>("--threads")
-        {
-            Description = "Worker threads on the coordinator node itself (default 0: it only coordinates).",
-        };
-        var snapshot = new Option<double?>("--snapshot-interval")
-        {
-            Description = "Seconds between snapshots of the results files (default 5). Accepted shards are journaled at once.",
-        };
+        var minWorkers = TypedOptions.OptionalInteger("--min-workers",
+            "Worker nodes that must join before the sweep starts (default 1; cluster-config ntk.coordinator.min-workers).",
+            minimum: 0, helpName: "N");
+        var threads = TypedOptions.OptionalInteger("--threads",
+            "Worker threads on the coordinator node itself (default 0: it only coordinates).", minimum: 0, helpName: "N");
+        var snapshot = TypedOptions.OptionalPositive("--snapshot-interval",
+            "Seconds between snapshots of the results files (default 5). Accepted shards are journaled at once.", helpName: "S");
         var node = NodeFlags.Create(seedsDescription:
             "Seed nodes HOST:PORT[,..] (default: this node itself; env NTK_SEEDS). Give the coordinator's own address in containers.");
         var command = new Command("coordinator",
             "Start the cluster node that owns a sweep, wait for workers, and exit 0 once the results are written.")
         {
-            sweep, output, resume, journal, minWorkers, threads, snapshot,
+            sweep, output, resume, force, journal, minWorkers, threads, snapshot,
         };
         node.AddTo(command);
+        var operations = new OperationsFlags(hold: true);
+        operations.AddTo(command);
         command.SetAction((parse, cancellation) => CommandLineErrors.GuardAsync(stderr, () => RunAsync(
             new CoordinatorRequest(parse.GetValue(sweep)!, parse.GetValue(output), parse.GetValue(resume) || ResumeFromEnvironment(), node.Read(parse),
                 parse.GetValue(minWorkers), parse.GetValue(threads), parse.GetValue(snapshot),
-                parse.GetValue(journal) ?? (Environment.GetEnvironmentVariable("NTK_JOURNAL") is { Length: > 0 } j ? j : null)),
+                parse.GetValue(journal) ?? (Environment.GetEnvironmentVariable("NTK_JOURNAL") is { Length: > 0 } j ? j : null),
+                parse.GetValue(force))
+            {
+                Operations = operations.Read(parse, NodeRole.Coordinator),
+            },
             stdout, stderr, cancellation)));
         return command;
     }
@@ -78,8 +86,6 @@ internal static class CoordinatorCommand
     private static async Task<int> RunAsync(CoordinatorRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         // 1. Everything that can be wrong with the input, before anything is written.
-        if (request.SnapshotSeconds is { } seconds && (!(seconds > 0) || !double.IsFinite(seconds)))
-            throw new InvalidInputException("--snapshot-interval must be a positive number of seconds");
         var document = SweepReader.Read(request.SweepPath);
         var directory = ResultsDirectory.Resolve(request.OutDirectory, document.Name);
         var sweepHash = RunCommand.Hash(document.NormalizedJson);
@@ -99,12 +105,12 @@ internal static class CoordinatorCommand
         {
             if (!journal.MayHoldRuns && !File.Exists(resultsJson))
                 throw new InvalidInputException($"--resume: neither the journal ({journal.Describe()}) nor {resultsJson} exists; there is no run to continue");
-            if (File.Exists(resultsJson)) previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash);
+            if (File.Exists(resultsJson)) previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash, document.NormalizedJson, stderr);
         }
         // The store of finished points and checkpoints, continued when resuming (a journal alone, without it, is
         // resumed from the journal).
         var resumeStore = request.Resume && File.Exists(statesPath);
-        var options = new CoordinatorNodeOptions(request.Node, request.MinWorkers, request.Threads,
+        var options = new CoordinatorNodeOptions(request.Operations.Apply(request.Node), request.MinWorkers, request.Threads,
             request.SnapshotSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
         try
         {
@@ -114,9 +120,13 @@ internal static class CoordinatorCommand
         {
             throw new InvalidInputException(e.Message, e);
         }
+        if (request.Force && request.Resume) throw new InvalidInputException("--force and --resume: choose one (replace the earlier run, or continue it)");
+        WritableDirectory.Check("--out", directory);
+        EarlierRun.CheckMayStart(directory, request.Force, request.Resume);
         foreach (var warning in document.Warnings) await stderr.WriteLineAsync("warning: " + warning);
 
         // 2. The node.
+        if (request.Force) EarlierRun.Remove(directory);
         Directory.CreateDirectory(directory);
         try
         {
@@ -126,10 +136,17 @@ internal static class CoordinatorCommand
         {
             throw new InvalidInputException("--journal: " + e.Message, e);
         }
+        if (journal.Probe() is { } unreachable)
+        {
+            await stderr.WriteLineAsync($"error: the journal cannot be read: {unreachable}");
+            return ExitCodes.RunFailed;
+        }
         // The journal restores each aggregator by itself; the store seeds only points that the journal does not
         // hold (a deleted or new journal): a seed behind an aggregator's recovered state is ignored. Points the store
         // holds as finished are never opened again (their aggregators were released and their journal deleted).
-        var store = resumeStore ? ResultsDirectory.OpenStoreForResume(directory, sweepHash) : ResultsDirectory.CreateStore(directory, sweepHash);
+        var store = resumeStore
+            ? ResultsDirectory.OpenStoreForResume(directory, previous?.SweepHash ?? sweepHash, sweepHash, document.Plan)
+            : ResultsDirectory.CreateStore(directory, sweepHash);
         ImmutableArray<PointResumeState> resume;
         try
         {
@@ -143,6 +160,8 @@ internal static class CoordinatorCommand
 
         var nodeId = NodeLogging.DefaultNodeId();
         using var logger = NodeLogging.Create(Path.Combine(directory, "run.log"), nodeId, "coordinator", stderr, LogEventLevel.Information);
+        using var operations = NodeOperations.Start(NodeRole.Coordinator, request.Operations, request.Node, nodeId, logger);
+        options = options with { Node = operations.Attach(options.Node, request.Operations) };
         var started = DateTimeOffset.UtcNow;
         using var sink = new ResultsSink(directory,
             new RunDescription("cluster", document.NormalizedJson, sweepHash, request.Threads ?? 0, [nodeId],
@@ -156,11 +175,13 @@ internal static class CoordinatorCommand
         using var interrupt = new InterruptSignals(cancellation);
 
         var stopwatch = Stopwatch.StartNew();
+        // Progress is timed from the sweep's start (the workers joined), so the rate leaves out the wait for them.
+        var progress = new RecordingProgress(new ProgressLog(logger, document.Plan));
         SweepSnapshot final;
         try
         {
             final = await ClusterSweep.RunCoordinatorAsync(options, document.Plan, sweepHash, resume, journal, request.Resume, sink,
-                new ProgressLog(logger, document.Plan), logger, interrupt.Token);
+                progress, logger, interrupt.Token);
         }
         catch (ArgumentException e)
         {
@@ -171,17 +192,28 @@ internal static class CoordinatorCommand
             await stderr.WriteLineAsync("interrupted before the sweep started");
             return ExitCodes.RunFailed;
         }
+        catch (SweepFailedException e)
+        {
+            // Diagnosed (a journal or results file that cannot be written, a shard that threw): one line on the
+            // console, the details in run.log.
+            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            await stderr.WriteLineAsync(
+                $"error: the run failed: {e.Message}; what the journal holds resumes with: ntk coordinator {request.SweepPath} --out {directory} --resume{(request.Journal is null ? "" : " (and the same --journal)")}");
+            return ExitCodes.RunFailed;
+        }
         catch (Exception e) when (e is not InvalidInputException)
         {
-            logger.Error(e, "Sweep {SweepName} failed", document.Name);
-            await stderr.WriteLineAsync($"error: the run failed: {e.Message}");
+            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            await stderr.WriteLineAsync($"error: the run failed: {e.GetType().Name}: {e.Message} (details in {Path.Combine(directory, "run.log")})");
             return ExitCodes.RunFailed;
         }
         stopwatch.Stop();
 
         var trials = final.TotalTrials;
         var resumedTrials = resume.Sum(r => document.Plan.PrefixTrialsOf(r.ShardsMerged));
-        var rate = (trials - resumedTrials) / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
+        var sweepTime = progress.Latest?.Elapsed ?? stopwatch.Elapsed;
+        var waited = stopwatch.Elapsed - sweepTime;
+        var rate = (trials - resumedTrials) / Math.Max(sweepTime.TotalSeconds, 1e-9);
         logger.Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
             document.Name, final.Complete ? "completed" : "interrupted", trials, stopwatch.ElapsedMilliseconds, Math.Round(rate));
         if (!final.Complete)
@@ -193,9 +225,11 @@ internal static class CoordinatorCommand
 
         var report = ReportRenderer.Render(directory, TextWriter.Null);
         await stdout.WriteLineAsync(
-            $"{document.Name}: {document.Plan.Points.Length} points, {trials} trials in {stopwatch.Elapsed.TotalSeconds:F1} s ({rate:F0} trials/s on the cluster)");
+            $"{document.Name}: {document.Plan.Points.Length} points, {trials} trials in {sweepTime.TotalSeconds:F1} s ({rate:F0} trials/s on the cluster" +
+            (waited.TotalSeconds >= 0.5 ? $"; {waited.TotalSeconds:F1} s before that starting and waiting for workers)" : ")"));
         await stdout.WriteLineAsync($"results: {directory}/results.csv, results.parquet, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
         await stdout.WriteLineAsync(ClaimsSummary.Render(directory));
+        await operations.HoldAsync(request.Operations, stdout, interrupt.Token);
         return ExitCodes.Success;
     }
 
@@ -219,7 +253,8 @@ internal sealed class NodeFlags
     {
         Description = "Address other nodes use to reach this one (default: the bound hostname; env NTK_PUBLIC_HOSTNAME).",
     };
-    private readonly Option<int?> _port = new("--port") { Description = "TCP port (env NTK_PORT; coordinator default 4053, worker default 0 = any)." };
+    private readonly Option<int?> _port = TypedOptions.OptionalInteger("--port",
+        "TCP port (env NTK_PORT; coordinator default 4053, worker default 0 = any).", minimum: 0, maximum: 65535, helpName: "P");
     private readonly Option<string?> _seeds;
     private readonly Option<string?> _config = new("--config")
     {
@@ -229,10 +264,6 @@ internal sealed class NodeFlags
     private NodeFlags(string seedsDescription)
     {
         _seeds = new Option<string?>("--seeds") { Description = seedsDescription };
-        _port.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is { } port && (port < 0 || port > 65535)) result.AddError("--port must be in 0..65535");
-        });
     }
 
     public static NodeFlags Create(string seedsDescription) => new(seedsDescription);
@@ -249,12 +280,12 @@ internal sealed class NodeFlags
     /// <summary>The flags, else the environment; throws <see cref="InvalidInputException"/> for a malformed value.</summary>
     public ClusterNodeOptions Read(ParseResult parse)
     {
-        var hostname = parse.GetValue(_hostname) ?? Environment("NTK_HOSTNAME");
-        var publicHostname = parse.GetValue(_publicHostname) ?? Environment("NTK_PUBLIC_HOSTNAME");
+        var hostname = HostName("--hostname", parse.GetValue(_hostname) ?? Environment("NTK_HOSTNAME"));
+        var publicHostname = HostName("--public-hostname", parse.GetValue(_publicHostname) ?? Environment("NTK_PUBLIC_HOSTNAME"));
         var port = parse.GetValue(_port);
         if (port is null && Environment("NTK_PORT") is { } portText)
         {
-            if (!int.TryParse(portText, out var parsed) || parsed < 0 || parsed > 65535)
+            if (!TypedOptions.TryParseInteger(portText, out var parsed) || parsed < 0 || parsed > 65535)
                 throw new InvalidInputException($"NTK_PORT: \"{portText}\" is not a port in 0..65535");
             port = parsed;
         }
@@ -275,6 +306,11 @@ internal sealed class NodeFlags
         if (config is not null && !File.Exists(config)) throw new InvalidInputException($"--config: {config} does not exist");
         return new ClusterNodeOptions(hostname, publicHostname, port, seeds, config);
     }
+
+    /// <summary>A DNS name or an IPv4/IPv6 address, else an input error (Akka would fail later, at bind or join).</summary>
+    private static string? HostName(string option, string? value) =>
+        value is null || Uri.CheckHostName(value) != UriHostNameType.Unknown ? value
+            : throw new InvalidInputException($"{option}: expected a host name or IP address, got '{value}'");
 
     private static string? Environment(string name) =>
         System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Ntk.Cli.CommandLine;
 using Ntk.Cli.Monitor;
+using Ntk.Cli.Terminal;
 using Spectre.Console;
 
 namespace Ntk.Cli.Commands;
@@ -14,7 +16,7 @@ internal sealed record MonitorRequest(string Path, bool Once, double IntervalSec
 /// terminal the table is redrawn in place; when stdout is redirected a plain-text table is printed after each poll that
 /// read something. Exits 0 after the final table once the sweep's finish event was seen (reading one more interval
 /// for the final snapshot), or on Ctrl-C. <c>--once</c> prints the table of what is there now and exits 0.
-/// A path that does not exist exits 2.
+/// A path that does not exist, or a directory with no log file in it, exits 2.
 /// </summary>
 internal static class MonitorCommand
 {
@@ -25,16 +27,8 @@ internal static class MonitorCommand
             Description = "A log file, or a directory whose *.log and *.json files are the logs of the run's nodes.",
         };
         var once = new Option<bool>("--once") { Description = "Print the table of what is logged now and exit (also for a finished run)." };
-        var interval = new Option<double>("--interval")
-        {
-            Description = "Seconds between reads of the log files (default 1).",
-            DefaultValueFactory = _ => 1,
-        };
-        interval.Validators.Add(result =>
-        {
-            var seconds = result.GetValueOrDefault<double>();
-            if (!(seconds > 0) || !double.IsFinite(seconds)) result.AddError("--interval must be a positive number of seconds");
-        });
+        var interval = TypedOptions.Positive("--interval", "Seconds between reads of the log files (default 1).", () => 1,
+            helpName: "SECONDS");
         var command = new Command("monitor",
             "Follow the structured logs of a run and show points, trials, trials/s per node, worst standard error, ETA, members, re-issued shards and failures.")
         {
@@ -56,10 +50,14 @@ internal static class MonitorCommand
                 $"{request.Path}: no such file or directory; give a run's log file (e.g. results/<sweep>/run.log) or the directory of its node logs");
         var follower = new LogFollower(request.Path);
         var state = new MonitorState();
+        follower.Poll(state);
+        if (follower.LogFiles.Count == 0)
+            throw new InvalidInputException(
+                $"{request.Path}: no log files here (looked for compact-JSON *.log and *.json); give the results directory of a " +
+                "run that has started (ntk run and ntk coordinator write run.log there) or a worker's --log-dir");
 
         if (request.Once)
         {
-            follower.Poll(state);
             WarnIfNoLogs(follower, state, request.Path, stderr);
             MonitorTable.WritePlain(state.View(), stdout);
             return ExitCodes.Success;
@@ -70,7 +68,6 @@ internal static class MonitorCommand
                           && Environment.GetEnvironmentVariable("CI") is null;
         if (interactive)
         {
-            follower.Poll(state);
             await AnsiConsole.Live(MonitorTable.Render(ViewNow(state), AnsiConsole.Profile.Width))
                 .AutoClear(false)
                 .Overflow(VerticalOverflow.Ellipsis)
@@ -83,7 +80,7 @@ internal static class MonitorCommand
         else
         {
             var printed = false;
-            await FollowAsync(follower, state, interval, cancellation, pollFirst: true, view =>
+            await FollowAsync(follower, state, interval, cancellation, pollFirst: false, view =>
             {
                 if (printed) stdout.WriteLine();
                 MonitorTable.WritePlain(view, stdout);

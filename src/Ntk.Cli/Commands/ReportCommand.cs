@@ -1,10 +1,11 @@
 using System.CommandLine;
 using Ntk.Cli.Report;
+using Ntk.Cli.Terminal;
 
 namespace Ntk.Cli.Commands;
 
 /// <summary>
-/// <c>ntk report DIR</c>: re-renders plots/*.png, report.md and report.html from DIR/results.json (SPEC §4, §7) and
+/// <c>ntk report DIR</c>: re-renders plots/*.png, report.md and report.html from DIR/results.json (docs/contract.md §4, §7) and
 /// prints which plots were written and which were skipped, with the reason. Exit 0 on success; 2 when DIR does not
 /// exist, has no results.json, or holds a file that is not a results file (nothing is written then).
 /// </summary>

@@ -3,10 +3,12 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using Ntk.Cli.CommandLine;
 using Ntk.Cli.Logging;
 using Ntk.Cli.Report;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Serilog;
 using Serilog.Events;
@@ -14,7 +16,8 @@ using Serilog.Events;
 namespace Ntk.Cli.Commands;
 
 /// <summary>What `ntk run` was asked to do.</summary>
-internal sealed record RunRequest(string SweepPath, string? OutDirectory, int Workers, bool Resume, double SnapshotSeconds = 5);
+internal sealed record RunRequest(string SweepPath, string? OutDirectory, int Workers, bool Resume, double SnapshotSeconds = 5,
+    bool Force = false);
 
 /// <summary>
 /// `ntk run SWEEP.json [--out DIR] [--workers N] [--resume]`: the whole sweep in this process, through the same actors
@@ -26,33 +29,20 @@ internal static class RunCommand
     {
         var sweep = new Argument<string>("SWEEP.json") { Description = "The sweep file to run." };
         var output = new Option<string?>("--out") { Description = "Results directory (default: results/<sweep name>)." };
-        var workers = new Option<int>("--workers")
-        {
-            Description = "Worker actors, each running one shard at a time on its own thread (default: all cores).",
-            DefaultValueFactory = _ => Environment.ProcessorCount,
-        };
-        workers.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1) result.AddError("--workers must be at least 1");
-        });
+        var workers = TypedOptions.Integer("--workers",
+            "Worker actors, each running one shard at a time on its own thread (default: all cores).",
+            () => Environment.ProcessorCount, minimum: 1, helpName: "N");
         var resume = new Option<bool>("--resume") { Description = "Continue the run whose results.json is in the results directory." };
-        var snapshot = new Option<double>("--snapshot-interval")
-        {
-            Description = "Seconds between result snapshots (what a killed run resumes from).",
-            DefaultValueFactory = _ => 5,
-        };
-        snapshot.Validators.Add(result =>
-        {
-            var seconds = result.GetValueOrDefault<double>();
-            if (!(seconds > 0) || !double.IsFinite(seconds)) result.AddError("--snapshot-interval must be a positive number of seconds");
-        });
+        var force = new Option<bool>("--force") { Description = "Replace the results of an earlier run in the results directory." };
+        var snapshot = TypedOptions.Positive("--snapshot-interval",
+            "Seconds between result snapshots (what a killed run resumes from).", () => 5, helpName: "S");
         var command = new Command("run", "Run a sweep in this process and write results, claims and plots.")
         {
-            sweep, output, workers, resume, snapshot,
+            sweep, output, workers, resume, force, snapshot,
         };
         command.SetAction((parse, cancellation) => ExecuteAsync(
             new RunRequest(parse.GetValue(sweep)!, parse.GetValue(output), parse.GetValue(workers), parse.GetValue(resume),
-                parse.GetValue(snapshot)),
+                parse.GetValue(snapshot), parse.GetValue(force)),
             stdout, stderr, cancellation));
         return command;
     }
@@ -74,8 +64,8 @@ internal static class RunCommand
         {
             if (!File.Exists(resultsJson))
                 throw new InvalidInputException($"--resume: {resultsJson} does not exist; there is no run to continue");
-            previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash);
-            store = ResultsDirectory.OpenStoreForResume(directory, sweepHash);
+            previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash, document.NormalizedJson, stderr);
+            store = ResultsDirectory.OpenStoreForResume(directory, previous.SweepHash, sweepHash, document.Plan);
             try
             {
                 resume = ResumeStates.From(store, document.Plan);
@@ -86,9 +76,13 @@ internal static class RunCommand
                 throw;
             }
         }
+        if (request.Force && request.Resume) throw new InvalidInputException("--force and --resume: choose one (replace the earlier run, or continue it)");
+        WritableDirectory.Check("--out", directory);
+        EarlierRun.CheckMayStart(directory, request.Force, request.Resume);
         foreach (var warning in document.Warnings) await stderr.WriteLineAsync("warning: " + warning);
 
         // 2. The run.
+        if (request.Force) EarlierRun.Remove(directory);
         Directory.CreateDirectory(directory);
         store ??= ResultsDirectory.CreateStore(directory, sweepHash);
         var interactive = !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out)
@@ -115,7 +109,8 @@ internal static class RunCommand
         {
             final = interactive
                 ? await ProgressDisplay.RunWithBarAsync(document.Plan,
-                    observer => LocalSweep.RunAsync(document.Plan, resume, settings, sink, observer, logger, interrupt.Token))
+                    observer => LocalSweep.RunAsync(document.Plan, resume, settings, sink, observer, logger, interrupt.Token),
+                    new ProgressLog(logger, document.Plan))
                 : await LocalSweep.RunAsync(document.Plan, resume, settings, sink,
                     new ProgressLog(logger, document.Plan), logger, interrupt.Token);
         }
@@ -124,16 +119,26 @@ internal static class RunCommand
             // LocalSweep checks settings and resume states before anything runs.
             throw new InvalidInputException(e.Message, e);
         }
+        catch (SweepFailedException e)
+        {
+            // A failure the sweep diagnosed (a full disk, a shard that threw): its message says what and where. One
+            // line on the console; the details go to run.log.
+            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            await stderr.WriteLineAsync(
+                $"error: the run failed: {e.Message}; what was saved resumes with: ntk run {request.SweepPath} --out {directory} --resume");
+            return ExitCodes.RunFailed;
+        }
         catch (Exception e) when (e is not InvalidInputException)
         {
-            logger.Error(e, "Sweep {SweepName} failed", document.Name);
-            await stderr.WriteLineAsync($"error: the run failed: {e.Message}");
+            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            await stderr.WriteLineAsync($"error: the run failed: {e.GetType().Name}: {e.Message} (details in {Path.Combine(directory, "run.log")})");
             return ExitCodes.RunFailed;
         }
         stopwatch.Stop();
 
         var trials = final.TotalTrials;
-        var resumedTrials = resume.Sum(r => Math.Min((long)r.ShardsMerged * document.Plan.ShardTrials, document.Plan.Stopping.TrialCap));
+        var resumedTrials = resume.IsDefaultOrEmpty ? 0
+            : resume.Sum(r => Math.Min((long)r.ShardsMerged * document.Plan.ShardTrials, document.Plan.Stopping.TrialCap));
         var rate = (trials - resumedTrials) / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
         logger.Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
             document.Name, final.Complete ? "completed" : "interrupted", trials, stopwatch.ElapsedMilliseconds, Math.Round(rate));

@@ -1,47 +1,56 @@
 using System.CommandLine;
 using System.Globalization;
-using Ntk.Numerics.Claims;
-using Ntk.Numerics.Kernels;
+using Ntk.Cli.CommandLine;
+using Ntk.Cli.Terminal;
+using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Networks;
 
 namespace Ntk.Cli.Commands;
 
-/// <summary>What <c>ntk theory</c> was asked: one configuration, two unit inputs at angle θ.</summary>
-internal sealed record TheoryRequest(int InputDim, int Depth, int Width, double ThetaDegrees, WeightLaw Law);
+/// <summary>What <c>ntk theory</c> was asked: one configuration, two unit inputs at each angle θ.</summary>
+internal sealed record TheoryRequest(int InputDim, int Depth, int Width, IReadOnlyList<double> ThetaDegrees, WeightLaw Law);
 
 /// <summary>
-/// <c>ntk theory --input-dim N --depth L --width W --theta DEG [--weights LAW]</c>: prints the analytic predictions
-/// for two unit inputs at angle θ (SCIENCE.md §4–§6). Exit 0; 2 for a missing or invalid option.
+/// <c>ntk theory --input-dim N --depth L --width W --theta DEG [DEG ...] [--weights LAW]</c>: prints the analytic
+/// predictions for two unit inputs at angle θ (docs/science.md §4–§6): for one angle the full report layer by layer, for
+/// several one row per angle. Exit 0; 2 for a missing or invalid option.
 /// </summary>
 internal static class TheoryCommand
 {
+    /// <summary>Deepest network the command accepts: the recursion is O(L), but its table is not meant to be.</summary>
+    public const int MaxDepth = 1_000_000;
+
+    /// <summary>Layers shown in full; a deeper network shows the first <see cref="HeadLayers"/> and the last <see cref="TailLayers"/>.</summary>
+    public const int FullTableLayers = 24;
+    private const int HeadLayers = 12;
+    private const int TailLayers = 8;
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var inputDim = new Option<int>("--input-dim") { Description = "Input dimension n0 (at least 2).", Required = true, HelpName = "N" };
-        var depth = new Option<int>("--depth") { Description = "Number of hidden layers L (at least 1).", Required = true, HelpName = "L" };
-        var width = new Option<int>("--width") { Description = "Width n of every hidden layer (at least 1).", Required = true, HelpName = "W" };
-        var theta = new Option<double>("--theta") { Description = "Angle between the two unit inputs, in degrees, in [0, 180].", Required = true, HelpName = "DEG" };
+        var inputDim = TypedOptions.RequiredInteger("--input-dim",
+            "Input dimension n0 (at least 2: two unit inputs at an angle span a plane).", minimum: 2, helpName: "N");
+        var depth = TypedOptions.RequiredInteger("--depth", "Number of hidden layers L (at least 1).", minimum: 1,
+            maximum: MaxDepth, helpName: "L");
+        var width = TypedOptions.RequiredInteger("--width", "Width n of every hidden layer (at least 1).", minimum: 1, helpName: "W");
+        var theta = TypedOptions.NumberList("--theta",
+            "Angle between the two unit inputs, in degrees, in [0, 180]; several angles (--theta 0 45 90) give one row each.",
+            minimum: 0, maximum: 180, unit: " degrees", required: true, helpName: "DEG");
         var weights = new Option<string>("--weights")
         {
             Description = "Weight law: gaussian | uniform | laplace | student-t:ν | rademacher.",
             DefaultValueFactory = _ => "gaussian",
             HelpName = "LAW",
         };
-        Check(inputDim, (int n) => n < 2 ? "--input-dim must be at least 2 (two unit inputs at an angle span a plane)" : null);
-        Check(depth, (int l) => l < 1 ? "--depth must be at least 1" : null);
-        Check(width, (int n) => n < 1 ? "--width must be at least 1" : null);
-        Check(theta, (double degrees) => degrees is >= 0 and <= 180 ? null
-            : $"--theta must be an angle in [0, 180] degrees, got {Number(degrees)}");
-        Check(weights, (string law) =>
+        weights.Validators.Add(result =>
         {
+            var law = result.Tokens.Count == 0 ? "gaussian" : result.Tokens[^1].Value;
             try
             {
-                WeightLaw.Parse(law ?? "");
-                return null;
+                WeightLaw.Parse(law);
             }
             catch (FormatException error)
             {
-                return "--" + error.Message;
+                result.AddError("--" + error.Message);
             }
         });
 
@@ -50,7 +59,7 @@ internal static class TheoryCommand
             inputDim, depth, width, theta, weights,
         };
         command.SetAction(parse => Execute(
-            new TheoryRequest(parse.GetValue(inputDim), parse.GetValue(depth), parse.GetValue(width), parse.GetValue(theta),
+            new TheoryRequest(parse.GetValue(inputDim), parse.GetValue(depth), parse.GetValue(width), parse.GetValue(theta)!,
                 WeightLaw.Parse(parse.GetValue(weights) ?? "gaussian")),
             stdout, stderr));
         return command;
@@ -61,21 +70,59 @@ internal static class TheoryCommand
         {
             if (request.Law.HasAtoms)
                 stderr.WriteLine($"warning: {request.Law.Name} has atoms, which violates the paper's assumption of an atomless " +
-                                 "weight law (SCIENCE.md §1); the exact finite-width facts below need not hold for it");
-            Print(request, stdout);
+                                 "weight law (docs/science.md §1); the exact finite-width facts below need not hold for it");
+            if (request.ThetaDegrees.Count == 1) Print(request, stdout);
+            else PrintAngles(request, stdout);
             return ExitCodes.Success;
         });
 
     /// <summary>
+    /// Several angles: what does not depend on θ once, then one row per angle with Θ_ab, c_1, c_L, Π c_l and the
+    /// θ-dependent claims (Theorem 1.1, Theorem 2.2's bound).
+    /// </summary>
+    internal static void PrintAngles(TheoryRequest request, TextWriter output)
+    {
+        var n0 = request.InputDim;
+        var depth = request.Depth;
+        var angles = string.Join(", ", request.ThetaDegrees.Select(Number));
+        output.WriteLine($"configuration: n0 = {n0}, L = {depth}, width {request.Width} in every hidden layer, " +
+                         $"θ = {angles} (degrees), weights {request.Law.Name}");
+        output.WriteLine("inputs: unit vectors x_a = (1, 0, …), x_b = (cos θ, sin θ, 0, …)");
+        var xa = InputSet.Pair(n0, 0).Input(0);
+        output.WriteLine($"exact diagonal E[K_aa] = 2(L+1)‖x‖²/n0 = {Number(AnalyticNtk.ExactDiagonal(xa, depth))} " +
+                         $"(Corollary 1.1 says 2L‖x‖²/n0 = {Number(PaperClaims.Corollary11(xa, depth))}); " +
+                         $"Θ_aa = {Number(AnalyticNtk.Pair(xa, xa, depth).Theta)}");
+        output.WriteLine();
+        output.WriteLine("per angle: infinite width (docs/science.md §4) and the paper's θ-dependent claims (docs/science.md §6)");
+        var table = new TextTable("θ (deg)>", "x_a·x_b>", "Θ_ab>", "c_1>", $"c_{depth}>", "Π_l c_l>",
+            "Theorem 1.1>", "Theorem 2.2 bound>", "bound");
+        foreach (var degrees in request.ThetaDegrees)
+        {
+            var radians = degrees * Math.PI / 180;
+            var inputs = InputSet.Pair(n0, radians);
+            var xb = inputs.Input(1);
+            var analytic = AnalyticNtk.Pair(inputs.Input(0), xb, depth);
+            var bound = PaperClaims.Theorem22Bound(inputs.Input(0), xb, depth);
+            table.AddRow(Number(degrees), CosineMultiple(xb[0]), Number(analytic.Theta), Number(analytic.Correlator(1)),
+                Number(analytic.Correlator(depth)), Number(analytic.PathProduct),
+                CosineMultiple(PaperClaims.Theorem11(inputs.Input(0), xb, depth)), CosineMultiple(bound),
+                Math.Abs(analytic.Theta) > bound ? "violated" : "holds");
+        }
+        table.Write(output);
+        output.WriteLine("(one angle prints the full report: the recursion layer by layer and every claim)");
+    }
+
+    /// <summary>
     /// The report: the configuration, the infinite-width recursion layer by layer (ρ_l, Σ^l(a,b), c_l), Θ_aa and Θ_ab,
-    /// the exact finite-width facts (SCIENCE.md §5), then each paper claim's value next to the correct one with what is
-    /// known about it (SCIENCE.md §6). Inputs are the pair of unit vectors of SPEC §5 with phase 0.
+    /// the exact finite-width facts (docs/science.md §5), then each paper claim's value next to the correct one with what is
+    /// known about it (docs/science.md §6). Inputs are the pair of unit vectors of docs/contract.md §5 with phase 0.
     /// </summary>
     internal static void Print(TheoryRequest request, TextWriter output)
     {
         var n0 = request.InputDim;
         var depth = request.Depth;
-        var thetaRadians = request.ThetaDegrees * Math.PI / 180;
+        var thetaDegrees = request.ThetaDegrees[0];
+        var thetaRadians = thetaDegrees * Math.PI / 180;
         var gaussian = request.Law.Kind == WeightLawKind.Gaussian;
         var inputs = InputSet.Pair(n0, thetaRadians);
         var xa = inputs.Input(0);
@@ -87,25 +134,32 @@ internal static class TheoryCommand
         for (var i = 0; i < n0; i++) dot += xa[i] * xb[i];
 
         output.WriteLine($"configuration: n0 = {n0}, L = {depth}, width {request.Width} in every hidden layer, " +
-                         $"θ = {Number(request.ThetaDegrees)}°, weights {request.Law.Name}");
+                         $"θ = {Number(thetaDegrees)}°, weights {request.Law.Name}");
         output.WriteLine($"inputs: unit vectors x_a = (1, 0, …), x_b = (cos θ, sin θ, 0, …); x_a·x_b = cos θ = {CosineMultiple(dot)}");
         output.WriteLine();
 
-        output.WriteLine("infinite width (arc-cosine recursion, SCIENCE.md §4; the same for every width profile and, by the CLT, every variance-1 law)");
+        output.WriteLine("infinite width (arc-cosine recursion, docs/science.md §4; the same for every width profile and, by the CLT, every variance-1 law)");
         var table = new TextTable("layer l>", "ρ_l>", "Σ^l(a,b)>", "c_l>");
-        for (var layer = 1; layer <= depth + 1; layer++)
+        foreach (var layer in ShownLayers(depth + 1))
+        {
+            if (layer < 0)
+            {
+                table.AddRow("⋮", $"({-layer} layers not shown)", "", "");
+                continue;
+            }
             table.AddRow(
                 layer.ToString(CultureInfo.InvariantCulture),
                 layer == 1 ? CosineMultiple(analytic.Rho[0]) : Number(analytic.Rho[layer - 1]),
                 layer == 1 ? CosineMultiple(analytic.Sigma[0]) : Number(analytic.Sigma[layer - 1]),
                 layer <= depth ? Number(analytic.Correlator(layer)) : "(output)");
+        }
         table.Write(output);
         output.WriteLine($"Θ_aa = {Number(thetaAa)}");
         output.WriteLine($"Θ_ab = {Number(analytic.Theta)}");
         output.WriteLine($"Π_l c_l = {Number(analytic.PathProduct)}");
         output.WriteLine();
 
-        output.WriteLine("exact at every width (SCIENCE.md §5" + (gaussian ? ")" : "; proved for Gaussian weights, not for " + request.Law.Name + ")"));
+        output.WriteLine("exact at every width (docs/science.md §5" + (gaussian ? ")" : "; proved for Gaussian weights, not for " + request.Law.Name + ")"));
         output.WriteLine($"exact diagonal E[K_aa] = 2(L+1)‖x‖²/n0 = {Number(exactDiagonal)}");
         output.WriteLine($"first-layer correlator c_1 = (π − θ)/(2π) = {Number(AnalyticNtk.FirstLayerCorrelator(thetaRadians))}" +
                          (gaussian ? "" : " (Gaussian weights only; other laws differ at finite n0)"));
@@ -121,14 +175,14 @@ internal static class TheoryCommand
         var theorem21 = PaperClaims.Theorem21(n0, thetaRadians);
         var bound = PaperClaims.Theorem22Bound(xa, xb, depth);
         var deepest = analytic.Correlator(depth);
-        output.WriteLine("paper claims (SCIENCE.md §6): the paper's value next to the correct one");
+        output.WriteLine("paper claims (docs/science.md §6): the paper's value next to the correct one");
         var claims = new TextTable("claim", "statement", "paper>", "correct>", "what is known");
         claims.AddRow("Theorem 1.1", "E[K_ab] = (x_a·x_b)(L/n0) 2^(L+1) Π_l c_l", CosineMultiple(theorem11), Number(analytic.Theta) + " (Θ_ab)",
             "does not hold: it drops the Σ^l terms for l ≥ 2, and is 0 at θ = 90° where K_ab is not");
         claims.AddRow("Corollary 1.1", "E[K_aa] = 2L‖x‖²/n0", Number(corollary), Number(exactDiagonal) + " (exact)",
             "off by one layer: the truth is 2(L+1)‖x‖²/n0");
         // At θ = 0 (z_b = z_a) and θ = 180° (z_b = −z_a) c_1 is 1/2 and 0 for every symmetric atomless law.
-        var lawFree = request.ThetaDegrees is 0 or 180 && !request.Law.HasAtoms;
+        var lawFree = thetaDegrees is 0 or 180 && !request.Law.HasAtoms;
         claims.AddRow("Theorem 2.1", "c_1 = hypercap formula 1/2 − J_n/A_n", Number(theorem21),
             gaussian || lawFree ? Number(AnalyticNtk.FirstLayerCorrelator(thetaRadians)) + " ((π−θ)/2π)" : "measure it",
             gaussian ? "holds for Gaussian weights (n0 = 2 needs the limit I_x(0, ½) = 1)" : $"fails for non-Gaussian laws such as {request.Law.Name}");
@@ -153,22 +207,18 @@ internal static class TheoryCommand
     private static string CosineMultiple(double value) => Math.Abs(value) < 1e-15 ? "0" : Number(value);
 
     /// <summary>
-    /// Adds a validator that reports <paramref name="problem"/>'s message as a parse error (exit 2). Values that did
-    /// not even convert to <typeparamref name="T"/> already carry System.CommandLine's own error and are skipped.
+    /// The layers 1..<paramref name="rows"/> of the recursion table; beyond <see cref="FullTableLayers"/> rows the first
+    /// and the last few, with one negative entry (minus the number left out) where the elision goes.
     /// </summary>
-    private static void Check<T>(Option<T> option, Func<T, string?> problem) =>
-        option.Validators.Add(result =>
+    internal static IEnumerable<int> ShownLayers(int rows)
+    {
+        if (rows <= FullTableLayers)
         {
-            T value;
-            try
-            {
-                value = result.GetValueOrDefault<T>();
-            }
-            catch (InvalidOperationException)
-            {
-                return;
-            }
-            if (problem(value) is { } message) result.AddError(message);
-        });
-
+            for (var layer = 1; layer <= rows; layer++) yield return layer;
+            yield break;
+        }
+        for (var layer = 1; layer <= HeadLayers; layer++) yield return layer;
+        yield return -(rows - HeadLayers - TailLayers);
+        for (var layer = rows - TailLayers + 1; layer <= rows; layer++) yield return layer;
+    }
 }

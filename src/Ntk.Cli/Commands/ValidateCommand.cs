@@ -1,7 +1,9 @@
+using Ntk.Numerics.Measurement;
 using System.CommandLine;
 using System.Globalization;
 using Ntk.Cli.Sweeps;
-using Ntk.Numerics.Kernels;
+using Ntk.Cli.Terminal;
+using Ntk.Numerics.Engines;
 
 namespace Ntk.Cli.Commands;
 
@@ -45,6 +47,8 @@ internal static class ValidateCommand
             : $"stopping:  {stopping.Trials} trials per point");
         output.WriteLine($"shards:    {plan.ShardTrials} trials each, {(target is null ? "" : "at most ")}{plan.MaxShardCount} per point");
         output.WriteLine($"inputs:    {Describe(document)}");
+        var groups = plan.Points.Select(p => p.Definition.Statistics).Distinct().ToList();
+        output.WriteLine($"recording: {string.Join(" | ", groups.Select(StatisticSelection.Describe))}");
         output.WriteLine($"points:    {plan.Points.Length}");
         output.WriteLine();
 
@@ -62,11 +66,11 @@ internal static class ValidateCommand
             var definition = point.Definition;
             var network = definition.Network;
             var m = definition.Inputs.Count;
-            var perTrial = WorkEstimate.PerTrial(network, m, definition.Engine);
+            var perTrial = WorkEstimate.PerTrial(network, m, definition.Engine, definition.Statistics);
             total += perTrial * stopping.TrialCap;
             totalTrials += stopping.TrialCap;
 
-            var engine = Engines.Name(definition.Engine);
+            var engine = EngineChoice.Name(definition.Engine);
             if (document.Sources[i].RequestedEngine == EngineKind.Auto) engine += " (auto)";
             var widths = network.Widths.All(w => w == network.Widths[0]) ? network.Widths[0].ToString(CultureInfo.InvariantCulture) : network.WidthsLabel;
             table.AddRow(
@@ -90,7 +94,26 @@ internal static class ValidateCommand
         output.WriteLine();
         output.WriteLine($"work{(target is null ? "" : " (upper bound: every point runs to maxTrials)")}: " +
                          $"{Magnitude(totalTrials)} trials, {Magnitude(total.Draws)} random draws, {Magnitude(total.Flops)} FLOPs " +
-                         "(dense: 4·m·Σ n_l n_(l−1) FLOPs per trial; conditional: Σ_l (n_l·m² + m³))");
+                         "(dense: 4·m·Σ n_l n_(l−1) FLOPs per trial; conditional: Σ_l (n_l·m² + m³); both: 4·m²·n_l per layer " +
+                         "for the Gram matrices, and (4/3)·m³ for the spectrum)");
+        PrintFootprint(SweepFootprint.For(plan), output);
+    }
+
+    /// <summary>The memory and message sizes of the sweep's largest point (SweepFootprint).</summary>
+    private static void PrintFootprint(SweepFootprint footprint, TextWriter output)
+    {
+        var point = footprint.Largest;
+        string Size(long bytes) => SweepFootprint.Bytes(bytes);
+        string Chunks(long bytes) =>
+            SweepFootprint.Chunks(bytes) is var chunks and > 1
+                ? $"{Size(bytes)} in {chunks} chunks of {Size(SweepFootprint.ChunkBytes)}"
+                : $"{Size(bytes)} in one message";
+        output.WriteLine($"memory:    largest point {footprint.LargestPointIndex}: {point.Statistics} statistics, " +
+                         $"state {Size(point.StateBytes)}; per worker thread {Size(point.WorkerThreadBytes)} " +
+                         $"(engine buffers {Size(point.SamplerBytes)}); aggregator {Size(point.AggregatorBytes)} per point in flight; " +
+                         $"`ntk run --workers 1` about {Size(point.SingleProcessBytes)} (this machine: {Size(SweepFootprint.MachineMemoryBytes())})");
+        output.WriteLine($"messages:  shard result, snapshot, resume seed: up to {Chunks(point.StateBytes)} each; " +
+                         $"plan sent to workers: {Chunks(footprint.PlanBytes)}");
     }
 
     private static string Describe(SweepDocument document)

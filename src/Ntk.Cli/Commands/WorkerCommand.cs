@@ -1,27 +1,32 @@
 using System.CommandLine;
+using Ntk.Cli.CommandLine;
 using Ntk.Cli.Logging;
+using Ntk.Cli.Operations;
+using Ntk.Cli.Results;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster.Clustering;
 using Serilog.Events;
 
 namespace Ntk.Cli.Commands;
 
 /// <summary>What `ntk worker` was asked to do.</summary>
-internal sealed record WorkerRequest(ClusterNodeOptions Node, int? Threads, string LogDirectory);
+internal sealed record WorkerRequest(ClusterNodeOptions Node, int? Threads, string LogDirectory)
+{
+    public OperationsOptions Operations { get; init; } = OperationsOptions.None;
+}
 
 /// <summary>
 /// `ntk worker --seeds HOST:PORT[,..] [--port P] [--threads N]`: a node that joins the cluster, fetches the plan
-/// from the coordinator, pulls and computes shards, and exits 0 when the sweep is done. When it is downed (it was
+/// from the coordinator, pulls and computes shards, and exits 0 when the sweep is done, or on SIGTERM / Ctrl-C once its
+/// shards in hand are finished or handed back. When it is downed (it was
 /// unreachable, or the coordinator died), it joins again by itself.
 /// </summary>
 internal static class WorkerCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var threads = new Option<int?>("--threads") { Description = "Worker threads, one shard each at a time (default: all cores)." };
-        threads.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1) result.AddError("--threads must be at least 1");
-        });
+        var threads = TypedOptions.OptionalInteger("--threads",
+            "Worker threads, one shard each at a time (default: all cores).", minimum: 1, helpName: "N");
         var logDirectory = new Option<string?>("--log-dir")
         {
             Description = "Directory of this node's compact-JSON log, worker-<node id>.log (default ./logs; env NTK_LOG_DIR).",
@@ -32,28 +37,35 @@ internal static class WorkerCommand
             threads, logDirectory,
         };
         node.AddTo(command);
+        var operations = new OperationsFlags();
+        operations.AddTo(command);
         command.SetAction((parse, cancellation) => CommandLineErrors.GuardAsync(stderr, () => RunAsync(
             new WorkerRequest(node.Read(parse), parse.GetValue(threads),
-                parse.GetValue(logDirectory) ?? (Environment.GetEnvironmentVariable("NTK_LOG_DIR") is { Length: > 0 } d ? d : "logs")),
+                parse.GetValue(logDirectory) ?? (Environment.GetEnvironmentVariable("NTK_LOG_DIR") is { Length: > 0 } d ? d : "logs"))
+            {
+                Operations = operations.Read(parse, NodeRole.Worker),
+            },
             stdout, stderr, cancellation)));
         return command;
     }
 
     private static async Task<int> RunAsync(WorkerRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        if (request.Node.Seeds.IsDefaultOrEmpty)
-            throw new InvalidInputException("--seeds: a worker needs the HOST:PORT of the coordinator (or NTK_SEEDS)");
+        if (request.Node.Seeds.IsDefaultOrEmpty && request.Operations.Discovery is null)
+            throw new InvalidInputException("--seeds: a worker needs the HOST:PORT of the coordinator (or NTK_SEEDS), or --discovery");
         var directory = Path.GetFullPath(request.LogDirectory);
+        WritableDirectory.Check("--log-dir", directory);
         Directory.CreateDirectory(directory);
         var nodeId = NodeLogging.DefaultNodeId();
         using var logger = NodeLogging.Create(Path.Combine(directory, $"worker-{nodeId}.log"), nodeId, "worker", stderr,
             LogEventLevel.Information);
+        using var operations = NodeOperations.Start(NodeRole.Worker, request.Operations, request.Node, nodeId, logger);
 
         using var interrupt = new InterruptSignals(cancellation);
         WorkerNodeOutcome outcome;
         try
         {
-            outcome = await ClusterSweep.RunWorkerAsync(new WorkerNodeOptions(request.Node, request.Threads), logger, interrupt.Token);
+            outcome = await ClusterSweep.RunWorkerAsync(new WorkerNodeOptions(operations.Attach(request.Node, request.Operations), request.Threads), logger, interrupt.Token);
         }
         catch (ArgumentException e)
         {
@@ -80,7 +92,9 @@ internal static class WorkerCommand
             await stderr.WriteLineAsync("error: the worker could not join the cluster (see ntk.worker.join-timeout); is the coordinator running at the seeds?");
             return ExitCodes.RunFailed;
         }
-        await stderr.WriteLineAsync("worker: interrupted; its shards are re-issued to other workers");
-        return ExitCodes.RunFailed;
+        // SIGTERM (an autoscaler, `docker stop`) or Ctrl-C: the workers handed in or handed back every lease before
+        // the node left, so this is a clean stop.
+        await stderr.WriteLineAsync("worker: stopped on request; its shards were finished or handed back");
+        return ExitCodes.Success;
     }
 }

@@ -20,6 +20,25 @@ internal static class NodeLogging
     /// </summary>
     public const string ConsoleProperty = "Console";
 
+    /// <summary>
+    /// Events that end the run and that the command prints itself, as its one closing "error: …" line: on the
+    /// console they would only say the same thing twice (they stay in the log file).
+    /// </summary>
+    private static readonly HashSet<string> ReportedAtExit = ["SweepFailing", "SnapshotFailed", "JournalWriteFailed"];
+
+    /// <summary>Marks an event for the log file only (the command reports it on the console its own way).</summary>
+    public const string FileOnlyProperty = "FileOnly";
+
+    /// <summary>A logger whose events go to the log file only.</summary>
+    public static ILogger FileOnly(this ILogger logger) => logger.ForContext(FileOnlyProperty, true);
+
+    private static bool IsReportedAtExit(LogEvent e) =>
+        e.Properties.ContainsKey(FileOnlyProperty)
+        || (e.Properties.TryGetValue("Event", out var name) && name is ScalarValue { Value: string text } && ReportedAtExit.Contains(text))
+        // Akka.Persistence's own report of a failed journal write, one per actor: JournalWriteFailed says it once.
+        || e.MessageTemplate.Text.StartsWith("Failed to persist event", StringComparison.Ordinal)
+        || e.MessageTemplate.Text.StartsWith("Rejected to persist event", StringComparison.Ordinal);
+
     /// <summary>A logger whose events also reach the console.</summary>
     public static ILogger ForConsole(this ILogger logger) => logger.ForContext(ConsoleProperty, true);
 
@@ -36,13 +55,15 @@ internal static class NodeLogging
             .MinimumLevel.Override("Akka", LogEventLevel.Information)
             .Enrich.WithProperty("NodeId", nodeId)
             .Enrich.WithProperty("Role", role)
-            .WriteTo.File(new CompactJsonFormatter(), logFile, restrictedToMinimumLevel: LogEventLevel.Information,
-                flushToDiskInterval: TimeSpan.FromSeconds(1), shared: false)
+            // Whole lines only, also on a full disk (see WholeLineFileSink).
+            .WriteTo.Sink(new WholeLineFileSink(logFile, new CompactJsonFormatter()), LogEventLevel.Information)
             .WriteTo.Logger(toConsole => toConsole
-                .Filter.ByIncludingOnly(e => e.Level >= LogEventLevel.Warning
-                    || (e.Level >= consoleLevel && e.Properties.ContainsKey(ConsoleProperty)))
-                .WriteTo.Sink(new TextWriterSink(console, new MessageTemplateTextFormatter(
-                    "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}"))))
+                .Filter.ByIncludingOnly(e => !IsReportedAtExit(e) && (e.Level >= LogEventLevel.Warning
+                    || (e.Level >= consoleLevel && (e.Properties.ContainsKey(ConsoleProperty) || ConsoleNotices.IsShown(e)))))
+                .WriteTo.Sink(new ConsoleNotices(new TextWriterSink(console, new MessageTemplateTextFormatter(
+                    // No {Exception}: stack traces go to the log file; the console gets the message, which says why.
+                    "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}")), role, () => DateTimeOffset.UtcNow)))
+            .WriteToSeqIfConfigured()
             .CreateLogger();
     }
 }

@@ -14,8 +14,9 @@ namespace Ntk.Cli.Monitor;
 /// </para>
 /// <para>
 /// Events read (the {Event} property, or the message template where noted): SweepStarted (PointCount, ShardCount,
-/// ShardTrials), ShardLeased, ShardCompleted (TrialCount, ElapsedMs, WorkerId, PointIndex, ShardIndex), ShardFailed,
-/// ShardReissued, PointCompleted / PointDone (TrialCount), SnapshotPublished (TrialCount, WorstStdErr,
+/// ShardTrials), ShardLeased, ShardCompleted (TrialCount, ElapsedMs, WorkerId, PointIndex, ShardIndex), ShardAccepted (the
+/// coordinator's record of the same, by WorkerId HOST:PORT/worker-N: a row for a worker node whose own log is not read), ShardFailed,
+/// ShardReissued, ShardDiscarded (Reason), PointCompleted / PointDone (TrialCount), SnapshotPublished (TrialCount, WorstStdErr,
 /// WorstStdErrPoint), SweepFinished (Outcome), SweepFailing, SnapshotFailed, MemberUp / MemberReachable /
 /// MemberUnreachable / MemberDowned / MemberLeft / MemberRemoved (MemberAddress, Roles); and `ntk run`'s template
 /// events "Sweep {SweepName} started…", "Sweep {SweepName} {Outcome}…", "Sweep {SweepName} failed" and
@@ -35,11 +36,15 @@ internal sealed class MonitorState
     private readonly TimeSpan _window;
     private readonly Dictionary<int, PointTrack> _points = [];
     private readonly Dictionary<string, NodeTrack> _nodes = new(StringComparer.Ordinal);
+    // Worker nodes as the coordinator's ShardAccepted events report them, by HOST:PORT: shown for nodes whose own
+    // log is not read (workers on other machines).
+    private readonly Dictionary<string, NodeTrack> _reported = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MemberTrack> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<(int Point, int Shard), List<Lease>> _inFlight = [];
     private readonly List<ReissueTrack> _reissued = [];
     private readonly Dictionary<(int Point, int Shard), List<ReissueTrack>> _reissuedByShard = [];
     private readonly Queue<FailureView> _recentFailures = new();
+    private readonly SortedDictionary<string, int> _discarded = new(StringComparer.Ordinal);
 
     private string? _sweepName;
     private int? _pointCount;
@@ -53,6 +58,9 @@ internal sealed class MonitorState
     private (DateTimeOffset At, long Trials)? _mergedTotal;
     private (DateTimeOffset At, double? StdErr, int? Point)? _worst;
     private int _progressPointsDone;
+
+    /// <summary>The ETA of the latest progress event (the run's own cost-weighted estimate) and when it was logged.</summary>
+    private (DateTimeOffset At, double Seconds)? _loggedEta;
     private int _failures;
     private int _otherErrors;
     private int _warnings;
@@ -131,11 +139,27 @@ internal sealed class MonitorState
             case "ShardCompleted":
                 OnCompleted(e, node);
                 break;
+            case "ShardAccepted":
+                // The coordinator's record of a shard and the worker that computed it (WorkerId = HOST:PORT/worker-N).
+                if (e.String("WorkerId") is { } acceptedFrom && acceptedFrom.IndexOf('/', StringComparison.Ordinal) is > 0 and var slash)
+                {
+                    var workerNode = acceptedFrom[..slash];
+                    if (!_reported.TryGetValue(workerNode, out var reported))
+                        _reported[workerNode] = reported = new NodeTrack(workerNode) { Role = "worker" };
+                    if (at > reported.LastSeen) reported.LastSeen = at;
+                    OnCompleted(e, reported);
+                }
+                break;
             case "ShardFailed":
                 if (Shard(e) is { } failed) ReleaseLease(failed, node.NodeId, e.String("WorkerId"));
                 break;
             case "ShardReissued":
                 OnReissued(e);
+                break;
+            case "ShardDiscarded":
+                // A late or duplicate result (its shard was merged from another lease, or its point was done).
+                var reason = e.String("Reason") ?? "unknown";
+                _discarded[reason] = _discarded.GetValueOrDefault(reason) + 1;
                 break;
             case "PointCompleted":
             case "PointDone":
@@ -180,6 +204,15 @@ internal sealed class MonitorState
     // SnapshotPublished carries WorstStdErr (possibly null) since the monitor was added; older logs lack it.
     private static bool HasWorstStdErr(ClefEvent e) => e.Template.Contains("{WorstStdErr", StringComparison.Ordinal);
 
+    /// <summary>A progress event's ETA in seconds: {EtaSeconds}, else {Eta} written as a TimeSpan ("00:01:05"); null when unknown.</summary>
+    private static double? LoggedEta(ClefEvent e)
+    {
+        if (e.Double("EtaSeconds") is { } seconds && seconds >= 0 && double.IsFinite(seconds)) return seconds;
+        return e.String("Eta") is { } text && TimeSpan.TryParseExact(text, "c", System.Globalization.CultureInfo.InvariantCulture, out var eta)
+            ? eta.TotalSeconds
+            : null;
+    }
+
     /// <summary>`ntk run`'s own events, which carry no {Event}: recognised by their message templates.</summary>
     private void OnRunEvent(ClefEvent e, DateTimeOffset at)
     {
@@ -188,6 +221,7 @@ internal sealed class MonitorState
         {
             if (e.Long("TrialCount") is { } trials) MergedTotal(at, trials);
             if (e.Int("PointsDone") is { } done) _progressPointsDone = Math.Max(_progressPointsDone, done);
+            if (_loggedEta is not { } previous || at >= previous.At) _loggedEta = LoggedEta(e) is { } seconds ? (at, seconds) : null;
         }
         else if (template.StartsWith("Sweep {SweepName} started", StringComparison.Ordinal))
         {
@@ -346,7 +380,12 @@ internal sealed class MonitorState
         }
         var trialsDone = Math.Max(pointTrials, _mergedTotal?.Trials ?? 0);
 
-        var nodes = _nodes.Values
+        // A worker node whose own log is read shows its own row; the coordinator's report of it only otherwise.
+        foreach (var (hostPort, reported) in _reported)
+            reported.Address ??= _members.Keys.FirstOrDefault(a => a.EndsWith("@" + hostPort, StringComparison.Ordinal));
+        var ownLogs = _nodes.Values.Where(n => n.ShardsCompleted > 0).Select(n => n.Address).OfType<string>()
+            .Select(a => a[(a.IndexOf('@', StringComparison.Ordinal) + 1)..]).ToHashSet(StringComparer.Ordinal);
+        var nodes = _nodes.Values.Concat(_reported.Values.Where(r => !ownLogs.Contains(r.NodeId)))
             .OrderBy(n => n.NodeId, StringComparer.Ordinal)
             .Select(n => new NodeView(n.NodeId, n.Role, MemberStatusOf(n), n.Workers.Count, n.ShardsCompleted, n.Trials,
                 RecentRate(n, at), TotalRate(n), InFlight(n.NodeId), n.LeasesExpired, n.Errors, n.LastSeen))
@@ -358,6 +397,12 @@ internal sealed class MonitorState
         if (finished)
         {
             eta = TimeSpan.Zero;
+        }
+        else if (_loggedEta is { } logged && logged.Seconds - (at - logged.At).TotalSeconds > 0)
+        {
+            // The run's own ETA, weighted by each point's estimated cost (what its progress bar and lines show),
+            // counted down since it was logged; once it has run out, the trial count below takes over.
+            eta = TimeSpan.FromSeconds(Math.Round(logged.Seconds - (at - logged.At).TotalSeconds));
         }
         else if (_pointCount is { } pointCount && cap is { } perPoint)
         {
@@ -386,7 +431,7 @@ internal sealed class MonitorState
             _reissued.Select(r => new ReissueView(r.At, r.PointIndex, r.ShardIndex, r.OfferedTo, r.HeldBy, r.CompletedBy))
                 .OrderBy(r => r.At).ToImmutableArray(),
             _failures, _otherErrors, _warnings, [.. _recentFailures.OrderBy(f => f.At)],
-            _events, _unreadable);
+            _events, _unreadable, _discarded.ToImmutableSortedDictionary(StringComparer.Ordinal));
     }
 
     /// <summary>

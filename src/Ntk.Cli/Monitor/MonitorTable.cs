@@ -1,5 +1,5 @@
 using System.Globalization;
-using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -160,6 +160,10 @@ internal static class MonitorTable
             : $"{view.Reissued.Length} {(view.Reissued.Length == 1 ? "shard" : "shards")}: " +
               string.Join(", ", view.Reissued.Select(r => $"p{r.PointIndex}/s{r.ShardIndex}").Distinct().Take(ReissuesShown)) +
               (view.Reissued.Length > ReissuesShown ? ", …" : ""));
+        var discarded = view.Discarded.Values.Sum();
+        yield return ("discarded", discarded == 0 ? "0 results"
+            : $"{discarded} late or duplicate {(discarded == 1 ? "result" : "results")} (" +
+              string.Join(", ", view.Discarded.Select(d => $"{d.Key} {d.Value}")) + ")");
         yield return ("failures", $"{view.Failures}" +
             (view.OtherErrors > 0 ? $" (+{view.OtherErrors} other errors)" : "") +
             $", {view.Warnings} {(view.Warnings == 1 ? "warning" : "warnings")}" +

@@ -29,10 +29,13 @@ internal enum SweepPhase
 /// <param name="TrialsTotal">PointCount × TrialCapPerPoint: the most the sweep can run; null when unknown.</param>
 /// <param name="RecentTrialsPerSecond">Sum of every node's rate over the recent window.</param>
 /// <param name="WorstStdErr">The largest standard error of a reported mean in the latest published snapshot.</param>
-/// <param name="Eta">Remaining trials (to every unfinished point's cap) over the recent rate; zero once finished,
-/// null when the rate or the cap is unknown. An upper bound under a standard-error target.</param>
+/// <param name="Eta">The run's own ETA from its latest progress event (weighted by each point's estimated cost, the
+/// one its progress bar shows), counted down; else remaining trials (to every unfinished point's cap) over the recent
+/// rate; zero once finished, null when the rate or the cap is unknown. An upper bound under a standard-error target.</param>
 /// <param name="OtherErrors">Error events that are not the sweep's own (no {Event}), e.g. Akka transport errors.</param>
 /// <param name="UnreadableLines">Complete lines that were not CLEF events (console text, a corrupt line).</param>
+/// <param name="Discarded">Shard results an aggregator dropped as late or duplicate (ShardDiscarded), by reason:
+/// work done twice, after a lease expired or a worker was downed.</param>
 internal sealed record MonitorView(
     DateTimeOffset Now,
     string? SweepName,
@@ -62,7 +65,8 @@ internal sealed record MonitorView(
     int Warnings,
     ImmutableArray<FailureView> RecentFailures,
     long EventsRead,
-    long UnreadableLines);
+    long UnreadableLines,
+    ImmutableSortedDictionary<string, int> Discarded);
 
 /// <summary>A point that has trials but is not done.</summary>
 internal sealed record PointView(int PointIndex, long Trials, long? TrialCap, int Shards);

@@ -5,8 +5,8 @@ namespace Ntk.Cli.Report;
 
 /// <summary>
 /// Layer correlators c_l = E[ξ^l_a ξ^l_b] against the layer l, one colour per angle: the Monte Carlo estimate ± 1 SE,
-/// the Rao–Blackwellized estimate (Gaussian weights) ± 1 SE, the infinite-width value κ0(ρ_l)/2 (SCIENCE.md §4), the
-/// paper's conjectured limit 1/4 and the attracting fixed point 1/2 (SCIENCE.md §6, Remark §2.2). One figure per
+/// the Rao–Blackwellized estimate (Gaussian weights) ± 1 SE, the infinite-width value κ0(ρ_l)/2 (docs/science.md §4), the
+/// paper's conjectured limit 1/4 and the attracting fixed point 1/2 (docs/science.md §6, Remark §2.2). One figure per
 /// width, drawn for the deepest network of that width: c_l does not depend on the layers above l, so the deepest
 /// network shows every layer any point of the sweep has.
 /// </summary>

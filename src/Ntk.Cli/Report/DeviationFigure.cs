@@ -5,7 +5,7 @@ namespace Ntk.Cli.Report;
 
 /// <summary>
 /// The relative finite-width deviation (E[K_01] − Θ_01)/Θ_01 against β = Σ_l 1/n_l (= L/n when every hidden layer has
-/// width n), one series per angle, ± 1 SE/|Θ_01|. Infinite-width theory predicts 0; SCIENCE.md §5 expects corrections
+/// width n), one series per angle, ± 1 SE/|Θ_01|. Infinite-width theory predicts 0; docs/science.md §5 expects corrections
 /// that grow with L/n (about +19% at L = 10, n = 32, θ = 45°). Angles where Θ_01 is (nearly) 0 are left out: the
 /// relative deviation is undefined there.
 /// </summary>

@@ -6,8 +6,8 @@ namespace Ntk.Cli.Report;
 
 /// <summary>
 /// The off-diagonal NTK E[K_01] against the angle θ between the two unit inputs, for one (depth, width): the Monte
-/// Carlo mean ± 1 SE, the infinite-width Θ_01 (arc-cosine recursion, SCIENCE.md §4), the paper's Theorem 1.1
-/// (SCIENCE.md §6) and the exact diagonal E[K_aa] = 2(L+1)/n0 (SCIENCE.md §5), which K_01 reaches at θ = 0.
+/// Carlo mean ± 1 SE, the infinite-width Θ_01 (arc-cosine recursion, docs/science.md §4) and the paper's Theorem 1.1
+/// (docs/science.md §6) as curves in θ (<see cref="TheoryCurves"/>) and the exact diagonal E[K_aa] = 2(L+1)/n0 (docs/science.md §5), which K_01 reaches at θ = 0.
 /// </summary>
 internal static class KernelAngleFigure
 {
@@ -54,10 +54,9 @@ internal static class KernelAngleFigure
         var angles = new List<double>();
         var means = new List<double>();
         var errors = new List<double>();
-        var thetaAngles = new List<double>();
-        var theta = new List<double>();
         var paperAngles = new List<double>();
         var paper = new List<double>();
+        var hasTheta = false;
         foreach (var point in points)
         {
             var measured = point.Find("ntk", null, 0, 1)!;
@@ -65,32 +64,31 @@ internal static class KernelAngleFigure
             angles.Add(angle);
             means.Add(measured.Mean);
             errors.Add(measured.ErrorBar());
-            if (measured.InfiniteWidth is { } infinite && double.IsFinite(infinite))
-            {
-                thetaAngles.Add(angle);
-                theta.Add(infinite);
-            }
+            hasTheta |= measured.InfiniteWidth is { } infinite && double.IsFinite(infinite);
             if (measured.Paper is { } claimed && double.IsFinite(claimed))
             {
                 paperAngles.Add(angle);
                 paper.Add(claimed);
             }
         }
-        // Pair inputs are unit vectors (SPEC §5), so ‖x‖² = 1 in 2(L+1)‖x‖²/n0.
+        // The predictions as functions of θ (the sampled angles alone would draw them as straight segments).
+        var theta = hasTheta ? TheoryCurves.InfiniteWidthKernel(first.InputDim, first.Depth) : [];
+        var paperCurve = paper.Count > 0 ? TheoryCurves.Theorem11(first.InputDim, first.Depth) : [];
+        // Pair inputs are unit vectors (docs/contract.md §5), so ‖x‖² = 1 in 2(L+1)‖x‖²/n0.
         var diagonal = 2.0 * (first.Depth + 1) / first.InputDim;
 
         var measuredColor = PlotStyle.CategoricalColor(0);
         var paperColor = PlotStyle.CategoricalColor(1);
         PlotStyle.AddHorizontal(plot, diagonal, PlotStyle.Grey, LinePattern.Dotted, 2);
         PlotStyle.AddHorizontal(plot, 0, PlotStyle.Grey, LinePattern.Solid, 1);
-        PlotStyle.AddLine(plot, thetaAngles, theta, PlotStyle.Black, LinePattern.Solid);
+        PlotStyle.AddLine(plot, theta.Count > 0 ? TheoryCurves.Angles : [], theta, PlotStyle.Black, LinePattern.Solid);
         if (paper.Count > 0)
         {
-            var paperLine = plot.Add.Scatter(paperAngles.ToArray(), paper.ToArray(), paperColor);
-            paperLine.LinePattern = LinePattern.Dashed;
-            paperLine.LineWidth = 2;
-            paperLine.MarkerShape = MarkerShape.OpenTriangleUp;
-            paperLine.MarkerSize = 9;
+            PlotStyle.AddLine(plot, TheoryCurves.Angles, paperCurve, paperColor, LinePattern.Dashed);
+            var paperMarkers = plot.Add.Scatter(paperAngles.ToArray(), paper.ToArray(), paperColor);
+            paperMarkers.LineWidth = 0;
+            paperMarkers.MarkerShape = MarkerShape.OpenTriangleUp;
+            paperMarkers.MarkerSize = 9;
         }
         PlotStyle.AddPointsWithErrors(plot, angles, means, errors, errors, measuredColor, MarkerShape.FilledCircle, line: null, markerSize: 10);
 
@@ -102,7 +100,7 @@ internal static class KernelAngleFigure
 
         plot.Axes.Bottom.TickGenerator = new NumericFixedInterval(30);
         plot.Axes.SetLimitsX(-8, 188);
-        var values = means.Concat(theta).Concat(paper).Append(diagonal).Append(0.0).ToList();
+        var values = means.Concat(theta).Concat(paperCurve).Append(diagonal).Append(0.0).ToList();
         var low = values.Min();
         var high = values.Max();
         var margin = 0.06 * (high - low);

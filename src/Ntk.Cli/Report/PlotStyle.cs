@@ -114,21 +114,72 @@ internal static class PlotStyle
     /// <summary>
     /// Ticks for an axis whose data were plotted as log10(value) and that shows [<paramref name="low"/>,
     /// <paramref name="high"/>] (in log10 units): labelled major ticks at 1, 2 and 5 × 10^k when the range spans less
-    /// than three decades (else at 10^k only), minor ticks at 1..9 × 10^k.
+    /// than three decades (else at 10^k only), minor ticks at 1..9 × 10^k. An end of the axis more than a quarter of a
+    /// decade from the nearest label gets one at its last 2 or 5 × 10^k, so every stretch of the axis is labelled
+    /// (a spectrum from 0.003 to 8 used to show no label above 1).
     /// </summary>
     public static void UseLogTicks(IAxis axis, double low, double high)
     {
-        var ticks = new NumericManual();
         var dense = high - low < 3;
+        var candidates = new List<(double Position, int Mantissa, int Exponent, bool Major)>();
         for (var exponent = (int)Math.Floor(low) - 1; exponent <= (int)Math.Ceiling(high); exponent++)
         {
             for (var mantissa = 1; mantissa <= 9; mantissa++)
             {
                 var position = Math.Log10(mantissa) + exponent;
                 if (position < low || position > high) continue;
-                var major = mantissa == 1 || dense && mantissa is 2 or 5;
-                if (major) ticks.AddMajor(position, FormatLogTick(mantissa, exponent));
-                else ticks.AddMinor(position);
+                candidates.Add((position, mantissa, exponent, mantissa == 1 || dense && mantissa is 2 or 5));
+            }
+        }
+        var labelled = candidates.Where(c => c.Major).Select(c => c.Position).ToList();
+        var top = labelled.Count > 0 ? labelled.Max() : double.NegativeInfinity;
+        var bottom = labelled.Count > 0 ? labelled.Min() : double.PositiveInfinity;
+        var promote = new HashSet<double>();
+        var endCandidates = candidates.Where(c => c.Mantissa is 2 or 5).ToList();
+        if (high - top > 0.25 && endCandidates.Where(c => c.Position > top + 0.25).OrderByDescending(c => c.Position).FirstOrDefault() is { Mantissa: > 0 } upper)
+            promote.Add(upper.Position);
+        if (bottom - low > 0.25 && endCandidates.Where(c => c.Position < bottom - 0.25).OrderBy(c => c.Position).FirstOrDefault() is { Mantissa: > 0 } lower)
+            promote.Add(lower.Position);
+        var ticks = new NumericManual();
+        foreach (var (position, mantissa, exponent, major) in candidates)
+        {
+            if (major || promote.Contains(position)) ticks.AddMajor(position, FormatLogTick(mantissa, exponent));
+            else ticks.AddMinor(position);
+        }
+        axis.TickGenerator = ticks;
+    }
+
+    /// <summary>The symmetric log sign(x)·log10(1 + |x|/c): linear within ±c, logarithmic beyond, defined at 0 and below.</summary>
+    public static double SymLog(double x, double c) => Math.Sign(x) * Math.Log10(1 + Math.Abs(x) / c);
+
+    /// <summary>The inverse of <see cref="SymLog"/>.</summary>
+    public static double SymLogInverse(double y, double c) => Math.Sign(y) * c * (Math.Pow(10, Math.Abs(y)) - 1);
+
+    /// <summary>
+    /// Ticks for an axis whose data were plotted as <see cref="SymLog"/>(value, <paramref name="c"/>) over [low, high]
+    /// (data units): a labelled tick at 0 and at ±1, 2, 5 × 10^k where those are at least c apart from 0 and from each
+    /// other on the axis (else ±10^k only), so the labels stay apart across the decades.
+    /// </summary>
+    public static void UseSymLogTicks(IAxis axis, double low, double high, double c)
+    {
+        var ticks = new NumericManual();
+        var from = SymLog(low, c);
+        var to = SymLog(high, c);
+        var dense = to - from < 4;
+        if (low <= 0 && high >= 0) ticks.AddMajor(0, "0");
+        var largest = Math.Max(Math.Abs(low), Math.Abs(high));
+        for (var exponent = (int)Math.Floor(Math.Log10(c)); exponent <= (int)Math.Ceiling(Math.Log10(largest)); exponent++)
+        {
+            foreach (var mantissa in new[] { 1, 2, 5 })
+            {
+                var value = mantissa * Math.Pow(10, exponent);
+                if (value < c) continue;
+                foreach (var signed in new[] { value, -value })
+                {
+                    if (signed < low || signed > high) continue;
+                    if (mantissa == 1 || dense) ticks.AddMajor(SymLog(signed, c), (signed < 0 ? "−" : "") + FormatLogTick(mantissa, exponent));
+                    else ticks.AddMinor(SymLog(signed, c));
+                }
             }
         }
         axis.TickGenerator = ticks;

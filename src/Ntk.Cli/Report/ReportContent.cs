@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Ntk.Cli.Results;
+using Ntk.Numerics.Analytic;
 
 namespace Ntk.Cli.Report;
 
@@ -12,7 +13,7 @@ namespace Ntk.Cli.Report;
 /// </summary>
 internal static partial class ReportContent
 {
-    /// <summary>Claims in the order of SCIENCE.md §6; ids not listed here follow in order of first appearance.</summary>
+    /// <summary>Claims in the order of docs/science.md §6; ids not listed here follow in order of first appearance.</summary>
     private static readonly string[] ClaimOrder =
         ["theorem-1.1", "corollary-1.1", "theorem-2.1", "theorem-2.2", "remark-2.2", "independence"];
 
@@ -205,6 +206,7 @@ internal static partial class ReportContent
             document.Text("No claim was evaluated: no point has at least two trials yet.");
             return;
         }
+        document.Text("The paper: " + PaperClaims.Citation + ".");
         document.Text("Each table compares a claim of the paper with the Monte Carlo mean at every point where it applies. " +
                       "z = (measured − predicted) / SE; see *How to read this* below for the verdicts.");
         var groups = results.Claims.Groups
@@ -287,7 +289,11 @@ internal static partial class ReportContent
             "**z** = (measured − predicted) / SE counts how many standard errors separate the measurement from the prediction. " +
             "If the prediction is exact, z behaves like a standard normal draw: |z| > 3 happens about 3 times in 1000, |z| > 5 practically never.",
             "**Verdicts**: *holds* when |z| ≤ 3; **fails** when |z| ≥ 5 (for Theorem 2.2's bound: when the measured |E K_ab| exceeds the bound by 5 SE); " +
-            "*inconclusive* in between — run more trials (or set a smaller `targetStdErr`) to decide.",
+            "*inconclusive* in between — run more trials (or set a smaller `targetStdErr`) to decide; " +
+            "*unreliable* when the SE itself cannot be trusted (heavy tails: too few trials for the fourth moment, or one network " +
+            "carrying the variance); *degenerate* when both sides are identically the same constant (e.g. 0 = 0, no evidence); " +
+            "*not-applicable* when the point violates an assumption the paper states (atoms, non-Gaussian weights for §2). " +
+            "claims.csv gives each row's reason.",
             "**Infinite width** (Θ, c_l) is the limit of the arc-cosine recursion as every hidden width tends to infinity. " +
             "At finite width the mean NTK differs from it: the diagonal E[K_aa] = 2(L+1)‖x‖²/n0 is exact at every width, " +
             "but off-diagonal entries have corrections that grow with depth over width (β = Σ 1/n_l, i.e. L/n), " +
@@ -308,7 +314,10 @@ internal static partial class ReportContent
         "holds" => 0,
         "fails" => 1,
         "inconclusive" => 2,
-        _ => 3,
+        "unreliable" => 3,
+        "degenerate" => 4,
+        "not-applicable" => 5,
+        _ => 6,
     };
 
     private static string VerdictText(string verdict) => verdict == "fails" ? "**fails**" : verdict;

@@ -3,7 +3,7 @@ using Ntk.Cli.Results;
 
 namespace Ntk.Cli.Report;
 
-/// <summary>Look-ups into one point of results.json (the statistic names are those of results.csv, SPEC §7).</summary>
+/// <summary>Look-ups into one point of results.json (the statistic names are those of results.csv, docs/contract.md §7).</summary>
 internal static class PointLookups
 {
     /// <summary>The statistic with this name, layer and inputs, or null when the point has none (or it is not finite).</summary>

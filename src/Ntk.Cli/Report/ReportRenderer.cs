@@ -6,7 +6,7 @@ namespace Ntk.Cli.Report;
 /// <summary>
 /// Turns a results directory into pictures and a report: reads results.json and points.jsonl (line by line; sketch
 /// buckets from point-states.bin only for the points drawn) and writes plots/*.png, report.md and a
-/// self-contained report.html (SPEC §7). Called at the end of <c>ntk run</c> and by <c>ntk report DIR</c>.
+/// self-contained report.html (docs/contract.md §7). Called at the end of <c>ntk run</c> and by <c>ntk report DIR</c>.
 /// </summary>
 /// <remarks>
 /// Invariant: the output depends on results.json only — no clock, no system font (the plots use an embedded font), no

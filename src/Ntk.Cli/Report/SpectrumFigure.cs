@@ -5,7 +5,7 @@ namespace Ntk.Cli.Report;
 
 /// <summary>
 /// The spectrum of the m×m empirical NTK against depth: the median of λ_max and of λ_min over sampled networks with
-/// whiskers from the 10% to the 90% quantile (from the points' quantile sketches, SPEC §6), one colour per width. With
+/// whiskers from the 10% to the 90% quantile (from the points' quantile sketches, docs/contract.md §6), one colour per width. With
 /// pair inputs one angle is shown, the one closest to 90° (K is singular at θ = 0, where λ_min = 0).
 /// </summary>
 internal static class SpectrumFigure

@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text;
+using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Claims;
 
 namespace Ntk.Cli.Results;
 
 /// <summary>
-/// claims.md: for each claim of the source paper (SCIENCE.md §6), its verdict counts, then either one table row per
-/// point and statistic (predicted, measured ± standard error, z = (measured − predicted)/SE, verdict) or, when a claim
+/// claims.md: for each claim of the source paper (docs/science.md §6), its verdict counts, then either one table row per
+/// point and statistic (predicted, measured ± standard error, z = (measured − predicted)/SE, verdict, reason) or, when a claim
 /// has more than <see cref="ClaimDigest.FullTableRows"/> rows, the verdict counts along each sweep axis and the cases of
 /// largest |z| (the full detail of every point is in results.csv). Rendered from a <see cref="ClaimDigest"/>, so its
 /// size does not grow with the number of points past that.
@@ -17,13 +18,17 @@ internal static class ClaimsMarkdown
     {
         var text = new StringBuilder();
         text.Append("# Claims of the paper, measured: ").Append(sweepName).Append("\n\n");
+        text.Append("The paper: ").Append(PaperClaims.Citation).Append(".\n\n");
         text.Append(complete
             ? "All points finished.\n\n"
             : "**Partial results**: the run has not finished; numbers will change.\n\n");
         text.Append(
             "Each row compares the paper's prediction with the Monte Carlo mean over sampled networks. " +
             "z = (measured − predicted) / SE; the verdict is *holds* when |z| ≤ 3, *fails* when |z| ≥ 5 " +
-            "(for Theorem 2.2's bound: when the measured |E K_ab| exceeds the bound by 5 SE), otherwise *inconclusive*.\n\n");
+            "(for Theorem 2.2's bound: when the measured |E K_ab| exceeds the bound by 5 SE), otherwise *inconclusive*; " +
+            "*unreliable* when the SE cannot be trusted (heavy tails), *degenerate* when both sides are identically the " +
+            "same constant (no evidence), *not-applicable* when the point violates an assumption of the paper. " +
+            "The reason column says which (the same rows are in claims.csv).\n\n");
 
         foreach (var group in claims.Groups)
         {
@@ -42,12 +47,17 @@ internal static class ClaimsMarkdown
             {
                 var axisRows = group.AxisRows(axis);
                 if (axisRows.Count == 0) continue;
-                text.Append("| ").Append(axis).Append(" | holds | inconclusive | fails |\n|---|---:|---:|---:|\n");
+                // One column per verdict this claim has, in the order of ClaimVerdict.
+                var verdicts = group.Counts.Keys.OrderBy(VerdictOrder).ToList();
+                text.Append("| ").Append(axis);
+                foreach (var verdict in verdicts) text.Append(" | ").Append(verdict);
+                text.Append(" |\n|---").Append(string.Concat(Enumerable.Repeat("|---:", verdicts.Count))).Append("|\n");
                 foreach (var (label, counts) in axisRows)
-                    text.Append("| ").Append(label)
-                        .Append(" | ").Append(counts.GetValueOrDefault("holds"))
-                        .Append(" | ").Append(counts.GetValueOrDefault("inconclusive"))
-                        .Append(" | ").Append(counts.GetValueOrDefault("fails")).Append(" |\n");
+                {
+                    text.Append("| ").Append(label);
+                    foreach (var verdict in verdicts) text.Append(" | ").Append(counts.GetValueOrDefault(verdict));
+                    text.Append(" |\n");
+                }
                 text.Append('\n');
             }
             text.Append("Largest |z|:\n\n");
@@ -59,8 +69,8 @@ internal static class ClaimsMarkdown
 
     private static void AppendRows(StringBuilder text, IEnumerable<ClaimRow> rows)
     {
-        text.Append("| point | depth | widths | n0 | weights | θ (deg) | statistic | predicted | measured ± SE | z | verdict |\n");
-        text.Append("|---:|---:|---|---:|---|---:|---|---:|---:|---:|---|\n");
+        text.Append("| point | depth | widths | n0 | weights | θ (deg) | statistic | predicted | measured ± SE | z | verdict | reason |\n");
+        text.Append("|---:|---:|---|---:|---|---:|---|---:|---:|---:|---|---|\n");
         foreach (var row in rows)
         {
             var claim = row.Claim;
@@ -75,19 +85,19 @@ internal static class ClaimsMarkdown
                 .Append(" | ").Append(Format(claim.Measured, 6)).Append(" ± ").Append(Format(claim.StdErr, 2))
                 .Append(" | ").Append(Format(claim.Z, 3))
                 .Append(" | ").Append(claim.Verdict == "fails" ? "**fails**" : claim.Verdict)
+                .Append(" | ").Append(claim.Reason.Replace("|", "\\|"))
                 .Append(" |\n");
         }
         text.Append('\n');
     }
 
-    /// <summary>Verdicts in the order of <see cref="ClaimVerdict"/>: holds, fails, inconclusive.</summary>
-    internal static int VerdictOrder(string verdict) => verdict switch
+    /// <summary>Verdicts in the order of <see cref="ClaimVerdict"/> (<see cref="ClaimVerdicts.All"/>); unknown names last.</summary>
+    internal static int VerdictOrder(string verdict)
     {
-        "holds" => 0,
-        "fails" => 1,
-        "inconclusive" => 2,
-        _ => 3,
-    };
+        for (var i = 0; i < ClaimVerdicts.All.Count; i++)
+            if (ClaimVerdicts.Name(ClaimVerdicts.All[i]) == verdict) return i;
+        return ClaimVerdicts.All.Count;
+    }
 
     /// <summary>The heading of a claim in claims.md and report.md.</summary>
     internal static string Title(string claimId) => claimId switch

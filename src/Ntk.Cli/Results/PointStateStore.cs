@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using System.Text;
+using System.Runtime.InteropServices;
 using Ntk.Cluster;
+using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Statistics;
 
 namespace Ntk.Cli.Results;
 
@@ -110,6 +113,44 @@ internal sealed class PointStateStore : IDisposable
         stream.Write(trailer);
         _latest[point.PointIndex] = new StoredPoint(point.PointIndex, point.ShardsMerged, point.Trials, point.Done,
             doneSeconds, offset, state.Length);
+    }
+
+    /// <summary>
+    /// The store rewritten for an extended sweep (<see cref="SweepExtension"/>) under <paramref name="sweepHash"/>:
+    /// the latest record of every point whose prefix carries over, done only when its state meets
+    /// <paramref name="plan"/>'s stopping rule. Written to a temporary file and renamed over this one (a one-off cost
+    /// of one pass over the latest states); this store is disposed and the returned one continues the file.
+    /// </summary>
+    public PointStateStore ExtendTo(string sweepHash, SimulationPlan plan)
+    {
+        var full = Path.GetFullPath(_path);
+        var temporary = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Environment.ProcessId + ".tmp");
+        try
+        {
+            using (var extended = Create(temporary, sweepHash))
+            {
+                foreach (var stored in _latest.Values.OrderBy(p => p.Point))
+                {
+                    if (stored.Point < 0 || stored.Point >= plan.Points.Length) continue;
+                    if (!SweepExtension.PrefixCarriesOver(plan, stored.ShardsMerged, stored.Trials)) continue;
+                    var bytes = ReadState(stored);
+                    var merged = PointAccumulator.FromBytes(plan.Points[stored.Point].Definition.Layout, bytes);
+                    var done = stored.Done && plan.Stopping.IsMet(merged);
+                    extended.Append(new PointSnapshot(stored.Point, stored.ShardsMerged, stored.Trials, done, merged)
+                    {
+                        State = ImmutableCollectionsMarshal.AsImmutableArray(bytes),
+                    }, done ? stored.DoneSeconds : null);
+                }
+            }
+            Dispose();
+            File.Move(temporary, _path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+        return OpenForAppend(_path);
     }
 
     /// <summary>Hands the appended records to the operating system (they survive a killed process); with

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Parquet;
 using Parquet.Schema;
 
@@ -10,13 +11,13 @@ namespace Ntk.Cli.Results;
 /// One column of the results table: its name, its Parquet type, how one <see cref="ResultRow"/> fills it and how
 /// the value reads in results.csv. <see cref="ResultColumns.All"/> is the only list of columns: results.csv's
 /// header and lines and results.parquet's schema and row groups are all driven by it, so a column added there
-/// appears in both files, in the same place, with the same values (docs/results.md).
+/// appears in both files, in the same place, with the same values (README "Results schema", docs/contract.md §7).
 /// </summary>
 internal abstract class ResultColumn(string name, string description)
 {
     public string Name { get; } = name;
 
-    /// <summary>One line for docs/results.md.</summary>
+    /// <summary>One line describing the column.</summary>
     public string Description { get; } = description;
 
     /// <summary>The Parquet field (type and nullability).</summary>
@@ -106,7 +107,7 @@ internal sealed class TextColumn(string name, string description, Func<ResultRow
     private readonly Func<ResultRow, string> _value = value;
 }
 
-/// <summary>The columns of results.csv and results.parquet, in order (SPEC §7's tidy long table).</summary>
+/// <summary>The columns of results.csv and results.parquet, in order (docs/contract.md §7's tidy long table).</summary>
 internal static class ResultColumns
 {
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
@@ -116,8 +117,8 @@ internal static class ResultColumns
     public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Every column, in file order. Columns are only ever appended (readers of results.csv address columns by
-    /// header name, but older scripts may count).
+    /// Every column, in file order. New columns go before <c>complete</c>, which stays last (readers of results.csv
+    /// address columns by header name, but older scripts may count).
     /// </summary>
     public static readonly IReadOnlyList<ResultColumn> All =
     [
@@ -126,7 +127,7 @@ internal static class ResultColumns
         new TextColumn("widths", "hidden widths joined by x, e.g. 64x64", r => r.Point.Definition.Network.WidthsLabel),
         new ValueColumn<int>("input_dim", "input dimension n0", r => r.Point.Definition.Network.InputDim, Int),
         new TextColumn("weights", "weight law", r => r.Point.Definition.Network.Law.Name),
-        new TextColumn("engine", "sampling engine", r => Engines.Name(r.Point.Definition.Engine)),
+        new TextColumn("engine", "sampling engine", r => EngineChoice.Name(r.Point.Definition.Engine)),
         new OptionalColumn<double>("theta_deg", "angle between the two inputs in degrees (pair inputs only)", r => r.Point.ThetaDegrees, Number),
         new TextColumn("stat", "statistic name (docs/numerics.md)", r => StatisticNames.Of(r.Key.Kind)),
         new OptionalColumn<int>("layer", "layer of a per-layer statistic", r => r.Key.Layer > 0 ? r.Key.Layer : null, Int),
@@ -140,6 +141,10 @@ internal static class ResultColumns
         new ValueColumn<double>("kurtosis", "sample excess kurtosis", r => r.Kurtosis, Number),
         new OptionalColumn<double>("infinite_width", "infinite-width prediction (arc-cosine recursion), where one exists", r => r.InfiniteWidth, Number),
         new OptionalColumn<double>("paper", "the paper's formula, where it states one", r => r.Paper, Number),
+        // The exact finite-width oracles (ExactMoments, docs/numerics.md §10); empty where none is known.
+        new OptionalColumn<double>("exact_mean", "exact finite-width mean, where one is known", r => r.ExactMean, Number),
+        new OptionalColumn<double>("exact_variance", "exact finite-width per-network variance, where one is known", r => r.ExactVariance, Number),
+        new ValueColumn<bool>("complete", "the point has every trial its stopping rule asks for", r => r.Complete, b => b ? "true" : "false"),
     ];
 
     /// <summary>The header line of results.csv.</summary>

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Ntk.Cli.Results;
 
-// The shape of results.json (SPEC §7, docs/results.md): the sweep, provenance and a summary — small at any sweep size.
+// The shape of results.json (docs/contract.md §7): the sweep, provenance and a summary — small at any sweep size.
 // Each point's statistics, claims and sketch quantiles are one line of points.jsonl; its rows are in results.csv and
 // results.parquet; the exact merged state that --resume continues from is in point-states.bin.
 
@@ -41,7 +41,7 @@ internal sealed record RunInfo(
 internal sealed record ResultsSummary(
     int Points, int PointsDone, ResultFiles Files, IReadOnlyList<ClaimSummary> Claims);
 
-internal sealed record ResultFiles(string Csv, string Parquet, string Points, string States, string Claims);
+internal sealed record ResultFiles(string Csv, string Parquet, string Points, string States, string Claims, string ClaimsCsv);
 
 internal sealed record ClaimSummary(string Claim, int Rows, IReadOnlyDictionary<string, int> Verdicts, double? LargestAbsZ);
 
@@ -62,7 +62,7 @@ internal sealed record StatisticResult(
 
 internal sealed record ClaimEntry(
     string Claim, string Statement, string Stat, int? Layer, int? A, int? B, double Predicted, double Measured,
-    double StdErr, double Z, string Verdict);
+    double StdErr, double Z, string Verdict, string Reason = "");
 
 /// <param name="Bins">Histogram from the sketch's buckets: [lower, upper, count] each.</param>
 internal sealed record SketchEntry(

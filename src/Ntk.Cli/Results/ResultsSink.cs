@@ -3,7 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Ntk.Cluster;
 using Ntk.Numerics.Claims;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
 
@@ -15,18 +16,20 @@ internal sealed record RunDescription(
 
 /// <summary>
 /// Writes a results directory as the sweep runs, with memory O(points in flight) and work per point, never per
-/// snapshot × sweep (docs/results.md, docs/performance.md §6):
+/// snapshot × sweep (docs/contract.md §7, docs/performance.md §7.1):
 /// <list type="bullet">
 /// <item>point-states.bin — a record of each finished point (once) and of each point in flight at every checkpoint
 /// whose trials changed: what --resume reads back, by point (<see cref="PointStateStore"/>);</item>
-/// <item>results.csv, results.parquet, points.jsonl — a finished point's rows and summary, in point order: a point that
+/// <item>results.csv, results.parquet, claims.csv, points.jsonl — a finished point's rows, claims and summary, in point order: a point that
 /// finishes before an earlier one waits (bounded by the coordinator's point window); points finished by a previous
 /// run are read back from the store when their turn comes; an incomplete run ends with the points in flight;</item>
-/// <item>results.json — sweep, provenance and a summary, small, rewritten at each checkpoint;</item>
-/// <item>claims.md — at the end, from the <see cref="ClaimDigest"/>.</item>
+/// <item>results.json — sweep, provenance and a summary, small, replaced whole (atomically) at each checkpoint;</item>
+/// <item>claims.md — at the end, from the <see cref="ClaimDigest"/>, published together with the final results.json
+/// (<see cref="AtomicFileSet"/>).</item>
 /// </list>
 /// Called on the result writer's own thread, one call at a time. Every file but results.json and claims.md is
-/// appended, so a snapshot costs the points that changed.
+/// appended, so a snapshot costs the points that changed. A write that fails (a full disk) throws: the result writer
+/// stops the sweep, and --resume rewrites the appended files from point-states.bin.
 /// </summary>
 internal sealed class ResultsSink : IStreamingResultSink, IDisposable
 {
@@ -40,8 +43,11 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
     private readonly Func<DateTimeOffset> _clock;
     private readonly Action<SweepSnapshot>? _afterFinal;
     private readonly StreamWriter _csv;
+    private readonly StreamWriter _claimsCsv;
     private readonly FileStream _points;
     private readonly ParquetResultsWriter _parquet;
+    /// <summary>The points at which the Remark's limit is judged (ClaimEvaluator).</summary>
+    private readonly HashSet<int> _limitPoints;
     private readonly ClaimDigest _claims = new();
     private readonly StringBuilder _line = new(256);
     /// <summary>Points finished in this run, waiting for the points before them.</summary>
@@ -61,8 +67,15 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
         _store = store;
         _clock = clock;
         _afterFinal = afterFinal;
+        // Temporary files of a process killed while writing (a failed write deletes its own).
+        AtomicFile.DeleteStaleTemporaries(directory);
+        _limitPoints = LimitPoints.Of(plan.Points.Select(p => p.Definition).ToList());
         _csv = Open(CsvPath);
-        _csv.WriteLine(ResultRows.Header);
+        _csv.Write(ResultRows.Header);
+        _csv.Write('\n');
+        _claimsCsv = Open(ClaimsCsvPath);
+        _claimsCsv.Write(ClaimsCsv.Header);
+        _claimsCsv.Write('\n');
         _points = new FileStream(Path.Combine(directory, ResultsJson.PointsFileName), FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
         _parquet = new ParquetResultsWriter(ParquetPath);
         // A resumed run writes the rows of the points finished before it again, from the store, in point order.
@@ -75,6 +88,7 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
     public string ParquetPath => Path.Combine(_directory, "results.parquet");
     public string JsonPath => Path.Combine(_directory, ResultsJson.FileName);
     public string ClaimsPath => Path.Combine(_directory, "claims.md");
+    public string ClaimsCsvPath => Path.Combine(_directory, "claims.csv");
 
     public void PointFinished(PointSnapshot point)
     {
@@ -106,17 +120,35 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
         if (!totals.Complete) EmitRemaining();
         Close();
         _store.Flush(toDisk: true);
-        WriteJson(totals);
-        AtomicFile.WriteAllText(ClaimsPath, ClaimsMarkdown.Render(SweepName, totals.Complete, _claims));
+        using (var files = new AtomicFileSet())
+        {
+            WriteJson(files, totals);
+            files.WriteAllText(ClaimsPath, ClaimsMarkdown.Render(SweepName, totals.Complete, _claims));
+            files.Commit();
+        }
         var snapshot = new SweepSnapshot(_plan, [], Final: true, totals.Complete) { TotalTrials = totals.Trials };
         _afterFinal?.Invoke(snapshot);
         return snapshot;
     }
 
+    /// <summary>Closes the files. After a failed write (a full disk) their buffers cannot be written either: the run
+    /// has already failed with that cause, and --resume rewrites them, so that second failure is not reported.</summary>
     public void Dispose()
     {
-        Close();
-        _store.Dispose();
+        try
+        {
+            Close();
+        }
+        catch (IOException)
+        {
+        }
+        try
+        {
+            _store.Dispose();
+        }
+        catch (IOException)
+        {
+        }
     }
 
     private string SweepName => _plan.Name;
@@ -157,7 +189,7 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
         if (point.Trials == 0) return;
         var sweepPoint = _plan.Points[point.PointIndex];
         var definition = sweepPoint.Definition;
-        var rows = ResultRows.For(sweepPoint, point.Merged).ToList();
+        var rows = ResultRows.For(sweepPoint, point.Merged, point.Done).ToList();
         foreach (var row in rows)
         {
             _line.Clear();
@@ -166,14 +198,24 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
             _csv.Write('\n');
             _parquet.Add(row);
         }
-        var claims = point.Trials >= 2 ? ClaimEvaluator.Evaluate(definition, point.Merged).Select(ToEntry).ToList() : [];
+        IReadOnlyList<ClaimResult> evaluated = point.Trials >= 2
+            ? ClaimEvaluator.Evaluate(definition, point.Merged, _limitPoints.Contains(point.PointIndex))
+            : [];
+        foreach (var claim in evaluated)
+        {
+            _line.Clear();
+            ClaimsCsv.AppendRow(_line, point.PointIndex, claim);
+            _claimsCsv.Write(_line);
+            _claimsCsv.Write('\n');
+        }
+        var claims = evaluated.Select(ToEntry).ToList();
         var widths = definition.Network.Widths.ToArray();
         foreach (var claim in claims)
             _claims.Add(new ClaimRow(point.PointIndex, definition.Network.Depth, widths, definition.Network.InputDim,
                 definition.Network.Law.Name, sweepPoint.ThetaDegrees, claim));
         var result = new PointResult(
             point.PointIndex, definition.Network.Depth, widths, definition.Network.InputDim,
-            definition.Network.Law.Name, Engines.Name(definition.Engine), sweepPoint.ThetaDegrees, sweepPoint.PhaseDegrees,
+            definition.Network.Law.Name, EngineChoice.Name(definition.Engine), sweepPoint.ThetaDegrees, sweepPoint.PhaseDegrees,
             definition.Inputs.Count, point.Trials, _plan.Stopping.TrialCap, point.ShardsMerged, point.Done, seconds,
             rows.Select(r => new StatisticResult(
                 StatisticNames.Of(r.Key.Kind), NullIfNone(r.Key.Layer, 0), NullIfNone(r.Key.A, -1), NullIfNone(r.Key.B, -1),
@@ -188,6 +230,7 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
     private void Flush()
     {
         _csv.Flush();
+        _claimsCsv.Flush();
         _points.Flush();
     }
 
@@ -195,15 +238,29 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
     {
         if (_closed) return;
         _closed = true;
-        _csv.Dispose();
-        _points.Dispose();
-        _parquet.Dispose();
+        try
+        {
+            _csv.Dispose();
+            _claimsCsv.Dispose();
+            _points.Dispose();
+        }
+        finally
+        {
+            _parquet.Dispose();
+        }
     }
 
     private static StreamWriter Open(string path) =>
         new(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16), Utf8NoBom, 1 << 16);
 
     private void WriteJson(SweepTotals totals)
+    {
+        using var files = new AtomicFileSet();
+        WriteJson(files, totals);
+        files.Commit();
+    }
+
+    private void WriteJson(AtomicFileSet files, SweepTotals totals)
     {
         var now = _clock();
         using var sweep = JsonDocument.Parse(_run.SweepText, new JsonDocumentOptions
@@ -221,9 +278,9 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
             _run.SweepHash,
             sweep.RootElement.Clone(),
             new ResultsSummary(totals.Points, totals.DonePoints,
-                new ResultFiles("results.csv", "results.parquet", ResultsJson.PointsFileName, PointStateStore.FileName, "claims.md"),
+                new ResultFiles("results.csv", "results.parquet", ResultsJson.PointsFileName, PointStateStore.FileName, "claims.md", "claims.csv"),
                 claims));
-        AtomicFile.Write(JsonPath, stream => JsonSerializer.Serialize(stream, file, ResultsJson.Options));
+        files.Write(JsonPath, stream => JsonSerializer.Serialize(stream, file, ResultsJson.Options));
     }
 
     private static int? NullIfNone(int value, int none) => value == none ? null : value;
@@ -231,7 +288,7 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
     private static ClaimEntry ToEntry(ClaimResult claim) => new(
         claim.ClaimId, claim.Statement, StatisticNames.Of(claim.Statistic.Kind),
         NullIfNone(claim.Statistic.Layer, 0), NullIfNone(claim.Statistic.A, -1), NullIfNone(claim.Statistic.B, -1),
-        claim.Predicted, claim.Measured, claim.StandardError, claim.Z, claim.Verdict.ToString().ToLowerInvariant());
+        claim.Predicted, claim.Measured, claim.StandardError, claim.Z, ClaimVerdicts.Name(claim.Verdict), claim.Reason);
 
     /// <summary>Each sketched statistic's quantiles; the buckets stay in point-states.bin (<see cref="StoredSketches"/>).</summary>
     private static List<SketchEntry> Sketches(PointAccumulator merged)

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Ntk.Numerics.MonteCarlo;
 
@@ -13,7 +13,8 @@ internal static class ResumeStates
     /// reads it back when results.csv reaches it), a point in flight with its latest checkpoint. The merged state is
     /// the exact in-order prefix of shards 0..ShardsMerged−1, so continuing from it reproduces the uninterrupted run
     /// bit for bit. Only the states of points in flight are read (bounded by the point window of the run that wrote
-    /// them).
+    /// them). A point whose prefix has other shard sizes in <paramref name="plan"/> (an extended sweep, see
+    /// <see cref="SweepExtension"/>) gets none.
     /// </summary>
     public static ImmutableArray<PointResumeState> From(PointStateStore store, SimulationPlan plan)
     {
@@ -23,6 +24,8 @@ internal static class ResumeStates
             if (point.Point < 0 || point.Point >= plan.Points.Length)
                 throw new InvalidInputException($"--resume: {PointStateStore.FileName} has point {point.Point}, the sweep has {plan.Points.Length} points");
             if (point.ShardsMerged == 0) continue;
+            // Resuming a sweep with more trials: a point whose last shard was cut short at the old cap starts over.
+            if (!SweepExtension.PrefixCarriesOver(plan, point.ShardsMerged, point.Trials)) continue;
             states.Add(point.Done
                 ? new PointResumeState(point.Point, point.ShardsMerged, []) { Done = true }
                 : new PointResumeState(point.Point, point.ShardsMerged, [.. store.ReadState(point)]));

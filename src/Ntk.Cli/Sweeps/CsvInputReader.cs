@@ -5,7 +5,7 @@ using System.Text;
 namespace Ntk.Cli.Sweeps;
 
 /// <summary>
-/// Reads the inputs of a <c>"kind": "csv"</c> sweep (SPEC §5): one input per row, comma-separated numbers, an optional
+/// Reads the inputs of a <c>"kind": "csv"</c> sweep (docs/contract.md §5): one input per row, comma-separated numbers, an optional
 /// first row of column names (a row where no cell is a number), blank lines ignored. Every row must have the same
 /// number of values, every value must be a finite number, and no row may be the zero vector.
 /// </summary>

@@ -1,10 +1,10 @@
 using System.Collections.Immutable;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 
 namespace Ntk.Cli.Sweeps;
 
-/// <summary>How the inputs of a sweep's points were given (SPEC §5).</summary>
+/// <summary>How the inputs of a sweep's points were given (docs/contract.md §5).</summary>
 internal enum SweepInputKind
 {
     /// <summary>Two unit vectors at angle θ; one point per angle (m = 2).</summary>

@@ -1,4 +1,4 @@
-using Ntk.Cli.Commands;
+using Ntk.Cli.Terminal;
 
 namespace Ntk.Cli.Sweeps;
 

@@ -1,16 +1,18 @@
+using Ntk.Numerics.Measurement;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Ntk.Cli.Commands;
-using Ntk.Numerics.Kernels;
+using Ntk.Cli.Terminal;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
 
 namespace Ntk.Cli.Sweeps;
 
 /// <summary>
-/// Reads a sweep file (SPEC §5) into a <see cref="SweepDocument"/>, or throws a <see cref="SweepException"/> that
+/// Reads a sweep file (docs/contract.md §5) into a <see cref="SweepDocument"/>, or throws a <see cref="SweepException"/> that
 /// names the file, the JSON path of the offending field and its line and column. Reading writes nothing.
 /// </summary>
 /// <remarks>
@@ -22,7 +24,10 @@ namespace Ntk.Cli.Sweeps;
 /// <c>seed</c> (integer ≥ 0; default 0),
 /// <c>trials</c> (integer ≥ 1) or <c>targetStdErr</c> (number &gt; 0) with <c>maxTrials</c> (integer ≥ 2, default
 /// 1,000,000) — exactly one of trials and targetStdErr,
-/// <c>shardTrials</c> (integer ≥ 1; default min(trials or maxTrials, 1000)),
+/// <c>shardTrials</c> (integer ≥ 1, or "auto": from the work estimate, <see cref="ShardSizing"/>; default
+/// min(trials or maxTrials, 1000)),
+/// <c>statistics</c> (a list of statistic groups, <see cref="StatisticSelection"/>, or "all"; default by m:
+/// <see cref="StatisticSelection.Default"/>),
 /// <c>network.inputDim</c> (required except for csv inputs, where it defaults to the CSV's row length),
 /// <c>network.depth</c> + <c>network.width</c>, or <c>network.widths</c> (a list of width lists, one network each;
 /// depth then absent or equal to every list's length),
@@ -31,9 +36,9 @@ namespace Ntk.Cli.Sweeps;
 /// <c>seed</c> default 0), csv (<c>path</c> relative to the sweep file's folder, <c>normalize</c> default false,
 /// optional <c>sha256</c> of the file, checked when given; the normalized sweep always carries it).
 /// Every scalar of <c>network</c> and every angle may be a list; the sweep is the Cartesian product.</para>
-/// <para>Point order (points are numbered 0..P−1): inputDim, then network shape (depth, then width within it; or
-/// the widths lists in file order), then weights, then engine, then phase, then θ — the last varying fastest; each
-/// axis in the order the file lists it. Sphere and csv inputs have no phase or θ axis.</para>
+/// <para>The reader turns the file into typed axes; <see cref="SweepGrid"/> expands them into numbered points and fixes
+/// their order (inputDim, network shape, weights, engine, phase, θ — the last varying fastest). The shape axis lists
+/// depth, then width within it, or the widths lists in file order; every axis keeps the order the file lists it.</para>
 /// </remarks>
 internal static class SweepReader
 {
@@ -46,11 +51,13 @@ internal static class SweepReader
     public const int MaxPoints = 100_000;
 
     /// <summary>
-    /// Cap on the measurement vector of one point (MeasurementLayout: the m×m kernel and L per-layer m×m correlators,
-    /// O(L·m²) entries, each kept with its moments by every accumulator): about m = 1000 inputs at L = 1, 300 at L = 10.
-    /// Beyond it a run would exhaust memory long after it started; the reader refuses it up front.
+    /// Cap on the measurement vector of one point (MeasurementLayout: with every group the m×m kernel and L per-layer
+    /// m×m correlators, O(L·m²) entries, each kept with its moments by every accumulator): with the default statistics
+    /// m = 4,096 inputs (kernel, spectrum, activity: 8.4 million at L = 1), with every group about m = 2,000 at L = 1. Beyond it a
+    /// run would exhaust memory long after it started; the reader refuses it up front (and <c>ntk validate</c> states
+    /// the memory and message sizes of what it accepts: <see cref="SweepFootprint"/>).
     /// </summary>
-    public const long MaxStatisticsPerPoint = 2_000_000;
+    public const long MaxStatisticsPerPoint = 9_000_000;
 
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
@@ -65,7 +72,7 @@ internal static class SweepReader
     };
 
     private static readonly string[] RootFields =
-        ["name", "description", "seed", "trials", "targetStdErr", "maxTrials", "shardTrials", "network", "inputs"];
+        ["name", "description", "seed", "trials", "targetStdErr", "maxTrials", "shardTrials", "statistics", "network", "inputs"];
     private static readonly string[] NetworkFields = ["inputDim", "depth", "width", "widths", "weights", "engine"];
     private static readonly string[] InputKinds = ["pair", "sphere", "csv"];
     private static readonly string[] PairFields = ["kind", "thetaDegrees", "phaseDegrees"];
@@ -161,9 +168,16 @@ internal static class SweepReader
             var seed = fields.TryGetValue("seed", out var seedNode) ? Seed(seedNode) : DefaultSeed;
 
             var stopping = ReadStopping(root, fields);
-            var shardTrials = fields.TryGetValue("shardTrials", out var shardNode)
+            var hasShardTrials = fields.TryGetValue("shardTrials", out var shardNode);
+            var autoShards = hasShardTrials && shardNode.Element.ValueKind == JsonValueKind.String;
+            if (autoShards && String(shardNode) != "auto")
+                throw Fail(shardNode.Path, $"expected an integer ≥ 1 or \"auto\", got {Raw(shardNode)}");
+            var shardTrials = hasShardTrials && !autoShards
                 ? Integer(shardNode, 1, int.MaxValue)
                 : (int)Math.Min(stopping.TrialCap, DefaultShardTrialsCap);
+            StatisticGroups? statisticsChoice = fields.TryGetValue("statistics", out var statisticsNode)
+                ? Statistics(statisticsNode)
+                : null;
 
             var network = Required(root, fields, "network", "the network to sample, e.g. {\"inputDim\": 10, \"depth\": 3, \"width\": 64}");
             var inputs = Required(root, fields, "inputs", "the inputs, e.g. {\"kind\": \"pair\", \"thetaDegrees\": [0, 90]}");
@@ -212,7 +226,7 @@ internal static class SweepReader
             foreach (var (law, lawPath) in laws.Items)
                 if (law.HasAtoms)
                     _warnings.Add(Fail(lawPath, $"{law.Name} has atoms, which violates the paper's assumption of an atomless " +
-                                                "weight law (SCIENCE.md §1); its points show what breaks, not what the theorems predict").Message);
+                                                "weight law (docs/science.md §1); its points show what breaks, not what the theorems predict").Message);
 
             Axis<double> thetas = default, phases = default;
             var sphereCount = 0;
@@ -237,58 +251,42 @@ internal static class SweepReader
                     break;
             }
 
-            var inputCount = kind switch { SweepInputKind.Pair => 2, SweepInputKind.Sphere => sphereCount, _ => csvRows!.Length };
-            var deepest = shapes.Items.Max(shape => shape.Value.Length);
-            var statistics = StatisticCount(inputCount, deepest);
+            GridInputs gridInputs = kind switch
+            {
+                SweepInputKind.Pair => new GridInputs.Pair([.. phases.Items.Select(item => item.Value)], [.. thetas.Items.Select(item => item.Value)]),
+                SweepInputKind.Sphere => new GridInputs.Sphere(sphereCount, sphereSeed),
+                _ => new GridInputs.Listed([.. csvRows!.Select(row => ImmutableArray.Create(row))]),
+            };
+            var groups = statisticsChoice ?? StatisticSelection.Default(gridInputs.Count);
+            var grid = new SweepGrid([.. inputDims.Items.Select(item => item.Value)], [.. shapes.Items.Select(item => item.Value)],
+                [.. laws.Items.Select(item => item.Value)], [.. engines.Items.Select(item => item.Value)], gridInputs, groups);
+            var statistics = grid.MaxStatisticsPerPoint;
             if (statistics > MaxStatisticsPerPoint)
-                throw Fail(kind == SweepInputKind.Sphere ? "inputs.count" : "inputs.path",
-                    $"{inputCount} inputs at depth {deepest} make {statistics} statistics per network (the m×m kernel and an " +
-                    $"m×m correlator per layer); at most {MaxStatisticsPerPoint} are supported, so use fewer inputs");
+                throw Fail(statisticsChoice is null ? (kind == SweepInputKind.Sphere ? "inputs.count" : "inputs.path") : "statistics",
+                    $"{gridInputs.Count} inputs at depth {grid.MaxDepth} make {statistics} statistics per network ({StatisticSelection.Describe(groups)}); " +
+                    $"at most {MaxStatisticsPerPoint} are supported (one point's state is 48 bytes per statistic, held by every " +
+                    "accumulator), so use fewer inputs or fewer statistics (e.g. \"statistics\": [\"kernel\", \"spectrum\"])");
 
-            long pointCount = (long)inputDims.Count * shapes.Count * laws.Count * engines.Count *
-                              (kind == SweepInputKind.Pair ? (long)phases.Count * thetas.Count : 1);
+            var pointCount = grid.PointCount;
             if (pointCount > MaxPoints)
                 throw Fail("", $"the sweep has {pointCount} points (the product of every list); at most {MaxPoints} are allowed");
 
-            var points = ImmutableArray.CreateBuilder<SweepPoint>((int)pointCount);
-            var sources = ImmutableArray.CreateBuilder<SweepPointSource>((int)pointCount);
-            foreach (var (inputDim, _) in inputDims.Items)
-            {
-                InputSet? shared = kind switch
-                {
-                    SweepInputKind.Sphere => InputSets.Sphere(inputDim, sphereCount, sphereSeed),
-                    SweepInputKind.Csv => new InputSet(inputDim, [.. csvRows!.SelectMany(row => row)]),
-                    _ => null,
-                };
-                foreach (var (widths, _) in shapes.Items)
-                foreach (var (law, _) in laws.Items)
-                {
-                    var spec = new NetworkSpec(inputDim, widths, law);
-                    foreach (var (engine, _) in engines.Items)
-                    {
-                        if (shared is not null)
-                        {
-                            Add(spec, shared, engine, null, null);
-                            continue;
-                        }
-                        foreach (var (phase, _) in phases.Items)
-                        foreach (var (theta, _) in thetas.Items)
-                            Add(spec, InputSet.Pair(inputDim, theta * Math.PI / 180, phase * Math.PI / 180), engine, theta, phase);
-                    }
-                }
-            }
-
-            void Add(NetworkSpec spec, InputSet inputSet, EngineKind engine, double? theta, double? phase)
-            {
-                var definition = new PointDefinition(points.Count, spec, inputSet, engine, seed);
-                points.Add(new SweepPoint(definition, theta, phase));
-                sources.Add(new SweepPointSource(engine));
-            }
-
-            var plan = new SimulationPlan(name, seed, shardTrials, stopping, points.MoveToImmutable());
+            var (sweepPoints, requestedEngines) = grid.Expand(seed);
+            var sources = requestedEngines.Select(engine => new SweepPointSource(engine)).ToImmutableArray();
+            if (autoShards) shardTrials = ShardSizing.AutoShardTrials(sweepPoints, stopping);
+            var plan = new SimulationPlan(name, seed, shardTrials, stopping, sweepPoints);
+            var footprint = SweepFootprint.For(plan);
+            var memory = SweepFootprint.MachineMemoryBytes();
+            if (footprint.Largest.SingleProcessBytes > memory)
+                throw Fail(statisticsChoice is null ? (kind == SweepInputKind.Pair ? "network" : kind == SweepInputKind.Sphere ? "inputs.count" : "inputs.path") : "statistics",
+                    $"point {footprint.LargestPointIndex} needs about {SweepFootprint.Bytes(footprint.Largest.SingleProcessBytes)} " +
+                    $"(one worker thread {SweepFootprint.Bytes(footprint.Largest.WorkerThreadBytes)}, its aggregator " +
+                    $"{SweepFootprint.Bytes(footprint.Largest.AggregatorBytes)}; state {SweepFootprint.Bytes(footprint.Largest.StateBytes)} " +
+                    $"for {footprint.Largest.Statistics} statistics), but this machine has {SweepFootprint.Bytes(memory)}; " +
+                    "use fewer inputs, narrower networks or fewer statistics");
             var normalized = Normalize(plan, inputDims, shapes, laws, engines, kind, thetas, phases, sphereCount, sphereSeed,
-                csvPath, csvHash, normalize);
-            return new SweepDocument(file, plan, kind, sources.MoveToImmutable(), normalized, [.. _warnings]);
+                csvPath, csvHash, normalize, statisticsChoice);
+            return new SweepDocument(file, plan, kind, sources, normalized, [.. _warnings]);
         }
 
         private StoppingRule ReadStopping(Node root, Dictionary<string, Node> fields)
@@ -372,6 +370,7 @@ internal static class SweepReader
                 }
                 if (networks.Count == 0)
                     throw Fail(widthsNode.Path, "is an empty list; give at least one network, e.g. [[64, 64]]");
+                RefuseDuplicates(networks, SequenceComparer.Instance);
                 return new Axis<ImmutableArray<int>>(widthsNode.Path, networks.ToImmutable());
             }
 
@@ -386,11 +385,33 @@ internal static class SweepReader
             return new Axis<ImmutableArray<int>>(network.Path, shapes.MoveToImmutable());
         }
 
-        /// <summary>Length of MeasurementLayout's vector for m inputs and L layers (with the conditional correlator).</summary>
-        private static long StatisticCount(long m, long depth)
+        /// <summary>"all", or a non-empty list of group names (each once).</summary>
+        private StatisticGroups Statistics(Node node)
         {
-            var pairs = m * (m - 1) / 2;
-            return m * (m + 1) / 2 + depth * (2 * pairs + m) + pairs + m + 3;
+            if (node.Element.ValueKind == JsonValueKind.String && String(node) == "all") return StatisticGroups.All;
+            if (node.Element.ValueKind != JsonValueKind.Array)
+                throw Fail(node.Path,
+                    $"expected \"all\" or a list of statistic groups ({string.Join(", ", StatisticSelection.Groups.Select(g => g.Name))}), got {Describe(node.Element)}");
+            var groups = StatisticGroups.None;
+            var index = 0;
+            foreach (var element in node.Element.EnumerateArray())
+            {
+                var item = new Node(element, $"{node.Path}[{index++}]");
+                StatisticGroups group;
+                try
+                {
+                    group = StatisticSelection.Parse(String(item));
+                }
+                catch (FormatException error)
+                {
+                    throw Fail(item.Path, StripPrefix(error.Message, "statistics: "));
+                }
+                if ((groups & group) != 0) throw Fail(item.Path, $"\"{String(item)}\" is listed twice");
+                groups |= group;
+            }
+            if (groups == StatisticGroups.None)
+                throw Fail(node.Path, "is an empty list; give at least one group, e.g. [\"kernel\", \"spectrum\"]");
+            return groups;
         }
 
         private double[][] ReadCsv(Node pathNode, string csvPath, bool normalize, out string sha256)
@@ -449,7 +470,29 @@ internal static class SweepReader
                 items.Add((read(item), item.Path));
             }
             if (items.Count == 0) throw Fail(node.Path, "is an empty list; give at least one value");
+            RefuseDuplicates(items, EqualityComparer<T>.Default);
             return new Axis<T>(node.Path, items.ToImmutable());
+        }
+
+        /// <summary>
+        /// A value listed twice would make two points of the Cartesian product sample the same distribution under two
+        /// point indices (twice the work, and two rows a reader takes for independent evidence): an error at the second.
+        /// </summary>
+        private void RefuseDuplicates<T>(IReadOnlyList<(T Value, string Path)> items, IEqualityComparer<T> comparer)
+        {
+            for (var i = 1; i < items.Count; i++)
+                for (var j = 0; j < i; j++)
+                    if (comparer.Equals(items[i].Value, items[j].Value))
+                        throw Fail(items[i].Path, $"repeats the value of {items[j].Path}; each value of a list must differ " +
+                                                  "(a repeated value would run the same point twice)");
+        }
+
+        /// <summary>Width lists compared element by element (ImmutableArray compares references).</summary>
+        private sealed class SequenceComparer : IEqualityComparer<ImmutableArray<int>>
+        {
+            public static readonly SequenceComparer Instance = new();
+            public bool Equals(ImmutableArray<int> x, ImmutableArray<int> y) => x.AsSpan().SequenceEqual(y.AsSpan());
+            public int GetHashCode(ImmutableArray<int> obj) => obj.Length;
         }
 
         // ---- scalars -----------------------------------------------------------------------------------------
@@ -535,7 +578,7 @@ internal static class SweepReader
             var text = String(node);
             try
             {
-                return Engines.Parse(text);
+                return EngineChoice.Parse(text);
             }
             catch (FormatException error)
             {
@@ -586,7 +629,7 @@ internal static class SweepReader
 
         private static string Normalize(SimulationPlan plan, Axis<int> inputDims, Axis<ImmutableArray<int>> shapes,
             Axis<WeightLaw> laws, Axis<EngineKind> engines, SweepInputKind kind, Axis<double> thetas, Axis<double> phases,
-            int sphereCount, ulong sphereSeed, string? csvPath, string? csvHash, bool normalize)
+            int sphereCount, ulong sphereSeed, string? csvPath, string? csvHash, bool normalize, StatisticGroups? statistics)
         {
             using var buffer = new MemoryStream();
             using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -602,6 +645,14 @@ internal static class SweepReader
                 else
                     json.WriteNumber("trials", plan.Stopping.Trials);
                 json.WriteNumber("shardTrials", plan.ShardTrials);
+                // Written only when the file chose it: the default depends on m alone, so a sweep without the field
+                // reads back to the same selection (and keeps the normalized text, hence the sweep hash, of earlier versions).
+                if (statistics is { } chosen)
+                {
+                    json.WriteStartArray("statistics");
+                    foreach (var groupName in StatisticSelection.Names(chosen)) json.WriteStringValue(groupName);
+                    json.WriteEndArray();
+                }
 
                 json.WriteStartObject("network");
                 json.WriteStartArray("inputDim");
@@ -619,7 +670,7 @@ internal static class SweepReader
                 foreach (var (law, _) in laws.Items) json.WriteStringValue(law.Name);
                 json.WriteEndArray();
                 json.WriteStartArray("engine");
-                foreach (var (engine, _) in engines.Items) json.WriteStringValue(Engines.Name(engine));
+                foreach (var (engine, _) in engines.Items) json.WriteStringValue(EngineChoice.Name(engine));
                 json.WriteEndArray();
                 json.WriteEndObject();
 

@@ -1,4 +1,5 @@
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Measurement;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.Networks;
 
 namespace Ntk.Cli.Sweeps;
@@ -6,7 +7,8 @@ namespace Ntk.Cli.Sweeps;
 /// <summary>
 /// Rough cost of sampling one network (one trial): random draws and floating-point operations. Used by
 /// <c>ntk validate</c> to size a sweep before it runs and by <c>ntk bench</c> to turn trials/s into draws/s and FLOP/s.
-/// Leading terms only; lower-order work (ReLU, Gram matrices, the m×m eigenvalues) is left out.
+/// Leading terms only; lower-order work (ReLU, activity counts) is left out. The m×m terms that dominate data-set
+/// points (the Gram matrices and, with the spectrum, the tridiagonalization) are included.
 /// </summary>
 /// <param name="Draws">Random numbers drawn per trial.</param>
 /// <param name="Flops">Floating-point operations per trial (a fused multiply-add counts as 2).</param>
@@ -15,14 +17,29 @@ internal readonly record struct WorkEstimate(double Draws, double Flops)
     /// <summary>
     /// Per-trial work of <paramref name="engine"/> (already resolved) on <paramref name="network"/> with m inputs.
     /// Dense: every weight is drawn, P = Σ_{l=1}^{L+1} n_l n_{l−1} draws; the forward pass is P·m multiply-adds and the
-    /// backward pass as many again, so FLOPs ≈ 2·m·P × 2. Conditional (SCIENCE.md §3): per layer l = 1..L+1 an
+    /// backward pass as many again, so FLOPs ≈ 2·m·P × 2. Conditional (docs/science.md §3): per layer l = 1..L+1 an
     /// n_l × m block of Gaussians and about n_l·m² + m³ operations (the m×m factorization plus the n_l × m product).
-    /// These are operation counts, not times: <see cref="Engines.Resolve"/> chooses between the engines from measured
+    /// These are operation counts, not times: <see cref="EngineChoice.Resolve"/> chooses between the engines from measured
     /// times instead (the conditional engine's constant factor is much larger).
     /// </summary>
-    public static WorkEstimate PerTrial(NetworkSpec network, int inputCount, EngineKind engine)
+    /// <remarks>
+    /// On top of that, both engines form two m × m Gram matrices per hidden layer (of h^l and of δ^l; about m²·n_l
+    /// multiply-adds each), and with the spectrum (<see cref="StatisticGroups.Spectrum"/>, m ≥ 8) the Householder
+    /// tridiagonalization of K, (4/3)m³ FLOPs (Golub &amp; Van Loan, Algorithm 8.3.1); bisection for λ_max and λ_min is
+    /// O(m) per step. At m = 2,048 the tridiagonalization is 90% of a trial.
+    /// </remarks>
+    public static WorkEstimate PerTrial(
+        NetworkSpec network, int inputCount, EngineKind engine, StatisticGroups statistics = StatisticGroups.All)
     {
         double m = inputCount;
+        double matrices = 0;
+        for (var layer = 1; layer <= network.Depth; layer++) matrices += 2 * 2 * m * m * network.LayerSize(layer);
+        if ((statistics & StatisticGroups.Spectrum) != 0 && inputCount >= 8) matrices += 4.0 / 3.0 * m * m * m;
+        return Engine(network, m, engine) + new WorkEstimate(0, matrices);
+    }
+
+    private static WorkEstimate Engine(NetworkSpec network, double m, EngineKind engine)
+    {
         switch (engine)
         {
             case EngineKind.Dense:

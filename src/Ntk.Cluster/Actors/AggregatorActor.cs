@@ -30,6 +30,13 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     private readonly string _coordinatorPath;
     private IActorRef? _coordinator;
     private int _eventsSinceSnapshot;
+    private long _bytesSinceSnapshot;
+
+    /// <summary>Events of states this large trigger a snapshot after two of them (see MaybeSnapshot).</summary>
+    private const long SnapshotAfterBytes = 4 << 20;
+    private readonly Serialization.ChunkInbox _chunks;
+    /// <summary>Recovery found an event or a snapshot of this point (see <see cref="DiscardReason.NotOpen"/>).</summary>
+    private bool _recoveredAnything;
 
     /// <param name="persistenceId">Unique per point and run (<see cref="SweepRun.AggregatorId"/>).</param>
     /// <param name="snapshotEvery">Accepted shards between snapshots; 0: never (the in-memory journal of `ntk run`).</param>
@@ -47,12 +54,22 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         _pointIndex = pointIndex;
         _snapshotEvery = snapshotEvery;
         PersistenceId = persistenceId;
+        _chunks = new Serialization.ChunkInbox(Context.System, _log, $"point {pointIndex}");
         _aggregate = new PointAggregate(plan.Points[pointIndex].Definition.Layout, plan.Stopping, plan.MaxShardCount);
 
-        Recover<ShardAccepted>(e => _aggregate.Add(e.ShardIndex, Read(e.State, "ShardAccepted")));
-        Recover<PointSeeded>(e => _aggregate.Restore(e.ShardsMerged, Read(e.State, "PointSeeded")));
+        Recover<ShardAccepted>(e =>
+        {
+            _recoveredAnything = true;
+            _aggregate.Add(e.ShardIndex, Read(e.State, "ShardAccepted"));
+        });
+        Recover<PointSeeded>(e =>
+        {
+            _recoveredAnything = true;
+            _aggregate.Restore(e.ShardsMerged, Read(e.State, "PointSeeded"));
+        });
         Recover<SnapshotOffer>(offer =>
         {
+            _recoveredAnything = true;
             if (offer.Snapshot is not AggregatorSnapshot snapshot)
                 throw new InvalidOperationException($"point {_pointIndex}: unexpected snapshot {offer.Snapshot.GetType().Name}");
             if (snapshot.ShardsMerged > 0) _aggregate.Restore(snapshot.ShardsMerged, Read(snapshot.Merged, "AggregatorSnapshot"));
@@ -69,6 +86,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         Command<ShardResult>(OnShardResult);
         Command<GetPointSnapshot>(OnGetSnapshot);
         Command<ReleasePoint>(_ => OnRelease());
+        Command<MessageChunk>(chunk => _chunks.Receive(chunk, Sender, Self));
         Command<SaveSnapshotSuccess>(m =>
         {
             // Events and older snapshots up to this one are covered by it.
@@ -90,6 +108,30 @@ internal sealed class AggregatorActor : ReceivePersistentActor
 
     public static Props Props(SimulationPlan plan, int pointIndex, string persistenceId, int snapshotEvery, string coordinatorPath) =>
         Akka.Actor.Props.Create(() => new AggregatorActor(plan, pointIndex, persistenceId, snapshotEvery, coordinatorPath));
+
+    /// <summary>
+    /// An accepted shard (or a seed) did not reach the journal; Akka.Persistence stops this actor right after. The
+    /// shard was never acknowledged, so nothing is lost, but nothing more can be made durable: the coordinator is told
+    /// to fail the sweep now, rather than see the shard leased, computed and refused again until someone notices.
+    /// </summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        JournalFailed(@event, JournalFailure.Describe(cause));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        JournalFailed(@event, "rejected: " + JournalFailure.Describe(cause));
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    private void JournalFailed(object @event, string reason)
+    {
+        _log.Error("{Event:l}: point {PointIndex}: {Record} not written: {Reason}", "JournalWriteFailed", _pointIndex,
+            @event.GetType().Name, reason);
+        Report(new JournalWriteFailed(_pointIndex, reason));
+    }
 
     private void Report(ICoordinatorMessage message)
     {
@@ -135,6 +177,14 @@ internal sealed class AggregatorActor : ReceivePersistentActor
             Discard(message, DiscardReason.PointDone, null);
             return;
         }
+        // Not LastSequenceNr: the journal keeps a released point's highest sequence number after deleting its events.
+        if (_coordinator is null && !_recoveredAnything && _aggregate.ShardsMerged == 0 && _aggregate.HeldCount == 0)
+        {
+            // A late result for a released point (see DiscardReason.NotOpen): dropped, and this empty incarnation goes.
+            Discard(message, DiscardReason.NotOpen, null);
+            Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
+            return;
+        }
         if (!_aggregate.Needs(shardIndex))
         {
             Discard(message, DiscardReason.Duplicate, null);
@@ -153,19 +203,30 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         }
         // Persist stashes every other message until the event is written, so a duplicate of this shard arriving
         // meanwhile is seen as a duplicate afterwards.
+        var persisting = System.Diagnostics.Stopwatch.GetTimestamp();
         Persist(new ShardAccepted(shardIndex, message.State), e =>
         {
+            Operations.SweepMeters.JournalWritten(System.Diagnostics.Stopwatch.GetElapsedTime(persisting));
             var becameDone = _aggregate.Add(e.ShardIndex, shard).BecameDone;
             Report(new ShardMerged(message.Shard, message.Lease, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
             if (becameDone) LogPointDone();
-            MaybeSnapshot();
+            MaybeSnapshot(e.State.Length);
         });
     }
 
-    private void MaybeSnapshot()
+    /// <summary>
+    /// Snapshots every <c>snapshotEvery</c> accepted shards, and sooner for large states: once the events since the
+    /// last snapshot hold two states' worth of bytes (≥ <see cref="SnapshotAfterBytes"/>), so the journal (in memory
+    /// with `ntk run`) never holds more than about two shard states of a point beside its snapshot.
+    /// </summary>
+    private void MaybeSnapshot(long eventBytes)
     {
-        if (_snapshotEvery == 0 || ++_eventsSinceSnapshot < _snapshotEvery) return;
+        if (_snapshotEvery == 0) return;
+        _bytesSinceSnapshot += eventBytes;
+        if (++_eventsSinceSnapshot < _snapshotEvery &&
+            (_bytesSinceSnapshot < SnapshotAfterBytes || _bytesSinceSnapshot < 2 * eventBytes)) return;
         _eventsSinceSnapshot = 0;
+        _bytesSinceSnapshot = 0;
         // Held shards are rare (only while an earlier shard is late) and snapshots are every N shards: serializing
         // them here costs less than keeping a byte copy of every held result.
         var held = _aggregate.Held.OrderBy(h => h.Key)
@@ -207,8 +268,8 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     private void OnGetSnapshot(GetPointSnapshot message)
     {
         var bytes = _aggregate.Merged.ToBytes();
-        Sender.Tell(new PointSnapshotResult(_pointIndex, message.CollectionId, _aggregate.ShardsMerged, _aggregate.Trials,
-            _aggregate.Done, ImmutableCollectionsMarshal.AsImmutableArray(bytes)));
+        Serialization.MessageChunker.For(Context.System).Tell(Sender, new PointSnapshotResult(_pointIndex, message.CollectionId,
+            _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done, ImmutableCollectionsMarshal.AsImmutableArray(bytes)), Self);
     }
 
     private void Discard(ShardResult message, DiscardReason reason, string? problem)
@@ -217,7 +278,9 @@ internal sealed class AggregatorActor : ReceivePersistentActor
             _log.Error("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: result rejected: {Reason}",
                 "ShardRejected", _pointIndex, message.Shard.ShardIndex, message.Lease.Value, problem);
         else
-            _log.Debug("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: {Reason}",
+            // Information: a late or duplicate result is normal after a lease expired or a worker was downed, but it
+            // is work done twice, which the operator should see (`ntk monitor` counts these).
+            _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: {Reason}",
                 "ShardDiscarded", _pointIndex, message.Shard.ShardIndex, message.Lease.Value, reason);
         Report(new ShardDiscarded(
             message.Shard, message.Lease, reason, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));

@@ -58,6 +58,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 _log.Error("{Event:l}: point {PointIndex}: the ledger recorded {LedgerShards} merged shards, its aggregator recovered {ShardsMerged}: the aggregator's journal lost events; the missing shards are computed again",
                     "JournalBehindLedger", m.PointIndex, recorded.ShardsMerged, m.ShardsMerged);
             if (_state.PointRestored(m.PointIndex, m.ShardsMerged, m.MergedTrials, m.PointDone, m.HeldShards)) PointDone(m.PointIndex);
+            PublishGauges();
             CheckFinished();
         });
         Command<RequestWork>(OnRequestWork);
@@ -66,26 +67,25 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             if (!IsKnown(m.Shard.PointIndex, m)) return;
             // Not awaited: the aggregator's journal already holds the shard; the ledger is its cross-check.
             PersistAsync(new ShardRecorded(m.Shard.PointIndex, m.Shard.ShardIndex, m.ShardsMerged, m.MergedTrials, m.PointDone), Record);
+            LogAccepted(m.Shard, m.Lease);
             if (_state.ShardMerged(m.Shard, m.ShardsMerged, m.MergedTrials, m.PointDone)) PointDone(m.Shard.PointIndex);
+            PublishGauges();
             CheckFinished();
         });
         Command<ShardDiscarded>(m =>
         {
             if (!IsKnown(m.Shard.PointIndex, m)) return;
             if (_state.ShardDiscarded(m.Shard, m.Lease, m.ShardsMerged, m.MergedTrials, m.PointDone)) PointDone(m.Shard.PointIndex);
+            // An aggregator that lost its incarnation before journaling anything is opened again (see NotOpen).
+            if (m.Reason == DiscardReason.NotOpen && !_state.IsDone(m.Shard.PointIndex)) SendRestore(m.Shard.PointIndex);
             CheckFinished();
         });
         Command<DeclineLease>(m =>
         {
             if (IsKnown(m.Shard.PointIndex, m)) _state.LeaseDeclined(m.Shard, m.Lease);
         });
-        Command<ShardFailed>(m =>
-        {
-            _failure ??= $"point {m.Shard.PointIndex} shard {m.Shard.ShardIndex} failed on {m.Worker.Value}: {m.Reason}";
-            _log.Error("{Event:l}: {Reason}; the sweep stops", "SweepFailing", _failure);
-            _state.Stop();
-            CheckFinished();
-        });
+        Command<ShardFailed>(m => Fail($"point {m.Shard.PointIndex} shard {m.Shard.ShardIndex} failed on {m.Worker.Value}: {m.Reason}"));
+        Command<JournalWriteFailed>(m => Fail($"the journal cannot be written (point {m.PointIndex}): {m.Reason}"));
         Command<StopSweep>(_ =>
         {
             if (!_state.IsFinished)
@@ -112,6 +112,35 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         IActorRef aggregators, IActorRef resultWriter, string persistenceId) =>
         Akka.Actor.Props.Create(() => new CoordinatorActor(plan, resume, settings, aggregators, resultWriter, persistenceId));
 
+    /// <summary>
+    /// The ledger's own write failed (Akka.Persistence stops this actor right after): nothing accepted from now on
+    /// could be made durable, so the sweep fails at once, with the cause, instead of going on without a coordinator.
+    /// The final snapshot is still asked for; what the journal holds is resumable.
+    /// </summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        Fail($"the journal cannot be written: {JournalFailure.Describe(cause)}");
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        Fail($"the journal rejected {@event.GetType().Name}: {JournalFailure.Describe(cause)}");
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    /// <summary>Stops leasing and publishes the final snapshot with <paramref name="failure"/> (the first one wins).</summary>
+    private void Fail(string failure)
+    {
+        if (_failure is null)
+        {
+            _failure = failure;
+            _log.Error("{Event:l}: {Reason}; the sweep stops", "SweepFailing", failure);
+        }
+        _state.Stop();
+        CheckFinished();
+    }
+
     private void Record(ShardRecorded e)
     {
         if (!_ledger.TryGetValue(e.PointIndex, out var previous) || e.ShardsMerged > previous.ShardsMerged || (e.PointDone && !previous.PointDone))
@@ -130,12 +159,24 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         OpenAdmitted();
         if (SweepActorSettings.IsOn(_settings.RestoreRetryInterval))
             Timers.StartPeriodicTimer(RestoreTimerKey, ResendRestores.Instance, _settings.RestoreRetryInterval);
-        if (SweepActorSettings.IsOn(_settings.ProgressInterval))
-            Timers.StartPeriodicTimer(ProgressTimerKey, SendProgress.Instance, _settings.ProgressInterval);
+        if (ReportInterval(_settings) is { } reportEvery)
+            Timers.StartPeriodicTimer(ProgressTimerKey, SendProgress.Instance, reportEvery);
         CheckFinished();
     }
 
     private TimeSpan Now => Context.System.Scheduler.MonotonicClock;
+
+    /// <summary>
+    /// How often the result writer gets a progress report: it checkpoints the points in flight named by the latest
+    /// one, so at least as often as it snapshots (it passes reports on to the progress observer at the progress
+    /// interval only). Null when neither is on.
+    /// </summary>
+    internal static TimeSpan? ReportInterval(SweepActorSettings settings)
+    {
+        var progress = SweepActorSettings.IsOn(settings.ProgressInterval) ? settings.ProgressInterval : (TimeSpan?)null;
+        var snapshot = SweepActorSettings.IsOn(settings.SnapshotInterval) ? settings.SnapshotInterval : (TimeSpan?)null;
+        return progress is { } p && snapshot is { } s ? (p < s ? p : s) : progress ?? snapshot;
+    }
 
     /// <summary>Re-sends <see cref="RestorePoint"/> to the admitted points that have not answered.</summary>
     private void SendRestores()
@@ -154,10 +195,11 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         foreach (var p in _state.TakeAdmitted()) SendRestore(p);
     }
 
+    /// <summary>Chunked: a resumed point's state may be larger than a frame.</summary>
     private void SendRestore(int p) =>
-        _aggregators.Tell(_resume.TryGetValue(p, out var seed)
+        Serialization.MessageChunker.For(Context.System).Tell(_aggregators, _resume.TryGetValue(p, out var seed)
             ? new RestorePoint(p, seed.ShardsMerged, seed.State)
-            : new RestorePoint(p, 0, ImmutableArray<byte>.Empty));
+            : new RestorePoint(p, 0, ImmutableArray<byte>.Empty), Self, p);
 
     /// <summary>The point met its stopping rule: the writer takes its final state, the point window moves on.</summary>
     private void PointDone(int pointIndex)
@@ -177,6 +219,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 if (decision.Reissue)
                     _log.Warning("{Event:l}: point {PointIndex} shard {ShardIndex}: lease expired, offered to {WorkerId}",
                         "ShardReissued", decision.Shard.PointIndex, decision.Shard.ShardIndex, request.Worker.Value);
+                Operations.SweepMeters.ShardLeased(decision.Reissue);
                 replyTo.Tell(new LeaseShard(decision.Lease, _plan.Shard(decision.Shard.PointIndex, decision.Shard.ShardIndex)));
                 break;
             case WorkDecisionKind.NoWorkAvailable:
@@ -212,6 +255,22 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             "MessageDropped", message.GetType().Name, pointIndex, _plan.Points.Length);
         return false;
     }
+
+    /// <summary>
+    /// One line per accepted shard naming the worker that computed it and the time from lease to acceptance, so the
+    /// coordinator's log alone shows every worker's throughput (`ntk monitor`), wherever the workers' own logs are.
+    /// </summary>
+    private void LogAccepted(ShardId shard, LeaseId lease)
+    {
+        var trials = _plan.Shard(shard.PointIndex, shard.ShardIndex).TrialCount;
+        Operations.SweepMeters.ShardAccepted(trials);
+        if (_state.LeaseHolder(shard, lease) is not { } holder) return;
+        var elapsedMs = (Now - holder.LeasedAt).TotalMilliseconds;
+        _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex}, {TrialCount} trials by {WorkerId}, {ElapsedMs} ms after its lease",
+            "ShardAccepted", shard.PointIndex, shard.ShardIndex, trials, holder.Worker.Value, Math.Round(elapsedMs, 1));
+    }
+
+    private void PublishGauges() => Operations.SweepMeters.Progress(_state.PointsDone, _plan.Points.Length, _state.HeldShards);
 
     private void LogPointDone(int pointIndex) =>
         _log.Info("{Event:l}: point {PointIndex}: {TrialCount} trials in {ShardsMerged} shards",

@@ -191,12 +191,25 @@ internal sealed class CoordinatorState
                     reissue = true;
                 }
                 var id = new LeaseId(++_lastLeaseId);
-                point.Leases[s] = new Lease(id, worker, now + _leaseTimeout);
+                point.Leases[s] = new Lease(id, worker, now, now + _leaseTimeout);
                 return new WorkDecision(WorkDecisionKind.Lease, new ShardId(p, s), id, reissue);
             }
         }
         return WorkDecision.NoWork;
     }
+
+    /// <summary>The worker holding <paramref name="lease"/> of <paramref name="shard"/> and when it was leased; null
+    /// when that lease is no longer current (re-issued, released, or the point is done).</summary>
+    public (WorkerId Worker, TimeSpan LeasedAt)? LeaseHolder(ShardId shard, LeaseId lease) =>
+        _points[shard.PointIndex].Leases.TryGetValue(shard.ShardIndex, out var current) && current.Id == lease
+            ? (current.Worker, current.LeasedAt)
+            : null;
+
+    /// <summary>Points done so far.</summary>
+    public int PointsDone => _donePoints;
+
+    /// <summary>Shards accepted past their point's merged prefix (held by the aggregators until the gap fills).</summary>
+    public int HeldShards => _points.Sum(p => p.Held.Count);
 
     /// <summary>The aggregator accepted <paramref name="shard"/> (merged or held). Returns true when this report made
     /// the point done.</summary>
@@ -273,7 +286,7 @@ internal sealed class CoordinatorState
         return true;
     }
 
-    private sealed record Lease(LeaseId Id, WorkerId Worker, TimeSpan ExpiresAt);
+    private sealed record Lease(LeaseId Id, WorkerId Worker, TimeSpan LeasedAt, TimeSpan ExpiresAt);
 
     private sealed class PointState
     {

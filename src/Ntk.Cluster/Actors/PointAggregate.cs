@@ -1,5 +1,5 @@
 using Ntk.Cluster.Messages;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
 

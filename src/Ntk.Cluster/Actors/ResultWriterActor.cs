@@ -19,8 +19,10 @@ namespace Ntk.Cluster.Actors;
 /// reports) and hands them to <see cref="IStreamingResultSink.Checkpoint"/>: the cost of a snapshot is proportional to
 /// the points in flight, never to the sweep. Forwards the coordinator's progress to the <see cref="IProgressObserver"/>.
 /// Runs on its own thread (<see cref="Dispatcher"/>) so the sink's file writes never hold up the coordinator or the
-/// aggregators. Completes <c>completion</c> after the sink completed the run (with the sink's final snapshot, or with
-/// <see cref="SweepFailedException"/>). In cluster mode it runs on the coordinator node.
+/// aggregators. A sink exception (a full disk, say) fails the run at once: the results written before it stay as they
+/// were, and sampling on without being able to save it would only waste the work. Completes <c>completion</c> after the
+/// sink completed the run (with the sink's final snapshot, or with <see cref="SweepFailedException"/>), or at the first
+/// sink failure. In cluster mode it runs on the coordinator node.
 /// </summary>
 internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
 {
@@ -34,6 +36,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
     private const string CollectionTimerKey = "collection";
     private const string RetryTimerKey = "retry";
     private const string FinalTimerKey = "final";
+    private static readonly TimeSpan FailingSnapshotTimeout = TimeSpan.FromSeconds(10);
 
     private readonly SimulationPlan _plan;
     private readonly IActorRef _aggregators;
@@ -53,6 +56,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
     private Collection? _collection;
     private long _lastCollectionId;
     private long _trialsThisRun;
+    private TimeSpan _lastReported = TimeSpan.MinValue / 2;
     private (double StdErr, int Point)? _worstFinished;
     private PublishFinalSnapshot? _final;
     private bool _finalCheckpointDone;
@@ -76,6 +80,8 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         });
         Receive<PointCompleted>(OnPointCompleted);
         Receive<PointSnapshotResult>(OnPointSnapshot);
+        var chunks = new Serialization.ChunkInbox(Context.System, Context.GetLogger(), "result writer");
+        Receive<MessageChunk>(chunk => chunks.Receive(chunk, Sender, Self));
         Receive<RetryFetches>(_ =>
         {
             foreach (var p in _fetching) _aggregators.Tell(new GetPointSnapshot(p, FinishedFetch));
@@ -84,10 +90,10 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         Receive<FinalTimedOut>(_ => OnFinalTimedOut());
         Receive<PublishFinalSnapshot>(m =>
         {
-            if (_final is not null) return;
+            if (_final is not null || _finished) return;
             _final = m;
             Timers.Cancel(SnapshotTimerKey);
-            Timers.StartSingleTimer(FinalTimerKey, FinalTimedOut.Instance, _settings.SnapshotTimeout);
+            Timers.StartSingleTimer(FinalTimerKey, FinalTimedOut.Instance, FinalTimeout);
             // A checkpoint in progress is replaced: its answers are ignored (the final one asks again).
             Timers.Cancel(CollectionTimerKey);
             _collection = null;
@@ -97,6 +103,10 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         {
             _lastProgress = m;
             _trialsThisRun = m.TrialsThisRun;
+            // Reports come at least as often as snapshots (CoordinatorActor.ReportInterval); the observer gets them
+            // at its own interval (a tenth of it as slack for timer jitter).
+            if (!SweepActorSettings.IsOn(_settings.ProgressInterval) ||
+                _elapsed.Elapsed - _lastReported < _settings.ProgressInterval * 0.9) return;
             Report(m.Points.Select(p => (p.PointIndex, p.Trials, p.Done)));
         });
     }
@@ -122,16 +132,21 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         _completion.TrySetException(new SweepFailedException("the result writer stopped before the final snapshot was published"));
     }
 
+    /// <summary>A failing run does not wait long for its last snapshot: an aggregator whose journal failed may not
+    /// answer.</summary>
+    private TimeSpan FinalTimeout =>
+        _final?.Failure is null || _settings.SnapshotTimeout < FailingSnapshotTimeout ? _settings.SnapshotTimeout : FailingSnapshotTimeout;
+
     private void OnPointCompleted(PointCompleted message)
     {
         var p = message.PointIndex;
-        if (p < 0 || p >= _plan.Points.Length || _handedOver[p] || !_fetching.Add(p)) return;
+        if (_finished || p < 0 || p >= _plan.Points.Length || _handedOver[p] || !_fetching.Add(p)) return;
         _aggregators.Tell(new GetPointSnapshot(p, FinishedFetch));
     }
 
     private void OnPointSnapshot(PointSnapshotResult answer)
     {
-        if (answer.PointIndex < 0 || answer.PointIndex >= _plan.Points.Length) return;
+        if (_finished || answer.PointIndex < 0 || answer.PointIndex >= _plan.Points.Length) return;
         if (answer.CollectionId == FinishedFetch)
         {
             if (!answer.Done || !_fetching.Remove(answer.PointIndex)) return;
@@ -165,7 +180,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         }
         catch (Exception e)
         {
-            Fail($"point {p} could not be written: {e.Message}", e);
+            StopOnSinkFailure(e, final: false);
             return;
         }
         _handedOver[p] = true;
@@ -174,6 +189,25 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
             _worstFinished = (worst, p);
         _aggregators.Tell(new ReleasePoint(p));
     }
+
+    /// <summary>
+    /// The results could not be written: the sweep stops at once with the cause. No stack trace in the log: the
+    /// message (the file and "No space left on device") is what the user needs, and the run ends on it.
+    /// </summary>
+    private void StopOnSinkFailure(Exception e, bool final)
+    {
+        var reason = $"{e.GetType().Name}: {e.Message}";
+        _log.Error("{Event:l}: the results could not be written (final: {Final}): {Reason}; the sweep stops",
+            "SnapshotFailed", final, reason);
+        _finished = true;
+        Timers.CancelAll();
+        _completion.TrySetException(new SweepFailedException(WithFailure("the results could not be written: " + e.Message), e));
+    }
+
+    /// <summary>The run's own failure first (a journal that cannot be written, a shard that failed), when there is
+    /// one: it is the cause; that its results could not be completed is the consequence.</summary>
+    private string WithFailure(string problem) =>
+        _final?.Failure is null ? problem : $"{_final.Failure} (and {problem})";
 
     /// <summary>A failure that loses results: logged now, the run fails at the end (after the final snapshot).</summary>
     private void Fail(string reason, Exception e)
@@ -201,7 +235,8 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
             PublishCheckpoint(collection);
             return;
         }
-        Timers.StartSingleTimer(CollectionTimerKey, new CollectionTimedOut(id), _settings.SnapshotTimeout);
+        var timeout = final ? FinalTimeout : _settings.SnapshotTimeout;
+        Timers.StartSingleTimer(CollectionTimerKey, new CollectionTimedOut(id, timeout), timeout);
         foreach (var p in asked) _aggregators.Tell(new GetPointSnapshot(p, id));
     }
 
@@ -209,13 +244,14 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
     {
         var collection = _collection;
         if (collection is null || collection.Id != timeout.CollectionId) return;
-        var message = $"{collection.Asked.Count - collection.Answers.Count} of {collection.Asked.Count} points in flight did not answer within {_settings.SnapshotTimeout}";
+        var message = $"{collection.Asked.Count - collection.Answers.Count} of {collection.Asked.Count} points in flight did not answer within {timeout.Timeout}";
         if (!collection.Final)
         {
             _collection = null;
             _log.Warning("{Event:l}: snapshot skipped: {Reason}", "SnapshotSkipped", message);
             return;
         }
+        _sinkFailure ??= "final snapshot: " + message;
         // The final checkpoint goes out with the points that answered; the others resume from their last checkpoint.
         _log.Error("{Event:l}: final snapshot incomplete: {Reason}", "SnapshotFailed", message);
         PublishCheckpoint(collection);
@@ -225,7 +261,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
     {
         if (_finished) return;
         if (_fetching.Count > 0)
-            Fail($"{_fetching.Count} finished points did not send their final state within {_settings.SnapshotTimeout} (first: point {_fetching.Min()})",
+            Fail($"{_fetching.Count} finished points did not send their final state within {FinalTimeout} (first: point {_fetching.Min()})",
                 new TimeoutException());
         _fetching.Clear();
         if (!_finalCheckpointDone && _collection is { } collection) PublishCheckpoint(collection);
@@ -257,8 +293,8 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         }
         catch (Exception e)
         {
-            _log.Error(e, "{Event:l}: the result sink failed (final: {Final}): {Reason}", "SnapshotFailed", collection.Final, e.Message);
-            if (collection.Final) _sinkFailure ??= "the final snapshot could not be published: " + e.Message;
+            StopOnSinkFailure(e, collection.Final);
+            return;
         }
         if (!collection.Final) return;
         _finalCheckpointDone = true;
@@ -279,11 +315,10 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         }
         catch (Exception e)
         {
-            _log.Error(e, "{Event:l}: the result sink failed (final: {Final}): {Reason}", "SnapshotFailed", true, e.Message);
-            _completion.TrySetException(new SweepFailedException("the final snapshot could not be published: " + e.Message, e));
+            StopOnSinkFailure(e, final: true);
             return;
         }
-        if (_final.Failure is not null) _completion.TrySetException(new SweepFailedException(_final.Failure));
+        if (_final.Failure is not null) _completion.TrySetException(new SweepFailedException(_sinkFailure is null ? _final.Failure : WithFailure(_sinkFailure)));
         else if (_sinkFailure is not null) _completion.TrySetException(new SweepFailedException(_sinkFailure));
         else _completion.TrySetResult(snapshot);
     }
@@ -362,6 +397,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
     private void Report(IEnumerable<(int PointIndex, long Trials, bool Done)> points)
     {
         var elapsed = _elapsed.Elapsed;
+        _lastReported = elapsed;
         var cap = _plan.Stopping.TrialCap;
         var progress = new SweepProgress(
             points.Select(p => new PointProgress(p.PointIndex, p.Trials, cap, p.Done)).ToImmutableArray(),
@@ -403,5 +439,5 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         private FinalTimedOut() { }
     }
 
-    private sealed record CollectionTimedOut(long CollectionId) : INoSerializationVerificationNeeded;
+    private sealed record CollectionTimedOut(long CollectionId, TimeSpan Timeout) : INoSerializationVerificationNeeded;
 }

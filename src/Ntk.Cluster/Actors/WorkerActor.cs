@@ -6,7 +6,7 @@ using Akka.Actor;
 using Akka.Event;
 using Ntk.Cluster.Messages;
 using Ntk.Cluster.Settings;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 
 namespace Ntk.Cluster.Actors;
@@ -18,15 +18,23 @@ namespace Ntk.Cluster.Actors;
 /// large buffers and are not thread-safe, and this actor runs one shard at a time).
 /// </summary>
 /// <remarks>
-/// The thread lives as long as the actor and waits for the next shard between shards: starting a thread per shard
-/// (a LongRunning task) took 0.9-4.3 ms per shard on a loaded 2-core machine, handing work to a waiting thread
-/// 0.02-0.45 ms (docs/performance.md §5).
+/// <see cref="Drain"/> (SIGTERM on a worker node) stops it without losing a lease: it asks for nothing more, declines a
+/// lease that was already on its way, finishes the shard in hand if that takes less than the grace period (else
+/// cancels it and hands the lease back with <see cref="DeclineLease"/>), and after sending a result waits until the
+/// aggregator has taken it (a <see cref="GetPointSnapshot"/> sent behind the result is answered after it), so that the
+/// node may leave the cluster at once. Then it stops.
+/// The thread lives as long as the actor and waits for the next shard between shards: handing work to a waiting thread
+/// costs an order of magnitude less than starting a thread per shard (a LongRunning task); the figures are in
+/// docs/performance.md §5.
 /// </remarks>
 internal sealed class WorkerActor : ReceiveActor, IWithTimers
 {
     private const int SamplerCacheSize = 4;
     private const string RequestTimerKey = "request";
     private const string RetryTimerKey = "retry";
+    private const string DrainTimerKey = "drain";
+    /// <summary>Collection id of the <see cref="GetPointSnapshot"/> that confirms a drained worker's last result.</summary>
+    private const long DrainConfirmation = -1;
 
     private readonly WorkerId _id;
     private readonly SimulationPlan _plan;
@@ -40,6 +48,9 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
     private LeaseShard? _running;
     private CancellationTokenSource? _cancellation;
     private ShardThread? _thread;
+    private bool _awaitingAnswer;
+    private bool _draining;
+    private LeaseShard? _unconfirmed;
 
     public WorkerActor(WorkerId id, SimulationPlan plan, IActorRef coordinator, IActorRef aggregators,
         SweepActorSettings settings, Func<PointDefinition, ITrialSampler> samplerFactory)
@@ -55,11 +66,25 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<NoWorkAvailable>(_ =>
         {
             Timers.Cancel(RequestTimerKey);
-            if (_running is null) Timers.StartSingleTimer(RetryTimerKey, AskAgain.Instance, _settings.WorkRetryInterval);
+            _awaitingAnswer = false;
+            if (_draining) StopIfDrained();
+            else if (_running is null) Timers.StartSingleTimer(RetryTimerKey, AskAgain.Instance, _settings.WorkRetryInterval);
         });
         Receive<AskAgain>(_ =>
         {
-            if (_running is null) AskForWork();
+            _awaitingAnswer = false;
+            if (_draining) StopIfDrained();
+            else if (_running is null) AskForWork();
+        });
+        Receive<Drain>(OnDrain);
+        Receive<DrainTimedOut>(_ => OnDrainTimedOut());
+        Receive<PointSnapshotResult>(m =>
+        {
+            if (m.CollectionId != DrainConfirmation || _unconfirmed is null || m.PointIndex != _unconfirmed.Shard.PointIndex) return;
+            _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex}: the aggregator has the result of {WorkerId}",
+                "ResultConfirmed", _unconfirmed.Shard.PointIndex, _unconfirmed.Shard.ShardIndex, _id.Value);
+            _unconfirmed = null;
+            StopIfDrained();
         });
         Receive<SweepFinished>(_ =>
         {
@@ -91,6 +116,7 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void AskForWork()
     {
+        _awaitingAnswer = true;
         _coordinator.Tell(new RequestWork(_id, Self));
         // A lost request or answer (or a coordinator moving to another node) must not idle this worker forever.
         Timers.StartSingleTimer(RequestTimerKey, AskAgain.Instance, _settings.WorkRequestTimeout);
@@ -99,6 +125,13 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
     private void OnLease(LeaseShard lease)
     {
         Timers.Cancel(RequestTimerKey);
+        _awaitingAnswer = false;
+        if (_draining)
+        {
+            ReturnLease(lease, "the worker is stopping");
+            StopIfDrained();
+            return;
+        }
         if (_running is not null)
         {
             // Two answers to a repeated request: hand the extra lease back rather than let it block its shard.
@@ -143,8 +176,9 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         if (!ReferenceEquals(done.Lease, _running)) return;
         var spec = done.Lease.Shard;
         PutSampler(spec.PointIndex, done.Sampler);
-        _aggregators.Tell(new ShardResult(done.Lease.Id, done.Lease.Lease, done.TrialCount,
-            ImmutableCollectionsMarshal.AsImmutableArray(done.State)));
+        Serialization.MessageChunker.For(Context.System).Tell(_aggregators, new ShardResult(done.Lease.Id, done.Lease.Lease,
+            done.TrialCount, ImmutableCollectionsMarshal.AsImmutableArray(done.State)), Self, spec.PointIndex);
+        Operations.SweepMeters.ShardComputed(done.TrialCount);
         var elapsedMs = done.Elapsed.TotalMilliseconds;
         var trialsPerSecond = elapsedMs > 0 ? done.TrialCount / (elapsedMs / 1000.0) : 0.0;
         // CpuMs: the shard thread's CPU time (NaN where the platform has no thread clock); well below ElapsedMs means
@@ -156,7 +190,58 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
                 Math.Round(done.CpuSeconds * 1000, 1), Math.Round(trialsPerSecond, 1), _id.Value,
             });
         _running = null;
+        if (_draining)
+        {
+            // Confirm before leaving: the aggregator answers this after it has taken the result (same path, same order).
+            _unconfirmed = done.Lease;
+            _aggregators.Tell(new GetPointSnapshot(spec.PointIndex, DrainConfirmation));
+            return;
+        }
         AskForWork();
+    }
+
+    private void OnDrain(Drain drain)
+    {
+        if (_draining) return;
+        _draining = true;
+        Timers.Cancel(RetryTimerKey);
+        _log.Info("{Event:l}: worker {WorkerId} stops leasing; {InHand}", "WorkerDraining", _id.Value,
+            _running is { } lease ? $"finishing point {lease.Shard.PointIndex} shard {lease.Shard.ShardIndex} (grace {drain.Grace.TotalSeconds:F0} s)" : "no shard in hand");
+        Timers.StartSingleTimer(DrainTimerKey, DrainTimedOut.Instance, drain.Grace);
+        StopIfDrained();
+    }
+
+    /// <summary>The grace period is over: hand back the shard in hand (or forget a result the aggregator did not
+    /// confirm: handing it back costs at most one duplicate, never a lost shard) and stop.</summary>
+    private void OnDrainTimedOut()
+    {
+        if (_running is { } running)
+        {
+            _cancellation?.Cancel();
+            ReturnLease(running, "not finished within the grace period");
+            _running = null;
+        }
+        if (_unconfirmed is { } unconfirmed)
+        {
+            ReturnLease(unconfirmed, "its result was not confirmed within the grace period");
+            _unconfirmed = null;
+        }
+        _awaitingAnswer = false;
+        StopIfDrained();
+    }
+
+    private void ReturnLease(LeaseShard lease, string why)
+    {
+        _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex}: lease {LeaseId} handed back by {WorkerId}: {Reason}",
+            "LeaseReturned", lease.Shard.PointIndex, lease.Shard.ShardIndex, lease.Lease.Value, _id.Value, why);
+        _coordinator.Tell(new DeclineLease(lease.Id, lease.Lease));
+    }
+
+    private void StopIfDrained()
+    {
+        if (!_draining || _running is not null || _unconfirmed is not null || _awaitingAnswer) return;
+        _log.Info("{Event:l}: worker {WorkerId} drained: no lease in hand", "WorkerDrained", _id.Value);
+        Context.Stop(Self);
     }
 
     private void OnFailed(ShardComputationFailed failed)
@@ -168,7 +253,8 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
             "ShardFailed", spec.PointIndex, spec.ShardIndex, _id.Value, cause.Message);
         _coordinator.Tell(new ShardFailed(failed.Lease.Id, failed.Lease.Lease, _id, $"{cause.GetType().Name}: {cause.Message}"));
         _running = null;
-        AskForWork();
+        if (_draining) StopIfDrained();
+        else AskForWork();
     }
 
     private ITrialSampler? TakeSampler(int pointIndex)
@@ -192,6 +278,16 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         : INoSerializationVerificationNeeded;
 
     private sealed record ShardComputationFailed(LeaseShard Lease, Exception Cause) : INoSerializationVerificationNeeded;
+
+    /// <summary>Host → worker (this node is stopping): lease nothing more, finish or hand back the shard in hand
+    /// within <see cref="Grace"/>, then stop.</summary>
+    internal sealed record Drain(TimeSpan Grace) : INoSerializationVerificationNeeded;
+
+    private sealed record DrainTimedOut : INoSerializationVerificationNeeded
+    {
+        public static readonly DrainTimedOut Instance = new();
+        private DrainTimedOut() { }
+    }
 
     private sealed record AskAgain : INoSerializationVerificationNeeded
     {

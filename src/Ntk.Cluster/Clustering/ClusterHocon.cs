@@ -54,7 +54,7 @@ internal static class ClusterHocon
             overrides.AppendLine($"akka.remote.dot-netty.tcp.public-hostname = {Quote(publicHostname)}");
         if (options.Port is { } port) overrides.AppendLine($"akka.remote.dot-netty.tcp.port = {port.ToString(CultureInfo.InvariantCulture)}");
         if (!options.Seeds.IsDefaultOrEmpty)
-            overrides.AppendLine($"akka.cluster.seed-nodes = [{string.Join(", ", options.Seeds.Select(s => Quote(s.AkkaAddress)))}]");
+            overrides.AppendLine($"akka.cluster.seed-nodes = [{string.Join(", ", options.Seeds.Select(s => Quote(s.AkkaAddressOver(options.Tls is not null))))}]");
         if (minWorkers is { } min)
             overrides.AppendLine($"ntk.coordinator.min-workers = {min.ToString(CultureInfo.InvariantCulture)}");
 
@@ -79,10 +79,22 @@ internal static class ClusterHocon
                 throw new ArgumentException($"--config: {options.ConfigFile} is not valid HOCON: {e.Message}", e);
             }
         }
-        return config
+        config = config
             .WithFallback(ConfigurationFactory.ParseString(Text(role == NodeRole.Coordinator ? "coordinator" : "worker")))
             .WithFallback(ConfigurationFactory.ParseString(Text("base")))
             .WithFallback(SweepHocon.Config);
+        if (options.Tls is { } tls)
+        {
+            Operations.ClusterTls.Setup(tls); // reads both files now: a wrong path or password fails before anything starts
+            config = ConfigurationFactory.ParseString(Operations.ClusterTls.Hocon).WithFallback(config);
+        }
+        if (options.Discovery is { } discovery)
+        {
+            if (!options.Seeds.IsDefaultOrEmpty)
+                throw new ArgumentException("--seeds and --discovery exclude each other: nodes either join fixed seeds or find each other");
+            config = ConfigurationFactory.ParseString(Operations.ClusterDiscovery.Hocon(discovery)).WithFallback(config);
+        }
+        return config;
     }
 
     /// <summary>Reads ntk.sweep into the actors' settings; the snapshot interval comes from the coordinator's

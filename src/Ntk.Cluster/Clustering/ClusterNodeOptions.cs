@@ -7,7 +7,11 @@ namespace Ntk.Cluster.Clustering;
 public readonly record struct SeedAddress(string Host, int Port)
 {
     /// <summary>The Akka address of a node of the "ntk" actor system at this host and port.</summary>
-    public string AkkaAddress => $"akka.tcp://{ClusterHocon.SystemName}@{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
+    public string AkkaAddress => AkkaAddressOver(tls: false);
+
+    /// <summary>The address over plain TCP ("akka.tcp") or TLS ("akka.ssl.tcp", the protocol of a TLS transport).</summary>
+    public string AkkaAddressOver(bool tls) =>
+        $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{ClusterHocon.SystemName}@{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
 
     public override string ToString() => $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
 
@@ -39,4 +43,14 @@ public readonly record struct SeedAddress(string Host, int Port)
 /// <param name="Seeds">Seed nodes; empty = the configured ones (for the coordinator: itself).</param>
 /// <param name="ConfigFile">Extra HOCON file taking precedence over cluster-config (null = none).</param>
 public sealed record ClusterNodeOptions(
-    string? Hostname, string? PublicHostname, int? Port, ImmutableArray<SeedAddress> Seeds, string? ConfigFile);
+    string? Hostname, string? PublicHostname, int? Port, ImmutableArray<SeedAddress> Seeds, string? ConfigFile)
+{
+    /// <summary>Form the cluster through Cluster Bootstrap instead of seeds (null: seeds).</summary>
+    public Operations.DiscoveryOptions? Discovery { get; init; }
+
+    /// <summary>Mutual TLS between nodes (null: plain TCP).</summary>
+    public Operations.TlsOptions? Tls { get; init; }
+
+    /// <summary>Where the node reports its health steps (null: nobody asks).</summary>
+    public Operations.NodeHealth? Health { get; init; }
+}

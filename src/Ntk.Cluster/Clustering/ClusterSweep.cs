@@ -6,7 +6,7 @@ using Akka.Configuration;
 using Ntk.Cluster.Logging;
 using Ntk.Cluster.Messages;
 using Ntk.Cluster.Persistence;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
 using Serilog.Events;
@@ -28,7 +28,8 @@ public enum WorkerNodeOutcome
 {
     /// <summary>The coordinator said the sweep is finished, or left the cluster gracefully.</summary>
     SweepFinished,
-    /// <summary>Cancelled (Ctrl-C / SIGTERM): the node left the cluster; its leased shards are re-issued.</summary>
+    /// <summary>Cancelled (SIGTERM / Ctrl-C): the workers stopped leasing, finished or handed back the shards in hand,
+    /// and the node left the cluster; no lease waits for a timeout.</summary>
     Cancelled,
     /// <summary>The node could not join the seeds within ntk.worker.join-timeout (coordinator gone or wrong seeds).</summary>
     JoinTimedOut,
@@ -70,7 +71,7 @@ public static class ClusterSweep
         var snapshotEvery = config.GetInt("ntk.persistence.snapshot-every");
         var journalTimeout = config.GetTimeSpan("ntk.persistence.journal-timeout");
 
-        var system = CreateSystem(journal.ToConfig().WithFallback(config), logger);
+        var system = CreateSystem(journal.ToConfig().WithFallback(config), logger, options.Node.Tls);
         try
         {
             // The journal first: a database that cannot be reached fails the node before any worker is waited for.
@@ -78,11 +79,18 @@ public static class ClusterSweep
             logger.Information("{Event}: {Journal}, run {RunGeneration} of sweep {SweepHash} ({RunKind})", "JournalOpened",
                 journal.Describe(), run.Generation, SweepJournal.ShortHash(sweepHash),
                 run.Resumed ? "resumed" : resumeRun ? "new: no earlier run in the journal" : "new");
+            // A resumed run whose ledger holds every point done has nothing to lease: it finishes without workers.
+            var alreadyComplete = run.Resumed
+                && await Ledger.AllPointsDoneAsync(system, run, plan.Points.Length, journalTimeout).ConfigureAwait(false);
             var cluster = Akka.Cluster.Cluster.Get(system);
+            options.Node.Health?.Attach(cluster);
+            options.Node.Health?.JournalOpened();
             system.ActorOf(MembershipLogger.Props(null), "membership-log");
+            // With discovery too the coordinator forms the cluster itself; its HTTP endpoint tells the bootstrapping
+            // workers whom to join (Operations/ClusterDiscovery).
             if (config.GetStringList("akka.cluster.seed-nodes").Count == 0) cluster.Join(cluster.SelfAddress);
             logger.Information("{Event}: coordinator node {MemberAddress} waiting for {MinWorkers} worker nodes",
-                "NodeStarted", cluster.SelfAddress.ToString(), minWorkers);
+                "NodeStarted", cluster.SelfAddress.ToString(), alreadyComplete ? 0 : minWorkers);
 
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
@@ -90,10 +98,18 @@ public static class ClusterSweep
             // Hold the sweep until enough worker nodes are Up. Not akka.cluster.role.worker.min-nr-of-members: that
             // would also keep every later joiner (a replacement, a worker rejoining after being downed) in Joining
             // whenever fewer than that many workers are left.
-            await WaitAsync(WorkersUpAsync(cluster, minWorkers, cancellation), system, cancellation, "while waiting for workers")
-                .ConfigureAwait(false);
-            logger.Information("{Event}: {WorkerNodes} worker nodes up; the sweep starts", "WorkersJoined",
-                cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up));
+            if (alreadyComplete)
+            {
+                logger.Information("{Event}: the journal holds every point of the sweep done; finishing without waiting for workers",
+                    "SweepAlreadyComplete");
+            }
+            else
+            {
+                await WaitAsync(WorkersUpAsync(cluster, minWorkers, logger, cancellation), system, cancellation, "while waiting for workers")
+                    .ConfigureAwait(false);
+                logger.Information("{Event}: {WorkerNodes} worker nodes up; the sweep starts", "WorkersJoined",
+                    cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up));
+            }
 
             var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
             var (actors, manager) = await ClusterWiring.StartCoordinatorNode(system, new SweepPlanResult(plan, sweepHash), resume,
@@ -146,7 +162,7 @@ public static class ClusterSweep
             var settings = ClusterHocon.ActorSettings(config, snapshotInterval);
             var aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
             if (aggregatorShards < 1) throw new ArgumentException("ntk.cluster.aggregator-shards: must be at least 1");
-            CheckStateSizes(plan, config.GetByteSize("ntk.cluster.max-state-bytes") ?? long.MaxValue);
+            CheckMessageSizes(plan, config);
             if (config.GetInt("ntk.persistence.snapshot-every") < 0)
                 throw new ArgumentException("ntk.persistence.snapshot-every: must be at least 0 (0 = never)");
             if (config.GetTimeSpan("ntk.persistence.journal-timeout") <= TimeSpan.Zero)
@@ -171,13 +187,13 @@ public static class ClusterSweep
         ArgumentNullException.ThrowIfNull(options);
         Config config;
         int threads, aggregatorShards;
-        TimeSpan rejoinDelay, joinTimeout, planRetry;
+        TimeSpan rejoinDelay, joinTimeout, planRetry, drainTimeout;
         Settings.SweepActorSettings settings;
         try
         {
             config = ClusterHocon.Build(NodeRole.Worker, options.Node, AkkaLevel(logger));
-            if (config.GetStringList("akka.cluster.seed-nodes").Count == 0)
-                throw new ArgumentException("--seeds: a worker needs at least one seed (HOST:PORT of the coordinator), or NTK_SEEDS");
+            if (config.GetStringList("akka.cluster.seed-nodes").Count == 0 && options.Node.Discovery is null)
+                throw new ArgumentException("--seeds: a worker needs at least one seed (HOST:PORT of the coordinator), or NTK_SEEDS, or --discovery");
             var section = config.GetConfig("ntk.worker");
             threads = options.Threads ?? section.GetInt("threads");
             if (threads < 0) throw new ArgumentException("--threads: must be at least 0 (0 = all cores)");
@@ -185,6 +201,8 @@ public static class ClusterSweep
             rejoinDelay = section.GetTimeSpan("rejoin-delay");
             joinTimeout = ClusterHocon.OffOrDuration(section, "join-timeout");
             planRetry = section.GetTimeSpan("plan-retry-interval");
+            drainTimeout = section.GetTimeSpan("drain-timeout");
+            if (drainTimeout <= TimeSpan.Zero) throw new ArgumentException("ntk.worker.drain-timeout: must be positive");
             settings = ClusterHocon.ActorSettings(config, TimeSpan.Zero);
             aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
         }
@@ -196,8 +214,8 @@ public static class ClusterSweep
         for (var incarnation = 1; ; incarnation++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var outcome = await RunWorkerIncarnationAsync(config, threads, settings, aggregatorShards, planRetry, joinTimeout,
-                incarnation, logger, cancellation).ConfigureAwait(false);
+            var outcome = await RunWorkerIncarnationAsync(options.Node, config, threads, settings, aggregatorShards, planRetry, joinTimeout,
+                drainTimeout, incarnation, logger, cancellation).ConfigureAwait(false);
             if (outcome is { } done) return done;
             logger.Warning("{Event}: this worker node was downed or lost the coordinator; joining again in {DelayMs} ms",
                 "NodeRejoining", rejoinDelay.TotalMilliseconds);
@@ -213,19 +231,24 @@ public static class ClusterSweep
     }
 
     /// <summary>One actor system's life on a worker node; null when it was downed and the node should join again.</summary>
-    private static async Task<WorkerNodeOutcome?> RunWorkerIncarnationAsync(Config config, int threads,
-        Settings.SweepActorSettings settings, int aggregatorShards, TimeSpan planRetry, TimeSpan joinTimeout, int incarnation,
-        Serilog.ILogger logger, CancellationToken cancellation)
+    private static async Task<WorkerNodeOutcome?> RunWorkerIncarnationAsync(ClusterNodeOptions node, Config config, int threads,
+        Settings.SweepActorSettings settings, int aggregatorShards, TimeSpan planRetry, TimeSpan joinTimeout,
+        TimeSpan drainTimeout, int incarnation, Serilog.ILogger logger, CancellationToken cancellation)
     {
-        var system = CreateSystem(config, logger);
+        var system = CreateSystem(config, logger, node.Tls);
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
+            node.Health?.Attach(cluster);
             var coordinatorLeft = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(MembershipLogger.Props(coordinatorLeft), "membership-log");
             logger.Information("{Event}: worker node {MemberAddress} ({Incarnation}) joining {Seeds} with {Threads} threads",
-                "NodeStarted", cluster.SelfAddress.ToString(), incarnation,
-                string.Join(",", config.GetStringList("akka.cluster.seed-nodes")), threads);
+                "NodeStarted", cluster.SelfAddress.ToString(), incarnation, JoinTarget(node, config), threads);
+            if (node.Discovery is { } discovery)
+            {
+                await Operations.ClusterDiscovery.StartBootstrapAsync(system, SelfContactPoint(config, discovery)).ConfigureAwait(false);
+                logger.Information("{Event}: cluster bootstrap probes {Seeds}", "BootstrapStarted", JoinTarget(node, config));
+            }
 
             // The plan can be fetched while this node is still Joining (remoting works), and tells a node that joins
             // (or rejoins) too late that the sweep is over.
@@ -252,20 +275,27 @@ public static class ClusterSweep
             if (first == timedOut)
             {
                 logger.Error("{Event}: could not join {Seeds} within {TimeoutMs} ms; giving up", "JoinTimedOut",
-                    string.Join(",", config.GetStringList("akka.cluster.seed-nodes")), joinTimeout.TotalMilliseconds);
+                    JoinTarget(node, config), joinTimeout.TotalMilliseconds);
                 return WorkerNodeOutcome.JoinTimedOut;
             }
             if (first != ready) return null;
             var plan = planSource.Task.Result;
+            node.Health?.PlanReceived();
             logger.Information("{Event}: sweep {SweepName} ({SweepHash}): {PointCount} points, shards of {ShardTrials} trials",
                 "PlanReceived", plan.Plan.Name, plan.SweepHash, plan.Plan.Points.Length, plan.Plan.ShardTrials);
 
             var (coordinator, aggregators) = await ClusterWiring.StartWorkerProxies(system, aggregatorShards).ConfigureAwait(false);
             var workers = ClusterWiring.StartWorkers(system, threads, plan.Plan, coordinator, aggregators, settings,
                 point => point.CreateSampler());
+            logger.Information("{Event}: joined; pulling shards of sweep {SweepName} ({Threads} worker threads)", "PullingShards",
+                plan.Plan.Name, threads);
             var allStopped = Task.WhenAll(workers.Select(w => w.WatchAsync()));
             var next = await Task.WhenAny(allStopped, coordinatorLeft.Task, system.WhenTerminated, cancelled).ConfigureAwait(false);
-            if (next == cancelled) return WorkerNodeOutcome.Cancelled;
+            if (next == cancelled)
+            {
+                await DrainAsync(workers, allStopped, system, drainTimeout, logger).ConfigureAwait(false);
+                return WorkerNodeOutcome.Cancelled;
+            }
             if (next == coordinatorLeft.Task) return WorkerNodeOutcome.SweepFinished;
             // Workers stop by themselves only on SweepFinished; during a shutdown (downed) they stop with the system.
             if (next == allStopped && CoordinatedShutdown.Get(system).ShutdownReason is null && !cluster.IsTerminated)
@@ -281,41 +311,100 @@ public static class ClusterSweep
         }
     }
 
+    /// <summary>Whom a worker joins, for the log: its seeds, or the discovery it bootstraps through.</summary>
+    private static string JoinTarget(ClusterNodeOptions node, Config config) => node.Discovery switch
+    {
+        null => string.Join(",", config.GetStringList("akka.cluster.seed-nodes")),
+        { Method: Operations.DiscoveryMethod.Config } d => "contact points " + string.Join(",", d.ContactPoints),
+        var d => $"pods labelled {d.LabelSelector ?? Operations.DiscoveryOptions.DefaultLabelSelector}",
+    };
+
+    /// <summary>This node's contact point for Cluster Bootstrap: its HTTP endpoint at its public address.</summary>
+    private static Uri SelfContactPoint(Config config, Operations.DiscoveryOptions discovery)
+    {
+        var host = config.GetString("akka.remote.dot-netty.tcp.public-hostname");
+        if (string.IsNullOrEmpty(host)) host = config.GetString("akka.remote.dot-netty.tcp.hostname");
+        return new UriBuilder("http", host, discovery.HttpPort).Uri;
+    }
+
+    /// <summary>
+    /// SIGTERM / Ctrl-C on a worker node: every worker stops leasing, finishes (or, after <paramref name="grace"/>,
+    /// hands back) its shard and waits until the aggregator has its result; only then does the node leave (the
+    /// caller's shutdown). Leaving first would strand the shards in hand until the coordinator noticed the node gone,
+    /// and the results sent during the shutdown would be lost.
+    /// </summary>
+    private static async Task DrainAsync(ImmutableArray<IActorRef> workers, Task allStopped, ActorSystem system,
+        TimeSpan grace, Serilog.ILogger logger)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        logger.Information("{Event}: stopping on request: {Workers} workers stop leasing and finish or hand back their shards",
+            "NodeDraining", workers.Length);
+        foreach (var worker in workers) worker.Tell(new Actors.WorkerActor.Drain(grace));
+        // The workers' own grace timers bound this; the extra time covers a worker that cannot even answer.
+        var finished = await Task.WhenAny(allStopped, system.WhenTerminated, Task.Delay(grace + TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        logger.Information("{Event}: {Outcome} after {ElapsedMs} ms; leaving the cluster", "NodeDrained",
+            finished == allStopped ? "every worker drained" : "drain incomplete", clock.ElapsedMilliseconds);
+    }
+
     /// <summary>
     /// The node's actor system, with the sharding extension loaded at once: its serializer must be known before other
     /// nodes' sharding messages arrive (otherwise they are dropped, logged as "Cannot find serializer with id [13]").
     /// </summary>
-    private static ActorSystem CreateSystem(Config config, Serilog.ILogger logger)
+    private static ActorSystem CreateSystem(Config config, Serilog.ILogger logger, Operations.TlsOptions? tls)
     {
-        var system = ActorSystem.Create(ClusterHocon.SystemName,
-            ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new SerilogLoggerSetup(logger)));
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new SerilogLoggerSetup(logger));
+        if (tls is not null) setup = setup.And(Operations.ClusterTls.Setup(tls));
+        var system = ActorSystem.Create(ClusterHocon.SystemName, setup);
         Akka.Cluster.Sharding.ClusterSharding.Get(system);
         return system;
     }
 
     /// <summary>
-    /// Refuses plans whose points' states could not cross the wire: the size of an empty state plus a generous bound
-    /// for the quantile sketches, against ntk.cluster.max-state-bytes.
+    /// Refuses settings and plans whose messages could not cross the wire: a chunk (plus its envelope) must fit in a
+    /// frame, and each point's state (the size of an empty state plus a generous bound for the quantile sketches) must
+    /// be at most ntk.cluster.max-message-bytes, the largest message a node reassembles.
     /// </summary>
-    private static void CheckStateSizes(SimulationPlan plan, long maxStateBytes)
+    internal static void CheckMessageSizes(SimulationPlan plan, Config config)
     {
         const long SketchAllowance = 64 * 1024; // bytes per sketch; QuantileSketch caps its buckets
+        const long ChunkEnvelope = 1024;        // MessageChunk's fields, the manifest and Akka's own envelope
+        var chunks = Serialization.ChunkSettings.From(config);
+        var frame = config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128_000;
+        if (!chunks.Enabled)
+            throw new ArgumentException("ntk.cluster.chunk-bytes: must be on in a cluster (states larger than a frame are chunked)");
+        if (chunks.ChunkBytes + ChunkEnvelope > frame)
+            throw new ArgumentException(
+                $"ntk.cluster.chunk-bytes ({chunks.ChunkBytes} bytes) plus its envelope ({ChunkEnvelope}) exceeds " +
+                $"akka.remote.dot-netty.tcp.maximum-frame-size ({frame} bytes)");
         foreach (var point in plan.Points)
         {
             var layout = point.Definition.Layout;
-            var estimate = new PointAccumulator(layout).ToBytes().LongLength + layout.SketchedIndices.Length * SketchAllowance;
-            if (estimate > maxStateBytes)
+            var estimate = PointAccumulator.SerializedSizeWithoutSketches(layout.Count, layout.SketchedIndices.Length, layout.CovariantIndices.Length) +
+                           layout.SketchedIndices.Length * SketchAllowance;
+            if (estimate > chunks.MaxMessageBytes)
                 throw new ArgumentException(
-                    $"point {point.Index}: its merged state is about {estimate / (1024 * 1024)} MiB, over ntk.cluster.max-state-bytes " +
-                    $"({maxStateBytes / (1024 * 1024)} MiB); raise it together with akka.remote.dot-netty.tcp.maximum-frame-size, " +
-                    "or run the sweep with `ntk run`");
+                    $"point {point.Index}: its merged state is about {estimate / (1024 * 1024)} MiB, over ntk.cluster.max-message-bytes " +
+                    $"({chunks.MaxMessageBytes / (1024 * 1024)} MiB); record fewer statistics or raise ntk.cluster.max-message-bytes");
         }
     }
 
-    private static async Task WorkersUpAsync(Akka.Cluster.Cluster cluster, int minWorkers, CancellationToken cancellation)
+    /// <summary>Waits until <paramref name="minWorkers"/> worker nodes are Up, logging the count each time it changes
+    /// ("waiting for workers: 1 of 2 joined"), so a coordinator that waits says what for.</summary>
+    private static async Task WorkersUpAsync(Akka.Cluster.Cluster cluster, int minWorkers, Serilog.ILogger logger,
+        CancellationToken cancellation)
     {
-        while (cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up) < minWorkers)
+        var reported = -1;
+        while (true)
+        {
+            var up = cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up);
+            if (up >= minWorkers) return;
+            if (up != reported)
+            {
+                logger.Information("{Event}: waiting for workers: {WorkerNodes} of {MinWorkers} joined", "WorkersWaiting", up, minWorkers);
+                reported = up;
+            }
             await Task.Delay(200, cancellation).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

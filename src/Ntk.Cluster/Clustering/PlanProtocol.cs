@@ -24,4 +24,9 @@ internal sealed record GetSweepPlan : IClusterWiringMessage
 /// <param name="SweepHash">SHA-256 of the normalized sweep text (logged by workers, to tell sweeps apart).</param>
 /// <param name="SweepOver">True once the final snapshot is written: a worker that joins now has nothing to do and
 /// exits.</param>
-internal sealed record SweepPlanResult(SimulationPlan Plan, string SweepHash, bool SweepOver = false) : IClusterWiringMessage;
+internal sealed record SweepPlanResult(SimulationPlan Plan, string SweepHash, bool SweepOver = false)
+    : IClusterWiringMessage, Messages.ILargeMessage
+{
+    /// <summary>About 60 bytes per point plus 8 per input value (PlanSerializer).</summary>
+    public long PayloadBytes => Plan.Points.Sum(p => 60L + 8L * p.Definition.Inputs.Values.Length);
+}

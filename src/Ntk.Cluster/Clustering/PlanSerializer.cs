@@ -3,7 +3,8 @@ using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
 
@@ -12,7 +13,8 @@ namespace Ntk.Cluster.Clustering;
 /// <summary>
 /// Serializer of <see cref="IClusterWiringMessage"/>: a two-letter manifest per type and a versioned little-endian
 /// binary body (no type names on the wire). A plan is written field by field (name, seed, shard size, stopping rule,
-/// and per point: index, input dimension, widths, weight law, resolved engine, seed, inputs, angle labels) and rebuilt
+/// and per point: index, input dimension, widths, weight law, resolved engine, seed, statistic groups, inputs, angle
+/// labels) and rebuilt
 /// through the Numerics constructors, which validate it again. An unknown manifest or format version throws
 /// <see cref="SerializationException"/> (remoting logs it and drops the message).
 /// </summary>
@@ -22,7 +24,7 @@ internal sealed class PlanSerializer : SerializerWithStringManifest
     public const int SerializerIdentifier = 4722;
 
     /// <summary>Version of the plan encoding; a node refuses plans of another version.</summary>
-    private const byte FormatVersion = 1;
+    private const byte FormatVersion = 2;
 
     private const string GetSweepPlanManifest = "GP";
     private const string SweepPlanResultManifest = "PL";
@@ -117,6 +119,7 @@ internal sealed class PlanSerializer : SerializerWithStringManifest
             w.Write(definition.Network.Law.DegreesOfFreedom);
             w.Write((byte)definition.Engine);
             w.Write(definition.MasterSeed);
+            w.Write((byte)definition.Statistics);
             var values = definition.Inputs.Values;
             w.Write(values.Length);
             foreach (var value in values) w.Write(value);
@@ -148,6 +151,7 @@ internal sealed class PlanSerializer : SerializerWithStringManifest
             var degreesOfFreedom = r.ReadDouble();
             var engine = (EngineKind)r.ReadByte();
             var seed = r.ReadUInt64();
+            var statistics = (StatisticGroups)r.ReadByte();
             var values = new double[ReadCount(r, "input values")];
             for (var i = 0; i < values.Length; i++) values[i] = r.ReadDouble();
             var theta = ReadOptional(r);
@@ -157,7 +161,7 @@ internal sealed class PlanSerializer : SerializerWithStringManifest
             var law = lawKind == WeightLawKind.StudentT ? WeightLaw.StudentT(degreesOfFreedom) : new WeightLaw(lawKind);
             var network = new NetworkSpec(inputDim, widths.MoveToImmutable(), law);
             var inputs = new InputSet(inputDim, ImmutableArray.Create(values));
-            points.Add(new SweepPoint(new PointDefinition(pointIndex, network, inputs, engine, seed), theta, phase));
+            points.Add(new SweepPoint(new PointDefinition(pointIndex, network, inputs, engine, seed, statistics), theta, phase));
         }
         return new SimulationPlan(name, masterSeed, shardTrials, stopping, points.MoveToImmutable());
     }

@@ -16,7 +16,7 @@ internal sealed class PlanServer : ReceiveActor
         Receive<GetSweepPlan>(_ =>
         {
             log.Debug("{Event:l}: plan sent to {MemberAddress}", "PlanSent", Sender.Path.Address.ToString());
-            Sender.Tell(current);
+            Serialization.MessageChunker.For(Context.System).Tell(Sender, current, Self);
         });
         Receive<SweepOver>(_ => current = current with { SweepOver = true });
         ReceiveAny(m => log.Warning("{Event:l}: {MessageType} dropped by the plan server", "MessageDropped", m.GetType().Name));
@@ -56,6 +56,8 @@ internal sealed class PlanFetcher : ReceiveActor, IWithTimers
         {
             foreach (var address in _coordinators) Ask(address);
         });
+        var chunks = new Serialization.ChunkInbox(Context.System, Context.GetLogger(), "plan fetcher");
+        Receive<Messages.MessageChunk>(chunk => chunks.Receive(chunk, Sender, Self));
         Receive<SweepPlanResult>(result =>
         {
             plan.TrySetResult(result);

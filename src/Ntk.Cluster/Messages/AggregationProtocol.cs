@@ -7,9 +7,12 @@ namespace Ntk.Cluster.Messages;
 
 /// <summary>Worker → aggregator of the point: the result of one shard. <see cref="State"/> is
 /// PointAccumulator.ToBytes() of the shard's <see cref="TrialCount"/> trials.</summary>
-internal sealed record ShardResult(ShardId Shard, LeaseId Lease, long TrialCount, ImmutableArray<byte> State) : IPointMessage
+internal sealed record ShardResult(ShardId Shard, LeaseId Lease, long TrialCount, ImmutableArray<byte> State)
+    : IPointMessage, ILargeMessage
 {
     public int PointIndex => Shard.PointIndex;
+
+    public long PayloadBytes => State.IsDefault ? 0 : State.Length;
 }
 
 /// <summary>
@@ -19,7 +22,10 @@ internal sealed record ShardResult(ShardId Shard, LeaseId Lease, long TrialCount
 /// so the message is idempotent and may be repeated. Answered by <see cref="PointRestored"/>; the aggregator
 /// reports later merges to the sender of the last RestorePoint.
 /// </summary>
-internal sealed record RestorePoint(int PointIndex, int ShardsMerged, ImmutableArray<byte> State) : IPointMessage;
+internal sealed record RestorePoint(int PointIndex, int ShardsMerged, ImmutableArray<byte> State) : IPointMessage, ILargeMessage
+{
+    public long PayloadBytes => State.IsDefault ? 0 : State.Length;
+}
 
 /// <summary>Aggregator → coordinator: the point is open with <see cref="ShardsMerged"/> shards merged and
 /// <see cref="HeldShards"/> accepted past the prefix (recovered from the journal after a restart); none of them is
@@ -52,6 +58,12 @@ internal enum DiscardReason : byte
     PointDone = 2,
     /// <summary>The result did not match the plan (trial count or state); the shard is still needed.</summary>
     Invalid = 3,
+    /// <summary>
+    /// The aggregator was never opened and holds nothing: the point was released when it finished (its journal
+    /// deleted), and a late result started a new, empty one. Nothing is persisted; the coordinator opens the point
+    /// again in the rare case that it is not done (an entity moved before it journaled anything).
+    /// </summary>
+    NotOpen = 4,
 }
 
 /// <summary>Aggregator → coordinator: the result of <see cref="Shard"/> under <see cref="Lease"/> was dropped.
@@ -59,3 +71,8 @@ internal enum DiscardReason : byte
 internal sealed record ShardDiscarded(
     ShardId Shard, LeaseId Lease, DiscardReason Reason, int ShardsMerged, long MergedTrials, bool PointDone)
     : ICoordinatorMessage;
+
+/// <summary>Aggregator → coordinator: the journal refused or failed to write what the aggregator of
+/// <see cref="PointIndex"/> accepted (a full disk, a lost database connection). Nothing it accepts can be made durable,
+/// so the coordinator stops the sweep and fails it with <see cref="Reason"/>; everything written before is resumable.</summary>
+internal sealed record JournalWriteFailed(int PointIndex, string Reason) : ICoordinatorMessage;

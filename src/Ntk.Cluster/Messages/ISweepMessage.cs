@@ -2,7 +2,7 @@ namespace Ntk.Cluster.Messages;
 
 /// <summary>
 /// Every message that may cross the wire. Bound to <see cref="Serialization.SweepMessageSerializer"/> (and nothing
-/// else) by akka.actor.serialization-bindings, so only these types are accepted from the network (SPEC §8).
+/// else) by akka.actor.serialization-bindings, so only these types are accepted from the network (docs/contract.md §8).
 /// </summary>
 internal interface ISweepMessage { }
 

@@ -14,7 +14,10 @@ internal sealed record GetPointSnapshot(int PointIndex, long CollectionId) : IPo
 /// PointAccumulator.ToBytes()).</summary>
 internal sealed record PointSnapshotResult(
     int PointIndex, long CollectionId, int ShardsMerged, long Trials, bool Done, ImmutableArray<byte> State)
-    : IResultWriterMessage;
+    : IResultWriterMessage, ILargeMessage
+{
+    public long PayloadBytes => State.IsDefault ? 0 : State.Length;
+}
 
 /// <summary>Coordinator → result writer: collect and publish the final snapshot, then complete the run (failed when
 /// <see cref="Failure"/> is set). Sent once per run.</summary>

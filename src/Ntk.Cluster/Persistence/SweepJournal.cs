@@ -162,6 +162,27 @@ public sealed record SweepJournal
         }
     }
 
+    /// <summary>
+    /// For a PostgreSQL journal: opens one connection (10 s at most) and returns why it failed, or null when it works
+    /// (always null for the other backends). Akka.Persistence.Sql retries its initialization in the background and a
+    /// refused connection surfaces only as a recovery timeout half a minute later, without the cause.
+    /// </summary>
+    public string? Probe()
+    {
+        if (Backend != JournalBackend.PostgreSql) return null;
+        try
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { Timeout = 10, Pooling = false };
+            using var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+            connection.Open();
+            return null;
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or InvalidOperationException or ArgumentException)
+        {
+            return e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+        }
+    }
+
     /// <summary>True when a SQLite journal file exists (always true for a database server).</summary>
     public bool MayHoldRuns => Backend switch
     {

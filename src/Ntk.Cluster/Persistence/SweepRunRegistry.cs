@@ -60,23 +60,14 @@ internal sealed class SweepRunRegistry : ReceivePersistentActor
 
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
-        _answer.TrySetException(new SweepFailedException($"the journal cannot be read: {RootCause(reason)}", reason));
+        _answer.TrySetException(new SweepFailedException($"the journal cannot be read: {JournalFailure.Describe(reason)}", reason));
         base.OnRecoveryFailure(reason, message);
     }
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        _answer.TrySetException(new SweepFailedException($"the journal cannot be written: {RootCause(cause)}", cause));
+        _answer.TrySetException(new SweepFailedException($"the journal cannot be written: {JournalFailure.Describe(cause)}", cause));
         base.OnPersistFailure(cause, @event, sequenceNr);
-    }
-
-    /// <summary>The innermost message (e.g. "Connection refused"), after the outer ones that say where.</summary>
-    private static string RootCause(Exception e)
-    {
-        var messages = new List<string>();
-        for (var x = e; x is not null; x = x.InnerException)
-            if (!messages.Contains(x.Message)) messages.Add(x.Message);
-        return string.Join(": ", messages.TakeLast(2));
     }
 
     /// <summary>Start a run: a new one, or (<see cref="Resume"/>) the latest one if there is any.</summary>

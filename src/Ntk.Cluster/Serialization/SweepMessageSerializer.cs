@@ -37,6 +37,8 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
     private const string SweepProgressReportManifest = "PG";
     private const string PointCompletedManifest = "PC";
     private const string ReleasePointManifest = "RL";
+    private const string MessageChunkManifest = "MC";
+    private const string JournalWriteFailedManifest = "JF";
 
     private static readonly byte[] Empty = [];
 
@@ -64,13 +66,16 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
         SweepProgressReport => SweepProgressReportManifest,
         PointCompleted => PointCompletedManifest,
         ReleasePoint => ReleasePointManifest,
+        MessageChunk => MessageChunkManifest,
+        JournalWriteFailed => JournalWriteFailedManifest,
         _ => throw new ArgumentException($"{nameof(SweepMessageSerializer)} cannot serialize {o.GetType().FullName}", nameof(o)),
     };
 
     public override byte[] ToBinary(object obj)
     {
         if (obj is NoWorkAvailable or SweepFinished or StopSweep) return Empty;
-        using var stream = new MemoryStream();
+        // Sized up front for messages with a large payload: no doubling of a buffer of hundreds of MB.
+        using var stream = new MemoryStream(obj is ILargeMessage large ? (int)Math.Min(large.PayloadBytes + 256, Array.MaxLength) : 256);
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             switch (obj)
@@ -145,6 +150,10 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                     w.Write(m.Failure is not null);
                     if (m.Failure is not null) w.Write(m.Failure);
                     break;
+                case JournalWriteFailed m:
+                    w.Write(m.PointIndex);
+                    w.Write(m.Reason);
+                    break;
                 case SweepProgressReport m:
                     w.Write(m.TrialsThisRun);
                     w.Write(m.Points.IsDefault ? 0 : m.Points.Length);
@@ -161,6 +170,16 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                     break;
                 case ReleasePoint m:
                     w.Write(m.PointIndex);
+                    break;
+                case MessageChunk m:
+                    w.Write(m.TransferId);
+                    w.Write(m.PointIndex);
+                    w.Write(m.Index);
+                    w.Write(m.Count);
+                    w.Write(m.TotalBytes);
+                    w.Write(m.SerializerId);
+                    w.Write(m.Manifest);
+                    WriteBytes(w, m.Payload);
                     break;
                 default:
                     throw new ArgumentException($"{nameof(SweepMessageSerializer)} cannot serialize {obj.GetType().FullName}", nameof(obj));
@@ -200,6 +219,9 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
             SweepProgressReportManifest => ReadProgress(r),
             PointCompletedManifest => new PointCompleted(r.ReadInt32()),
             ReleasePointManifest => new ReleasePoint(r.ReadInt32()),
+            MessageChunkManifest => new MessageChunk(
+                r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadString(), ReadBytes(r)),
+            JournalWriteFailedManifest => new JournalWriteFailed(r.ReadInt32(), r.ReadString()),
             _ => throw new SerializationException(
                 $"{nameof(SweepMessageSerializer)}: unknown manifest \"{manifest}\" ({bytes.Length} bytes); " +
                 "the sender runs a different version of Ntk.Cluster, or the message is not a sweep message"),

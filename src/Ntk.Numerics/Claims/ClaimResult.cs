@@ -1,8 +1,11 @@
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Measurement;
 
 namespace Ntk.Numerics.Claims;
 
-/// <summary>What the measurement says about a claim (see <see cref="ClaimVerdicts"/> for the rule).</summary>
+/// <summary>
+/// What the measurement says about a claim at one point: the project's one verdict vocabulary (docs/numerics.md §7),
+/// spelled by <see cref="ClaimVerdicts.Name"/> in claims.csv, claims.md, results.json and the report.
+/// </summary>
 public enum ClaimVerdict
 {
     /// <summary>The measurement agrees with the claim: |z| ≤ 3 (for the bound: z ≤ 3).</summary>
@@ -11,6 +14,12 @@ public enum ClaimVerdict
     Fails,
     /// <summary>Between the two thresholds, or no standard error yet (fewer than 2 trials).</summary>
     Inconclusive,
+    /// <summary>The standard error cannot be trusted (heavy tails); the reason names the indicator.</summary>
+    Unreliable,
+    /// <summary>Both sides are identically the same constant (e.g. 0 = 0): the point carries no evidence.</summary>
+    Degenerate,
+    /// <summary>The point violates an assumption the paper states (named in the reason); z is still reported.</summary>
+    NotApplicable,
 }
 
 /// <summary>
@@ -23,12 +32,13 @@ public enum ClaimVerdict
 /// <param name="Measured">The measured mean (for Theorem 2.2, |mean|).</param>
 /// <param name="StandardError">The standard error used for <paramref name="Z"/>.</param>
 /// <param name="Z">(Measured − Predicted)/SE; NaN without a standard error.</param>
-/// <param name="Verdict">Holds, Fails or Inconclusive by the rule of <see cref="ClaimVerdicts"/>.</param>
+/// <param name="Verdict">By the rule of <see cref="ClaimVerdicts"/> and the guards of <see cref="ClaimEvaluator"/>.</param>
+/// <param name="Reason">One line saying why (the assumption violated, the indicator, the direction of a limit); may be empty.</param>
 public sealed record ClaimResult(
     string ClaimId, string Statement, StatisticKey Statistic, double Predicted, double Measured,
-    double StandardError, double Z, ClaimVerdict Verdict);
+    double StandardError, double Z, ClaimVerdict Verdict, string Reason = "");
 
-/// <summary>The identifiers of the claims of SCIENCE.md §6, as they appear in claims.md and results.json.</summary>
+/// <summary>The identifiers of the claims (docs/numerics.md §6), as they appear in claims.csv, claims.md and results.json.</summary>
 public static class ClaimIds
 {
     public const string Theorem11 = "theorem-1.1";
@@ -67,6 +77,25 @@ public static class ClaimVerdicts
         var sigma = Math.Max(standardError, RelativeNoiseFloor * Math.Max(Math.Abs(measured), Math.Abs(predicted)));
         return difference / sigma;
     }
+
+    /// <summary>The spelling of a verdict in every output: holds, fails, inconclusive, unreliable, degenerate, not-applicable.</summary>
+    public static string Name(ClaimVerdict verdict) => verdict switch
+    {
+        ClaimVerdict.Holds => "holds",
+        ClaimVerdict.Fails => "fails",
+        ClaimVerdict.Inconclusive => "inconclusive",
+        ClaimVerdict.Unreliable => "unreliable",
+        ClaimVerdict.Degenerate => "degenerate",
+        ClaimVerdict.NotApplicable => "not-applicable",
+        _ => throw new ArgumentOutOfRangeException(nameof(verdict), verdict, null),
+    };
+
+    /// <summary>Every verdict in the order outputs list them.</summary>
+    public static readonly IReadOnlyList<ClaimVerdict> All =
+    [
+        ClaimVerdict.Fails, ClaimVerdict.Holds, ClaimVerdict.Inconclusive, ClaimVerdict.Unreliable,
+        ClaimVerdict.Degenerate, ClaimVerdict.NotApplicable,
+    ];
 
     /// <summary>Verdict of an equality claim from its z-score.</summary>
     public static ClaimVerdict ForEquality(double z) =>

@@ -1,4 +1,4 @@
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.Statistics;
 
 namespace Ntk.Numerics.MonteCarlo;

@@ -38,7 +38,7 @@ public sealed record InputSet
 
     /// <summary>
     /// Two unit vectors in the plane of the first two coordinates: x_a = (cos φ, sin φ, 0, …) and x_b = x_a rotated
-    /// by θ (SPEC §5). Needs n0 ≥ 2 unless θ = 0.
+    /// by θ (docs/contract.md §5). Needs n0 ≥ 2 unless θ = 0.
     /// </summary>
     public static InputSet Pair(int inputDim, double thetaRadians, double phaseRadians = 0)
     {

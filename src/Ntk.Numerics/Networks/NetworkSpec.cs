@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Ntk.Numerics.Networks;
 
 /// <summary>
-/// A bias-free ReLU network in NTK parameterization (SCIENCE.md §1): input dimension n0, hidden widths
+/// A bias-free ReLU network in NTK parameterization (docs/science.md §1): input dimension n0, hidden widths
 /// n_1..n_L, one output, weights W^l = sqrt(2/n_{l−1}) Ŵ^l with Ŵ iid from <see cref="Law"/>.
 /// </summary>
 public sealed record NetworkSpec

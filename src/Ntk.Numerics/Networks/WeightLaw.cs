@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Ntk.Numerics.Networks;
 
-/// <summary>The family of the unscaled weight law μ (SCIENCE.md §1).</summary>
+/// <summary>The family of the unscaled weight law μ (docs/science.md §1).</summary>
 public enum WeightLawKind
 {
     /// <summary>Standard normal N(0, 1).</summary>

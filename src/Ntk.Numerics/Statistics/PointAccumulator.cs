@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Measurement;
 
 namespace Ntk.Numerics.Statistics;
 
@@ -16,11 +16,20 @@ namespace Ntk.Numerics.Statistics;
 /// </remarks>
 public sealed class PointAccumulator
 {
-    private const byte FormatVersion = 1;
+    /// <summary>Version 3: the statistic groups byte and the co-moment block (minima, maxima, co-moments).</summary>
+    private const byte FormatVersion = 3;
+
+    /// <summary>
+    /// Version 2 of main (co-moment block, no groups byte: it always held every group) is still read. The scale-cluster
+    /// branch's own version 2 (groups byte, no co-moment block) and version 1 lack the minima, maxima and co-moments
+    /// and are not read.
+    /// </summary>
+    private const byte FormatVersionEveryGroup = 2;
     private static ReadOnlySpan<byte> Magic => "NTKA"u8;
 
     private readonly MomentAccumulator _moments;
     private readonly QuantileSketch[] _sketches;
+    private readonly CoMomentAccumulator _comoments;
 
     /// <summary>An empty accumulator for <paramref name="layout"/>.</summary>
     public PointAccumulator(MeasurementLayout layout)
@@ -30,13 +39,15 @@ public sealed class PointAccumulator
         _moments = new MomentAccumulator(layout.Count);
         _sketches = new QuantileSketch[layout.SketchedIndices.Length];
         for (var k = 0; k < _sketches.Length; k++) _sketches[k] = new QuantileSketch();
+        _comoments = new CoMomentAccumulator(layout.Count, layout.CovariantIndices.AsSpan());
     }
 
-    private PointAccumulator(MeasurementLayout layout, MomentAccumulator moments, QuantileSketch[] sketches)
+    private PointAccumulator(MeasurementLayout layout, MomentAccumulator moments, QuantileSketch[] sketches, CoMomentAccumulator comoments)
     {
         Layout = layout;
         _moments = moments;
         _sketches = sketches;
+        _comoments = comoments;
     }
 
     public MeasurementLayout Layout { get; }
@@ -58,6 +69,7 @@ public sealed class PointAccumulator
         _moments.Push(measurement);
         var indices = Layout.SketchedIndices;
         for (var k = 0; k < _sketches.Length; k++) _sketches[k].Add(measurement[indices[k]]);
+        _comoments.Push(measurement);
     }
 
     /// <summary>Folds <paramref name="other"/> (same layout) into this accumulator.</summary>
@@ -68,6 +80,7 @@ public sealed class PointAccumulator
         if (ReferenceEquals(other, this)) other = Clone();
         _moments.Merge(other._moments);
         for (var k = 0; k < _sketches.Length; k++) _sketches[k].Merge(other._sketches[k]);
+        _comoments.Merge(other._comoments);
     }
 
     /// <summary>A new accumulator equal to <paramref name="a"/> merged with <paramref name="b"/>; neither changes.</summary>
@@ -84,8 +97,29 @@ public sealed class PointAccumulator
     {
         var sketches = new QuantileSketch[_sketches.Length];
         for (var k = 0; k < sketches.Length; k++) sketches[k] = _sketches[k].Clone();
-        return new PointAccumulator(Layout, _moments.Clone(), sketches);
+        return new PointAccumulator(Layout, _moments.Clone(), sketches, _comoments.Clone());
     }
+
+    /// <summary>
+    /// Sample covariance of statistics <paramref name="i"/> and <paramref name="j"/>, both in
+    /// <see cref="MeasurementLayout.CovariantIndices"/> (or i = j: the variance); NaN below 2 trials.
+    /// </summary>
+    public double Covariance(int i, int j)
+    {
+        if (i == j) return Variance(i);
+        var group = Layout.CovariantIndices;
+        var pi = group.IndexOf(i);
+        var pj = group.IndexOf(j);
+        if (pi < 0 || pj < 0)
+            throw new ArgumentException($"statistics {i} and {j} are not both among the covariant indices {string.Join(", ", group)}");
+        return _comoments.Covariance(pi, pj);
+    }
+
+    /// <summary>Exact smallest value of statistic <paramref name="index"/> (+∞ when empty).</summary>
+    public double Minimum(int index) => _comoments.Minimum(index);
+
+    /// <summary>Exact largest value of statistic <paramref name="index"/> (−∞ when empty).</summary>
+    public double Maximum(int index) => _comoments.Maximum(index);
 
     /// <summary>Sample mean of statistic <paramref name="index"/>; NaN when empty.</summary>
     public double Mean(int index) => _moments.Mean(index);
@@ -127,23 +161,26 @@ public sealed class PointAccumulator
     }
 
     /// <summary>
-    /// The exact state as bytes (format version 1, little-endian, doubles bit for bit): "NTKA", version byte, m (Int32),
-    /// L (Int32), conditional-correlator flag (byte), S (Int32), trials (Int64), then S means, S values of M2, of M3 and
+    /// The exact state as bytes (format version 3, little-endian, doubles bit for bit): "NTKA", version byte, m (Int32),
+    /// L (Int32), conditional-correlator flag (byte), statistic groups (byte, <see cref="StatisticGroups"/>), S (Int32), trials (Int64), then S means, S values of M2, of M3 and
     /// of M4 (Float64 each), the number of sketches (Int32) and per sketch its statistic index (Int32), its length
-    /// (Int32) and the bytes of <see cref="QuantileSketch.ToBytes"/>.
+    /// (Int32) and the bytes of <see cref="QuantileSketch.ToBytes"/>; then the co-moment block: group size k
+    /// (Int32), the k group indices (Int32), count (Int64), k means, k(k+1)/2 co-moment sums, S minima, S maxima.
     /// </summary>
     public byte[] ToBytes()
     {
         var s = Layout.Count;
         var size = HeaderSize + 8 + 4 * 8 * s + 4;
         foreach (var sketch in _sketches) size += 8 + sketch.SerializedSize;
+        size += _comoments.SerializedSize;
         var bytes = new byte[size];
         var writer = new ByteWriter(bytes);
         Magic.CopyTo(writer.Reserve(Magic.Length));
         writer.WriteByte(FormatVersion);
         writer.WriteInt32(Layout.InputCount);
         writer.WriteInt32(Layout.Depth);
-        writer.WriteByte(Layout.HasConditionalCorrelator ? (byte)1 : (byte)0);
+        writer.WriteByte(ConditionalFlag(Layout));
+        writer.WriteByte((byte)Layout.Groups);
         writer.WriteInt32(s);
         writer.WriteInt64(_moments.Count);
         writer.WriteDoubles(_moments.Means);
@@ -158,6 +195,7 @@ public sealed class PointAccumulator
             writer.WriteInt32(length);
             _sketches[k].Write(writer.Reserve(length));
         }
+        _comoments.Write(ref writer);
         if (writer.Position != bytes.Length) throw new InvalidOperationException("serialized size mismatch");
         return bytes;
     }
@@ -175,18 +213,21 @@ public sealed class PointAccumulator
         if (!reader.Take(Magic.Length, "magic").SequenceEqual(Magic))
             throw new FormatException("point accumulator: the data does not start with the \"NTKA\" magic");
         var version = reader.ReadByte("version");
-        if (version != FormatVersion)
-            throw new FormatException($"point accumulator: unknown format version {version} (this build reads version {FormatVersion})");
+        if (version != FormatVersion && version != FormatVersionEveryGroup)
+            throw new FormatException(
+                $"point accumulator: unknown format version {version} (this build reads versions {FormatVersionEveryGroup} and {FormatVersion})");
         var inputCount = reader.ReadInt32("input count");
         var depth = reader.ReadInt32("depth");
         var conditional = reader.ReadByte("conditional flag");
+        var groups = version == FormatVersionEveryGroup ? StatisticGroups.All : (StatisticGroups)reader.ReadByte("statistic groups");
         var s = reader.ReadInt32("statistic count");
         if (inputCount != layout.InputCount || depth != layout.Depth ||
-            conditional != (layout.HasConditionalCorrelator ? 1 : 0) || s != layout.Count)
+            conditional != ConditionalFlag(layout) || groups != layout.Groups || s != layout.Count)
             throw new ArgumentException(
                 $"point accumulator: the bytes were written for m = {inputCount}, L = {depth}, conditional = {conditional}, " +
-                $"S = {s}, but the layout has m = {layout.InputCount}, L = {layout.Depth}, " +
-                $"conditional = {(layout.HasConditionalCorrelator ? 1 : 0)}, S = {layout.Count}",
+                $"statistics {StatisticSelection.Describe(groups)}, S = {s}, but the layout has m = {layout.InputCount}, " +
+                $"L = {layout.Depth}, conditional = {ConditionalFlag(layout)}, " +
+                $"statistics {StatisticSelection.Describe(layout.Groups)}, S = {layout.Count}",
                 nameof(layout));
 
         var count = reader.ReadInt64("trial count");
@@ -231,8 +272,9 @@ public sealed class PointAccumulator
                 throw new FormatException(
                     $"point accumulator: the sketch of statistic {index} has relative accuracy {sketches[k].RelativeAccuracy}, expected {QuantileSketch.DefaultRelativeAccuracy}");
         }
+        var comoments = CoMomentAccumulator.Read(ref reader, s, layout.CovariantIndices.AsSpan(), count);
         reader.EnsureEnd();
-        return new PointAccumulator(layout, moments, sketches);
+        return new PointAccumulator(layout, moments, sketches, comoments);
     }
 
     /// <summary>
@@ -246,9 +288,10 @@ public sealed class PointAccumulator
         if (!reader.Take(Magic.Length, "magic").SequenceEqual(Magic))
             throw new FormatException("point accumulator: the data does not start with the \"NTKA\" magic");
         var version = reader.ReadByte("version");
-        if (version != FormatVersion)
-            throw new FormatException($"point accumulator: unknown format version {version} (this build reads version {FormatVersion})");
-        reader.Take(4 + 4 + 1, "layout");
+        if (version != FormatVersion && version != FormatVersionEveryGroup)
+            throw new FormatException(
+                $"point accumulator: unknown format version {version} (this build reads versions {FormatVersionEveryGroup} and {FormatVersion})");
+        reader.Take(4 + 4 + 1 + (version == FormatVersionEveryGroup ? 0 : 1), "layout");
         var s = reader.ReadInt32("statistic count");
         if (s < 0) throw new FormatException($"point accumulator: negative statistic count {s}");
         reader.Take(8 + 4 * 8 * s, "moments");
@@ -263,17 +306,37 @@ public sealed class PointAccumulator
             sketches[k] = QuantileSketch.Read(ref sketchReader);
             sketchReader.EnsureEnd();
         }
+        // The co-moment block (CoMomentAccumulator.Write): group size k, k indices, count, k means, k(k+1)/2
+        // co-moments, S minima and S maxima. Skipped, but it must be whole.
+        var k2 = reader.ReadInt32("co-moment group size");
+        if (k2 < 0) throw new FormatException($"point accumulator: negative co-moment group size {k2}");
+        reader.Take(4 * k2 + 8, "co-moment group");
+        reader.Take(checked(8 * (k2 + k2 * (k2 + 1) / 2 + 2 * s)), "co-moments");
         reader.EnsureEnd();
         return sketches;
     }
 
-    /// <summary>Size of the fixed header: magic, version, m, L, conditional flag, S.</summary>
-    private const int HeaderSize = 4 + 1 + 4 + 4 + 1 + 4;
+    /// <summary>The conditional flag of the header: 1 when the layout records a conditional (Gaussian-weight) statistic.</summary>
+    private static byte ConditionalFlag(MeasurementLayout layout) =>
+        layout.HasConditionalCorrelator || layout.HasConditionalPattern ? (byte)1 : (byte)0;
+
+    /// <summary>Size of the fixed header: magic, version, m, L, conditional flag, groups, S.</summary>
+    private const int HeaderSize = 4 + 1 + 4 + 4 + 1 + 1 + 4;
+
+    /// <summary>
+    /// Size of <see cref="ToBytes"/> for <paramref name="statisticCount"/> statistics, without the sketches' contents
+    /// (each sketch adds 8 bytes here plus its own, data-dependent size): 48 bytes per statistic (four moments, minimum,
+    /// maximum), plus the co-moment block of <paramref name="covariantCount"/> indices.
+    /// </summary>
+    public static long SerializedSizeWithoutSketches(long statisticCount, int sketchCount, int covariantCount = 0) =>
+        HeaderSize + 8 + 4L * 8 * statisticCount + 4 + 8L * sketchCount +
+        4 + 4L * covariantCount + 8 + 8L * (covariantCount + (long)covariantCount * (covariantCount + 1) / 2 + 2 * statisticCount);
 
     /// <summary>True when both layouts describe the same measurement vector.</summary>
     internal static bool SameLayout(MeasurementLayout a, MeasurementLayout b) =>
         ReferenceEquals(a, b) ||
-        (a.InputCount == b.InputCount && a.Depth == b.Depth && a.HasConditionalCorrelator == b.HasConditionalCorrelator);
+        (a.InputCount == b.InputCount && a.Depth == b.Depth && a.HasConditionalCorrelator == b.HasConditionalCorrelator &&
+         a.HasConditionalPattern == b.HasConditionalPattern && a.Groups == b.Groups);
 
     private static void EnsureSameLayout(MeasurementLayout a, MeasurementLayout b)
     {

@@ -1,4 +1,4 @@
-using Ntk.Numerics.Networks;
+using Ntk.Numerics.LinearAlgebra;
 
 namespace Ntk.Numerics.Statistics;
 

@@ -6,7 +6,7 @@ namespace Ntk.Cli.Tests.Support;
 
 /// <summary>
 /// Synthetic but realistic results.json files for the report tests, built directly from the results DTOs: infinite-width
-/// values from the arc-cosine recursion (SCIENCE.md §4), measured means with the finite-width drift SCIENCE.md §5
+/// values from the arc-cosine recursion (docs/science.md §4), measured means with the finite-width drift docs/science.md §5
 /// describes (+0.6·β relative on K_01, β = Σ 1/n_l), standard errors for 100 000 trials, claims with z-scores and
 /// verdicts, and quantile sketches whose buckets are those of a DDSketch (relative accuracy 1%) filled with seeded
 /// log-normal-shaped draws. Deterministic: the same arguments give the same file.
@@ -77,7 +77,7 @@ internal static class ReportFixtures
             "3f2a9c0d",
             sweep.RootElement.Clone(),
             new ResultsSummary(points.Count, points.Count(p => p.Done),
-                new ResultFiles("results.csv", "results.parquet", "points.jsonl", "point-states.bin", "claims.md"), []))
+                new ResultFiles("results.csv", "results.parquet", "points.jsonl", "point-states.bin", "claims.md", "claims.csv"), []))
         {
             Points = points,
         };
@@ -159,7 +159,7 @@ internal static class ReportFixtures
 
     private sealed record AnalyticValues(double Diagonal, double Off, double[] Correlators);
 
-    /// <summary>Θ_00, Θ_01 and c_1..c_L for unit inputs at angle θ (SCIENCE.md §4).</summary>
+    /// <summary>Θ_00, Θ_01 and c_1..c_L for unit inputs at angle θ (docs/science.md §4).</summary>
     private static AnalyticValues Analytic(int depth, int inputDim, double theta)
     {
         var sigmaDiagonal = 2.0 / inputDim;

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Ntk.Cli.Tests.Support;
 
-/// <summary>One parsed row of results.csv (the columns of SPEC §7).</summary>
+/// <summary>One parsed row of results.csv (the columns of docs/contract.md §7).</summary>
 public sealed record CsvRow(IReadOnlyDictionary<string, string> Fields)
 {
     public string this[string column] => Fields[column];

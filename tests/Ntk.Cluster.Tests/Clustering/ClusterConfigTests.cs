@@ -31,9 +31,11 @@ public sealed class ClusterConfigTests : IDisposable
         Assert.False(config.GetBoolean("akka.cluster.sharding.remember-entities"));
         Assert.Equal("off", config.GetString("akka.cluster.sharding.passivate-idle-entity-after"));
         Assert.Empty(config.GetStringList("akka.cluster.sharding.distributed-data.durable.keys"));
-        // The largest state accepted at start fits in a frame, and a frame fits in the socket buffers.
+        // Frames stay near Akka's default (128,000 bytes): large states are chunked; a chunk fits in a frame, and a
+        // frame fits in the socket buffers.
         var frame = config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size")!.Value;
-        Assert.True(config.GetByteSize("ntk.cluster.max-state-bytes") < frame);
+        Assert.InRange(frame, 128_000, 256 * 1024);
+        Assert.True(config.GetByteSize("ntk.cluster.chunk-bytes") + 1024 <= frame);
         Assert.True(config.GetByteSize("akka.remote.dot-netty.tcp.send-buffer-size") >= frame);
         Assert.True(config.GetByteSize("akka.remote.dot-netty.tcp.receive-buffer-size") >= frame);
         // Our messages are bound to our serializers; Akka's JSON serializer is replaced.
@@ -80,14 +82,20 @@ public sealed class ClusterConfigTests : IDisposable
         Assert.Throws<FormatException>(() => SeedAddress.ParseList(seeds));
 
     [Fact]
-    public void A_sweep_whose_states_exceed_the_frame_budget_is_refused_before_anything_starts()
+    public void A_sweep_whose_states_exceed_the_message_budget_is_refused_before_anything_starts()
     {
         var tight = Path.Combine(_directory, "tight.hocon");
-        File.WriteAllText(tight, "ntk.cluster.max-state-bytes = 1KiB\n");
+        File.WriteAllText(tight, "ntk.cluster.max-message-bytes = 1KiB\n");
         var plan = TestPlans.Fixed(points: 2, trials: 100, shardTrials: 10);
         var error = Assert.Throws<ArgumentException>(() => ClusterSweep.ValidateCoordinator(
             new CoordinatorNodeOptions(Defaults with { ConfigFile = tight }, MinWorkers: 1, Threads: 0, SnapshotInterval: null), plan));
-        Assert.Contains("max-state-bytes", error.Message);
+        Assert.Contains("max-message-bytes", error.Message);
+        // A chunk that cannot fit in a frame is refused too.
+        var wide = Path.Combine(_directory, "wide.hocon");
+        File.WriteAllText(wide, "ntk.cluster.chunk-bytes = 1MiB\n");
+        error = Assert.Throws<ArgumentException>(() => ClusterSweep.ValidateCoordinator(
+            new CoordinatorNodeOptions(Defaults with { ConfigFile = wide }, MinWorkers: 1, Threads: 0, SnapshotInterval: null), plan));
+        Assert.Contains("maximum-frame-size", error.Message);
         // The shipped budget takes it.
         ClusterSweep.ValidateCoordinator(new CoordinatorNodeOptions(Defaults, 1, 0, null), plan);
     }

@@ -4,7 +4,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Ntk.Cluster.Clustering;
 using Ntk.Cluster.Tests.Support;
-using Ntk.Numerics.Kernels;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
 using Xunit;
@@ -114,7 +114,7 @@ public sealed class PlanSerializerTests : IDisposable
         Assert.Throws<SerializationException>(() => _serializer.FromBinary(bytes[..^3], manifest));
         Assert.Throws<SerializationException>(() => _serializer.FromBinary([.. bytes, 0], manifest));
         var otherVersion = (byte[])bytes.Clone();
-        otherVersion[0] = 2;
+        otherVersion[0] = 1; // version 1 had no statistic groups
         Assert.Throws<SerializationException>(() => _serializer.FromBinary(otherVersion, manifest));
     }
 

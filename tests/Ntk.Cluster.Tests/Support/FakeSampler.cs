@@ -1,5 +1,5 @@
-using Ntk.Numerics.Kernels;
-using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
 
 namespace Ntk.Cluster.Tests.Support;
 

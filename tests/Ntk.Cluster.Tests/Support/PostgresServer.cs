@@ -29,11 +29,19 @@ public sealed class PostgresServer : IDisposable
         if (_runAs is not null) Run("chown", $"-R {_runAs} {_dataDirectory}", asServerUser: false);
         Port = FreePort();
         Run(Path.Combine(_binDirectory, "initdb"), $"-D {_dataDirectory}/data -U {User} --auth=trust -E UTF8 --no-sync", asServerUser: true);
+        Start();
+    }
+
+    /// <summary>Starts the server (again, after <see cref="Stop"/>) on the same port and data.</summary>
+    public void Start() =>
         Run(Path.Combine(_binDirectory, "pg_ctl"),
             $"-D {_dataDirectory}/data -l {_dataDirectory}/server.log -w -t 60 " +
             $"-o \"-p {Port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c fsync=off\" start",
             asServerUser: true);
-    }
+
+    /// <summary>Stops the server at once (-m immediate: connections are cut, as when a database host dies).</summary>
+    public void Stop() =>
+        Run(Path.Combine(_binDirectory, "pg_ctl"), $"-D {_dataDirectory}/data -m immediate -w stop", asServerUser: true);
 
     public int Port { get; }
 

@@ -5,7 +5,7 @@ namespace Ntk.Numerics.Tests.Support;
 /// <summary>
 /// A deliberately naive ReLU network over materialized unscaled weights Ŵ (draw order: layer 1..L+1, each
 /// n_l × n_{l−1} row-major), used as an independent reference for the samplers. Nothing here uses the
-/// δ-factorization of SCIENCE.md §2: gradients come from forward-mode propagation of one weight at a time.
+/// δ-factorization of docs/science.md §2: gradients come from forward-mode propagation of one weight at a time.
 /// </summary>
 internal sealed class ReferenceNetwork
 {

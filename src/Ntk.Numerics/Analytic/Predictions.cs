@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.Measurement;
+
+namespace Ntk.Numerics.Analytic;
+
+/// <summary>
+/// The two prediction columns of results.csv (docs/contract.md §7): <c>infinite_width</c> (the analytic limit, docs/science.md §4) and
+/// <c>paper</c> (the paper's statement, docs/science.md §6), per statistic:
+/// <list type="table">
+/// <item><term>ntk, a = b</term><description>Θ_aa = 2(L+1)‖x_a‖²/n0 / Corollary 1.1, 2L‖x_a‖²/n0</description></item>
+/// <item><term>ntk, a ≠ b</term><description>Θ_ab / Theorem 1.1</description></item>
+/// <item><term>correlator, correlator_cond, layer l</term><description>c_l^∞ / Theorem 2.1 at l = 1, the Remark's 1/4 at l ≥ 2</description></item>
+/// <item><term>path_product</term><description>Π_l c_l^∞ / the same Π_l c_l^∞ (the independence step with the
+/// infinite-width correlators, as Theorem 1.1 uses them)</description></item>
+/// <item><term>active_fraction</term><description>1/2 (the law is symmetric) / none</description></item>
+/// <item><term>pattern_agreement, layer l</term><description>2c_l^∞ / none</description></item>
+/// <item><term>dead_layer, lambda_max, lambda_min, condition</term><description>none / none</description></item>
+/// </list>
+/// </summary>
+/// <remarks>
+/// Pure functions of (point, key). <see cref="For"/> memoizes the per-pair values of a point (weakly keyed by the
+/// <see cref="PointDefinition"/> instance) because results.csv asks for every key of a point in turn and Theorem 2.1 is a
+/// numerical integral, far costlier than a lookup; the cache changes no value.
+/// </remarks>
+public static class Predictions
+{
+    private static readonly ConditionalWeakTable<PointDefinition, PointPredictions> Cache = new();
+
+    /// <summary>The (infinite_width, paper) predictions of statistic <paramref name="key"/> of <paramref name="point"/>; null where none exists.</summary>
+    public static (double? InfiniteWidth, double? Paper) For(PointDefinition point, StatisticKey key)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        return Cache.GetValue(point, static p => new PointPredictions(p)).For(key);
+    }
+
+    /// <summary>A fresh, uncached prediction table for <paramref name="point"/>.</summary>
+    public static PointPredictions ForPoint(PointDefinition point) => new(point);
+}
+
+/// <summary>The predictions of one point, computed per pair of inputs on first use (thread-safe).</summary>
+public sealed class PointPredictions
+{
+    private readonly PointDefinition _point;
+    private readonly ConcurrentDictionary<(int A, int B), PairPredictions> _pairs = new();
+
+    public PointPredictions(PointDefinition point)
+    {
+        _point = point ?? throw new ArgumentNullException(nameof(point));
+    }
+
+    /// <summary>See <see cref="Predictions"/>.</summary>
+    public (double? InfiniteWidth, double? Paper) For(StatisticKey key)
+    {
+        var depth = _point.Network.Depth;
+        switch (key.Kind)
+        {
+            case StatisticKind.Ntk:
+            {
+                var pair = Pair(key.A, key.B);
+                return (pair.Analytic.Theta, pair.PaperNtk);
+            }
+            case StatisticKind.Correlator or StatisticKind.CorrelatorCond:
+            {
+                if (key.Layer < 1 || key.Layer > depth)
+                    throw new ArgumentOutOfRangeException(nameof(key), key, $"layer must be in 1..{depth}");
+                var pair = Pair(key.A, key.B);
+                var paper = key.Layer == 1 ? pair.Theorem21 : PaperClaims.RemarkDeepCorrelatorLimit;
+                return (pair.Analytic.Correlator(key.Layer), paper);
+            }
+            case StatisticKind.PathProduct:
+            {
+                var product = Pair(key.A, key.B).Analytic.PathProduct;
+                return (product, product);
+            }
+            case StatisticKind.ActiveFraction:
+                return (0.5, null);
+            case StatisticKind.PatternAgreement:
+            {
+                // Each unit is active with probability 1/2 for each input, so P(agree) = 1 − 2(1/2 − c_l) = 2c_l.
+                var pair = Pair(key.A, key.B);
+                return (2 * pair.Analytic.Correlator(key.Layer), null);
+            }
+            default:
+                return (null, null);
+        }
+    }
+
+    private PairPredictions Pair(int a, int b)
+    {
+        var m = _point.Inputs.Count;
+        if ((uint)a >= (uint)m || (uint)b >= (uint)m)
+            throw new ArgumentOutOfRangeException(nameof(a), $"input indices ({a}, {b}) must be in 0..{m - 1}");
+        if (a > b) (a, b) = (b, a);
+        return _pairs.GetOrAdd((a, b), static (pair, point) => PairPredictions.Compute(point, pair.A, pair.B), _point);
+    }
+
+    private sealed record PairPredictions(AnalyticPair Analytic, double PaperNtk, double Theorem21)
+    {
+        public static PairPredictions Compute(PointDefinition point, int a, int b)
+        {
+            var xa = point.Inputs.Input(a);
+            var xb = point.Inputs.Input(b);
+            var depth = point.Network.Depth;
+            var analytic = AnalyticNtk.Pair(xa, xb, depth);
+            if (a == b) return new PairPredictions(analytic, PaperClaims.Corollary11(xa, depth), double.NaN);
+            return new PairPredictions(
+                analytic, PaperClaims.Theorem11(xa, xb, depth), PaperClaims.Theorem21(xa.Length, AnalyticNtk.Angle(xa, xb)));
+        }
+    }
+}

@@ -1,0 +1,416 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Ntk.Numerics.LinearAlgebra;
+using Ntk.Numerics.Measurement;
+using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
+
+namespace Ntk.Numerics.Engines;
+
+/// <summary>
+/// The conditional engine for Gaussian weights (docs/science.md §3): samples trial t's forward values and backward pass
+/// without materializing any weight matrix, at cost O(L·n·m² + L·m³) per network instead of O(m Σ n_l n_{l−1}).
+/// It samples exactly the joint law of (z^1, …, z^{L+1}, δ^1, …, δ^L) of the dense network, hence the same law of
+/// every statistic of the measurement vector as <see cref="DenseSampler"/> (not the same numbers).
+/// </summary>
+/// <remarks>
+/// <para><b>Forward</b>, l = 1..L+1, H = h^{l−1} (n_{l−1} × m; h^0 = x), s_l = √(2/n_{l−1}): a pivoted Householder QR
+/// H P = Q_r R (rank r) gives Z^l = W^l H = U R Pᵀ with U = W^l Q_r, whose entries are iid N(0, s_l²) because Q_r
+/// has orthonormal columns and is independent of W^l. So Z^l costs n_l·r Gaussians and O(n m²) flops, and its rows
+/// are iid N(0, s_l² HᵀH).</para>
+/// <para><b>Backward</b>, after all forward values, l = L+1 down to 2, Δ = δ^l (δ^{L+1} = 1): conditional on the
+/// forward values, W^l = U Q_rᵀ + G P⊥ with G iid N(0, s_l²) independent of everything sampled so far (δ^l depends
+/// on W^l only through Z^l). Writing Q = [Q_r Q_⊥] for the full Householder basis,
+/// (W^l)ᵀ Δ = Q [Uᵀ Δ ; (G Q_⊥)ᵀ Δ], where Uᵀ Δ = Q_rᵀ (W^l)ᵀ Δ = (H⁺)ᵀ Zᵀ Δ expressed in the basis Q_r, and the
+/// n_{l−1} − r rows of (G Q_⊥)ᵀ Δ = Q_⊥ᵀ (P⊥ Gᵀ Δ) are iid N(0, s_l² ΔᵀΔ); they are drawn as s_l · G' Fᵀ with
+/// F Fᵀ = ΔᵀΔ a pivoted Cholesky factor. Then δ^{l−1} = ξ^{l−1} ⊙ (W^l)ᵀ Δ. No n × n matrix is formed.</para>
+/// <para><b>Kernel</b> (docs/science.md §2): K_ab = Σ_{l=1}^{L+1} s_l² (δ^l_a · δ^l_b)(h^{l−1}_a · h^{l−1}_b), from the
+/// Gram matrices alone.</para>
+/// <para><b>Exact zeros and ties.</b> Before each factorization, inputs whose column is exactly zero (a dead input)
+/// are dropped and inputs whose column equals an earlier one bit for bit (identical inputs, θ = 0; the all-ones
+/// δ^{L+1}) are mapped onto it. A dead input's z (or (W^l)ᵀ Δ column) is then exactly 0, as W·0 is in the dense
+/// network, and tied inputs get bitwise-identical values, so the strict indicator 1[z &gt; 0] is never flipped by
+/// rounding residue.</para>
+/// <para><b>Order of random draws</b> from <c>RandomStream.For(seed, point, t)</c>, all by <c>FillGaussian</c>:
+/// first, for l = 1..L+1, the columns of U/s_l one after the other (basis vector k = 0..r_l−1, each n_l values by
+/// unit; r_l = numerical rank of h^{l−1}); then, for l = L+1 down to 2, the columns of G' one after the other
+/// (j = 0..ρ_l−1, each n_{l−1} − r_l values; ρ_l = numerical rank of δ^l). Layer 1's backward draws nothing
+/// (δ^0 is not used). The counts depend on the trial only through the ranks.</para>
+/// <para><b>Storage.</b> Internally vectors are input-major (h^l, δ^l, columns of U and of the QR factor contiguous),
+/// so every O(n) loop is a long contiguous dot product or axpy; z^l is also written unit-major for
+/// <see cref="MeasurementWriter"/>.</para>
+/// </remarks>
+public sealed class ConditionalGaussianSampler : ITrialSampler
+{
+    /// <summary>
+    /// QR rank cut: a column whose residual, after projecting out the pivots so far, has norm ≤ 1e-13 of the largest
+    /// column norm is treated as lying in their span. That moves z by ≤ 1e-13 relative (far below any Monte Carlo
+    /// resolution) and sits above the ~√n·ε rounding noise of the projection for n up to ~10⁵; it catches exactly
+    /// parallel or opposite inputs (θ = 0, π) whose columns are not bitwise ties.
+    /// </summary>
+    private const double QrRankTolerance = 1e-13;
+
+    /// <summary>
+    /// Cholesky rank cut for ΔᵀΔ: stop when the largest remaining pivot is ≤ 1e-13 of the largest diagonal; the
+    /// covariance of the sampled rows is then off by at most m·1e-13 relative, above the O(m·ε) rounding of the Gram.
+    /// </summary>
+    private const double CholeskyRankTolerance = 1e-13;
+
+    private readonly PointDefinition _point;
+    private readonly int _depth;
+    private readonly int _inputCount;
+    private readonly int[] _sizes;             // n_0 .. n_{L+1}
+    private readonly double[] _scales;         // _scales[l] = s_l = √(2/n_{l−1}), l = 1..L+1
+    private readonly double[][] _post;         // _post[l]: h^l input-major (m × n_l: h[a·n_l + i]), l = 0..L; _post[0] = x
+    private readonly double[][] _postGram;     // _postGram[l]: HᵀH of h^l (m × m), l = 0..L
+    private readonly double[] _preUnitMajor;   // z^l unit-major (n_l × m), the layout MeasurementWriter reads
+    private readonly double[] _preInputMajor;  // z^l input-major scratch
+    private readonly double[][] _qr;           // _qr[l]: pivoted QR of the distinct non-zero columns of h^{l−1}, column-major
+    private readonly double[][] _tau;          // _tau[l]: reflector coefficients of _qr[l]
+    private readonly int[] _rank;              // _rank[l] = r_l
+    private readonly double[][] _basisDraws;   // _basisDraws[l]: U = W^l Q_r column-major (r_l × n_l: U[k·n_l + i])
+    private readonly double[] _rFactor;        // r × m, R expanded to the inputs (column a = R column of a's representative)
+    private readonly double[] _delta;          // δ^l input-major
+    private readonly double[] _transposedProduct; // (W^l)ᵀ δ^l input-major (m × n_{l−1})
+    private readonly double[] _deltaGram;      // m × m
+    private readonly double[] _compressedGram; // m' × m' Gram of the representative columns
+    private readonly double[] _compressedFactor; // m' × m'
+    private readonly double[] _factor;         // m × m, F with F Fᵀ = ΔᵀΔ, rows per input
+    private readonly double[] _choleskyWork;   // m × m
+    private readonly bool[] _choleskyUsed;     // m
+    private readonly double[] _complementDraws; // G' column-major (ρ × (n − r)), ≤ n_max × m
+    private readonly int[] _representativeOf;  // input → representative index, −1 for a zero column
+    private readonly int[] _representativeColumn; // representative index → input
+    private readonly int[] _pivots;            // pivoted position → representative index
+    private readonly int[] _positionOf;        // representative index → pivoted position
+    private readonly double[] _norms;          // m
+    private readonly double[] _kernel;         // m × m
+    private readonly double[] _workspace;      // m² + m
+    private readonly int[] _counts;            // m
+
+    /// <summary>Allocates every buffer for <paramref name="point"/>; its weight law must be Gaussian.</summary>
+    public ConditionalGaussianSampler(PointDefinition point)
+    {
+        _point = point ?? throw new ArgumentNullException(nameof(point));
+        if (point.Network.Law.Kind != WeightLawKind.Gaussian)
+            throw new ArgumentException(
+                $"engine: conditional requires gaussian weights, but the law is {point.Network.Law.Name}", nameof(point));
+        Layout = point.Layout;
+        var network = point.Network;
+        _depth = network.Depth;
+        var m = _inputCount = point.Inputs.Count;
+        var layers = _depth + 1;
+
+        _sizes = new int[layers + 1];
+        for (var l = 0; l <= layers; l++) _sizes[l] = network.LayerSize(l);
+        var widest = _sizes.Max();
+
+        _scales = new double[layers + 1];
+        for (var l = 1; l <= layers; l++) _scales[l] = Math.Sqrt(2.0 / _sizes[l - 1]);
+
+        _post = new double[layers][];
+        _postGram = new double[layers][];
+        for (var l = 0; l < layers; l++)
+        {
+            _post[l] = new double[_sizes[l] * m];
+            _postGram[l] = new double[m * m];
+        }
+        for (var a = 0; a < m; a++) point.Inputs.Input(a).CopyTo(_post[0].AsSpan(a * _sizes[0], _sizes[0]));
+        Gram(_post[0], _sizes[0], m, _postGram[0]);
+
+        _qr = new double[layers + 1][];
+        _tau = new double[layers + 1][];
+        _basisDraws = new double[layers + 1][];
+        _rank = new int[layers + 1];
+        _qr[0] = _tau[0] = _basisDraws[0] = [];
+        for (var l = 1; l <= layers; l++)
+        {
+            _qr[l] = new double[_sizes[l - 1] * m];
+            _tau[l] = new double[m];
+            _basisDraws[l] = new double[_sizes[l] * m];
+        }
+
+        _preUnitMajor = new double[widest * m];
+        _preInputMajor = new double[widest * m];
+        _rFactor = new double[m * m];
+        _delta = new double[widest * m];
+        _transposedProduct = new double[widest * m];
+        _deltaGram = new double[m * m];
+        _compressedGram = new double[m * m];
+        _compressedFactor = new double[m * m];
+        _factor = new double[m * m];
+        _choleskyWork = new double[m * m];
+        _choleskyUsed = new bool[m];
+        _complementDraws = new double[widest * m];
+        _representativeOf = new int[m];
+        _representativeColumn = new int[m];
+        _pivots = new int[m];
+        _positionOf = new int[m];
+        _norms = new double[m];
+        _kernel = new double[m * m];
+        _workspace = new double[m * m + m];
+        _counts = new int[m];
+    }
+
+    public MeasurementLayout Layout { get; }
+
+    /// <summary>
+    /// Samples network <paramref name="trial"/> (≥ 0) and writes its measurement: per layer the activity (from z^l) and
+    /// the conditional correlator (from the Gram matrix of h^{l−1}), then the kernel and its spectrum. Allocates nothing.
+    /// </summary>
+    public void Sample(long trial, Span<double> measurement)
+    {
+        if (measurement.Length < Layout.Count)
+            throw new ArgumentException($"measurement: need {Layout.Count} values", nameof(measurement));
+        var stream = RandomStream.For(_point.MasterSeed, _point.PointIndex, trial);
+        MeasurementWriter.BeginTrial(Layout, measurement);
+
+        for (var l = 1; l <= _depth + 1; l++)
+        {
+            SampleForwardLayer(l, ref stream);
+            if (l <= _depth)
+            {
+                MeasurementWriter.WriteLayerActivity(Layout, l, _preUnitMajor, _sizes[l], measurement, _counts);
+                MeasurementWriter.WriteConditionalCorrelator(Layout, l, _postGram[l - 1], measurement);
+                MeasurementWriter.WritePatternEqualCond(Layout, l, _postGram[l - 1], _sizes[l], measurement);
+            }
+        }
+
+        SampleBackwardAndKernel(ref stream);
+        MeasurementWriter.WriteKernel(Layout, _kernel, _workspace, measurement);
+    }
+
+    /// <summary>
+    /// z^l = U R Pᵀ from the pivoted QR of h^{l−1}; for l ≤ L also h^l = relu(z^l), its Gram matrix and z^l unit-major.
+    /// </summary>
+    private void SampleForwardLayer(int l, ref RandomStream stream)
+    {
+        var m = _inputCount;
+        var rows = _sizes[l - 1];
+        var width = _sizes[l];
+        var previous = _post[l - 1];
+        var qr = _qr[l];
+
+        var distinct = FindRepresentatives(previous, rows, _postGram[l - 1]);
+        for (var j = 0; j < distinct; j++)
+            previous.AsSpan(_representativeColumn[j] * rows, rows).CopyTo(qr.AsSpan(j * rows, rows));
+        var rank = _rank[l] = SmallDenseLinearAlgebra.PivotedQr(
+            qr, rows, distinct, QrRankTolerance, _tau[l], _pivots, _norms);
+
+        // R expanded to the inputs: column a is the R column of a's representative (zero for a dead input).
+        for (var p = 0; p < distinct; p++) _positionOf[_pivots[p]] = p;
+        var r = _rFactor.AsSpan(0, rank * m);
+        r.Clear();
+        for (var a = 0; a < m; a++)
+        {
+            var representative = _representativeOf[a];
+            if (representative < 0) continue;
+            var p = _positionOf[representative];
+            var last = Math.Min(p, rank - 1);
+            for (var k = 0; k <= last; k++) r[k * m + a] = qr[p * rows + k];
+        }
+
+        var basis = _basisDraws[l].AsSpan(0, rank * width);
+        stream.FillGaussian(basis);
+        var scale = _scales[l];
+        TensorPrimitives.Multiply(basis, scale, basis); // elementwise: the same products as a scalar loop
+
+        // z_a = Σ_k R_ka U_k. A dead input's z is set to exactly 0, as W·0 is in the dense network; inputs that share a
+        // representative get the same operations, hence bitwise-equal z.
+        var z = _preInputMajor.AsSpan(0, m * width);
+        z.Clear();
+        for (var a = 0; a < m; a++)
+        {
+            if (_representativeOf[a] < 0) continue;
+            var column = z.Slice(a * width, width);
+            for (var k = 0; k < rank; k++)
+                SmallDenseLinearAlgebra.Axpy(r[k * m + a], basis.Slice(k * width, width), column);
+        }
+
+        if (l > _depth) return;
+        var post = _post[l].AsSpan(0, m * width);
+        DenseKernels.Gate(z, z, post); // post[e] = z[e] > 0 ? z[e] : 0, branch-free (random signs)
+        Gram(post, width, m, _postGram[l]);
+        var unitMajor = _preUnitMajor.AsSpan(0, width * m);
+        for (var a = 0; a < m; a++)
+        {
+            var column = z.Slice(a * width, width);
+            for (var i = 0; i < width; i++) unitMajor[i * m + a] = column[i];
+        }
+    }
+
+    /// <summary>Backward pass from the output layer down, accumulating K = Σ_l s_l² (ΔᵀΔ) ∘ (HᵀH).</summary>
+    private void SampleBackwardAndKernel(ref RandomStream stream)
+    {
+        var m = _inputCount;
+        var kernel = _kernel.AsSpan();
+        kernel.Clear();
+        _delta.AsSpan(0, m).Fill(1.0); // δ^{L+1} = 1 for every input (n_{L+1} = 1).
+
+        for (var l = _depth + 1; l >= 1; l--)
+        {
+            var width = _sizes[l];
+            var rows = _sizes[l - 1];
+            var delta = _delta.AsSpan(0, m * width);
+            Gram(delta, width, m, _deltaGram);
+
+            var variance = _scales[l] * _scales[l];
+            var previousGram = _postGram[l - 1];
+            for (var e = 0; e < m * m; e++) kernel[e] += variance * _deltaGram[e] * previousGram[e];
+            if (l == 1) break;
+
+            var rank = _rank[l];
+            var basis = _basisDraws[l].AsSpan(0, rank * width);
+            var complementRows = rows - rank;
+            var factorRank = FactorDeltaGram(delta, width);
+            var draws = _complementDraws.AsSpan(0, factorRank * complementRows);
+            stream.FillGaussian(draws);
+            var scale = _scales[l];
+
+            // T (rows × m, column-major): top r rows Uᵀ Δ = Q_rᵀ (W^l)ᵀ Δ, fixed by the forward values; the other rows
+            // Q_⊥ᵀ P⊥ Gᵀ Δ, iid N(0, s_l² ΔᵀΔ), drawn as s_l G' Fᵀ. Then (W^l)ᵀ Δ = Q T.
+            var t = _transposedProduct.AsSpan(0, m * rows);
+            for (var b = 0; b < m; b++)
+            {
+                var column = t.Slice(b * rows, rows);
+                column.Clear();
+                if (_representativeOf[b] < 0) continue; // δ^l_b = 0: (W^l)ᵀ δ^l_b is exactly 0.
+                var deltaColumn = delta.Slice(b * width, width);
+                for (var k = 0; k < rank; k++)
+                    column[k] = SmallDenseLinearAlgebra.Dot(basis.Slice(k * width, width), deltaColumn);
+                var bottom = column[rank..];
+                for (var j = 0; j < factorRank; j++)
+                    SmallDenseLinearAlgebra.Axpy(
+                        scale * _factor[b * m + j], draws.Slice(j * complementRows, complementRows), bottom);
+            }
+            SmallDenseLinearAlgebra.ApplyQ(_qr[l], rows, rank, _tau[l], t, m);
+
+            // δ^{l−1} = ξ^{l−1} ⊙ (W^l)ᵀ δ^l, with ξ = 1[z > 0] ⇔ h > 0.
+            var post = _post[l - 1].AsSpan(0, m * rows);
+            var next = _delta.AsSpan(0, m * rows);
+            DenseKernels.Gate(post, t, next); // next[e] = post[e] > 0 ? t[e] : 0, branch-free (random signs)
+        }
+    }
+
+    /// <summary>
+    /// Writes F (m × ρ, rows per input, in <see cref="_factor"/>) with F Fᵀ = ΔᵀΔ via pivoted Cholesky of the distinct
+    /// non-zero columns of Δ (input-major, <paramref name="rows"/> long); a zero column gets a zero row, tied columns
+    /// identical rows. Leaves <see cref="_representativeOf"/> describing Δ. Returns ρ.
+    /// </summary>
+    private int FactorDeltaGram(ReadOnlySpan<double> delta, int rows)
+    {
+        var m = _inputCount;
+        var distinct = FindRepresentatives(delta, rows, _deltaGram);
+        var compressed = _compressedGram.AsSpan(0, distinct * distinct);
+        for (var j = 0; j < distinct; j++)
+            for (var k = 0; k < distinct; k++)
+                compressed[j * distinct + k] = _deltaGram[_representativeColumn[j] * m + _representativeColumn[k]];
+        var rank = SmallDenseLinearAlgebra.PivotedCholesky(
+            compressed, distinct, CholeskyRankTolerance, _compressedFactor, _choleskyWork, _choleskyUsed);
+
+        for (var a = 0; a < m; a++)
+        {
+            var row = _factor.AsSpan(a * m, m);
+            row.Clear();
+            var representative = _representativeOf[a];
+            if (representative >= 0) _compressedFactor.AsSpan(representative * distinct, rank).CopyTo(row);
+        }
+        return rank;
+    }
+
+    /// <summary>
+    /// Groups the m columns of X (input-major: column a is x[a·rows .. (a+1)·rows)) with Gram matrix
+    /// <paramref name="gram"/>: a zero column gets representative −1; a column bitwise equal to an earlier
+    /// representative's column shares it; any other column becomes a new representative. Fills
+    /// <see cref="_representativeOf"/> and <see cref="_representativeColumn"/>; returns the number of representatives.
+    /// </summary>
+    private int FindRepresentatives(ReadOnlySpan<double> x, int rows, ReadOnlySpan<double> gram)
+    {
+        var m = _inputCount;
+        var count = 0;
+        for (var a = 0; a < m; a++)
+        {
+            var norm2 = gram[a * m + a];
+            if (!(norm2 > 0))
+            {
+                _representativeOf[a] = -1;
+                continue;
+            }
+            var found = -1;
+            var column = x.Slice(a * rows, rows);
+            for (var j = 0; j < count && found < 0; j++)
+            {
+                var b = _representativeColumn[j];
+                // Equal columns have equal Gram entries; only then compare them element by element.
+                if (gram[b * m + b] != norm2 || gram[a * m + b] != norm2) continue;
+                if (column.SequenceEqual(x.Slice(b * rows, rows))) found = j;
+            }
+            if (found >= 0) _representativeOf[a] = found;
+            else
+            {
+                _representativeOf[a] = count;
+                _representativeColumn[count++] = a;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// G = XᵀX (m × m, full symmetric) for X input-major (column a = x[a·rows .. (a+1)·rows)). A zero column gives an
+    /// exactly-zero row and column; equal columns give bitwise-equal rows (same operations in the same order).
+    /// </summary>
+    /// <remarks>
+    /// Each entry is bitwise <see cref="SmallDenseLinearAlgebra.Dot"/>(x_a, x_b) (four interleaved lane sums, multiply
+    /// then add, (s0 + s1) + (s2 + s3), then the tail); up to four entries of a row are accumulated together so that
+    /// each load of x_a feeds four independent sums instead of one latency-bound chain.
+    /// </remarks>
+    private static void Gram(ReadOnlySpan<double> x, int rows, int m, Span<double> gram)
+    {
+        for (var a = 0; a < m; a++)
+        {
+            var column = x.Slice(a * rows, rows);
+            var b = a;
+            for (; b + 3 < m; b += 4) DotFour(column, x, rows, b, gram.Slice(a * m + b, 4));
+            for (; b < m; b++) gram[a * m + b] = SmallDenseLinearAlgebra.Dot(column, x.Slice(b * rows, rows));
+            for (b = a + 1; b < m; b++) gram[b * m + a] = gram[a * m + b];
+        }
+    }
+
+    /// <summary>products[j] = <see cref="SmallDenseLinearAlgebra.Dot"/>(x_a, x_{b+j}) for j = 0..3, bitwise.</summary>
+    private static void DotFour(ReadOnlySpan<double> column, ReadOnlySpan<double> x, int rows, int b, Span<double> products)
+    {
+        ref var xa = ref MemoryMarshal.GetReference(column);
+        ref var y0 = ref MemoryMarshal.GetReference(x.Slice(b * rows, rows));
+        ref var y1 = ref MemoryMarshal.GetReference(x.Slice((b + 1) * rows, rows));
+        ref var y2 = ref MemoryMarshal.GetReference(x.Slice((b + 2) * rows, rows));
+        ref var y3 = ref MemoryMarshal.GetReference(x.Slice((b + 3) * rows, rows));
+        Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
+        var i = 0;
+        for (; i + 3 < rows; i += 4)
+        {
+            var v = Vector256.LoadUnsafe(ref xa, (nuint)i);
+            s0 += v * Vector256.LoadUnsafe(ref y0, (nuint)i);
+            s1 += v * Vector256.LoadUnsafe(ref y1, (nuint)i);
+            s2 += v * Vector256.LoadUnsafe(ref y2, (nuint)i);
+            s3 += v * Vector256.LoadUnsafe(ref y3, (nuint)i);
+        }
+        var t0 = (s0.GetElement(0) + s0.GetElement(1)) + (s0.GetElement(2) + s0.GetElement(3));
+        var t1 = (s1.GetElement(0) + s1.GetElement(1)) + (s1.GetElement(2) + s1.GetElement(3));
+        var t2 = (s2.GetElement(0) + s2.GetElement(1)) + (s2.GetElement(2) + s2.GetElement(3));
+        var t3 = (s3.GetElement(0) + s3.GetElement(1)) + (s3.GetElement(2) + s3.GetElement(3));
+        for (; i < rows; i++)
+        {
+            var v = Unsafe.Add(ref xa, i);
+            t0 += v * Unsafe.Add(ref y0, i);
+            t1 += v * Unsafe.Add(ref y1, i);
+            t2 += v * Unsafe.Add(ref y2, i);
+            t3 += v * Unsafe.Add(ref y3, i);
+        }
+        products[0] = t0;
+        products[1] = t1;
+        products[2] = t2;
+        products[3] = t3;
+    }
+}

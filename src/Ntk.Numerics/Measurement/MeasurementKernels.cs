@@ -1,0 +1,76 @@
+using System.Numerics;
+using Ntk.Numerics.LinearAlgebra;
+
+namespace Ntk.Numerics.Measurement;
+
+/// <summary>
+/// Fast paths of <see cref="MeasurementWriter"/> that give bitwise the values of its plain loops: activity counts from
+/// bit sets and popcounts (integers, exact) instead of one branch per (unit, pair).
+/// </summary>
+internal static class MeasurementKernels
+{
+    [ThreadStatic] private static ulong[]? t_activeBits;
+
+    /// <summary>
+    /// For z stored unit-major (z[i·m + a], i &lt; width): active[a] = #{i : z_{i;a} &gt; 0}, and for every pair a &lt; b
+    /// writes #{i : z_{i;a} &gt; 0 and z_{i;b} &gt; 0} (as a double) to measurement[correlatorIndex(a, b)] (with the
+    /// correlators; without them it multiplies the path product by that count / width, and with neither it counts no pairs).
+    /// Cost O(width·m + m²·width/64). Uses a per-thread scratch of m·⌈width/64⌉ words, allocated once.
+    /// </summary>
+    public static void CountActivity(
+        ReadOnlySpan<double> preactivations, int width, int m, Span<int> active, Span<double> measurement,
+        MeasurementLayout layout, int layer)
+    {
+        // Pairs are counted for the correlators (the count, scaled by the writer) or, without them, straight into the
+        // path product: the same c = count · (1/width) either way, so the path product's bits do not depend on the selection.
+        var correlators = layout.Has(StatisticGroups.Correlators);
+        var path = layout.Has(StatisticGroups.PathProduct);
+        var patterns = layout.Has(StatisticGroups.Patterns);
+        var pairs = correlators || path || patterns;
+        var inverseWidth = 1.0 / width;
+        var words = (width + 63) >> 6;
+        var needed = m * words;
+        var bits = t_activeBits;
+        if (bits is null || bits.Length < needed) t_activeBits = bits = new ulong[Math.Max(needed, 64)];
+        var masks = bits.AsSpan(0, needed);
+        masks.Clear();
+        for (var i = 0; i < width; i++)
+        {
+            var row = preactivations.Slice(i * m, m);
+            var word = i >> 6;
+            var shift = i & 63;
+            // Branch-free: the signs of z are random, so a branch per entry would be mispredicted half the time.
+            for (var a = 0; a < m; a++)
+                masks[a * words + word] |= DenseKernels.ActiveBit(row[a]) << shift;
+        }
+        for (var a = 0; a < m; a++)
+        {
+            var maskA = masks.Slice(a * words, words);
+            var count = 0;
+            foreach (var w in maskA) count += BitOperations.PopCount(w);
+            active[a] = count;
+            if (!pairs) continue;
+            for (var b = a + 1; b < m; b++)
+            {
+                var maskB = masks.Slice(b * words, words);
+                var both = 0;
+                for (var k = 0; k < words; k++) both += BitOperations.PopCount(maskA[k] & maskB[k]);
+                if (correlators)
+                {
+                    measurement[layout.Correlator(layer, a, b)] = both;
+                    continue;
+                }
+                if (path) measurement[layout.PathProduct(a, b)] *= both * inverseWidth;
+                if (patterns)
+                {
+                    // Without the correlators the writer never sees the pair counts: the patterns are written here
+                    // (units where the patterns differ, an exact integer count as in the writer).
+                    var differ = 0;
+                    for (var k = 0; k < words; k++) differ += BitOperations.PopCount(maskA[k] ^ maskB[k]);
+                    measurement[layout.PatternAgreement(layer, a, b)] = (width - differ) * inverseWidth;
+                    measurement[layout.PatternEqual(layer, a, b)] = differ == 0 ? 1 : 0;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using Ntk.Numerics.LinearAlgebra;
+
+namespace Ntk.Numerics.Measurement;
+
+/// <summary>
+/// Turns one sampled network's forward values and kernel into the flat measurement vector of a
+/// <see cref="MeasurementLayout"/>. Shared by every engine, so engines differ only in how they sample.
+/// Nothing here allocates; matrices are row-major spans.
+/// </summary>
+/// <remarks>
+/// Layer quantities are read from pre-activations stored unit-major: z[i·m + a] is z^l_{i;a}, i.e. the n_l × m
+/// matrix Z = W H. The activation indicator is the strict ξ = 1[z &gt; 0] (docs/science.md §1): an exactly-zero
+/// pre-activation (a dead input) is inactive.
+/// </remarks>
+public static class MeasurementWriter
+{
+    /// <summary>Resets the entries that are built up layer by layer (path product to 1, dead flags to 0), where recorded.</summary>
+    public static void BeginTrial(MeasurementLayout layout, Span<double> measurement)
+    {
+        var m = layout.InputCount;
+        if (layout.Has(StatisticGroups.Activity))
+            for (var a = 0; a < m; a++) measurement[layout.DeadLayer(a)] = 0;
+        if (layout.Has(StatisticGroups.PathProduct))
+            for (var a = 0; a < m; a++)
+                for (var b = a + 1; b < m; b++) measurement[layout.PathProduct(a, b)] = 1;
+    }
+
+    /// <summary>True when the layout records anything <see cref="WriteLayerActivity"/> writes (a sampler may skip the call).</summary>
+    public static bool RecordsLayerActivity(MeasurementLayout layout) =>
+        (layout.Groups & (StatisticGroups.Correlators | StatisticGroups.Activity | StatisticGroups.PathProduct
+            | StatisticGroups.Patterns)) != 0;
+
+    /// <summary>
+    /// Writes ĉ_l(a,b), the active fractions of layer <paramref name="layer"/>, multiplies the path products by ĉ_l(a,b)
+    /// (Σ over paths of Π_l ξξ factorizes into Π_l of per-layer means) and raises the dead flag of any input with no
+    /// active unit. <paramref name="counts"/> is scratch of length ≥ m.
+    /// </summary>
+    public static void WriteLayerActivity(
+        MeasurementLayout layout, int layer, ReadOnlySpan<double> preactivations, int width,
+        Span<double> measurement, Span<int> counts)
+    {
+        if (!RecordsLayerActivity(layout)) return;
+        var m = layout.InputCount;
+        if (preactivations.Length < width * m) throw new ArgumentException("preactivations: need width × m values");
+        var active = counts[..m];
+        // Active counts per input and per pair (exact integers, from bit sets; see MeasurementKernels).
+        MeasurementKernels.CountActivity(preactivations, width, m, active, measurement, layout, layer);
+
+        var inverseWidth = 1.0 / width;
+        if (layout.Has(StatisticGroups.Activity))
+            for (var a = 0; a < m; a++)
+            {
+                measurement[layout.ActiveFraction(layer, a)] = active[a] * inverseWidth;
+                if (active[a] == 0) measurement[layout.DeadLayer(a)] = 1;
+            }
+        // Without the correlators CountActivity has already multiplied the path products and written the patterns.
+        if (!layout.Has(StatisticGroups.Correlators)) return;
+        var path = layout.Has(StatisticGroups.PathProduct);
+        var patterns = layout.Has(StatisticGroups.Patterns);
+        for (var a = 0; a < m; a++)
+            for (var b = a + 1; b < m; b++)
+            {
+                var both = measurement[layout.Correlator(layer, a, b)];
+                var c = both * inverseWidth;
+                measurement[layout.Correlator(layer, a, b)] = c;
+                if (path) measurement[layout.PathProduct(a, b)] *= c;
+                if (patterns)
+                {
+                    // Units where the patterns differ: active for exactly one of a, b (exact integer counts).
+                    var differ = active[a] + active[b] - 2 * (int)both;
+                    measurement[layout.PatternAgreement(layer, a, b)] = (width - differ) * inverseWidth;
+                    measurement[layout.PatternEqual(layer, a, b)] = differ == 0 ? 1 : 0;
+                }
+            }
+    }
+
+    /// <summary>
+    /// Writes the Rao–Blackwellized correlator of layer l from the Gram matrix G = HᵀH of the previous layer's
+    /// post-activations (h^0 = x): E[ξ^l_a ξ^l_b | h^{l−1}] = (π − θ̂)/(2π), cos θ̂ = G_ab/√(G_aa G_bb)
+    /// (docs/science.md §5; the Gaussian hemisphere integral). It is 0 when h_a or h_b is zero, because then z_a = W·0 = 0
+    /// exactly and the strict indicator is 0. Valid for Gaussian weights only.
+    /// </summary>
+    public static void WriteConditionalCorrelator(
+        MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, Span<double> measurement)
+    {
+        if (!layout.HasConditionalCorrelator) return;
+        var m = layout.InputCount;
+        for (var a = 0; a < m; a++)
+        {
+            var gaa = previousGram[a * m + a];
+            for (var b = a + 1; b < m; b++)
+            {
+                var gbb = previousGram[b * m + b];
+                double value;
+                if (gaa <= 0 || gbb <= 0) value = 0;
+                else
+                {
+                    var rho = Math.Clamp(previousGram[a * m + b] / Math.Sqrt(gaa * gbb), -1.0, 1.0);
+                    value = (Math.PI - Math.Acos(rho)) / (2 * Math.PI);
+                }
+                measurement[layout.CorrelatorCond(layer, a, b)] = value;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the Rao–Blackwellized probability that the whole layer-l activation patterns of a and b coincide, given
+    /// the previous layer (Gaussian weights; docs/numerics.md §11): each of the n_l independent rows puts h_a and h_b
+    /// on the same side of its hyperplane with probability 1 − θ̂/π, so P = (1 − θ̂/π)^{n_l}, evaluated as
+    /// exp(n_l·log(1 − θ̂/π)) (log domain; an underflow is an honest 0). If h_a = h_b = 0 both patterns are
+    /// all-inactive (P = 1); if exactly one is 0, the other's units are active with probability ½ each (P = 2^{−n_l}).
+    /// </summary>
+    public static void WritePatternEqualCond(
+        MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, int width, Span<double> measurement)
+    {
+        if (!layout.HasConditionalPattern) return;
+        var m = layout.InputCount;
+        for (var a = 0; a < m; a++)
+        {
+            var gaa = previousGram[a * m + a];
+            for (var b = a + 1; b < m; b++)
+            {
+                var gbb = previousGram[b * m + b];
+                double logP;
+                if (gaa <= 0 && gbb <= 0) logP = 0;
+                else if (gaa <= 0 || gbb <= 0) logP = -width * Math.Log(2);
+                else
+                {
+                    var rho = Math.Clamp(previousGram[a * m + b] / Math.Sqrt(gaa * gbb), -1.0, 1.0);
+                    logP = width * Math.Log(1 - Math.Acos(rho) / Math.PI);
+                }
+                measurement[layout.PatternEqualCond(layer, a, b)] = Math.Exp(logP);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes K_ab (a ≤ b) and the spectrum summary: λ_max, λ_min and the condition number λ_max/λ_min, clamped to
+    /// [1, <see cref="MeasurementLayout.MaxConditionNumber"/>] (K is singular whenever inputs coincide, and K = 0 when a
+    /// whole layer is dead for every input; both report the cap). <paramref name="workspace"/> needs m² + m doubles.
+    /// λ_max and λ_min come from cyclic Jacobi for m &lt; 8 (all eigenvalues, as <see cref="SymmetricEigensolver.SymmetricEigenvalues"/>) and
+    /// from Householder tridiagonalization + bisection for m ≥ 8 (<see cref="SymmetricEigensolver.ExtremeTridiagonalEigenvalues"/>); only the
+    /// lower triangle of K is read then. Both are accurate to a few ε·‖K‖ (MeasurementWriterTests).
+    /// </summary>
+    public static void WriteKernel(
+        MeasurementLayout layout, ReadOnlySpan<double> kernel, Span<double> workspace, Span<double> measurement)
+    {
+        var m = layout.InputCount;
+        if (layout.Has(StatisticGroups.Kernel))
+        {
+            // Row a of the upper triangle, K_aa .. K_a(m−1), is contiguous in both.
+            for (var a = 0; a < m; a++)
+                kernel.Slice(a * m + a, m - a).CopyTo(measurement.Slice(layout.Ntk(a, a), m - a));
+        }
+        // The spectrum is the O(m³) part of a trial; without it nothing else is computed here.
+        if (!layout.Has(StatisticGroups.Spectrum)) return;
+
+        var matrix = workspace[..(m * m)];
+        var eigenvalues = workspace.Slice(m * m, m);
+        kernel[..(m * m)].CopyTo(matrix);
+        double max, min;
+        if (m >= SymmetricEigensolver.TridiagonalFromSize)
+        {
+            // Only λ_max and λ_min are reported: bisection on the tridiagonal form instead of every eigenvalue by QL.
+            Span<double> offDiagonal = m <= 1024 ? stackalloc double[m] : new double[m];
+            SymmetricEigensolver.Tridiagonalize(matrix, m, eigenvalues, offDiagonal);
+            (min, max) = SymmetricEigensolver.ExtremeTridiagonalEigenvalues(eigenvalues, offDiagonal, m);
+        }
+        else
+        {
+            SymmetricEigensolver.JacobiEigenvalues(matrix, m, eigenvalues);
+            max = double.NegativeInfinity;
+            min = double.PositiveInfinity;
+            foreach (var e in eigenvalues)
+            {
+                if (e > max) max = e;
+                if (e < min) min = e;
+            }
+        }
+        measurement[layout.LambdaMaxIndex] = max;
+        measurement[layout.LambdaMinIndex] = min;
+        double condition;
+        if (!(max > 0) || !(min > 0)) condition = MeasurementLayout.MaxConditionNumber;
+        else condition = Math.Clamp(max / min, 1.0, MeasurementLayout.MaxConditionNumber);
+        measurement[layout.ConditionIndex] = condition;
+    }
+}
