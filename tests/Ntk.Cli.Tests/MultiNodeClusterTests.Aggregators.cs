@@ -11,13 +11,13 @@ namespace Ntk.Cli.Tests;
 /// </summary>
 public sealed partial class MultiNodeClusterTests
 {
-    /// <summary>8 points × 180 shards of 200 trials: enough points that sharding spreads them over three aggregator
+    /// <summary>8 points × 360 shards of 200 trials: enough points that sharding spreads them over three aggregator
     /// nodes, long enough to kill one mid-sweep.</summary>
     private const string AggregatorSweep = """
         {
           "name": "multi-node-aggregators",
           "seed": 13,
-          "trials": 36000,
+          "trials": 72000,
           "shardTrials": 200,
           "network": { "inputDim": 4, "depth": [2, 3], "width": 32, "weights": "gaussian", "engine": "auto" },
           "inputs": { "kind": "pair", "thetaDegrees": [30, 60, 90, 120] }
@@ -45,22 +45,29 @@ public sealed partial class MultiNodeClusterTests
             var victim = StartAggregatorWorker(nodes, temp, "worker-aggregator-1", outDir, port, config, journal);
             var survivor = StartAggregatorWorker(nodes, temp, "worker-aggregator-2", outDir, port, config, journal);
 
-            // Kill once the victim hosts points (the latest start of each point tells where it lives now: sharding
-            // may have moved it since) and merged shards are in the journal.
-            HashSet<int> HostedBy(int processId) => ReadEvents(outDir).Where(e => e.Name == "AggregatorStarted")
-                .GroupBy(e => e.PointIndex!.Value).Where(g => g.Last().ProcessId == processId).Select(g => g.Key).ToHashSet();
-            await WaitForAsync(() =>
-                    HostedBy(victim.Id).Count > 0 && ReadEvents(outDir).Any(e => e.Name == "SnapshotPublished" && e.Trials >= 40_000),
-                "worker-aggregator-1 hosts points and 40000 trials are merged", nodes);
+            // Kill once the victim has hosted an unfinished point for a few seconds (the latest start of each point
+            // tells where it lives now: sharding may have moved it since), so that merged shards of it are in the
+            // journal.
+            HashSet<int> HostedBy(int processId, TimeSpan atLeast)
+            {
+                var events = ReadEvents(outDir);
+                var finished = events.Where(e => e.Name == "PointCompleted").Select(e => e.PointIndex!.Value).ToHashSet();
+                return events.Where(e => e.Name == "AggregatorStarted")
+                    .GroupBy(e => e.PointIndex!.Value)
+                    .Where(g => g.Last().ProcessId == processId && DateTimeOffset.UtcNow - g.Last().Time >= atLeast && !finished.Contains(g.Key))
+                    .Select(g => g.Key).ToHashSet();
+            }
+            await WaitForAsync(() => HostedBy(victim.Id, TimeSpan.FromSeconds(4)).Count > 0,
+                "worker-aggregator-1 hosts an unfinished point for 4 s", nodes);
             Assert.False(coordinator.HasExited, "the sweep finished before the aggregator node could be killed: make it longer");
-            var hosted = HostedBy(victim.Id);
+            var hosted = HostedBy(victim.Id, TimeSpan.Zero);
             var killedAt = DateTimeOffset.UtcNow;
             victim.Kill();
             output.WriteLine($"SIGKILL worker-aggregator-1 (pid {victim.Id}) hosting points {string.Join(",", hosted.Order())} at {killedAt:HH:mm:ss.fff}");
 
             await ExpectSuccessAsync(coordinator, nodes);
             await ExpectWorkersFinishedAsync(nodes.Where(n => n != victim));
-            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 36000);
+            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 72000);
 
             // The killed node's points started again elsewhere, and those with merged shards recovered them from the
             // journal instead of computing them again.
