@@ -82,9 +82,15 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         Receive<PointSnapshotResult>(OnPointSnapshot);
         var chunks = new Serialization.ChunkInbox(Context.System, Context.GetLogger(), "result writer");
         Receive<MessageChunk>(chunk => chunks.Receive(chunk, Sender, Self));
+        // A question sent to an aggregator node that died is lost with it; once sharding has moved the point to another
+        // aggregator node (which recovers it from the journal) the next question reaches it. Answers are keyed by
+        // point, so a second answer changes nothing.
         Receive<RetryFetches>(_ =>
         {
             foreach (var p in _fetching) _aggregators.Tell(new GetPointSnapshot(p, FinishedFetch));
+            if (_collection is { } collection)
+                foreach (var p in collection.Asked)
+                    if (!collection.Answers.ContainsKey(p)) _aggregators.Tell(new GetPointSnapshot(p, collection.Id));
         });
         Receive<CollectionTimedOut>(OnTimedOut);
         Receive<FinalTimedOut>(_ => OnFinalTimedOut());
