@@ -82,9 +82,9 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         Receive<PointSnapshotResult>(OnPointSnapshot);
         var chunks = new Serialization.ChunkInbox(Context.System, Context.GetLogger(), "result writer");
         Receive<MessageChunk>(chunk => chunks.Receive(chunk, Sender, Self));
-        // A question sent to an aggregator node that died is lost with it; once sharding has moved the point to another
-        // aggregator node (which recovers it from the journal) the next question reaches it. Answers are keyed by
-        // point, so a second answer changes nothing.
+        // A question sent to an aggregator node that died is lost with it; once sharding has moved the point to
+        // another aggregator node (which recovers it from the journal) the next question reaches it. Answers are
+        // keyed by point, so a second answer changes nothing.
         Receive<RetryFetches>(_ =>
         {
             foreach (var p in _fetching) _aggregators.Tell(new GetPointSnapshot(p, FinishedFetch));
