@@ -22,10 +22,6 @@ internal static class LocalWiring
     /// <summary>The coordinator is /user/coordinator (aggregators report there).</summary>
     public const string CoordinatorName = "coordinator";
 
-    /// <summary>Accepted shards between aggregator snapshots in `ntk run`: the in-memory journal holds at most this
-    /// many shard states per point.</summary>
-    public const int LocalSnapshotEvery = 10;
-
     public static SweepActors Start(
         IActorRefFactory system,
         SimulationPlan plan,
@@ -35,13 +31,17 @@ internal static class LocalWiring
         ISweepResultSink sink,
         IProgressObserver progress,
         TaskCompletionSource<SweepSnapshot> completion,
-        Func<PointDefinition, ITrialSampler> samplerFactory)
+        Func<PointDefinition, ITrialSampler> samplerFactory,
+        bool journalAggregators = false)
     {
-        // One in-memory run per process: persistence ids only need to be unique in it. Snapshots (and the deletion
-        // of the events before them) keep the in-memory journal from growing with the number of shards.
+        // One in-memory run per process: persistence ids only need to be unique in it. The aggregators keep no
+        // journal here (AggregatorActor.Record): nothing could recover from it, and it would hold their states.
+        // journalAggregators: tests that stop aggregators mid-sweep, as a cluster moves them, journal them in memory
+        // (snapshots every 10 shards keep that journal from growing with the shards).
         var run = Persistence.SweepRun.Local("local");
         var aggregators = system.ActorOf(
-            PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p, run.AggregatorId(p), LocalSnapshotEvery, "/user/" + CoordinatorName)),
+            PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p, run.AggregatorId(p),
+                snapshotEvery: journalAggregators ? 10 : 0, "/user/" + CoordinatorName, journaled: journalAggregators)),
             "aggregators");
         var writer = system.ActorOf(ResultWriterActor.Props(plan, aggregators, sink, progress, settings, completion), "result-writer");
         var coordinator = system.ActorOf(CoordinatorActor.Props(plan, resume, settings, aggregators, writer, run.CoordinatorId), CoordinatorName);

@@ -136,6 +136,19 @@ public sealed class VerdictTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Pair_inputs_at_different_angles_hash_apart_so_limit_points_of_a_large_sweep_are_found_in_linear_time()
+    {
+        // LimitPoints keys a dictionary by the inputs; a hash of the first coordinate alone (cos φ, the same for every
+        // pair point) made 100,000 points 10^10 comparisons.
+        var sets = Enumerable.Range(0, 5_000).Select(i => InputSet.Pair(4, Math.PI * i / 4_999)).ToList();
+        Assert.True(sets.Select(s => s.GetHashCode()).Distinct().Count() >= 4_990);
+        Assert.Equal(InputSet.Pair(4, 0.5).GetHashCode(), InputSet.Pair(4, 0.5).GetHashCode());
+        var points = sets.Select(s => new PointDefinition(0, NetworkSpec.Uniform(4, 1, 4, WeightLaw.Gaussian), s,
+            EngineKind.Conditional, 1)).ToList();
+        Assert.Equal(5_000, LimitPoints.Of(points).Count);
+    }
+
+    [Fact]
     public void The_remark_is_a_limit_evaluated_only_at_the_deepest_widest_point_of_its_group()
     {
         PointDefinition P(int depth, int width, double theta) => Point(10, depth, width, theta, 1);

@@ -37,6 +37,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     private readonly Serialization.ChunkInbox _chunks;
     /// <summary>Recovery found an event or a snapshot of this point (see <see cref="DiscardReason.NotOpen"/>).</summary>
     private bool _recoveredAnything;
+    private readonly bool _journaled;
 
     /// <param name="persistenceId">Unique per point and run (<see cref="SweepRun.AggregatorId"/>).</param>
     /// <param name="snapshotEvery">Accepted shards between snapshots; 0: never (the in-memory journal of `ntk run`).</param>
@@ -44,8 +45,12 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     /// an aggregator restarted mid-sweep (its node restarted, the entity moved or crashed) recovers from its journal
     /// and must report the next merges without waiting to be opened again. A path on this node (the coordinator, or
     /// the singleton proxy in cluster mode).</param>
-    public AggregatorActor(SimulationPlan plan, int pointIndex, string persistenceId, int snapshotEvery, string coordinatorPath)
+    /// <param name="journaled">False in `ntk run`: events are applied without writing them to the journal (see
+    /// <see cref="Record{TEvent}"/>).</param>
+    public AggregatorActor(SimulationPlan plan, int pointIndex, string persistenceId, int snapshotEvery, string coordinatorPath,
+        bool journaled = true)
     {
+        _journaled = journaled;
         _coordinatorPath = coordinatorPath;
         if (pointIndex < 0 || pointIndex >= plan.Points.Length)
             throw new ArgumentOutOfRangeException(nameof(pointIndex), pointIndex, $"the plan has {plan.Points.Length} points");
@@ -111,8 +116,22 @@ internal sealed class AggregatorActor : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
-    public static Props Props(SimulationPlan plan, int pointIndex, string persistenceId, int snapshotEvery, string coordinatorPath) =>
-        Akka.Actor.Props.Create(() => new AggregatorActor(plan, pointIndex, persistenceId, snapshotEvery, coordinatorPath));
+    public static Props Props(SimulationPlan plan, int pointIndex, string persistenceId, int snapshotEvery, string coordinatorPath,
+        bool journaled = true) =>
+        Akka.Actor.Props.Create(() => new AggregatorActor(plan, pointIndex, persistenceId, snapshotEvery, coordinatorPath, journaled));
+
+    /// <summary>
+    /// Persists <paramref name="event"/> and then applies it; without a journal (<c>ntk run</c>) applies it at once.
+    /// `ntk run` has nothing to recover from (its journal is in memory and dies with the process; a point's actor is
+    /// never restarted), and Akka's in-memory journal keeps the last event of a stream even after DeleteMessages, so
+    /// journaling there kept one state (~14 KB for a small network) per finished point: the memory growth of
+    /// docs/performance.md §7.1.
+    /// </summary>
+    private void Record<TEvent>(TEvent @event, Action<TEvent> apply)
+    {
+        if (_journaled) Persist(@event, apply);
+        else apply(@event);
+    }
 
     /// <summary>
     /// An accepted shard (or a seed) did not reach the journal; Akka.Persistence stops this actor right after. The
@@ -152,7 +171,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
             if (TryRead(message.State, _plan.PrefixTrials(message.ShardsMerged), out var state, out var problem))
             {
                 var sender = Sender;
-                Persist(new PointSeeded(message.ShardsMerged, message.State), e =>
+                Record(new PointSeeded(message.ShardsMerged, message.State), e =>
                 {
                     _aggregate.Restore(e.ShardsMerged, state);
                     sender.Tell(Restored());
@@ -209,7 +228,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         // Persist stashes every other message until the event is written, so a duplicate of this shard arriving
         // meanwhile is seen as a duplicate afterwards.
         var persisting = System.Diagnostics.Stopwatch.GetTimestamp();
-        Persist(new ShardAccepted(shardIndex, message.State), e =>
+        Record(new ShardAccepted(shardIndex, message.State), e =>
         {
             Operations.SweepMeters.JournalWritten(System.Diagnostics.Stopwatch.GetElapsedTime(persisting));
             var becameDone = _aggregate.Add(e.ShardIndex, shard).BecameDone;
@@ -226,7 +245,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     /// </summary>
     private void MaybeSnapshot(long eventBytes)
     {
-        if (_snapshotEvery == 0) return;
+        if (_snapshotEvery == 0 || !_journaled) return;
         _bytesSinceSnapshot += eventBytes;
         if (++_eventsSinceSnapshot < _snapshotEvery &&
             (_bytesSinceSnapshot < SnapshotAfterBytes || _bytesSinceSnapshot < 2 * eventBytes)) return;

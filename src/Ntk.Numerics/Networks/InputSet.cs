@@ -55,5 +55,13 @@ public sealed record InputSet
     public bool Equals(InputSet? other) =>
         other is not null && InputDim == other.InputDim && Values.SequenceEqual(other.Values);
 
-    public override int GetHashCode() => HashCode.Combine(InputDim, Values.Length, Values.IsEmpty ? 0 : Values[0]);
+    /// <summary>Over every value: pair inputs all start with (cos φ, sin φ, …), so a hash of the first value alone made
+    /// every point of a sweep collide (dictionaries keyed by the inputs, such as LimitPoints, went quadratic).</summary>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(InputDim);
+        foreach (var value in Values) hash.Add(value);
+        return hash.ToHashCode();
+    }
 }
