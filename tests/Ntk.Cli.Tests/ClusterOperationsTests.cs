@@ -6,6 +6,7 @@ using Ntk.Cli.Tests.Support;
 using Ntk.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Tests;
 
@@ -98,19 +99,19 @@ public sealed class ClusterOperationsTests(ITestOutputHelper output)
             var metrics = (await GetAsync(http, coordinatorHttp, "/metrics"))!.Body;
             output.WriteLine(string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("ntk_", StringComparison.Ordinal) || l.Contains("Ntk", StringComparison.Ordinal))));
             var events = ReadEvents(Path.Combine(outDir, "run.log"));
-            var accepted = events.Count(e => e.Name == "ShardAccepted");
+            var accepted = events.Count(e => e.Name == LogEvents.ShardAccepted);
             Assert.Equal(Points * ShardsPerPoint, accepted);
             Assert.Equal(accepted, Metric(metrics, "ntk_sweep_shards_completed_total"));
-            Assert.Equal(events.Where(e => e.Name == "ShardAccepted").Sum(e => e.Trials), Metric(metrics, "ntk_sweep_trials_completed_total"));
+            Assert.Equal(events.Where(e => e.Name == LogEvents.ShardAccepted).Sum(e => e.Trials), Metric(metrics, "ntk_sweep_trials_completed_total"));
             Assert.Equal(Points * TrialsPerPoint, Metric(metrics, "ntk_sweep_trials_completed_total"));
-            Assert.Equal(events.Count(e => e.Name == "ShardReissued"), Metric(metrics, "ntk_sweep_shards_reissued_total"));
+            Assert.Equal(events.Count(e => e.Name == LogEvents.ShardReissued), Metric(metrics, "ntk_sweep_shards_reissued_total"));
             Assert.True(Metric(metrics, "ntk_sweep_shards_leased_total") >= accepted);
             Assert.Equal(Points, Metric(metrics, "ntk_sweep_points_done"));
             Assert.Equal(0, Metric(metrics, "ntk_sweep_merge_backlog"));
             // Every accepted shard was journaled once: one latency observation each.
             Assert.Equal(accepted, Metric(metrics, "ntk_sweep_journal_write_duration_ms_count"));
             // Each worker's throughput is in the coordinator's log: every shard names the worker that computed it.
-            var workerIds = events.Where(e => e.Name == "ShardAccepted").Select(e => e.WorkerNode).Distinct().Count();
+            var workerIds = events.Where(e => e.Name == LogEvents.ShardAccepted).Select(e => e.WorkerNode).Distinct().Count();
             Assert.Equal(2, workerIds);
 
             Signal("TERM", coordinator.Id);
@@ -119,8 +120,8 @@ public sealed class ClusterOperationsTests(ITestOutputHelper output)
             var expected = File.ReadAllBytes(Path.Combine(temp.Path, "reference", "results.csv"));
             var actual = File.ReadAllBytes(Path.Combine(outDir, "results.csv"));
             Assert.True(expected.AsSpan().SequenceEqual(actual), "results.csv of the bootstrapped cluster differs from ntk run's");
-            Assert.Contains(events, e => e.Name == "HttpEndpointStarted");
-            Assert.DoesNotContain(ReadEvents(Path.Combine(outDir, "run.log")), e => e.Name == "MemberDowned");
+            Assert.Contains(events, e => e.Name == LogEvents.HttpEndpointStarted);
+            Assert.DoesNotContain(ReadEvents(Path.Combine(outDir, "run.log")), e => e.Name == LogEvents.MemberDowned);
         }
         finally
         {
@@ -210,7 +211,7 @@ public sealed class ClusterOperationsTests(ITestOutputHelper output)
             if (line.Length == 0) continue;
             using var document = JsonDocument.Parse(line);
             var root = document.RootElement;
-            var name = root.TryGetProperty("Event", out var e) ? e.GetString() ?? "" : "";
+            var name = root.TryGetProperty(LogEvents.Property, out var e) ? e.GetString() ?? "" : "";
             var trials = root.TryGetProperty("TrialCount", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt64() : 0;
             var worker = root.TryGetProperty("WorkerId", out var w) ? w.GetString()?.Split('/')[0] : null;
             events.Add(new LogEvent(name, trials, worker));

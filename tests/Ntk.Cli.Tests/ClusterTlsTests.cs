@@ -7,6 +7,7 @@ using Ntk.Cli.Tests.Support;
 using Ntk.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Tests;
 
@@ -71,7 +72,7 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
                 "--config", config, "--tls-certificate", coordinatorPfx, "--tls-password", Password, "--tls-ca", caFile);
             // Workers start once the coordinator's journal is open: three processes starting at once on 2 loaded cores
             // only slow each other down.
-            await WaitForLogAsync(Path.Combine(outDir, "run.log"), "JournalOpened", coordinator);
+            await WaitForLogAsync(Path.Combine(outDir, "run.log"), LogEvents.JournalOpened, coordinator);
             // The rogue node trusts the cluster's CA, but its own certificate is not from it.
             var rogue = Start(nodes, temp, "rogue", "worker", "--seeds", $"127.0.0.1:{port}", "--threads", "1", "--log-dir", rogueLogs,
                 "--config", config, "--tls-certificate", roguePfx, "--tls-password", Password, "--tls-ca", caFile);
@@ -94,10 +95,10 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
 
             // The coordinator saw exactly one worker member; the rogue never got the plan nor a shard.
             var coordinatorEvents = Events(Path.Combine(outDir, "run.log"));
-            Assert.Single(coordinatorEvents, e => e.Name == "MemberUp" && e.Roles == "worker");
+            Assert.Single(coordinatorEvents, e => e.Name == LogEvents.MemberUp && e.Roles == "worker");
             var rogueEvents = Directory.GetFiles(rogueLogs, "worker-*.log").SelectMany(Events).ToList();
-            Assert.Contains(rogueEvents, e => e.Name == "NodeStarted");
-            Assert.DoesNotContain(rogueEvents, e => e.Name is "PlanReceived" or "ShardLeased" or "MemberUp");
+            Assert.Contains(rogueEvents, e => e.Name == LogEvents.NodeStarted);
+            Assert.DoesNotContain(rogueEvents, e => e.Name is LogEvents.PlanReceived or LogEvents.ShardLeased or LogEvents.MemberUp);
         }
         finally
         {
@@ -165,7 +166,7 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
             if (line.Length == 0) continue;
             using var document = JsonDocument.Parse(line);
             var root = document.RootElement;
-            events.Add(new LogEvent(root.TryGetProperty("Event", out var e) ? e.GetString() ?? "" : "",
+            events.Add(new LogEvent(root.TryGetProperty(LogEvents.Property, out var e) ? e.GetString() ?? "" : "",
                 root.TryGetProperty("Roles", out var r) ? r.GetString() : null));
         }
         return events;

@@ -5,6 +5,7 @@ using Ntk.Cli.Tests.Support;
 using Ntk.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Tests;
 
@@ -219,21 +220,21 @@ public sealed class FaultTests(ITestOutputHelper output)
             // leased nothing once it had started draining.
             var events = NodeLogs.Read(outDir);
             var mine = events.Where(e => e.File.EndsWith(leavingLog, StringComparison.Ordinal)).ToList();
-            var draining = Assert.Single(mine, e => e.Name == "NodeDraining");
-            var leased = mine.Where(e => e.Name == "ShardLeased").Select(e => e.Shard).ToList();
-            var completed = mine.Where(e => e.Name == "ShardCompleted").Select(e => e.Shard).ToHashSet();
-            var returned = mine.Where(e => e.Name == "LeaseReturned").Select(e => e.Shard).ToHashSet();
+            var draining = Assert.Single(mine, e => e.Name == LogEvents.NodeDraining);
+            var leased = mine.Where(e => e.Name == LogEvents.ShardLeased).Select(e => e.Shard).ToList();
+            var completed = mine.Where(e => e.Name == LogEvents.ShardCompleted).Select(e => e.Shard).ToHashSet();
+            var returned = mine.Where(e => e.Name == LogEvents.LeaseReturned).Select(e => e.Shard).ToHashSet();
             var unaccounted = leased.Where(s => !completed.Contains(s) && !returned.Contains(s)).ToList();
             Assert.True(unaccounted.Count == 0, "leases neither completed nor handed back: " + string.Join(", ", unaccounted));
-            Assert.DoesNotContain(mine, e => e.Name == "ShardLeased" && e.Time > draining.Time);
-            var reissued = events.Where(e => e.Name == "ShardReissued" && e.Time > terminatedAt && leased.Contains(e.Shard))
+            Assert.DoesNotContain(mine, e => e.Name == LogEvents.ShardLeased && e.Time > draining.Time);
+            var reissued = events.Where(e => e.Name == LogEvents.ShardReissued && e.Time > terminatedAt && leased.Contains(e.Shard))
                 .Select(e => $"{e.Shard} at +{(e.Time - terminatedAt).TotalSeconds:F1} s").ToList();
             Assert.True(reissued.Count == 0, "shards of the stopped worker re-issued after their lease expired: " + string.Join(", ", reissued)
                 + "\nits events after SIGTERM: " + string.Join(", ", mine.Where(e => e.Time > terminatedAt).Select(e => $"{e.Name} {e.Shard}")));
-            Assert.DoesNotContain(events, e => e.Name == "LeasesExpired" && e.Time > terminatedAt);
-            Assert.Contains(mine, e => e.Name == "NodeDrained" && e["Outcome"] == "every worker drained");
+            Assert.DoesNotContain(events, e => e.Name == LogEvents.LeasesExpired && e.Time > terminatedAt);
+            Assert.Contains(mine, e => e.Name == LogEvents.NodeDrained && e["Outcome"] == "every worker drained");
             output.WriteLine($"worker-1: {leased.Count} leases, {completed.Count} completed, {returned.Count} handed back, " +
-                $"{mine.Count(e => e.Name == "ResultConfirmed")} last results confirmed; left {leftAfter.TotalSeconds:F1} s after SIGTERM");
+                $"{mine.Count(e => e.Name == LogEvents.ResultConfirmed)} last results confirmed; left {leftAfter.TotalSeconds:F1} s after SIGTERM");
         }
         finally
         {
@@ -265,9 +266,9 @@ public sealed class FaultTests(ITestOutputHelper output)
             Assert.True(second.ExitCode == 0, second.ToString());
             Assert.True(csv.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(outDir, "results.csv"))), "results.csv changed");
             var events = NodeLogs.Read(outDir);
-            var resumedStart = events.Last(e => e.Name == "JournalOpened").Time;
-            Assert.Contains(events, e => e.Name == "SweepAlreadyComplete" && e.Time >= resumedStart);
-            Assert.DoesNotContain(events, e => e.Name is "WorkersJoined" or "ShardLeased" && e.Time >= resumedStart);
+            var resumedStart = events.Last(e => e.Name == LogEvents.JournalOpened).Time;
+            Assert.Contains(events, e => e.Name == LogEvents.SweepAlreadyComplete && e.Time >= resumedStart);
+            Assert.DoesNotContain(events, e => e.Name is LogEvents.WorkersJoined or LogEvents.ShardLeased && e.Time >= resumedStart);
             output.WriteLine("resumed coordinator's events: " + string.Join(", ", events.Where(e => e.Time >= resumedStart)
                 .Select(e => $"+{(e.Time - resumedStart).TotalSeconds:F1} s {e.Name}")));
         }

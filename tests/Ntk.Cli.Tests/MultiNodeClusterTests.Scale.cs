@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Ntk.Cli.Tests.Support;
 using Ntk.Tests.Support;
 using Xunit;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Tests;
 
@@ -41,8 +42,8 @@ public sealed partial class MultiNodeClusterTests
             await ExpectWorkersFinishedAsync(nodes);
             AssertSameResults(reference.Directory, outDir, trialsPerPoint: 60);
             var events = ReadEvents(outDir);
-            Assert.DoesNotContain(events, e => e.Name == "ChunkedMessageDropped");
-            Assert.Equal(6, events.Count(e => e.Name == "ShardCompleted"));
+            Assert.DoesNotContain(events, e => e.Name == LogEvents.ChunkedMessageDropped);
+            Assert.Equal(6, events.Count(e => e.Name == LogEvents.ShardCompleted));
         }
         finally
         {
@@ -63,7 +64,7 @@ public sealed partial class MultiNodeClusterTests
         {
             // It waits for a worker that never comes: a listening coordinator, as anyone who reaches its port sees it.
             var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false, minWorkers: 1);
-            await WaitForAsync(() => ReadEvents(outDir).Any(e => e.Name == "NodeStarted"), "the coordinator listens", nodes);
+            await WaitForAsync(() => ReadEvents(outDir).Any(e => e.Name == LogEvents.NodeStarted), "the coordinator listens", nodes);
             await Task.Delay(2000); // let start-up allocations settle
             var before = ResidentBytes(coordinator.Id);
 

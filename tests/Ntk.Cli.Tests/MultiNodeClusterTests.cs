@@ -5,6 +5,7 @@ using Ntk.Cli.Tests.Support;
 using Ntk.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Tests;
 
@@ -83,7 +84,7 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
             output.WriteLine($"3 processes (coordinator + 2 workers × 1 thread): {wall.TotalSeconds:F1} s wall, {trials / wall.TotalSeconds:F0} trials/s overall");
             output.WriteLine($"ntk run --workers 3 in-process: {reference.Wall.TotalSeconds:F1} s wall, {trials / reference.Wall.TotalSeconds:F0} trials/s");
             output.WriteLine($"coordinator stdout:\n{coordinator.Stdout}");
-            Assert.Contains(ReadEvents(outDir), e => e.Name == "MemberUp" && e.Roles == "worker");
+            Assert.Contains(ReadEvents(outDir), e => e.Name == LogEvents.MemberUp && e.Roles == "worker");
             // What the terminals said: the coordinator what it waited for, each worker that it joined; no raw Akka
             // "gated … dead letters" warnings, whichever node came up first.
             Assert.Contains("waiting for workers: ", coordinator.Stderr);
@@ -116,7 +117,7 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
             var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false);
             var victim = StartWorker(nodes, temp, "worker-1", outDir, port, config);
             StartWorker(nodes, temp, "worker-2", outDir, port, config);
-            await WaitForAsync(() => CountEvents(outDir, "ShardCompleted", victim.Id) >= 10, "worker-1 completes 10 shards", nodes);
+            await WaitForAsync(() => CountEvents(outDir, LogEvents.ShardCompleted, victim.Id) >= 10, "worker-1 completes 10 shards", nodes);
             Assert.False(coordinator.HasExited, "the sweep finished before the worker could be killed: make it longer");
             var killedAt = DateTimeOffset.UtcNow;
             victim.Kill();
@@ -128,10 +129,10 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
             AssertSameResults(reference.Directory, outDir, trialsPerPoint: 36000);
 
             var events = ReadEvents(outDir);
-            var reissued = events.Where(e => e.Name == "ShardReissued" && e.Time > killedAt).ToList();
-            var expired = events.FirstOrDefault(e => e.Name == "LeasesExpired" && e.Time > killedAt);
+            var reissued = events.Where(e => e.Name == LogEvents.ShardReissued && e.Time > killedAt).ToList();
+            var expired = events.FirstOrDefault(e => e.Name == LogEvents.LeasesExpired && e.Time > killedAt);
             output.WriteLine($"leases of the killed worker expired by its downing after {(expired is null ? "-" : (expired.Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture))} s");
-            var downed = events.FirstOrDefault(e => e.Name == "MemberDowned" && e.Role == "coordinator" && e.Time > killedAt);
+            var downed = events.FirstOrDefault(e => e.Name == LogEvents.MemberDowned && e.Role == "coordinator" && e.Time > killedAt);
             output.WriteLine($"shards re-issued after the kill: {reissued.Count}; first after {(reissued.Count > 0 ? (reissued[0].Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) : "-")} s" +
                 $"; worker downed after {(downed is null ? "-" : (downed.Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture))} s");
 
@@ -171,7 +172,7 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
             StartWorker(nodes, temp, "worker-1", outDir, port, config);
             StartWorker(nodes, temp, "worker-2", outDir, port, config);
             // Kill once shards are merged, and well before the end.
-            await WaitForAsync(() => ReadEvents(outDir).Any(e => e.Name == "SnapshotPublished" && e.Trials >= 4000),
+            await WaitForAsync(() => ReadEvents(outDir).Any(e => e.Name == LogEvents.SnapshotPublished && e.Trials >= 4000),
                 "a snapshot with 4000 merged trials", nodes);
             Assert.False(first.HasExited, "the sweep finished before the coordinator could be killed: make it longer");
             first.Kill();
@@ -183,14 +184,14 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
             AssertSameResults(reference.Directory, outDir, trialsPerPoint: 36000);
 
             var events = ReadEvents(outDir);
-            var started = events.Where(e => e.Name == "SweepStarted").ToList();
+            var started = events.Where(e => e.Name == LogEvents.SweepStarted).ToList();
             Assert.Equal(2, started.Count);
             Assert.True(started[1].ResumedPoints > 0, "the restarted coordinator's ledger did not hold any point");
             // Every aggregator recovered its accepted shards from the journal; none of them was leased again.
-            var recovered = events.Where(e => e.Name == "AggregatorRecovered" && e.Time > started[0].Time)
+            var recovered = events.Where(e => e.Name == LogEvents.AggregatorRecovered && e.Time > started[0].Time)
                 .GroupBy(e => e.PointIndex!.Value).ToDictionary(g => g.Key, g => g.Max(e => e.ShardsMerged!.Value));
             Assert.True(recovered.Values.Sum() > 0, "no aggregator recovered a merged shard from the journal");
-            var leasedAgain = events.Where(e => e.Name == "ShardLeased" && e.Time > started[1].Time
+            var leasedAgain = events.Where(e => e.Name == LogEvents.ShardLeased && e.Time > started[1].Time
                     && recovered.TryGetValue(e.PointIndex!.Value, out var prefix) && e.ShardIndex < prefix)
                 .Select(e => $"{e.PointIndex}/{e.ShardIndex}").ToList();
             Assert.True(leasedAgain.Count == 0, "shards recovered from the journal were computed again: " + string.Join(", ", leasedAgain));
@@ -218,11 +219,11 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
         {
             var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false, minWorkers: 1);
             var slow = StartWorker(nodes, temp, "worker-1", outDir, port, config);
-            await WaitForAsync(() => CountEvents(outDir, "ShardCompleted", slow.Id) >= 10, "worker-1 completes 10 shards", nodes);
+            await WaitForAsync(() => CountEvents(outDir, LogEvents.ShardCompleted, slow.Id) >= 10, "worker-1 completes 10 shards", nodes);
             // SIGSTOP: the process is alive but silent (a worker that is very slow, or cut off by the network).
             var pausedAt = DateTimeOffset.UtcNow;
             Signal("STOP", slow.Id);
-            await WaitForAsync(() => ReadEvents(outDir).Any(e => e.Name == "MemberDowned" && e.Role == "coordinator" && e.Time > pausedAt),
+            await WaitForAsync(() => ReadEvents(outDir).Any(e => e.Name == LogEvents.MemberDowned && e.Role == "coordinator" && e.Time > pausedAt),
                 "the coordinator downs the paused worker", nodes);
             Assert.False(coordinator.HasExited, "the sweep finished while the worker was paused: make it longer");
             Signal("CONT", slow.Id);
@@ -234,12 +235,12 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
             var slowEvents = ReadEvents(outDir).Where(e => e.ProcessId == slow.Id).ToList();
             // It came back after being downed: it learned so (and normally rejoined with a new actor system). If the
             // rest of the sweep was done before it noticed, the results above are still what is being tested.
-            var rejoined = slowEvents.Any(e => e.Name == "NodeRejoining");
-            Assert.True(rejoined || slowEvents.Any(e => e.Name == "MemberDowned" && e.Time > pausedAt),
+            var rejoined = slowEvents.Any(e => e.Name == LogEvents.NodeRejoining);
+            Assert.True(rejoined || slowEvents.Any(e => e.Name == LogEvents.MemberDowned && e.Time > pausedAt),
                 "worker-1 never learned it was downed; its events after the pause: " +
                 string.Join(", ", slowEvents.Where(e => e.Time > pausedAt).Select(e => $"{e.Time:HH:mm:ss.fff} {e.Name}").Distinct()));
             output.WriteLine(rejoined
-                ? $"worker-1 rejoined; shards it completed after rejoining: {slowEvents.SkipWhile(e => e.Name != "NodeRejoining").Count(e => e.Name == "ShardCompleted")}"
+                ? $"worker-1 rejoined; shards it completed after rejoining: {slowEvents.SkipWhile(e => e.Name != LogEvents.NodeRejoining).Count(e => e.Name == LogEvents.ShardCompleted)}"
                 : "worker-1 learned it was downed only after the sweep was done (it finished the remaining shards first)");
         }
         finally
@@ -368,7 +369,7 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
                 using (document)
                 {
                     var root = document.RootElement;
-                    if (!root.TryGetProperty("Event", out var name) || name.ValueKind != JsonValueKind.String) continue;
+                    if (!root.TryGetProperty(LogEvents.Property, out var name) || name.ValueKind != JsonValueKind.String) continue;
                     events.Add(new LogEvent(
                         root.GetProperty("@t").GetDateTimeOffset(),
                         name.GetString()!,

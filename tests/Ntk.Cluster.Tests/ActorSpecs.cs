@@ -10,6 +10,7 @@ using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
 using Xunit;
 using Xunit.Abstractions;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cluster.Tests;
 
@@ -74,7 +75,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
         var settings = SweepActorSettings.ForLocal(new SweepRunSettings(2, TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.Zero));
         var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
         var recoveries = 0;
-        var listener = Sys.ActorOf(Props.Create(() => new CountingListener("AggregatorRecovered", () => Interlocked.Increment(ref recoveries))));
+        var listener = Sys.ActorOf(Props.Create(() => new CountingListener(LogEvents.AggregatorRecovered, () => Interlocked.Increment(ref recoveries))));
         Sys.EventStream.Subscribe(listener, typeof(Akka.Event.Info));
         LocalWiring.Start(Sys, plan, [], settings, workerCount: 2, new RecordingSink(), new RecordingProgress(), completion,
             p => new SlowSampler(new FakeSampler(p), millisecondsPerTrial: 1));

@@ -13,6 +13,7 @@ using Ntk.Numerics.MonteCarlo;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Bench;
 
@@ -285,11 +286,11 @@ internal static class PipelineTimer
 
         public void Emit(LogEvent logEvent)
         {
-            if (!logEvent.Properties.TryGetValue("Event", out var name) || name is not ScalarValue { Value: string eventName })
+            if (!logEvent.Properties.TryGetValue(LogEvents.Property, out var name) || name is not ScalarValue { Value: string eventName })
                 return;
             lock (_lock)
             {
-                if (eventName == "ShardLeased")
+                if (eventName == LogEvents.ShardLeased)
                 {
                     if (_firstLease is null)
                     {
@@ -297,7 +298,7 @@ internal static class PipelineTimer
                         _firstLeaseCpu = ThreadClock.ProcessSeconds();
                     }
                 }
-                else if (eventName == "ShardCompleted")
+                else if (eventName == LogEvents.ShardCompleted)
                 {
                     if (_lastResult is null || logEvent.Timestamp > _lastResult) _lastResult = logEvent.Timestamp;
                     _lastResultCpu = ThreadClock.ProcessSeconds();

@@ -9,6 +9,7 @@ using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
 using Ntk.Cli.Terminal;
 using Ntk.Cluster;
+using Ntk.Cluster.Logging;
 using Ntk.Cluster.Clustering;
 using Ntk.Cluster.Persistence;
 using Serilog;
@@ -153,7 +154,7 @@ internal static class CoordinatorCommand
         ResultsDirectory.SeedTimings(results, previous);
         var sink = results;
 
-        logger.ForConsole().Information(
+        logger.Event(LogEvents.RunStarted).ForConsole().Information(
             "Sweep {SweepName}: {PointCount} points, output {OutputDirectory}, journal {Journal}{ResumeNote}",
             document.Name, document.Plan.Points.Length, directory, journal.Describe(), request.Resume ? " (resuming)" : "");
 
@@ -181,14 +182,14 @@ internal static class CoordinatorCommand
         {
             // Diagnosed (a journal or results file that cannot be written, a shard that threw): one line on the
             // console, the details in run.log.
-            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            logger.Event(LogEvents.RunFailed).FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
             await stderr.WriteLineAsync(
                 $"error: the run failed: {e.Message}; what the journal holds resumes with: ntk coordinator {request.SweepPath} --out {directory} --resume{(request.Journal is null ? "" : " (and the same --journal)")}");
             return ExitCodes.RunFailed;
         }
         catch (Exception e) when (e is not InvalidInputException)
         {
-            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            logger.Event(LogEvents.RunFailed).FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
             await stderr.WriteLineAsync($"error: the run failed: {e.GetType().Name}: {e.Message} (details in {Path.Combine(directory, "run.log")})");
             return ExitCodes.RunFailed;
         }
@@ -199,7 +200,7 @@ internal static class CoordinatorCommand
         var sweepTime = progress.Latest?.Elapsed ?? stopwatch.Elapsed;
         var waited = stopwatch.Elapsed - sweepTime;
         var rate = (trials - resumedTrials) / Math.Max(sweepTime.TotalSeconds, 1e-9);
-        logger.Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
+        logger.Event(LogEvents.RunEnded).Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
             document.Name, final.Complete ? "completed" : "interrupted", trials, stopwatch.ElapsedMilliseconds, Math.Round(rate));
         if (!final.Complete)
         {

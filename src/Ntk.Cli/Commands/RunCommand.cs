@@ -10,6 +10,7 @@ using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
 using Ntk.Cli.Terminal;
 using Ntk.Cluster;
+using Ntk.Cluster.Logging;
 using Serilog;
 using Serilog.Events;
 
@@ -86,7 +87,7 @@ internal static class RunCommand
             () => DateTimeOffset.UtcNow);
         ResultsDirectory.SeedTimings(sink, previous);
 
-        logger.Information("Sweep {SweepName} started: {PointCount} points, {Workers} workers, output {OutputDirectory}, resume {Resume}",
+        logger.Event(LogEvents.RunStarted).Information("Sweep {SweepName} started: {PointCount} points, {Workers} workers, output {OutputDirectory}, resume {Resume}",
             document.Name, document.Plan.Points.Length, request.Workers, directory, request.Resume);
 
         using var interrupt = new InterruptSignals(cancellation);
@@ -113,14 +114,14 @@ internal static class RunCommand
         {
             // A failure the sweep diagnosed (a full disk, a shard that threw): its message says what and where. One
             // line on the console; the details go to run.log.
-            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            logger.Event(LogEvents.RunFailed).FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
             await stderr.WriteLineAsync(
                 $"error: the run failed: {e.Message}; what was saved resumes with: ntk run {request.SweepPath} --out {directory} --resume");
             return ExitCodes.RunFailed;
         }
         catch (Exception e) when (e is not InvalidInputException)
         {
-            logger.FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
+            logger.Event(LogEvents.RunFailed).FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
             await stderr.WriteLineAsync($"error: the run failed: {e.GetType().Name}: {e.Message} (details in {Path.Combine(directory, "run.log")})");
             return ExitCodes.RunFailed;
         }
@@ -130,7 +131,7 @@ internal static class RunCommand
         var resumedTrials = resume.IsDefaultOrEmpty ? 0
             : resume.Sum(r => Math.Min((long)r.ShardsMerged * document.Plan.ShardTrials, document.Plan.Stopping.TrialCap));
         var rate = (trials - resumedTrials) / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
-        logger.Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
+        logger.Event(LogEvents.RunEnded).Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
             document.Name, final.Complete ? "completed" : "interrupted", trials, stopwatch.ElapsedMilliseconds, Math.Round(rate));
 
         if (!final.Complete)

@@ -7,6 +7,7 @@ using Ntk.Cluster.Messages;
 using Ntk.Cluster.Persistence;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cluster.Actors;
 
@@ -55,7 +56,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         _chunks = new Serialization.ChunkInbox(Context.System, _log, $"point {pointIndex}");
         _aggregate = new PointAggregate(plan.Points[pointIndex].Definition.Layout, plan.Stopping, plan.MaxShardCount);
 
-        Recover<ShardAccepted>(e => _aggregate.Add(e.ShardIndex, Read(e.State, "ShardAccepted")));
+        Recover<ShardAccepted>(e => _aggregate.Add(e.ShardIndex, Read(e.State, nameof(ShardAccepted))));
         Recover<PointSeeded>(e => _aggregate.Restore(e.ShardsMerged, Read(e.State, "PointSeeded")));
         Recover<SnapshotOffer>(offer =>
         {
@@ -68,7 +69,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         {
             if (LastSequenceNr > 0)
                 _log.Info("{Event:l}: point {PointIndex}: {ShardsMerged} shards ({TrialCount} trials) merged and {HeldCount} held recovered from the journal",
-                    "AggregatorRecovered", _pointIndex, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.HeldCount);
+                    LogEvents.AggregatorRecovered, _pointIndex, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.HeldCount);
         });
 
         Command<RestorePoint>(OnRestore);
@@ -83,13 +84,13 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         });
         Command<SaveSnapshotFailure>(m =>
             _log.Warning("{Event:l}: point {PointIndex}: snapshot not saved ({Reason}); recovery replays the events instead",
-                "JournalSnapshotFailed", _pointIndex, m.Cause.Message));
+                LogEvents.JournalSnapshotFailed, _pointIndex, m.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(m =>
-            _log.Warning("{Event:l}: point {PointIndex}: old events not deleted ({Reason})", "JournalDeleteFailed", _pointIndex, m.Cause.Message));
+            _log.Warning("{Event:l}: point {PointIndex}: old events not deleted ({Reason})", LogEvents.JournalDeleteFailed, _pointIndex, m.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(m =>
-            _log.Warning("{Event:l}: point {PointIndex}: old snapshots not deleted ({Reason})", "JournalDeleteFailed", _pointIndex, m.Cause.Message));
+            _log.Warning("{Event:l}: point {PointIndex}: old snapshots not deleted ({Reason})", LogEvents.JournalDeleteFailed, _pointIndex, m.Cause.Message));
     }
 
     public override string PersistenceId { get; }
@@ -116,7 +117,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
 
     private void JournalFailed(object @event, string reason)
     {
-        _log.Error("{Event:l}: point {PointIndex}: {Record} not written: {Reason}", "JournalWriteFailed", _pointIndex,
+        _log.Error("{Event:l}: point {PointIndex}: {Record} not written: {Reason}", LogEvents.JournalWriteFailed, _pointIndex,
             @event.GetType().Name, reason);
         Report(new JournalWriteFailed(_pointIndex, reason));
     }
@@ -144,7 +145,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
             }
             // The coordinator then leases the point from the aggregator's own prefix: slower, never wrong.
             _log.Error("{Event:l}: point {PointIndex}: resume state of {ShardsMerged} shards ignored: {Reason}",
-                "RestoreRejected", _pointIndex, message.ShardsMerged, problem);
+                LogEvents.RestoreRejected, _pointIndex, message.ShardsMerged, problem);
         }
         Sender.Tell(Restored());
     }
@@ -240,12 +241,12 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     {
         if (reason == DiscardReason.Invalid)
             _log.Error("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: result rejected: {Reason}",
-                "ShardRejected", _pointIndex, message.Shard.ShardIndex, message.Lease.Value, problem);
+                LogEvents.ShardRejected, _pointIndex, message.Shard.ShardIndex, message.Lease.Value, problem);
         else
             // Information: a late or duplicate result is normal after a lease expired or a worker was downed, but it
             // is work done twice, which the operator should see (`ntk monitor` counts these).
             _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: {Reason}",
-                "ShardDiscarded", _pointIndex, message.Shard.ShardIndex, message.Lease.Value, reason);
+                LogEvents.ShardDiscarded, _pointIndex, message.Shard.ShardIndex, message.Lease.Value, reason);
         Report(new ShardDiscarded(
             message.Shard, message.Lease, reason, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
     }
@@ -253,7 +254,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     // Debug: the coordinator logs the same moment at Info (PointCompleted), once per point.
     private void LogPointDone() =>
         _log.Debug("{Event:l}: point {PointIndex} done after {ShardsMerged} shards, {TrialCount} trials",
-            "PointDone", _pointIndex, _aggregate.ShardsMerged, _aggregate.Trials);
+            LogEvents.PointDone, _pointIndex, _aggregate.ShardsMerged, _aggregate.Trials);
 
     private bool TryRead(ImmutableArray<byte> bytes, long expectedTrials, out PointAccumulator accumulator, out string problem)
     {

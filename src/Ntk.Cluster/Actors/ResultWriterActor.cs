@@ -6,6 +6,7 @@ using Ntk.Cluster.Messages;
 using Ntk.Cluster.Settings;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cluster.Actors;
 
@@ -116,10 +117,10 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         var message = $"{collection.Missing} of {collection.Answers.Length} points did not answer within {timeout.Timeout}";
         if (!collection.Final)
         {
-            _log.Warning("{Event:l}: snapshot skipped: {Reason}", "SnapshotSkipped", message);
+            _log.Warning("{Event:l}: snapshot skipped: {Reason}", LogEvents.SnapshotSkipped, message);
             return;
         }
-        _log.Error("{Event:l}: final snapshot failed: {Reason}", "SnapshotFailed", message);
+        _log.Error("{Event:l}: final snapshot failed: {Reason}", LogEvents.SnapshotFailed, message);
         _completion.TrySetException(new SweepFailedException(WithFailure(collection, "final snapshot: " + message)));
     }
 
@@ -134,7 +135,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         }
         catch (Exception e) when (e is FormatException or ArgumentException)
         {
-            _log.Error(e, "{Event:l}: an aggregator sent an unreadable state: {Reason}", "SnapshotFailed", e.Message);
+            _log.Error(e, "{Event:l}: an aggregator sent an unreadable state: {Reason}", LogEvents.SnapshotFailed, e.Message);
             if (collection.Final) _completion.TrySetException(new SweepFailedException(WithFailure(collection, "final snapshot: unreadable state"), e));
             return;
         }
@@ -150,7 +151,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
             // run ends on it.
             var reason = $"{e.GetType().Name}: {e.Message}";
             _log.Error("{Event:l}: the results could not be written (final: {Final}): {Reason}; the sweep stops",
-                "SnapshotFailed", collection.Final, reason);
+                LogEvents.SnapshotFailed, collection.Final, reason);
             _finalStarted = true;
             Timers.CancelAll();
             _completion.TrySetException(new SweepFailedException(
@@ -161,7 +162,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         _log.Info("{Event:l}: {TrialCount} trials, final: {Final}, complete: {Complete}, worst standard error {WorstStdErr} (point {WorstStdErrPoint}), after {ElapsedMs} ms",
             new object?[]
             {
-                "SnapshotPublished", trials, snapshot.Final, snapshot.Complete, worstStdErr, worstPoint,
+                LogEvents.SnapshotPublished, trials, snapshot.Final, snapshot.Complete, worstStdErr, worstPoint,
                 _elapsed.ElapsedMilliseconds,
             });
         if (!collection.Final) return;
@@ -228,7 +229,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         }
         catch (Exception e)
         {
-            _log.Warning("{Event:l}: the progress observer failed: {Reason}", "ProgressFailed", e.Message);
+            _log.Warning("{Event:l}: the progress observer failed: {Reason}", LogEvents.ProgressFailed, e.Message);
         }
     }
 

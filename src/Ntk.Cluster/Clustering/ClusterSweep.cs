@@ -76,7 +76,7 @@ public static class ClusterSweep
         {
             // The journal first: a database that cannot be reached fails the node before any worker is waited for.
             var run = await SweepRuns.BeginAsync(system, sweepHash, resumeRun, journalTimeout).ConfigureAwait(false);
-            logger.Information("{Event}: {Journal}, run {RunGeneration} of sweep {SweepHash} ({RunKind})", "JournalOpened",
+            logger.Information("{Event:l}: {Journal}, run {RunGeneration} of sweep {SweepHash} ({RunKind})", LogEvents.JournalOpened,
                 journal.Describe(), run.Generation, SweepJournal.ShortHash(sweepHash),
                 run.Resumed ? "resumed" : resumeRun ? "new: no earlier run in the journal" : "new");
             // A resumed run whose ledger holds every point done has nothing to lease: it finishes without workers.
@@ -89,8 +89,8 @@ public static class ClusterSweep
             // With discovery too the coordinator forms the cluster itself; its HTTP endpoint tells the bootstrapping
             // workers whom to join (Operations/ClusterDiscovery).
             if (config.GetStringList("akka.cluster.seed-nodes").Count == 0) cluster.Join(cluster.SelfAddress);
-            logger.Information("{Event}: coordinator node {MemberAddress} waiting for {MinWorkers} worker nodes",
-                "NodeStarted", cluster.SelfAddress.ToString(), alreadyComplete ? 0 : minWorkers);
+            logger.Information("{Event:l}: coordinator node {MemberAddress} waiting for {MinWorkers} worker nodes",
+                LogEvents.NodeStarted, cluster.SelfAddress.ToString(), alreadyComplete ? 0 : minWorkers);
 
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
@@ -100,14 +100,14 @@ public static class ClusterSweep
             // whenever fewer than that many workers are left.
             if (alreadyComplete)
             {
-                logger.Information("{Event}: the journal holds every point of the sweep done; finishing without waiting for workers",
-                    "SweepAlreadyComplete");
+                logger.Information("{Event:l}: the journal holds every point of the sweep done; finishing without waiting for workers",
+                    LogEvents.SweepAlreadyComplete);
             }
             else
             {
                 await WaitAsync(WorkersUpAsync(cluster, minWorkers, logger, cancellation), system, cancellation, "while waiting for workers")
                     .ConfigureAwait(false);
-                logger.Information("{Event}: {WorkerNodes} worker nodes up; the sweep starts", "WorkersJoined",
+                logger.Information("{Event:l}: {WorkerNodes} worker nodes up; the sweep starts", LogEvents.WorkersJoined,
                     cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up));
             }
 
@@ -217,8 +217,8 @@ public static class ClusterSweep
             var outcome = await RunWorkerIncarnationAsync(options.Node, config, threads, settings, aggregatorShards, planRetry, joinTimeout,
                 drainTimeout, incarnation, logger, cancellation).ConfigureAwait(false);
             if (outcome is { } done) return done;
-            logger.Warning("{Event}: this worker node was downed or lost the coordinator; joining again in {DelayMs} ms",
-                "NodeRejoining", rejoinDelay.TotalMilliseconds);
+            logger.Warning("{Event:l}: this worker node was downed or lost the coordinator; joining again in {DelayMs} ms",
+                LogEvents.NodeRejoining, rejoinDelay.TotalMilliseconds);
             try
             {
                 await Task.Delay(rejoinDelay, cancellation).ConfigureAwait(false);
@@ -242,12 +242,12 @@ public static class ClusterSweep
             node.Health?.Attach(cluster);
             var coordinatorLeft = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(MembershipLogger.Props(coordinatorLeft), "membership-log");
-            logger.Information("{Event}: worker node {MemberAddress} ({Incarnation}) joining {Seeds} with {Threads} threads",
-                "NodeStarted", cluster.SelfAddress.ToString(), incarnation, JoinTarget(node, config), threads);
+            logger.Information("{Event:l}: worker node {MemberAddress} ({Incarnation}) joining {Seeds} with {Threads} threads",
+                LogEvents.NodeStarted, cluster.SelfAddress.ToString(), incarnation, JoinTarget(node, config), threads);
             if (node.Discovery is { } discovery)
             {
                 await Operations.ClusterDiscovery.StartBootstrapAsync(system, SelfContactPoint(config, discovery)).ConfigureAwait(false);
-                logger.Information("{Event}: cluster bootstrap probes {Seeds}", "BootstrapStarted", JoinTarget(node, config));
+                logger.Information("{Event:l}: cluster bootstrap probes {Seeds}", LogEvents.BootstrapStarted, JoinTarget(node, config));
             }
 
             // The plan can be fetched while this node is still Joining (remoting works), and tells a node that joins
@@ -269,25 +269,25 @@ public static class ClusterSweep
             if (first == coordinatorLeft.Task) return WorkerNodeOutcome.SweepFinished;
             if (planSource.Task.IsCompletedSuccessfully && planSource.Task.Result.SweepOver)
             {
-                logger.Information("{Event}: the coordinator reported the sweep finished", "WorkerNodeFinished");
+                logger.Information("{Event:l}: the coordinator reported the sweep finished", LogEvents.WorkerNodeFinished);
                 return WorkerNodeOutcome.SweepFinished;
             }
             if (first == timedOut)
             {
-                logger.Error("{Event}: could not join {Seeds} within {TimeoutMs} ms; giving up", "JoinTimedOut",
+                logger.Error("{Event:l}: could not join {Seeds} within {TimeoutMs} ms; giving up", LogEvents.JoinTimedOut,
                     JoinTarget(node, config), joinTimeout.TotalMilliseconds);
                 return WorkerNodeOutcome.JoinTimedOut;
             }
             if (first != ready) return null;
             var plan = planSource.Task.Result;
             node.Health?.PlanReceived();
-            logger.Information("{Event}: sweep {SweepName} ({SweepHash}): {PointCount} points, shards of {ShardTrials} trials",
-                "PlanReceived", plan.Plan.Name, plan.SweepHash, plan.Plan.Points.Length, plan.Plan.ShardTrials);
+            logger.Information("{Event:l}: sweep {SweepName} ({SweepHash}): {PointCount} points, shards of {ShardTrials} trials",
+                LogEvents.PlanReceived, plan.Plan.Name, plan.SweepHash, plan.Plan.Points.Length, plan.Plan.ShardTrials);
 
             var (coordinator, aggregators) = await ClusterWiring.StartWorkerProxies(system, aggregatorShards).ConfigureAwait(false);
             var workers = ClusterWiring.StartWorkers(system, threads, plan.Plan, coordinator, aggregators, settings,
                 point => point.CreateSampler());
-            logger.Information("{Event}: joined; pulling shards of sweep {SweepName} ({Threads} worker threads)", "PullingShards",
+            logger.Information("{Event:l}: joined; pulling shards of sweep {SweepName} ({Threads} worker threads)", LogEvents.PullingShards,
                 plan.Plan.Name, threads);
             var allStopped = Task.WhenAll(workers.Select(w => w.WatchAsync()));
             var next = await Task.WhenAny(allStopped, coordinatorLeft.Task, system.WhenTerminated, cancelled).ConfigureAwait(false);
@@ -300,7 +300,7 @@ public static class ClusterSweep
             // Workers stop by themselves only on SweepFinished; during a shutdown (downed) they stop with the system.
             if (next == allStopped && CoordinatedShutdown.Get(system).ShutdownReason is null && !cluster.IsTerminated)
             {
-                logger.Information("{Event}: the coordinator reported the sweep finished", "WorkerNodeFinished");
+                logger.Information("{Event:l}: the coordinator reported the sweep finished", LogEvents.WorkerNodeFinished);
                 return WorkerNodeOutcome.SweepFinished;
             }
             return null;
@@ -337,12 +337,12 @@ public static class ClusterSweep
         TimeSpan grace, Serilog.ILogger logger)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        logger.Information("{Event}: stopping on request: {Workers} workers stop leasing and finish or hand back their shards",
-            "NodeDraining", workers.Length);
+        logger.Information("{Event:l}: stopping on request: {Workers} workers stop leasing and finish or hand back their shards",
+            LogEvents.NodeDraining, workers.Length);
         foreach (var worker in workers) worker.Tell(new Actors.WorkerActor.Drain(grace));
         // The workers' own grace timers bound this; the extra time covers a worker that cannot even answer.
         var finished = await Task.WhenAny(allStopped, system.WhenTerminated, Task.Delay(grace + TimeSpan.FromSeconds(5))).ConfigureAwait(false);
-        logger.Information("{Event}: {Outcome} after {ElapsedMs} ms; leaving the cluster", "NodeDrained",
+        logger.Information("{Event:l}: {Outcome} after {ElapsedMs} ms; leaving the cluster", LogEvents.NodeDrained,
             finished == allStopped ? "every worker drained" : "drain incomplete", clock.ElapsedMilliseconds);
     }
 
@@ -400,7 +400,7 @@ public static class ClusterSweep
             if (up >= minWorkers) return;
             if (up != reported)
             {
-                logger.Information("{Event}: waiting for workers: {WorkerNodes} of {MinWorkers} joined", "WorkersWaiting", up, minWorkers);
+                logger.Information("{Event:l}: waiting for workers: {WorkerNodes} of {MinWorkers} joined", LogEvents.WorkersWaiting, up, minWorkers);
                 reported = up;
             }
             await Task.Delay(200, cancellation).ConfigureAwait(false);

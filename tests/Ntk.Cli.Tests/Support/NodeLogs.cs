@@ -1,3 +1,4 @@
+using Ntk.Cluster.Logging;
 using System.Globalization;
 using System.Text.Json;
 
@@ -36,7 +37,7 @@ public static class NodeLogs
                 using (document)
                 {
                     var root = document.RootElement;
-                    if (!root.TryGetProperty("Event", out var name) || name.ValueKind != JsonValueKind.String) continue;
+                    if (!root.TryGetProperty(LogEvents.Property, out var name) || name.ValueKind != JsonValueKind.String) continue;
                     var properties = new Dictionary<string, string>(StringComparer.Ordinal);
                     foreach (var property in root.EnumerateObject())
                         if (property.Value.ValueKind is JsonValueKind.String) properties[property.Name] = property.Value.GetString()!;
