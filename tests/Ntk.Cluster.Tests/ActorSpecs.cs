@@ -72,7 +72,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
         // while shards arrive; the next message recreates it, it recovers from the (in-memory) journal and reports
         // to the coordinator by path. Results lost in a stopped mailbox are re-issued when their lease expires.
         var plan = TestPlans.Fixed(points: 2, trials: 2000, shardTrials: 50);
-        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(2, TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.Zero));
+        var settings = SweepActorSettings.ForLocal(SweepHocon.Config, new SweepRunSettings(2, TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.Zero));
         var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
         var recoveries = 0;
         var listener = Sys.ActorOf(Props.Create(() => new CountingListener(LogEvents.AggregatorRecovered, () => Interlocked.Increment(ref recoveries))));
@@ -119,7 +119,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
     public async Task A_worker_that_dies_mid_shard_loses_only_its_lease_and_the_results_are_unchanged()
     {
         var plan = TestPlans.Fixed(points: 1, trials: 200, shardTrials: 50);
-        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMilliseconds(300), TimeSpan.Zero));
+        var settings = SweepActorSettings.ForLocal(SweepHocon.Config, new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMilliseconds(300), TimeSpan.Zero));
         var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
         var sink = new RecordingSink();
         var actors = LocalWiring.Start(Sys, plan, [], settings, workerCount: 0, sink, new RecordingProgress(), completion,
@@ -158,7 +158,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
     public void The_coordinator_answers_idle_workers_and_finishes_after_the_last_point()
     {
         var plan = TestPlans.Fixed(points: 1, trials: 100, shardTrials: 50);
-        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
+        var settings = SweepActorSettings.ForLocal(SweepHocon.Config, new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
         var aggregators = CreateTestProbe();
         var writer = CreateTestProbe();
         var coordinator = Sys.ActorOf(CoordinatorActor.Props(plan, [], settings, aggregators.Ref, writer.Ref, "test-coordinator"));
@@ -190,7 +190,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
     public void Stopping_the_coordinator_asks_for_a_final_snapshot_at_once()
     {
         var plan = TestPlans.Fixed(points: 2, trials: 100, shardTrials: 50);
-        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
+        var settings = SweepActorSettings.ForLocal(SweepHocon.Config, new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
         var writer = CreateTestProbe();
         var coordinator = Sys.ActorOf(CoordinatorActor.Props(plan, [], settings, CreateTestProbe().Ref, writer.Ref, "test-coordinator"));
         coordinator.Tell(StopSweep.Instance);
@@ -204,7 +204,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
     public void A_failed_shard_stops_the_sweep_and_the_final_request_carries_the_failure()
     {
         var plan = TestPlans.Fixed(points: 1, trials: 100, shardTrials: 50);
-        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
+        var settings = SweepActorSettings.ForLocal(SweepHocon.Config, new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
         var writer = CreateTestProbe();
         var coordinator = Sys.ActorOf(CoordinatorActor.Props(plan, [], settings, CreateTestProbe().Ref, writer.Ref, "test-coordinator"));
         coordinator.Tell(new ShardFailed(new ShardId(0, 0), new LeaseId(1), new WorkerId("w"), "boom"));
@@ -216,7 +216,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
     public void A_worker_computes_its_lease_sends_the_result_to_the_aggregator_and_asks_again()
     {
         var plan = TestPlans.Fixed(points: 1, trials: 100, shardTrials: 50);
-        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
+        var settings = SweepActorSettings.ForLocal(SweepHocon.Config, new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
         var coordinator = CreateTestProbe();
         var aggregators = CreateTestProbe();
         Func<PointDefinition, ITrialSampler> fake = p => new FakeSampler(p);

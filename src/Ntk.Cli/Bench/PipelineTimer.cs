@@ -256,8 +256,7 @@ internal static class PipelineTimer
             new RunDescription("local", document.NormalizedJson, RunCommand.Hash(document.NormalizedJson), workers, [nodeId],
                 DateTimeOffset.UtcNow),
             () => DateTimeOffset.UtcNow);
-        var settings = new SweepRunSettings(workers, SnapshotInterval: TimeSpan.FromSeconds(5),
-            LeaseTimeout: TimeSpan.FromMinutes(10), ProgressInterval: TimeSpan.FromSeconds(5));
+        var settings = SweepRunSettings.Create(workers);
         var gcPause = GC.GetTotalPauseDuration();
         var collections = GC.CollectionCount(0);
         var clock = Stopwatch.StartNew();

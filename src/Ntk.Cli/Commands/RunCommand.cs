@@ -17,7 +17,7 @@ using Serilog.Events;
 namespace Ntk.Cli.Commands;
 
 /// <summary>What `ntk run` was asked to do.</summary>
-internal sealed record RunRequest(string SweepPath, string? OutDirectory, int Workers, bool Resume, double SnapshotSeconds = 5,
+internal sealed record RunRequest(string SweepPath, string? OutDirectory, int Workers, bool Resume, double? SnapshotSeconds = null,
     bool Force = false);
 
 /// <summary>
@@ -35,8 +35,8 @@ internal static class RunCommand
             () => Environment.ProcessorCount, minimum: 1, helpName: "N");
         var resume = new Option<bool>("--resume") { Description = "Continue the run whose results.json is in the results directory." };
         var force = new Option<bool>("--force") { Description = "Replace the results of an earlier run in the results directory." };
-        var snapshot = TypedOptions.Positive("--snapshot-interval",
-            "Seconds between result snapshots (what a killed run resumes from).", () => 5, helpName: "S");
+        var snapshot = TypedOptions.OptionalPositive("--snapshot-interval",
+            "Seconds between result snapshots, what a killed run resumes from (default 5: ntk.run.snapshot-interval).", helpName: "S");
         var command = new Command("run", "Run a sweep in this process and write results, claims and plots.")
         {
             sweep, output, workers, resume, force, snapshot,
@@ -92,8 +92,8 @@ internal static class RunCommand
 
         using var interrupt = new InterruptSignals(cancellation);
 
-        var settings = new SweepRunSettings(request.Workers,
-            SnapshotInterval: TimeSpan.FromSeconds(request.SnapshotSeconds), LeaseTimeout: TimeSpan.FromMinutes(10), ProgressInterval: TimeSpan.FromSeconds(interactive ? 0.25 : 5));
+        var settings = SweepRunSettings.Create(request.Workers, progressBar: interactive,
+            request.SnapshotSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
         var stopwatch = Stopwatch.StartNew();
         SweepSnapshot final;
         try

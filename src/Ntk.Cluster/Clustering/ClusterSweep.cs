@@ -66,10 +66,8 @@ public static class ClusterSweep
         ArgumentNullException.ThrowIfNull(plan);
         LocalSweep.ValidateResume(plan, resume);
         ArgumentNullException.ThrowIfNull(journal);
-        var (config, settings, threads, linger, aggregatorShards) = CoordinatorConfiguration(options, plan, AkkaLevel(logger));
-        var minWorkers = config.GetInt("ntk.coordinator.min-workers");
-        var snapshotEvery = config.GetInt("ntk.persistence.snapshot-every");
-        var journalTimeout = config.GetTimeSpan("ntk.persistence.journal-timeout");
+        var (config, node) = CoordinatorConfiguration(options, plan, AkkaLevel(logger));
+        var (minWorkers, journalTimeout) = (node.MinWorkers, node.JournalTimeout);
 
         var system = CreateSystem(journal.ToConfig().WithFallback(config), logger, options.Node.Tls);
         try
@@ -113,8 +111,8 @@ public static class ClusterSweep
 
             var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
             var (actors, manager) = await ClusterWiring.StartCoordinatorNode(system, new SweepPlanResult(plan, sweepHash), resume,
-                run, snapshotEvery, settings,
-                aggregatorShards, threads, sink, progress, completion, samplerFactory).ConfigureAwait(false);
+                run, node.SnapshotEvery, node.Actors,
+                node.AggregatorShards, node.Threads, sink, progress, completion, samplerFactory).ConfigureAwait(false);
             using var stop = cancellation.Register(() => actors.Coordinator.Tell(StopSweep.Instance));
             var pipelineStopped = Task.WhenAny(actors.Aggregators.WatchAsync(), actors.ResultWriter.WatchAsync(),
                 manager.WatchAsync(), system.WhenTerminated);
@@ -126,7 +124,7 @@ public static class ClusterSweep
             var final = await completion.Task.ConfigureAwait(false);
             // Joining (or rejoining) workers that ask for the plan from now on are told the sweep is over.
             system.ActorSelection("/user/" + ClusterWiring.PlanServerName).Tell(PlanServer.SweepOver.Instance);
-            await LingerAsync(cluster, linger).ConfigureAwait(false);
+            await LingerAsync(cluster, node.Linger).ConfigureAwait(false);
             return final;
         }
         finally
@@ -143,31 +141,16 @@ public static class ClusterSweep
     public static void ValidateCoordinator(CoordinatorNodeOptions options, SimulationPlan plan) =>
         CoordinatorConfiguration(options, plan, "WARNING");
 
-    private static (Config Config, Settings.SweepActorSettings Settings, int Threads, TimeSpan Linger, int AggregatorShards)
-        CoordinatorConfiguration(CoordinatorNodeOptions options, SimulationPlan plan, string akkaLogLevel)
+    private static (Config Config, Settings.CoordinatorNodeSettings Settings) CoordinatorConfiguration(
+        CoordinatorNodeOptions options, SimulationPlan plan, string akkaLogLevel)
     {
         try
         {
-            var baseConfig = ClusterHocon.Build(NodeRole.Coordinator, options.Node, akkaLogLevel);
-            var section = baseConfig.GetConfig("ntk.coordinator");
-            var minWorkers = options.MinWorkers ?? section.GetInt("min-workers");
-            var threads = options.Threads ?? section.GetInt("threads");
-            var snapshotInterval = options.SnapshotInterval ?? section.GetTimeSpan("snapshot-interval");
-            var linger = section.GetTimeSpan("linger");
-            if (minWorkers < 0) throw new ArgumentException("--min-workers: must be at least 0");
-            if (threads < 0) throw new ArgumentException("--threads: must be at least 0");
-            if (minWorkers == 0 && threads == 0)
-                throw new ArgumentException("--min-workers 0 with --threads 0: nobody would compute the sweep");
-            var config = ClusterHocon.Build(NodeRole.Coordinator, options.Node, akkaLogLevel, minWorkers);
-            var settings = ClusterHocon.ActorSettings(config, snapshotInterval);
-            var aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
-            if (aggregatorShards < 1) throw new ArgumentException("ntk.cluster.aggregator-shards: must be at least 1");
+            var settings = Settings.CoordinatorNodeSettings.Create(ClusterHocon.Build(NodeRole.Coordinator, options.Node, akkaLogLevel),
+                options.MinWorkers, options.Threads, options.SnapshotInterval);
+            var config = ClusterHocon.Build(NodeRole.Coordinator, options.Node, akkaLogLevel, settings.MinWorkers);
             CheckMessageSizes(plan, config);
-            if (config.GetInt("ntk.persistence.snapshot-every") < 0)
-                throw new ArgumentException("ntk.persistence.snapshot-every: must be at least 0 (0 = never)");
-            if (config.GetTimeSpan("ntk.persistence.journal-timeout") <= TimeSpan.Zero)
-                throw new ArgumentException("ntk.persistence.journal-timeout: must be positive");
-            return (config, settings, threads, linger, aggregatorShards);
+            return (config, settings);
         }
         catch (Exception e) when (e is FormatException or Akka.Configuration.ConfigurationException)
         {
@@ -186,25 +169,13 @@ public static class ClusterSweep
     {
         ArgumentNullException.ThrowIfNull(options);
         Config config;
-        int threads, aggregatorShards;
-        TimeSpan rejoinDelay, joinTimeout, planRetry, drainTimeout;
-        Settings.SweepActorSettings settings;
+        Settings.WorkerNodeSettings settings;
         try
         {
             config = ClusterHocon.Build(NodeRole.Worker, options.Node, AkkaLevel(logger));
             if (config.GetStringList("akka.cluster.seed-nodes").Count == 0 && options.Node.Discovery is null)
                 throw new ArgumentException("--seeds: a worker needs at least one seed (HOST:PORT of the coordinator), or NTK_SEEDS, or --discovery");
-            var section = config.GetConfig("ntk.worker");
-            threads = options.Threads ?? section.GetInt("threads");
-            if (threads < 0) throw new ArgumentException("--threads: must be at least 0 (0 = all cores)");
-            if (threads == 0) threads = Environment.ProcessorCount;
-            rejoinDelay = section.GetTimeSpan("rejoin-delay");
-            joinTimeout = ClusterHocon.OffOrDuration(section, "join-timeout");
-            planRetry = section.GetTimeSpan("plan-retry-interval");
-            drainTimeout = section.GetTimeSpan("drain-timeout");
-            if (drainTimeout <= TimeSpan.Zero) throw new ArgumentException("ntk.worker.drain-timeout: must be positive");
-            settings = ClusterHocon.ActorSettings(config, TimeSpan.Zero);
-            aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
+            settings = Settings.WorkerNodeSettings.Create(config, options.Threads);
         }
         catch (Exception e) when (e is FormatException or Akka.Configuration.ConfigurationException)
         {
@@ -214,14 +185,14 @@ public static class ClusterSweep
         for (var incarnation = 1; ; incarnation++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var outcome = await RunWorkerIncarnationAsync(options.Node, config, threads, settings, aggregatorShards, planRetry, joinTimeout,
-                drainTimeout, incarnation, logger, cancellation).ConfigureAwait(false);
+            var outcome = await RunWorkerIncarnationAsync(options.Node, config, settings, incarnation, logger, cancellation)
+                .ConfigureAwait(false);
             if (outcome is { } done) return done;
             logger.Warning("{Event:l}: this worker node was downed or lost the coordinator; joining again in {DelayMs} ms",
-                LogEvents.NodeRejoining, rejoinDelay.TotalMilliseconds);
+                LogEvents.NodeRejoining, settings.RejoinDelay.TotalMilliseconds);
             try
             {
-                await Task.Delay(rejoinDelay, cancellation).ConfigureAwait(false);
+                await Task.Delay(settings.RejoinDelay, cancellation).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -231,10 +202,11 @@ public static class ClusterSweep
     }
 
     /// <summary>One actor system's life on a worker node; null when it was downed and the node should join again.</summary>
-    private static async Task<WorkerNodeOutcome?> RunWorkerIncarnationAsync(ClusterNodeOptions node, Config config, int threads,
-        Settings.SweepActorSettings settings, int aggregatorShards, TimeSpan planRetry, TimeSpan joinTimeout,
-        TimeSpan drainTimeout, int incarnation, Serilog.ILogger logger, CancellationToken cancellation)
+    private static async Task<WorkerNodeOutcome?> RunWorkerIncarnationAsync(ClusterNodeOptions node, Config config,
+        Settings.WorkerNodeSettings worker, int incarnation, Serilog.ILogger logger, CancellationToken cancellation)
     {
+        var (threads, settings, aggregatorShards) = (worker.Threads, worker.Actors, worker.AggregatorShards);
+        var (planRetry, joinTimeout, drainTimeout) = (worker.PlanRetryInterval, worker.JoinTimeout, worker.DrainTimeout);
         var system = CreateSystem(config, logger, node.Tls);
         try
         {

@@ -1,8 +1,12 @@
+using Akka.Configuration;
+
 namespace Ntk.Cluster.Settings;
 
 /// <summary>
-/// Timing and sizing of the sweep actors, read once at the edge (from <see cref="SweepRunSettings"/> in local mode,
-/// from HOCON in cluster mode). A zero or infinite interval means "off" where stated.
+/// Timing and sizing of the sweep actors, read once at the edge from the <c>ntk.sweep</c> section of the HOCON
+/// (<see cref="Create"/>, as Akka.NET's <c>ClusterShardingSettings.Create(config)</c> reads its own section):
+/// Config/sweep.hocon holds the defaults of one process (`ntk run`), cluster-config/base.hocon the cluster's values
+/// over them. A zero or infinite interval means "off" where stated.
 /// </summary>
 /// <param name="LeaseWindow">Shards of a point that may be leased or held ahead of its merged prefix: bounds the
 /// out-of-order results an aggregator buffers and, with a standard-error target, the work past the stopping point.</param>
@@ -24,17 +28,45 @@ internal sealed record SweepActorSettings(
     TimeSpan ProgressInterval,
     TimeSpan SnapshotTimeout)
 {
-    /// <summary>Local mode: the window is 2 shards per worker (at least 2), enough to keep every worker busy while
-    /// one shard is late.</summary>
-    public static SweepActorSettings ForLocal(SweepRunSettings run) => new(
-        LeaseWindow: Math.Max(2, 2 * run.Workers),
-        LeaseTimeout: run.LeaseTimeout,
-        WorkRetryInterval: TimeSpan.FromMilliseconds(50),
-        WorkRequestTimeout: TimeSpan.FromSeconds(10),
-        RestoreRetryInterval: TimeSpan.FromSeconds(5),
-        SnapshotInterval: run.SnapshotInterval,
-        ProgressInterval: run.ProgressInterval,
-        SnapshotTimeout: TimeSpan.FromSeconds(30));
+    /// <summary>The HOCON section this record is read from.</summary>
+    public const string Section = "ntk.sweep";
+
+    /// <summary>
+    /// Reads <c>ntk.sweep</c>. <c>lease-window = auto</c> stands for 2 shards per worker (at least 2), enough to keep
+    /// every worker busy while one shard is late; it needs <paramref name="workers"/> (one process), a cluster gives a
+    /// number. <c>progress-interval = off</c> is zero. The snapshot interval is the caller's (the command line or the
+    /// coordinator's section). Throws <see cref="ArgumentException"/> naming the key that is missing or wrong.
+    /// </summary>
+    public static SweepActorSettings Create(Config config, int? workers, TimeSpan snapshotInterval)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var sweep = config.GetConfig(Section)
+            ?? throw new ArgumentException($"{Section} is missing from the configuration");
+        var settings = new SweepActorSettings(
+            LeaseWindow: HoconValues.Read(sweep, Section, "lease-window", (c, key) =>
+                string.Equals(c.GetString(key), "auto", StringComparison.OrdinalIgnoreCase)
+                    ? workers is { } n ? Math.Max(2, 2 * n)
+                        : throw new ArgumentException($"{Section}.lease-window: auto needs the number of workers of one process; give a number")
+                    : c.GetInt(key)),
+            LeaseTimeout: HoconValues.Duration(sweep, Section, "lease-timeout"),
+            WorkRetryInterval: HoconValues.Duration(sweep, Section, "work-retry-interval"),
+            WorkRequestTimeout: HoconValues.Duration(sweep, Section, "work-request-timeout"),
+            RestoreRetryInterval: HoconValues.Duration(sweep, Section, "restore-retry-interval"),
+            SnapshotInterval: snapshotInterval,
+            ProgressInterval: HoconValues.OffOrDuration(sweep, Section, "progress-interval"),
+            SnapshotTimeout: HoconValues.Duration(sweep, Section, "snapshot-timeout"));
+        if (settings.LeaseWindow < 1) throw new ArgumentException($"{Section}.lease-window: must be at least 1");
+        if (!IsOn(settings.LeaseTimeout)) throw new ArgumentException($"{Section}.lease-timeout: must be positive and finite");
+        return settings;
+    }
+
+    /// <summary>One process (`ntk run`): <c>ntk.sweep</c> of <paramref name="config"/> with the run's own choices.</summary>
+    public static SweepActorSettings ForLocal(Config config, SweepRunSettings run) =>
+        Create(config, run.Workers, run.SnapshotInterval) with
+        {
+            LeaseTimeout = run.LeaseTimeout,
+            ProgressInterval = run.ProgressInterval,
+        };
 
     /// <summary>True when <paramref name="interval"/> is a usable timer period (positive and finite).</summary>
     public static bool IsOn(TimeSpan interval) => interval > TimeSpan.Zero && interval != Timeout.InfiniteTimeSpan;
