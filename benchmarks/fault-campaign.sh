@@ -140,7 +140,7 @@ fault_sigterm() {
   local leased completed returned
   leased=$(worker_events "$dir" "$leaving" ShardLeased); completed=$(worker_events "$dir" "$leaving" ShardCompleted)
   returned=$(worker_events "$dir" "$leaving" LeaseReturned)
-  line "worker SIGTERM" "worker exit $wcode after ${left} s; leases $leased = $completed completed + $returned handed back; re-issued $(events "$dir" ShardReissued), expired $(count_of '"Event":"LeasesExpired"' "$dir/run.log"); coordinator exit $code; $(same_csv "$dir")"
+  line "worker SIGTERM" "worker exit $wcode after ${left} s; $leased leases, $completed completed, $returned handed back (a lease on its way is handed back without being taken); re-issued $(events "$dir" ShardReissued), expired $(count_of '"Event":"LeasesExpired"' "$dir/run.log"); coordinator exit $code; $(same_csv "$dir")"
 }
 
 # 4. SIGKILL of the coordinator, twice, each time restarted with --resume.
