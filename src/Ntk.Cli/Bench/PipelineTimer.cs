@@ -3,7 +3,6 @@ using Ntk.Cluster.Diagnostics;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
-using Ntk.Cli.Commands;
 using Ntk.Cli.Logging;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
@@ -253,7 +252,7 @@ internal static class PipelineTimer
             .WriteTo.Sink(events)
             .CreateLogger();
         var sink = new ResultsSink(directory,
-            new RunDescription("local", document.NormalizedJson, RunCommand.Hash(document.NormalizedJson), workers, [nodeId],
+            new RunDescription("local", document.NormalizedJson, ResultsDirectory.SweepHash(document.NormalizedJson), workers, [nodeId],
                 DateTimeOffset.UtcNow),
             () => DateTimeOffset.UtcNow);
         var settings = SweepRunSettings.Create(workers);

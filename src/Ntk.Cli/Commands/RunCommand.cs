@@ -1,18 +1,13 @@
 using System.Collections.Immutable;
 using System.CommandLine;
-using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using Ntk.Cli.CommandLine;
 using Ntk.Cli.Logging;
-using Ntk.Cli.Report;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
 using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Ntk.Cluster.Logging;
 using Serilog;
-using Serilog.Events;
 
 namespace Ntk.Cli.Commands;
 
@@ -51,106 +46,50 @@ internal static class RunCommand
     public static Task<int> ExecuteAsync(RunRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation) =>
         CommandLineErrors.GuardAsync(stderr, () => RunAsync(request, stdout, stderr, cancellation));
 
-    private static async Task<int> RunAsync(RunRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    private static Task<int> RunAsync(RunRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation) =>
+        SweepSession.RunAsync(new LocalMode(request), request.SweepPath, request.OutDirectory, request.Resume, request.Force,
+            stdout, stderr, cancellation);
+
+    /// <summary>The sweep in this process: resume only from results.json; a progress bar on a terminal.</summary>
+    private sealed class LocalMode(RunRequest request) : SweepMode
     {
-        // 1. Everything that can be wrong with the input, before anything is written.
-        var document = SweepReader.Read(request.SweepPath);
-        var directory = ResultsDirectory.Resolve(request.OutDirectory, document.Name);
-        var sweepHash = Hash(document.NormalizedJson);
-        var resume = ImmutableArray<PointResumeState>.Empty;
-        ResultsFile? previous = null;
-        var resultsJson = Path.Combine(directory, "results.json");
-        if (request.Resume)
+        private ImmutableArray<PointResumeState> _resume = ImmutableArray<PointResumeState>.Empty;
+
+        public override string RunKind => "local";
+        public override string LogRole => "local";
+        public override int RecordedWorkers => request.Workers;
+        public override string SavedWork => "what was saved";
+        public override bool MayShowProgressBar => true;
+
+        public override string ResumeCommand(string directory) => $"ntk run {request.SweepPath} --out {directory} --resume";
+
+        public override string WhereItRan(TimeSpan waited) => $"on {request.Workers} workers)";
+
+        public override ResultsFile? CheckBeforeWriting(SweepDocument document, string directory, string sweepHash, TextWriter notes)
         {
+            if (!request.Resume) return null;
+            var resultsJson = Path.Combine(directory, "results.json");
             if (!File.Exists(resultsJson))
                 throw new InvalidInputException($"--resume: {resultsJson} does not exist; there is no run to continue");
-            previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash, document.NormalizedJson, stderr);
-            resume = ResumeStates.From(previous, document.Plan);
+            var previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash, document.NormalizedJson, notes);
+            _resume = Results.ResumeStates.From(previous, document.Plan);
+            return previous;
         }
-        if (request.Force && request.Resume) throw new InvalidInputException("--force and --resume: choose one (replace the earlier run, or continue it)");
-        WritableDirectory.Check("--out", directory);
-        EarlierRun.CheckMayStart(directory, request.Force, request.Resume);
-        foreach (var warning in document.Warnings) await stderr.WriteLineAsync("warning: " + warning);
 
-        // 2. The run.
-        if (request.Force) EarlierRun.Remove(directory);
-        Directory.CreateDirectory(directory);
-        var interactive = !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out)
-                          && Environment.GetEnvironmentVariable("CI") is null;
-        var nodeId = NodeLogging.DefaultNodeId();
-        using var logger = NodeLogging.Create(Path.Combine(directory, "run.log"), nodeId, "local", stderr,
-            interactive ? LogEventLevel.Warning : LogEventLevel.Information);
-        var started = DateTimeOffset.UtcNow;
-        var sink = new ResultsSink(directory,
-            new RunDescription("local", document.NormalizedJson, sweepHash, request.Workers, [nodeId],
-                previous?.Run.StartedUtc ?? started),
-            () => DateTimeOffset.UtcNow);
-        ResultsDirectory.SeedTimings(sink, previous);
+        public override ImmutableArray<PointResumeState> ResumeStates(SweepStart start) => _resume;
 
-        logger.Event(LogEvents.RunStarted).Information("Sweep {SweepName} started: {PointCount} points, {Workers} workers, output {OutputDirectory}, resume {Resume}",
-            document.Name, document.Plan.Points.Length, request.Workers, directory, request.Resume);
+        public override void LogStart(ILogger logger, SweepStart start) =>
+            logger.Event(LogEvents.RunStarted).Information(
+                "Sweep {SweepName} started: {PointCount} points, {Workers} workers, output {OutputDirectory}, resume {Resume}",
+                start.Document.Name, start.Document.Plan.Points.Length, request.Workers, start.Directory, request.Resume);
 
-        using var interrupt = new InterruptSignals(cancellation);
-
-        var settings = SweepRunSettings.Create(request.Workers, progressBar: interactive,
-            request.SnapshotSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
-        var stopwatch = Stopwatch.StartNew();
-        SweepSnapshot final;
-        try
+        public override Task<SweepSnapshot> RunAsync(SweepStart start, ImmutableArray<PointResumeState> resume, ResultsSink sink,
+            IProgressObserver progress, bool progressBar, ILogger logger, CancellationToken cancellation)
         {
-            final = interactive
-                ? await ProgressDisplay.RunWithBarAsync(document.Plan,
-                    observer => LocalSweep.RunAsync(document.Plan, resume, settings, sink, observer, logger, interrupt.Token),
-                    new ProgressLog(logger, document.Plan))
-                : await LocalSweep.RunAsync(document.Plan, resume, settings, sink,
-                    new ProgressLog(logger, document.Plan), logger, interrupt.Token);
+            // LocalSweep checks settings and resume states before anything runs (ArgumentException: an input error).
+            var settings = SweepRunSettings.Create(request.Workers, progressBar,
+                request.SnapshotSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
+            return LocalSweep.RunAsync(start.Document.Plan, resume, settings, sink, progress, logger, cancellation);
         }
-        catch (ArgumentException e)
-        {
-            // LocalSweep checks settings and resume states before anything runs.
-            throw new InvalidInputException(e.Message, e);
-        }
-        catch (SweepFailedException e)
-        {
-            // A failure the sweep diagnosed (a full disk, a shard that threw): its message says what and where. One
-            // line on the console; the details go to run.log.
-            logger.Event(LogEvents.RunFailed).FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
-            await stderr.WriteLineAsync(
-                $"error: the run failed: {e.Message}; what was saved resumes with: ntk run {request.SweepPath} --out {directory} --resume");
-            return ExitCodes.RunFailed;
-        }
-        catch (Exception e) when (e is not InvalidInputException)
-        {
-            logger.Event(LogEvents.RunFailed).FileOnly().Error(e, "Sweep {SweepName} failed: {Reason}", document.Name, e.Message);
-            await stderr.WriteLineAsync($"error: the run failed: {e.GetType().Name}: {e.Message} (details in {Path.Combine(directory, "run.log")})");
-            return ExitCodes.RunFailed;
-        }
-        stopwatch.Stop();
-
-        var trials = final.Points.Sum(p => p.Trials);
-        var resumedTrials = resume.IsDefaultOrEmpty ? 0
-            : resume.Sum(r => Math.Min((long)r.ShardsMerged * document.Plan.ShardTrials, document.Plan.Stopping.TrialCap));
-        var rate = (trials - resumedTrials) / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
-        logger.Event(LogEvents.RunEnded).Information("Sweep {SweepName} {Outcome}: {TrialCount} trials in {ElapsedMs} ms ({TrialsPerSecond} trials/s)",
-            document.Name, final.Complete ? "completed" : "interrupted", trials, stopwatch.ElapsedMilliseconds, Math.Round(rate));
-
-        if (!final.Complete)
-        {
-            await stderr.WriteLineAsync(
-                $"interrupted: {trials} trials saved in {directory}; continue with: ntk run {request.SweepPath} --out {directory} --resume");
-            return ExitCodes.RunFailed;
-        }
-
-        var report = ReportRenderer.Render(directory, TextWriter.Null);
-        await stdout.WriteLineAsync(
-            $"{document.Name}: {final.Points.Length} points, {trials} trials in {stopwatch.Elapsed.TotalSeconds:F1} s " +
-            $"({rate:F0} trials/s on {request.Workers} workers)");
-        await stdout.WriteLineAsync($"results: {directory}/results.csv, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
-        await stdout.WriteLineAsync(ClaimsSummary.Render(directory));
-        return ExitCodes.Success;
     }
-
-    /// <summary>SHA-256 of the canonical sweep text: a resumed run must continue the same sweep.</summary>
-    internal static string Hash(string normalizedSweep) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedSweep)));
 }
