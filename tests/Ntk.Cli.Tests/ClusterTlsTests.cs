@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Ntk.Cli.Tests.Support;
+using static Ntk.Cli.Tests.Support.ClusterProcesses;
 using Ntk.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -20,16 +21,9 @@ namespace Ntk.Cli.Tests;
 [Collection(MultiNodeCollection.Name)]
 public sealed class ClusterTlsTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);
     private const string Password = "test-password";
 
-    private const string TestHocon = """
-        ntk.sweep.lease-timeout = 20s
-        ntk.sweep.work-retry-interval = 200ms
-        ntk.coordinator.linger = 5s
-        ntk.worker.rejoin-delay = 1s
-        akka.cluster.split-brain-resolver.stable-after = 2s
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 5s
+    private const string TlsTestHocon = ClusterProcesses.TestHocon + "\n" + """
         # Opening the SQLite journal (plugin start-up, first queries) took over the default 30 s when the shared build
         # machine ran at a load average of 50-90.
         akka.persistence.journal.sql.recovery-event-timeout = 120s
@@ -51,7 +45,7 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
     {
         using var temp = new TempDirectory();
         var sweep = temp.Write("sweep.json", Sweep);
-        var config = temp.Write("test.hocon", TestHocon);
+        var config = temp.Write("test.hocon", TlsTestHocon);
         using var clusterCa = CreateAuthority("CN=ntk test cluster CA");
         using var rogueCa = CreateAuthority("CN=some other CA");
         var caFile = temp.Write("ca.pem", clusterCa.ExportCertificatePem());
@@ -119,13 +113,6 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
         Assert.Fail($"no {eventName} in {file}:\n{node}");
     }
 
-    private static NodeProcess Start(List<NodeProcess> nodes, TempDirectory temp, string name, params string[] args)
-    {
-        var node = NodeProcess.Start(name, temp.Path, args);
-        nodes.Add(node);
-        return node;
-    }
-
     private static X509Certificate2 CreateAuthority(string subject)
     {
         using var key = RSA.Create(2048);
@@ -156,19 +143,6 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
         return path;
     }
 
-    private static IEnumerable<LogEvent> Events(string file)
-    {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        var events = new List<LogEvent>();
-        while (reader.ReadLine() is { } line)
-        {
-            if (line.Length == 0) continue;
-            using var document = JsonDocument.Parse(line);
-            var root = document.RootElement;
-            events.Add(new LogEvent(root.TryGetProperty(LogEvents.Property, out var e) ? e.GetString() ?? "" : "",
-                root.TryGetProperty("Roles", out var r) ? r.GetString() : null));
-        }
-        return events;
-    }
+    private static IEnumerable<LogEvent> Events(string file) =>
+        NodeLogs.ReadFile(file).Select(e => new LogEvent(e.Name, e["Roles"]));
 }

@@ -177,6 +177,7 @@ internal sealed class MonitorState
                     _worst = (at, e.Double("WorstStdErr"), e.Int("WorstStdErrPoint"));
                 break;
             case LogEvents.SweepFinished:
+            case LogEvents.RunEnded:
                 Later(ref _lastFinish, at);
                 _outcome = e.String("Outcome") ?? _outcome;
                 break;
@@ -201,10 +202,6 @@ internal sealed class MonitorState
                 break;
             case LogEvents.RunStarted:
                 Later(ref _lastStart, at);
-                break;
-            case LogEvents.RunEnded:
-                Later(ref _lastFinish, at);
-                _outcome = e.String("Outcome") ?? _outcome;
                 break;
             case LogEvents.RunFailed:
                 // The run (or coordinator) process gave up on an exception, possibly before SweepFinished.
