@@ -41,7 +41,7 @@ internal static class NodeLogging
         || e.MessageTemplate.Text.StartsWith("Rejected to persist event", StringComparison.Ordinal);
 
     /// <summary>A logger whose events carry the event name <paramref name="name"/> (one of <see cref="LogEvents"/>) as
-    /// the {Event} property, for the lines whose text the user reads as it is (docs/architecture.md §5).</summary>
+    /// the {Event} property, for the lines whose text the user reads as it is (docs/architecture.md §3.3).</summary>
     public static ILogger Event(this ILogger logger, string name) => logger.ForContext(LogEvents.Property, name);
 
     /// <summary>A logger whose events also reach the console.</summary>

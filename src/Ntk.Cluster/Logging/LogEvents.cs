@@ -3,7 +3,7 @@ namespace Ntk.Cluster.Logging;
 /// <summary>
 /// The names of the structured log events: one vocabulary for the code that writes them (actors, cluster wiring,
 /// commands) and the code that reads them (`ntk monitor`, `ntk bench`, the console filter, the tests that read a
-/// node's log). The log files are a contract between them (docs/architecture.md §5).
+/// node's log). The log files are a contract between them (docs/architecture.md §3.3).
 /// <para>
 /// One convention. Every event the project writes carries the property <see cref="Property"/> (<c>Event</c>) whose
 /// value is one of these names: PascalCase, the subject first and what happened to it second (ShardLeased,
