@@ -189,7 +189,7 @@ public sealed class MonitorStateTests(ITestOutputHelper output)
         lines.Add(SyntheticRun.Line(33.2, "coordinator", "coordinator", Template, null,
             (LogEvents.Property, LogEvents.ShardDiscarded), ("PointIndex", 1), ("ShardIndex", 1), ("LeaseId", 6), ("Reason", "Duplicate")));
         lines.Add(SyntheticRun.Line(33.3, "coordinator", "coordinator", Template, null,
-            (LogEvents.Property, LogEvents.ShardDiscarded), ("PointIndex", 0), ("ShardIndex", 4), ("LeaseId", 9), ("Reason", LogEvents.PointDone)));
+            (LogEvents.Property, LogEvents.ShardDiscarded), ("PointIndex", 0), ("ShardIndex", 4), ("LeaseId", 9), ("Reason", "PointDone")));
         lines.Add(SyntheticRun.Line(33.4, "coordinator", "coordinator", Template, null,
             (LogEvents.Property, LogEvents.ShardDiscarded), ("PointIndex", 1), ("ShardIndex", 2), ("LeaseId", 11), ("Reason", "Duplicate")));
 
@@ -198,7 +198,7 @@ public sealed class MonitorStateTests(ITestOutputHelper output)
         MonitorTable.WritePlain(view, text);
         output.WriteLine(text.ToString());
 
-        Assert.Equal([("Duplicate", 2), (LogEvents.PointDone, 1)], view.Discarded.Select(d => (d.Key, d.Value)));
+        Assert.Equal([("Duplicate", 2), ("PointDone", 1)], view.Discarded.Select(d => (d.Key, d.Value)));
         Assert.Contains("3 late or duplicate results (Duplicate 2, PointDone 1)", text.ToString());
         // Information events: neither failures nor warnings, and the merged trials do not move.
         Assert.Equal((reference.Failures, reference.Warnings, reference.TrialsDone), (view.Failures, view.Warnings, view.TrialsDone));

@@ -30,8 +30,10 @@ public sealed class SweepSettingsTests
             RestoreRetryInterval: TimeSpan.FromSeconds(5),
             SnapshotInterval: TimeSpan.FromSeconds(5),
             ProgressInterval: TimeSpan.FromSeconds(5),
-            SnapshotTimeout: TimeSpan.FromSeconds(30)), actors);
-        Assert.Equal(2, SweepActorSettings.ForLocal(SweepHocon.Config, run with { Workers = 1 }).LeaseWindow);
+            SnapshotTimeout: TimeSpan.FromSeconds(30),
+            PointWindow: 24), actors); // auto: 8 per worker
+        var one = SweepActorSettings.ForLocal(SweepHocon.Config, run with { Workers = 1 });
+        Assert.Equal((2, 16), (one.LeaseWindow, one.PointWindow)); // the least of each
     }
 
     [Fact]
@@ -62,6 +64,7 @@ public sealed class SweepSettingsTests
         var config = ClusterHocon.Build(NodeRole.Coordinator, new ClusterNodeOptions(null, null, null, [], null), "INFO");
         var actors = SweepActorSettings.Create(config, workers: null, snapshotInterval: TimeSpan.FromSeconds(5));
         Assert.Equal(64, actors.LeaseWindow);
+        Assert.Equal(256, actors.PointWindow);
         Assert.Equal(TimeSpan.FromSeconds(60), actors.LeaseTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(500), actors.WorkRetryInterval);
         Assert.Equal(TimeSpan.FromSeconds(60), actors.SnapshotTimeout);

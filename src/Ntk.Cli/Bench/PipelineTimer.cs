@@ -251,10 +251,10 @@ internal static class PipelineTimer
             .WriteTo.Logger(runLog)
             .WriteTo.Sink(events)
             .CreateLogger();
-        var sink = new ResultsSink(directory,
-            new RunDescription("local", document.NormalizedJson, ResultsDirectory.SweepHash(document.NormalizedJson), workers, [nodeId],
-                DateTimeOffset.UtcNow),
-            () => DateTimeOffset.UtcNow);
+        var hash = ResultsDirectory.SweepHash(document.NormalizedJson);
+        using var sink = new ResultsSink(directory,
+            new RunDescription("local", document.NormalizedJson, hash, workers, [nodeId], DateTimeOffset.UtcNow),
+            document.Plan, ResultsDirectory.CreateStore(directory, hash), () => DateTimeOffset.UtcNow);
         var settings = SweepRunSettings.Create(workers);
         var gcPause = GC.GetTotalPauseDuration();
         var collections = GC.CollectionCount(0);
@@ -262,8 +262,8 @@ internal static class PipelineTimer
         var final = LocalSweep.RunAsync(document.Plan, [], settings, sink, new ProgressLog(logger, document.Plan), logger,
             CancellationToken.None).GetAwaiter().GetResult();
         var wall = clock.Elapsed.TotalSeconds;
-        if (!final.Complete || final.Points.Sum(p => p.Trials) != trials)
-            throw new InvalidOperationException($"the benchmark sweep stopped at {final.Points.Sum(p => p.Trials)} of {trials} trials");
+        if (!final.Complete || final.TotalTrials != trials)
+            throw new InvalidOperationException($"the benchmark sweep stopped at {final.TotalTrials} of {trials} trials");
         return events.Run(trials, wall, workers) with
         {
             GcPauseSeconds = (GC.GetTotalPauseDuration() - gcPause).TotalSeconds,

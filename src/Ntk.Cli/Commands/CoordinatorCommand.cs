@@ -92,6 +92,7 @@ internal static class CoordinatorCommand
         private SweepJournal? _journal;
         private CoordinatorNodeOptions? _options;
         private NodeOperations? _operations;
+        private bool _resumeStore;
 
         public override string RunKind => "cluster";
         public override string LogRole => "coordinator";
@@ -126,6 +127,9 @@ internal static class CoordinatorCommand
                     throw new InvalidInputException($"--resume: neither the journal ({_journal.Describe()}) nor {resultsJson} exists; there is no run to continue");
                 if (File.Exists(resultsJson)) previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash, document.NormalizedJson, notes);
             }
+            // The store of finished points and checkpoints, continued when resuming (a journal alone, without it, is
+            // resumed from the journal).
+            _resumeStore = request.Resume && File.Exists(Path.Combine(directory, PointStateStore.FileName));
             _options = new CoordinatorNodeOptions(request.Operations.Apply(request.Node), request.MinWorkers, request.Threads,
                 request.SnapshotSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
             try
@@ -154,12 +158,25 @@ internal static class CoordinatorCommand
             return ExitCodes.RunFailed;
         }
 
-        // The journal restores each aggregator by itself; results.json seeds only points that the journal does not
-        // hold (a deleted or new journal): a seed behind an aggregator's recovered state is ignored.
-        public override ImmutableArray<PointResumeState> ResumeStates(SweepStart start) =>
-            request.Resume && start.Previous is not null
-                ? Results.ResumeStates.From(start.Previous, start.Document.Plan)
-                : ImmutableArray<PointResumeState>.Empty;
+        // The journal restores each aggregator by itself; the store seeds only points that the journal does not
+        // hold (a deleted or new journal): a seed behind an aggregator's recovered state is ignored. Points the store
+        // holds as finished are never opened again (their aggregators were released and their journal deleted).
+        public override (PointStateStore Store, ImmutableArray<PointResumeState> Resume) OpenStore(SweepStart start)
+        {
+            var store = _resumeStore
+                ? ResultsDirectory.OpenStoreForResume(start.Directory, start.Previous?.SweepHash ?? start.SweepHash, start.SweepHash,
+                    start.Document.Plan)
+                : ResultsDirectory.CreateStore(start.Directory, start.SweepHash);
+            try
+            {
+                return (store, _resumeStore ? ResumeStates.From(store, start.Document.Plan) : ImmutableArray<PointResumeState>.Empty);
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
+            }
+        }
 
         public override IDisposable StartBeside(ILogger logger, string nodeId)
         {

@@ -54,6 +54,7 @@ internal static class RunCommand
     private sealed class LocalMode(RunRequest request) : SweepMode
     {
         private ImmutableArray<PointResumeState> _resume = ImmutableArray<PointResumeState>.Empty;
+        private PointStateStore? _store;
 
         public override string RunKind => "local";
         public override string LogRole => "local";
@@ -72,11 +73,21 @@ internal static class RunCommand
             if (!File.Exists(resultsJson))
                 throw new InvalidInputException($"--resume: {resultsJson} does not exist; there is no run to continue");
             var previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash, document.NormalizedJson, notes);
-            _resume = Results.ResumeStates.From(previous, document.Plan);
+            _store = ResultsDirectory.OpenStoreForResume(directory, previous.SweepHash, sweepHash, document.Plan);
+            try
+            {
+                _resume = ResumeStates.From(_store, document.Plan);
+            }
+            catch
+            {
+                _store.Dispose();
+                throw;
+            }
             return previous;
         }
 
-        public override ImmutableArray<PointResumeState> ResumeStates(SweepStart start) => _resume;
+        public override (PointStateStore Store, ImmutableArray<PointResumeState> Resume) OpenStore(SweepStart start) =>
+            (_store ?? ResultsDirectory.CreateStore(start.Directory, start.SweepHash), _resume);
 
         public override void LogStart(ILogger logger, SweepStart start) =>
             logger.Event(LogEvents.RunStarted).Information(

@@ -55,8 +55,9 @@ internal abstract class SweepMode
     /// with (after writing its one line to <paramref name="stderr"/>), or null to go on.</summary>
     public virtual Task<int?> PrepareAsync(SweepStart start, TextWriter stderr) => Task.FromResult<int?>(null);
 
-    /// <summary>The merged prefixes the run starts from (empty for a fresh run).</summary>
-    public abstract ImmutableArray<PointResumeState> ResumeStates(SweepStart start);
+    /// <summary>Once the directory is ready: the store of finished points and checkpoints (continued when resuming,
+    /// else new; the sink takes it over) and the merged prefixes the run starts from (empty for a fresh run).</summary>
+    public abstract (PointStateStore Store, ImmutableArray<PointResumeState> Resume) OpenStore(SweepStart start);
 
     /// <summary>Starts what lives beside the sweep for as long as the session (a node's health endpoint); null for none.</summary>
     public virtual IDisposable? StartBeside(ILogger logger, string nodeId) => null;
@@ -77,7 +78,7 @@ internal abstract class SweepMode
 
 /// <summary>
 /// The one lifecycle of a sweep run, for `ntk run` and `ntk coordinator`: read → results directory → hash → resume
-/// check → directory → logger → results sink → interrupt handler → run → summary → report. Everything the user can
+/// check → directory → point-state store → logger → results sink → interrupt handler → run → summary → report. Everything the user can
 /// get wrong is checked before the first write (exit 2); a failed or interrupted run exits 1 and says how to continue;
 /// a completed run writes the report and prints the claims.
 /// </summary>
@@ -106,7 +107,7 @@ internal static class SweepSession
         if (force) EarlierRun.Remove(directory);
         Directory.CreateDirectory(directory);
         if (await mode.PrepareAsync(start, stderr) is { } stopped) return stopped;
-        var resumeStates = mode.ResumeStates(start);
+        var (store, resumeStates) = mode.OpenStore(start);
         var interactive = mode.MayShowProgressBar && !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out)
                           && Environment.GetEnvironmentVariable("CI") is null;
         var nodeId = NodeLogging.DefaultNodeId();
@@ -114,11 +115,10 @@ internal static class SweepSession
             interactive ? LogEventLevel.Warning : LogEventLevel.Information);
         using var beside = mode.StartBeside(logger, nodeId);
         var started = DateTimeOffset.UtcNow;
-        var sink = new ResultsSink(directory,
+        using var sink = new ResultsSink(directory,
             new RunDescription(mode.RunKind, document.NormalizedJson, sweepHash, mode.RecordedWorkers, [nodeId],
                 previous?.Run.StartedUtc ?? started),
-            () => DateTimeOffset.UtcNow);
-        ResultsDirectory.SeedTimings(sink, previous);
+            document.Plan, store, () => DateTimeOffset.UtcNow);
         mode.LogStart(logger, start);
 
         using var interrupt = new InterruptSignals(cancellation);
@@ -164,7 +164,7 @@ internal static class SweepSession
         stopwatch.Stop();
 
         // 3. Summary and report.
-        var trials = final.Points.Sum(p => p.Trials);
+        var trials = final.TotalTrials;
         var resumedTrials = resumeStates.IsDefaultOrEmpty ? 0
             : resumeStates.Sum(r => Math.Min((long)r.ShardsMerged * document.Plan.ShardTrials, document.Plan.Stopping.TrialCap));
         var sweepTime = mode.TimesFromSweepStart ? progress?.Latest?.Elapsed ?? stopwatch.Elapsed : stopwatch.Elapsed;
@@ -179,9 +179,9 @@ internal static class SweepSession
 
         var report = ReportRenderer.Render(directory, TextWriter.Null);
         await stdout.WriteLineAsync(
-            $"{document.Name}: {final.Points.Length} points, {trials} trials in {sweepTime.TotalSeconds:F1} s " +
+            $"{document.Name}: {document.Plan.Points.Length} points, {trials} trials in {sweepTime.TotalSeconds:F1} s " +
             $"({rate:F0} trials/s {mode.WhereItRan(stopwatch.Elapsed - sweepTime)}");
-        await stdout.WriteLineAsync($"results: {directory}/results.csv, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
+        await stdout.WriteLineAsync($"results: {directory}/results.csv, results.parquet, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
         await stdout.WriteLineAsync(ClaimsSummary.Render(directory));
         await mode.AfterReportAsync(stdout, interrupt.Token);
         return ExitCodes.Success;

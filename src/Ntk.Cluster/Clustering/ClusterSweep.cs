@@ -21,7 +21,10 @@ public sealed record CoordinatorNodeOptions(ClusterNodeOptions Node, int? MinWor
 
 /// <summary>What a worker node was asked to do.</summary>
 /// <param name="Threads">Worker actors (ntk.worker.threads; 0 = all cores).</param>
-public sealed record WorkerNodeOptions(ClusterNodeOptions Node, int? Threads);
+/// <param name="AggregatorJournal">When set, the node also has the aggregator role: it hosts some of the points'
+/// aggregators, journaled in this journal, which must be the coordinator's (the same SQLite file on one machine, or the
+/// same PostgreSQL database).</param>
+public sealed record WorkerNodeOptions(ClusterNodeOptions Node, int? Threads, SweepJournal? AggregatorJournal = null);
 
 /// <summary>How a worker node ended.</summary>
 public enum WorkerNodeOutcome
@@ -173,6 +176,15 @@ public static class ClusterSweep
         try
         {
             config = ClusterHocon.Build(NodeRole.Worker, options.Node, AkkaLevel(logger));
+            if (options.AggregatorJournal is { } journal)
+            {
+                if (journal.Backend == JournalBackend.InMemory)
+                    throw new ArgumentException("--aggregator-journal: aggregators on a worker node need the coordinator's journal, not one in memory");
+                config = ConfigurationFactory.ParseString(
+                        $"akka.cluster.roles = [\"{ClusterHocon.WorkerRole}\", \"{ClusterHocon.AggregatorRole}\"]")
+                    .WithFallback(journal.ToConfig())
+                    .WithFallback(config);
+            }
             if (config.GetStringList("akka.cluster.seed-nodes").Count == 0 && options.Node.Discovery is null)
                 throw new ArgumentException("--seeds: a worker needs at least one seed (HOST:PORT of the coordinator), or NTK_SEEDS, or --discovery");
             settings = Settings.WorkerNodeSettings.Create(config, options.Threads);
@@ -185,8 +197,8 @@ public static class ClusterSweep
         for (var incarnation = 1; ; incarnation++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var outcome = await RunWorkerIncarnationAsync(options.Node, config, settings, incarnation, logger, cancellation)
-                .ConfigureAwait(false);
+            var outcome = await RunWorkerIncarnationAsync(options.Node, config, settings,
+                options.AggregatorJournal is null ? null : settings.SnapshotEvery, incarnation, logger, cancellation).ConfigureAwait(false);
             if (outcome is { } done) return done;
             logger.Warning("{Event:l}: this worker node was downed or lost the coordinator; joining again in {DelayMs} ms",
                 LogEvents.NodeRejoining, settings.RejoinDelay.TotalMilliseconds);
@@ -202,8 +214,11 @@ public static class ClusterSweep
     }
 
     /// <summary>One actor system's life on a worker node; null when it was downed and the node should join again.</summary>
+    /// <param name="aggregatorSnapshotEvery">Null on a plain worker node; on one with the aggregator role, how often its
+    /// aggregators snapshot (ntk.persistence.snapshot-every).</param>
     private static async Task<WorkerNodeOutcome?> RunWorkerIncarnationAsync(ClusterNodeOptions node, Config config,
-        Settings.WorkerNodeSettings worker, int incarnation, Serilog.ILogger logger, CancellationToken cancellation)
+        Settings.WorkerNodeSettings worker, int? aggregatorSnapshotEvery, int incarnation, Serilog.ILogger logger,
+        CancellationToken cancellation)
     {
         var (threads, settings, aggregatorShards) = (worker.Threads, worker.Actors, worker.AggregatorShards);
         var (planRetry, joinTimeout, drainTimeout) = (worker.PlanRetryInterval, worker.JoinTimeout, worker.DrainTimeout);
@@ -256,7 +271,13 @@ public static class ClusterSweep
             logger.Information("{Event:l}: sweep {SweepName} ({SweepHash}): {PointCount} points, shards of {ShardTrials} trials",
                 LogEvents.PlanReceived, plan.Plan.Name, plan.SweepHash, plan.Plan.Points.Length, plan.Plan.ShardTrials);
 
-            var (coordinator, aggregators) = await ClusterWiring.StartWorkerProxies(system, aggregatorShards).ConfigureAwait(false);
+            var hosting = aggregatorSnapshotEvery is { } snapshotEvery
+                ? new AggregatorHosting(plan.Plan, new SweepRun(plan.SweepHash, plan.RunGeneration, Resumed: true), snapshotEvery)
+                : null;
+            var (coordinator, aggregators) = await ClusterWiring.StartWorkerProxies(system, aggregatorShards, hosting).ConfigureAwait(false);
+            if (hosting is not null)
+                logger.Information("{Event:l}: this node hosts aggregators of run {RunGeneration} of sweep {SweepHash}", LogEvents.AggregatorsHosted,
+                    plan.RunGeneration, SweepJournal.ShortHash(plan.SweepHash));
             var workers = ClusterWiring.StartWorkers(system, threads, plan.Plan, coordinator, aggregators, settings,
                 point => point.CreateSampler());
             logger.Information("{Event:l}: joined; pulling shards of sweep {SweepName} ({Threads} worker threads)", LogEvents.PullingShards,

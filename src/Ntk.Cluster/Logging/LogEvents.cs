@@ -66,6 +66,10 @@ public static class LogEvents
     public const string JournalSnapshotFailed = nameof(JournalSnapshotFailed);
     public const string JournalDeleteFailed = nameof(JournalDeleteFailed);
     public const string AggregatorRecovered = nameof(AggregatorRecovered);
+    /// <summary>Where a point's aggregator runs (a cluster member address).</summary>
+    public const string AggregatorStarted = nameof(AggregatorStarted);
+    /// <summary>A worker node with the aggregator role hosts a share of the points.</summary>
+    public const string AggregatorsHosted = nameof(AggregatorsHosted);
 
     // Workers and nodes.
     public const string WorkerDraining = nameof(WorkerDraining);
@@ -97,6 +101,8 @@ public static class LogEvents
     public const string ChunkedMessageDropped = nameof(ChunkedMessageDropped);
     public const string HttpEndpointStarted = nameof(HttpEndpointStarted);
     public const string InsecureRemoting = nameof(InsecureRemoting);
+    /// <summary>Written by the log file itself when events could not be written (a full disk).</summary>
+    public const string LogEventsLost = nameof(LogEventsLost);
 
     /// <summary>Every name above (not <see cref="Property"/>).</summary>
     public static IReadOnlyList<string> All { get; } =
@@ -107,9 +113,10 @@ public static class LogEvents
         ResultConfirmed, LeaseDeclined, LeaseReturned, LeasesExpired,
         PointCompleted, PointDone, RestoreRejected, SnapshotPublished, SnapshotSkipped, SnapshotFailed,
         JournalOpened, JournalBehindLedger, JournalWriteFailed, JournalSnapshotFailed, JournalDeleteFailed, AggregatorRecovered,
+        AggregatorStarted, AggregatorsHosted,
         WorkerDraining, WorkerDrained, WorkerFinished, NodeStarted, NodeDraining, NodeDrained, NodeRejoining,
         WorkerNodeFinished, WorkersWaiting, WorkersJoined, PullingShards, JoinTimedOut, BootstrapStarted, PlanSent, PlanReceived,
         MemberUp, MemberUnreachable, MemberReachable, MemberDowned, MemberLeft, MemberRemoved,
-        MessageDropped, ChunkedMessageDropped, HttpEndpointStarted, InsecureRemoting,
+        MessageDropped, ChunkedMessageDropped, HttpEndpointStarted, InsecureRemoting, LogEventsLost,
     ];
 }

@@ -28,7 +28,7 @@ internal sealed record CoordinatorNodeSettings(
             MinWorkers: minWorkers ?? HoconValues.Read(section, coordinator, "min-workers", (c, k) => c.GetInt(k)),
             Threads: threads ?? HoconValues.Read(section, coordinator, "threads", (c, k) => c.GetInt(k)),
             Linger: HoconValues.Duration(section, coordinator, "linger"),
-            SnapshotEvery: HoconValues.Read(Section(config, persistence), persistence, "snapshot-every", (c, k) => c.GetInt(k)),
+            SnapshotEvery: SnapshotEveryOf(config),
             JournalTimeout: HoconValues.Duration(Section(config, persistence), persistence, "journal-timeout"),
             AggregatorShards: AggregatorShardsOf(config),
             Actors: SweepActorSettings.Create(config, workers: null,
@@ -37,9 +37,14 @@ internal sealed record CoordinatorNodeSettings(
         if (settings.Threads < 0) throw new ArgumentException("--threads: must be at least 0");
         if (settings.MinWorkers == 0 && settings.Threads == 0)
             throw new ArgumentException("--min-workers 0 with --threads 0: nobody would compute the sweep");
-        if (settings.SnapshotEvery < 0) throw new ArgumentException("ntk.persistence.snapshot-every: must be at least 0 (0 = never)");
         if (settings.JournalTimeout <= TimeSpan.Zero) throw new ArgumentException("ntk.persistence.journal-timeout: must be positive");
         return settings;
+    }
+
+    internal static int SnapshotEveryOf(Config config)
+    {
+        var every = HoconValues.Read(Section(config, "ntk.persistence"), "ntk.persistence", "snapshot-every", (c, k) => c.GetInt(k));
+        return every >= 0 ? every : throw new ArgumentException("ntk.persistence.snapshot-every: must be at least 0 (0 = never)");
     }
 
     internal static int AggregatorShardsOf(Config config)
@@ -60,10 +65,11 @@ internal sealed record CoordinatorNodeSettings(
 /// <param name="PlanRetryInterval">ntk.worker.plan-retry-interval.</param>
 /// <param name="DrainTimeout">ntk.worker.drain-timeout.</param>
 /// <param name="AggregatorShards">ntk.cluster.aggregator-shards (must match the coordinator's).</param>
+/// <param name="SnapshotEvery">ntk.persistence.snapshot-every, for the aggregators of a node with the aggregator role.</param>
 /// <param name="Actors">ntk.sweep (a worker node publishes no snapshots).</param>
 internal sealed record WorkerNodeSettings(
     int Threads, TimeSpan RejoinDelay, TimeSpan JoinTimeout, TimeSpan PlanRetryInterval, TimeSpan DrainTimeout,
-    int AggregatorShards, SweepActorSettings Actors)
+    int AggregatorShards, int SnapshotEvery, SweepActorSettings Actors)
 {
     /// <summary>Reads and checks the settings; <paramref name="threads"/> from the command line wins. Throws
     /// <see cref="ArgumentException"/> saying which option or key is wrong.</summary>
@@ -80,6 +86,7 @@ internal sealed record WorkerNodeSettings(
             PlanRetryInterval: HoconValues.Duration(section, worker, "plan-retry-interval"),
             DrainTimeout: HoconValues.Duration(section, worker, "drain-timeout"),
             AggregatorShards: CoordinatorNodeSettings.AggregatorShardsOf(config),
+            SnapshotEvery: CoordinatorNodeSettings.SnapshotEveryOf(config),
             Actors: SweepActorSettings.Create(config, workers: null, TimeSpan.Zero));
         if (settings.DrainTimeout <= TimeSpan.Zero) throw new ArgumentException("ntk.worker.drain-timeout: must be positive");
         return settings;

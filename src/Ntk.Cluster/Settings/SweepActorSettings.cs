@@ -14,10 +14,13 @@ namespace Ntk.Cluster.Settings;
 /// <param name="WorkRetryInterval">A worker told <c>NoWorkAvailable</c> asks again after this.</param>
 /// <param name="WorkRequestTimeout">A worker whose request got no answer (lost message, coordinator moving) asks
 /// again after this.</param>
-/// <param name="RestoreRetryInterval">The coordinator re-sends <c>RestorePoint</c> to points that did not answer.</param>
+/// <param name="RestoreRetryInterval">The coordinator re-sends <c>RestorePoint</c> to points that did not answer, and the
+/// result writer asks the points that did not answer a snapshot again, this often.</param>
 /// <param name="SnapshotInterval">Between intermediate snapshots; zero or infinite: final snapshot only.</param>
 /// <param name="ProgressInterval">Between progress reports; zero or infinite: none while running.</param>
 /// <param name="SnapshotTimeout">How long the writer waits for every aggregator's answer to one collection.</param>
+/// <param name="PointWindow">Points open at once past the first point not done (see <see cref="Actors.CoordinatorState"/>):
+/// bounds the live aggregators and the finished points buffered for results.csv's point order.</param>
 internal sealed record SweepActorSettings(
     int LeaseWindow,
     TimeSpan LeaseTimeout,
@@ -26,15 +29,20 @@ internal sealed record SweepActorSettings(
     TimeSpan RestoreRetryInterval,
     TimeSpan SnapshotInterval,
     TimeSpan ProgressInterval,
-    TimeSpan SnapshotTimeout)
+    TimeSpan SnapshotTimeout,
+    int PointWindow = SweepActorSettings.DefaultPointWindow)
 {
     /// <summary>The HOCON section this record is read from.</summary>
     public const string Section = "ntk.sweep";
 
+    /// <summary>Points open at once in a cluster (cluster-config/base.hocon, point-window): enough to keep a few hundred
+    /// worker threads busy on one-shard points, few enough that their states are a small fraction of memory.</summary>
+    public const int DefaultPointWindow = 256;
+
     /// <summary>
     /// Reads <c>ntk.sweep</c>. <c>lease-window = auto</c> stands for 2 shards per worker (at least 2), enough to keep
-    /// every worker busy while one shard is late; it needs <paramref name="workers"/> (one process), a cluster gives a
-    /// number. <c>progress-interval = off</c> is zero. The snapshot interval is the caller's (the command line or the
+    /// every worker busy while one shard is late, and <c>point-window = auto</c> for 8 points per worker (at least 16);
+    /// both need <paramref name="workers"/> (one process), a cluster gives numbers. <c>progress-interval = off</c> is zero. The snapshot interval is the caller's (the command line or the
     /// coordinator's section). Throws <see cref="ArgumentException"/> naming the key that is missing or wrong.
     /// </summary>
     public static SweepActorSettings Create(Config config, int? workers, TimeSpan snapshotInterval)
@@ -43,22 +51,28 @@ internal sealed record SweepActorSettings(
         var sweep = config.GetConfig(Section)
             ?? throw new ArgumentException($"{Section} is missing from the configuration");
         var settings = new SweepActorSettings(
-            LeaseWindow: HoconValues.Read(sweep, Section, "lease-window", (c, key) =>
-                string.Equals(c.GetString(key), "auto", StringComparison.OrdinalIgnoreCase)
-                    ? workers is { } n ? Math.Max(2, 2 * n)
-                        : throw new ArgumentException($"{Section}.lease-window: auto needs the number of workers of one process; give a number")
-                    : c.GetInt(key)),
+            LeaseWindow: AutoOrCount(sweep, "lease-window", workers, perWorker: 2, atLeast: 2),
             LeaseTimeout: HoconValues.Duration(sweep, Section, "lease-timeout"),
             WorkRetryInterval: HoconValues.Duration(sweep, Section, "work-retry-interval"),
             WorkRequestTimeout: HoconValues.Duration(sweep, Section, "work-request-timeout"),
             RestoreRetryInterval: HoconValues.Duration(sweep, Section, "restore-retry-interval"),
             SnapshotInterval: snapshotInterval,
             ProgressInterval: HoconValues.OffOrDuration(sweep, Section, "progress-interval"),
-            SnapshotTimeout: HoconValues.Duration(sweep, Section, "snapshot-timeout"));
+            SnapshotTimeout: HoconValues.Duration(sweep, Section, "snapshot-timeout"),
+            PointWindow: AutoOrCount(sweep, "point-window", workers, perWorker: 8, atLeast: 16));
         if (settings.LeaseWindow < 1) throw new ArgumentException($"{Section}.lease-window: must be at least 1");
+        if (settings.PointWindow < 1) throw new ArgumentException($"{Section}.point-window: must be at least 1");
         if (!IsOn(settings.LeaseTimeout)) throw new ArgumentException($"{Section}.lease-timeout: must be positive and finite");
         return settings;
     }
+
+    /// <summary>A count, or <c>auto</c>: <paramref name="perWorker"/> per worker of one process, at least <paramref name="atLeast"/>.</summary>
+    private static int AutoOrCount(Config sweep, string key, int? workers, int perWorker, int atLeast) =>
+        HoconValues.Read(sweep, Section, key, (c, k) =>
+            string.Equals(c.GetString(k), "auto", StringComparison.OrdinalIgnoreCase)
+                ? workers is { } n ? Math.Max(atLeast, perWorker * n)
+                    : throw new ArgumentException($"{Section}.{key}: auto needs the number of workers of one process; give a number")
+                : c.GetInt(k));
 
     /// <summary>One process (`ntk run`): <c>ntk.sweep</c> of <paramref name="config"/> with the run's own choices.</summary>
     public static SweepActorSettings ForLocal(Config config, SweepRunSettings run) =>
