@@ -47,12 +47,13 @@ public static class LocalSweep
             .WithFallback(Persistence.SweepJournal.InMemory.ToConfig())
             .WithFallback(SweepHocon.Config);
         if (extraConfig is not null) config = extraConfig.WithFallback(config);
+        var actorSettings = SweepActorSettings.ForLocal(config, settings);
         var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new SerilogLoggerSetup(logger));
         var system = ActorSystem.Create("ntk", setup);
         try
         {
             var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var actors = LocalWiring.Start(system, plan, resume, SweepActorSettings.ForLocal(settings), settings.Workers,
+            var actors = LocalWiring.Start(system, plan, resume, actorSettings, settings.Workers,
                 sink, progress, completion, samplerFactory);
             using var stop = cancellation.Register(() => actors.Coordinator.Tell(StopSweep.Instance));
             // With the stopping guardian strategy an actor that throws is stopped: fail instead of waiting forever.

@@ -4,14 +4,40 @@ using Ntk.Numerics.Statistics;
 
 namespace Ntk.Cluster;
 
-/// <summary>How a sweep runs in this process.</summary>
+/// <summary>How a sweep runs in this process; <see cref="Create(int, bool, TimeSpan?)"/> reads the defaults from the
+/// HOCON (Config/sweep.hocon: ntk.run, ntk.sweep), the other actor timings come from there too.</summary>
 /// <param name="Workers">Number of worker actors; each runs one shard at a time on its own thread. At least 1.</param>
 /// <param name="SnapshotInterval">Time between intermediate snapshots handed to the sink; zero or
 /// <see cref="Timeout.InfiniteTimeSpan"/> publishes only the final one.</param>
 /// <param name="LeaseTimeout">How long a leased shard may take before it is offered to the next worker that asks.
 /// Must be positive; set it well above the time of one shard, or shards are computed twice (still merged once).</param>
 /// <param name="ProgressInterval">Time between progress reports; zero or infinite reports only at the end.</param>
-public sealed record SweepRunSettings(int Workers, TimeSpan SnapshotInterval, TimeSpan LeaseTimeout, TimeSpan ProgressInterval);
+public sealed record SweepRunSettings(int Workers, TimeSpan SnapshotInterval, TimeSpan LeaseTimeout, TimeSpan ProgressInterval)
+{
+    /// <summary>
+    /// `ntk run`'s settings for <paramref name="workers"/> workers, from the embedded sweep.hocon:
+    /// ntk.run.snapshot-interval unless <paramref name="snapshotInterval"/> is given, ntk.sweep.lease-timeout, and
+    /// ntk.run.progress-bar-interval when a progress bar shows the progress, else ntk.sweep.progress-interval.
+    /// </summary>
+    public static SweepRunSettings Create(int workers, bool progressBar = false, TimeSpan? snapshotInterval = null) =>
+        Create(Settings.SweepHocon.Config, workers, progressBar, snapshotInterval);
+
+    /// <summary>As <see cref="Create(int, bool, TimeSpan?)"/>, from <paramref name="config"/>; throws
+    /// <see cref="ArgumentException"/> naming a key that is missing or malformed.</summary>
+    internal static SweepRunSettings Create(Akka.Configuration.Config config, int workers, bool progressBar, TimeSpan? snapshotInterval)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var run = config.GetConfig("ntk.run") ?? throw new ArgumentException("ntk.run is missing from the configuration");
+        var sweep = config.GetConfig(Settings.SweepActorSettings.Section)
+            ?? throw new ArgumentException($"{Settings.SweepActorSettings.Section} is missing from the configuration");
+        return new SweepRunSettings(workers,
+            SnapshotInterval: snapshotInterval ?? Settings.HoconValues.OffOrDuration(run, "ntk.run", "snapshot-interval"),
+            LeaseTimeout: Settings.HoconValues.Duration(sweep, Settings.SweepActorSettings.Section, "lease-timeout"),
+            ProgressInterval: progressBar
+                ? Settings.HoconValues.OffOrDuration(run, "ntk.run", "progress-bar-interval")
+                : Settings.HoconValues.OffOrDuration(sweep, Settings.SweepActorSettings.Section, "progress-interval"));
+    }
+}
 
 /// <summary>
 /// Where a point stood when a previous run stopped: the state after merging shards 0..ShardsMerged−1 in order

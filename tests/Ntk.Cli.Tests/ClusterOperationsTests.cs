@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Ntk.Cli.Tests.Support;
+using static Ntk.Cli.Tests.Support.ClusterProcesses;
 using Ntk.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Tests;
 
@@ -17,28 +19,7 @@ namespace Ntk.Cli.Tests;
 [Collection(MultiNodeCollection.Name)]
 public sealed class ClusterOperationsTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);
 
-    private const string TestHocon = """
-        ntk.sweep.lease-timeout = 20s
-        ntk.sweep.work-retry-interval = 200ms
-        ntk.coordinator.linger = 5s
-        ntk.worker.rejoin-delay = 1s
-        akka.cluster.split-brain-resolver.stable-after = 2s
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 5s
-        """;
-
-    /// <summary>4 points × 20 shards of 200 trials.</summary>
-    private const string Sweep = """
-        {
-          "name": "operations",
-          "seed": 7,
-          "trials": 4000,
-          "shardTrials": 200,
-          "network": { "inputDim": 4, "depth": [2, 3], "width": 32, "weights": "gaussian", "engine": "auto" },
-          "inputs": { "kind": "pair", "thetaDegrees": [30, 90] }
-        }
-        """;
 
     private const int Points = 4;
     private const int ShardsPerPoint = 20;
@@ -48,7 +29,7 @@ public sealed class ClusterOperationsTests(ITestOutputHelper output)
     public async Task Three_processes_bootstrap_through_config_discovery_answer_probes_and_export_metrics_matching_the_log()
     {
         using var temp = new TempDirectory();
-        var sweep = temp.Write("sweep.json", Sweep);
+        var sweep = temp.Write("sweep.json", SmallSweep);
         var config = temp.Write("test.hocon", TestHocon);
         var reference = await CliRunner.RunAsync("run", sweep, "--out", Path.Combine(temp.Path, "reference"), "--workers", "3");
         Assert.True(reference.ExitCode == 0, reference.ToString());
@@ -98,19 +79,19 @@ public sealed class ClusterOperationsTests(ITestOutputHelper output)
             var metrics = (await GetAsync(http, coordinatorHttp, "/metrics"))!.Body;
             output.WriteLine(string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("ntk_", StringComparison.Ordinal) || l.Contains("Ntk", StringComparison.Ordinal))));
             var events = ReadEvents(Path.Combine(outDir, "run.log"));
-            var accepted = events.Count(e => e.Name == "ShardAccepted");
+            var accepted = events.Count(e => e.Name == LogEvents.ShardAccepted);
             Assert.Equal(Points * ShardsPerPoint, accepted);
             Assert.Equal(accepted, Metric(metrics, "ntk_sweep_shards_completed_total"));
-            Assert.Equal(events.Where(e => e.Name == "ShardAccepted").Sum(e => e.Trials), Metric(metrics, "ntk_sweep_trials_completed_total"));
+            Assert.Equal(events.Where(e => e.Name == LogEvents.ShardAccepted).Sum(e => e.Trials), Metric(metrics, "ntk_sweep_trials_completed_total"));
             Assert.Equal(Points * TrialsPerPoint, Metric(metrics, "ntk_sweep_trials_completed_total"));
-            Assert.Equal(events.Count(e => e.Name == "ShardReissued"), Metric(metrics, "ntk_sweep_shards_reissued_total"));
+            Assert.Equal(events.Count(e => e.Name == LogEvents.ShardReissued), Metric(metrics, "ntk_sweep_shards_reissued_total"));
             Assert.True(Metric(metrics, "ntk_sweep_shards_leased_total") >= accepted);
             Assert.Equal(Points, Metric(metrics, "ntk_sweep_points_done"));
             Assert.Equal(0, Metric(metrics, "ntk_sweep_merge_backlog"));
             // Every accepted shard was journaled once: one latency observation each.
             Assert.Equal(accepted, Metric(metrics, "ntk_sweep_journal_write_duration_ms_count"));
             // Each worker's throughput is in the coordinator's log: every shard names the worker that computed it.
-            var workerIds = events.Where(e => e.Name == "ShardAccepted").Select(e => e.WorkerNode).Distinct().Count();
+            var workerIds = events.Where(e => e.Name == LogEvents.ShardAccepted).Select(e => e.WorkerNode).Distinct().Count();
             Assert.Equal(2, workerIds);
 
             Signal("TERM", coordinator.Id);
@@ -119,8 +100,8 @@ public sealed class ClusterOperationsTests(ITestOutputHelper output)
             var expected = File.ReadAllBytes(Path.Combine(temp.Path, "reference", "results.csv"));
             var actual = File.ReadAllBytes(Path.Combine(outDir, "results.csv"));
             Assert.True(expected.AsSpan().SequenceEqual(actual), "results.csv of the bootstrapped cluster differs from ntk run's");
-            Assert.Contains(events, e => e.Name == "HttpEndpointStarted");
-            Assert.DoesNotContain(ReadEvents(Path.Combine(outDir, "run.log")), e => e.Name == "MemberDowned");
+            Assert.Contains(events, e => e.Name == LogEvents.HttpEndpointStarted);
+            Assert.DoesNotContain(ReadEvents(Path.Combine(outDir, "run.log")), e => e.Name == LogEvents.MemberDowned);
         }
         finally
         {
@@ -133,13 +114,6 @@ public sealed class ClusterOperationsTests(ITestOutputHelper output)
     private sealed record LogEvent(string Name, long Trials, string? WorkerNode);
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
-
-    private static NodeProcess Start(List<NodeProcess> nodes, TempDirectory temp, string name, params string[] args)
-    {
-        var node = NodeProcess.Start(name, temp.Path, args);
-        nodes.Add(node);
-        return node;
-    }
 
     private static async Task<Response?> GetAsync(HttpClient http, int port, string path)
     {
@@ -166,17 +140,8 @@ public sealed class ClusterOperationsTests(ITestOutputHelper output)
         return last!;
     }
 
-    private async Task WaitForAsync(Func<bool> condition, string what, IEnumerable<NodeProcess> nodes)
-    {
-        var deadline = DateTime.UtcNow + RunTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition()) return;
-            await Task.Delay(200);
-        }
-        foreach (var node in nodes) output.WriteLine(node.ToString());
-        Assert.Fail($"timed out waiting for: {what}");
-    }
+    private Task WaitForAsync(Func<bool> condition, string what, IEnumerable<NodeProcess> nodes) =>
+        ClusterProcesses.WaitForAsync(output, condition, what, nodes);
 
     /// <summary>The value of a Prometheus sample with exactly these labels (none: the unlabelled sample); NaN if absent.</summary>
     private static double Metric(string text, string name, params (string Key, string Value)[] labels)
@@ -200,30 +165,7 @@ public sealed class ClusterOperationsTests(ITestOutputHelper output)
         return double.NaN;
     }
 
-    private static List<LogEvent> ReadEvents(string file)
-    {
-        var events = new List<LogEvent>();
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        while (reader.ReadLine() is { } line)
-        {
-            if (line.Length == 0) continue;
-            using var document = JsonDocument.Parse(line);
-            var root = document.RootElement;
-            var name = root.TryGetProperty("Event", out var e) ? e.GetString() ?? "" : "";
-            var trials = root.TryGetProperty("TrialCount", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt64() : 0;
-            var worker = root.TryGetProperty("WorkerId", out var w) ? w.GetString()?.Split('/')[0] : null;
-            events.Add(new LogEvent(name, trials, worker));
-        }
-        return events;
-    }
+    private static List<LogEvent> ReadEvents(string file) =>
+        NodeLogs.ReadFile(file).Select(e => new LogEvent(e.Name, e.Long("TrialCount") ?? 0, e["WorkerId"]?.Split('/')[0])).ToList();
 
-    private static void Signal(string signal, int processId)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {processId.ToString(CultureInfo.InvariantCulture)}")
-        {
-            UseShellExecute = false,
-        })!;
-        kill.WaitForExit(10_000);
-    }
 }

@@ -4,9 +4,11 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Ntk.Cli.Tests.Support;
+using static Ntk.Cli.Tests.Support.ClusterProcesses;
 using Ntk.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Tests;
 
@@ -19,16 +21,9 @@ namespace Ntk.Cli.Tests;
 [Collection(MultiNodeCollection.Name)]
 public sealed class ClusterTlsTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);
     private const string Password = "test-password";
 
-    private const string TestHocon = """
-        ntk.sweep.lease-timeout = 20s
-        ntk.sweep.work-retry-interval = 200ms
-        ntk.coordinator.linger = 5s
-        ntk.worker.rejoin-delay = 1s
-        akka.cluster.split-brain-resolver.stable-after = 2s
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 5s
+    private const string TlsTestHocon = ClusterProcesses.TestHocon + "\n" + """
         # Opening the SQLite journal (plugin start-up, first queries) took over the default 30 s when the shared build
         # machine ran at a load average of 50-90.
         akka.persistence.journal.sql.recovery-event-timeout = 120s
@@ -50,7 +45,7 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
     {
         using var temp = new TempDirectory();
         var sweep = temp.Write("sweep.json", Sweep);
-        var config = temp.Write("test.hocon", TestHocon);
+        var config = temp.Write("test.hocon", TlsTestHocon);
         using var clusterCa = CreateAuthority("CN=ntk test cluster CA");
         using var rogueCa = CreateAuthority("CN=some other CA");
         var caFile = temp.Write("ca.pem", clusterCa.ExportCertificatePem());
@@ -71,7 +66,7 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
                 "--config", config, "--tls-certificate", coordinatorPfx, "--tls-password", Password, "--tls-ca", caFile);
             // Workers start once the coordinator's journal is open: three processes starting at once on 2 loaded cores
             // only slow each other down.
-            await WaitForLogAsync(Path.Combine(outDir, "run.log"), "JournalOpened", coordinator);
+            await WaitForLogAsync(Path.Combine(outDir, "run.log"), LogEvents.JournalOpened, coordinator);
             // The rogue node trusts the cluster's CA, but its own certificate is not from it.
             var rogue = Start(nodes, temp, "rogue", "worker", "--seeds", $"127.0.0.1:{port}", "--threads", "1", "--log-dir", rogueLogs,
                 "--config", config, "--tls-certificate", roguePfx, "--tls-password", Password, "--tls-ca", caFile);
@@ -94,10 +89,10 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
 
             // The coordinator saw exactly one worker member; the rogue never got the plan nor a shard.
             var coordinatorEvents = Events(Path.Combine(outDir, "run.log"));
-            Assert.Single(coordinatorEvents, e => e.Name == "MemberUp" && e.Roles == "worker");
+            Assert.Single(coordinatorEvents, e => e.Name == LogEvents.MemberUp && e.Roles == "worker");
             var rogueEvents = Directory.GetFiles(rogueLogs, "worker-*.log").SelectMany(Events).ToList();
-            Assert.Contains(rogueEvents, e => e.Name == "NodeStarted");
-            Assert.DoesNotContain(rogueEvents, e => e.Name is "PlanReceived" or "ShardLeased" or "MemberUp");
+            Assert.Contains(rogueEvents, e => e.Name == LogEvents.NodeStarted);
+            Assert.DoesNotContain(rogueEvents, e => e.Name is LogEvents.PlanReceived or LogEvents.ShardLeased or LogEvents.MemberUp);
         }
         finally
         {
@@ -116,13 +111,6 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
             await Task.Delay(200);
         }
         Assert.Fail($"no {eventName} in {file}:\n{node}");
-    }
-
-    private static NodeProcess Start(List<NodeProcess> nodes, TempDirectory temp, string name, params string[] args)
-    {
-        var node = NodeProcess.Start(name, temp.Path, args);
-        nodes.Add(node);
-        return node;
     }
 
     private static X509Certificate2 CreateAuthority(string subject)
@@ -155,19 +143,6 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
         return path;
     }
 
-    private static IEnumerable<LogEvent> Events(string file)
-    {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        var events = new List<LogEvent>();
-        while (reader.ReadLine() is { } line)
-        {
-            if (line.Length == 0) continue;
-            using var document = JsonDocument.Parse(line);
-            var root = document.RootElement;
-            events.Add(new LogEvent(root.TryGetProperty("Event", out var e) ? e.GetString() ?? "" : "",
-                root.TryGetProperty("Roles", out var r) ? r.GetString() : null));
-        }
-        return events;
-    }
+    private static IEnumerable<LogEvent> Events(string file) =>
+        NodeLogs.ReadFile(file).Select(e => new LogEvent(e.Name, e["Roles"]));
 }

@@ -2,6 +2,7 @@ using Ntk.Cli.Logging;
 using Ntk.Cli.Tests.Support;
 using Serilog.Events;
 using Xunit;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Tests;
 
@@ -25,8 +26,8 @@ public sealed class ConsoleNoticesTests
                 logger.Warning(Unreachable, "akka.tcp://ntk@10.0.0.1:4053", 5000, "Connection refused tcp://ntk@10.0.0.1:4053", "");
                 logger.Warning(NotJoined, attempt, "akka.tcp://ntk@10.0.0.1:4053");
             }
-            logger.Information("{Event}: joined; pulling shards of sweep {SweepName} ({Threads} worker threads)", "PullingShards", "s", 2);
-            logger.Information("{Event}: shard {ShardIndex} done", "ShardCompleted", 3); // not for the terminal
+            logger.Information("{Event:l}: joined; pulling shards of sweep {SweepName} ({Threads} worker threads)", LogEvents.PullingShards, "s", 2);
+            logger.Information("{Event:l}: shard {ShardIndex} done", LogEvents.ShardCompleted, 3); // not for the terminal
         }
 
         var lines = console.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -46,8 +47,8 @@ public sealed class ConsoleNoticesTests
         using var console = new StringWriter();
         using (var logger = NodeLogging.Create(Path.Combine(temp.Path, "run.log"), "node-0", "coordinator", console, LogEventLevel.Information))
         {
-            logger.Information("{Event}: waiting for workers: {WorkerNodes} of {MinWorkers} joined", "WorkersWaiting", 1, 2);
-            logger.Information("{Event}: {WorkerNodes} worker nodes up; the sweep starts", "WorkersJoined", 2);
+            logger.Information("{Event:l}: waiting for workers: {WorkerNodes} of {MinWorkers} joined", LogEvents.WorkersWaiting, 1, 2);
+            logger.Information("{Event:l}: {WorkerNodes} worker nodes up; the sweep starts", LogEvents.WorkersJoined, 2);
         }
         var text = console.ToString();
         Assert.Contains("waiting for workers: 1 of 2 joined", text);

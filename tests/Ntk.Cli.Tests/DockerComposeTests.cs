@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Xunit;
 
+using Ntk.Cli.Tests.Support;
+
 namespace Ntk.Cli.Tests;
 
 /// <summary>
@@ -10,16 +12,8 @@ namespace Ntk.Cli.Tests;
 /// </summary>
 public sealed class DockerComposeTests
 {
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
 
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "Ntk.Distributed.sln"))) return directory.FullName;
-        throw new InvalidOperationException("repository root (Ntk.Distributed.sln) not found above the test assembly");
-    }
-
-    private static readonly Lazy<YamlNode> Compose = new(() => YamlNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot, "docker-compose.yml"))));
+    private static readonly Lazy<YamlNode> Compose = new(() => YamlNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docker-compose.yml"))));
 
     [Fact]
     public void It_has_a_coordinator_scaled_workers_and_postgres()
@@ -61,7 +55,7 @@ public sealed class DockerComposeTests
         // The services take their volumes from the shared x-ntk-node anchor.
         var anchorVolumes = root["x-ntk-node"]["volumes"].Items.Select(i => i.Scalar).ToList();
         Assert.Contains("results:/results", anchorVolumes);
-        var text = File.ReadAllText(Path.Combine(RepositoryRoot, "docker-compose.yml"));
+        var text = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docker-compose.yml"));
         foreach (var service in new[] { "coordinator", "worker" })
             Assert.Matches(new Regex($@"(?m)^  {service}:\n    <<: \*ntk-node$"), text);
         // The coordinator writes into the volume, and the workers log next to it.
@@ -72,7 +66,7 @@ public sealed class DockerComposeTests
     [Fact]
     public void The_dockerfile_builds_the_cli_and_runs_it()
     {
-        var dockerfile = File.ReadAllText(Path.Combine(RepositoryRoot, "Dockerfile"));
+        var dockerfile = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "Dockerfile"));
         Assert.Contains("dotnet publish src/Ntk.Cli/Ntk.Cli.csproj", dockerfile);
         Assert.Contains("COPY cluster-config/", dockerfile);
         Assert.Contains("ENTRYPOINT [\"dotnet\", \"/app/ntk.dll\"]", dockerfile);

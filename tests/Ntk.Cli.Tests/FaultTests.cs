@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Ntk.Cli.Tests.Support;
+using static Ntk.Cli.Tests.Support.ClusterProcesses;
 using Ntk.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Tests;
 
@@ -17,17 +19,6 @@ namespace Ntk.Cli.Tests;
 [Collection(MultiNodeCollection.Name)]
 public sealed class FaultTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);
-
-    /// <summary>Same shortened cluster timings as MultiNodeClusterTests.</summary>
-    private const string TestHocon = """
-        ntk.sweep.lease-timeout = 20s
-        ntk.sweep.work-retry-interval = 200ms
-        ntk.coordinator.linger = 5s
-        ntk.worker.rejoin-delay = 1s
-        akka.cluster.split-brain-resolver.stable-after = 2s
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 5s
-        """;
 
     /// <summary>4 points × 300 shards of 200 trials: seconds of sampling on one core in a Release build, so that a
     /// fault lands mid-sweep.</summary>
@@ -44,17 +35,6 @@ public sealed class FaultTests(ITestOutputHelper output)
 
     private const long LongSweepTrialsPerPoint = 60000;
 
-    /// <summary>4 points × 20 shards of 200 trials.</summary>
-    private const string SmallSweep = """
-        {
-          "name": "faults-small",
-          "seed": 7,
-          "trials": 4000,
-          "shardTrials": 200,
-          "network": { "inputDim": 4, "depth": [2, 3], "width": 32, "weights": "gaussian", "engine": "auto" },
-          "inputs": { "kind": "pair", "thetaDegrees": [30, 90] }
-        }
-        """;
 
     /// <summary>2 points × 15 shards of 200 trials, dense engine at width 256: a shard takes a few hundred ms (a
     /// lease round trip about one), so a worker paused at a random moment is almost surely in the middle of one.</summary>
@@ -189,95 +169,73 @@ public sealed class FaultTests(ITestOutputHelper output)
     [Fact]
     public async Task A_worker_given_SIGTERM_stops_leasing_hands_in_its_shard_leaves_and_exits_0_with_no_lease_lost()
     {
-        using var temp = new TempDirectory();
-        var sweep = temp.Write("sweep.json", LongSweep);
-        var config = temp.Write("test.hocon", TestHocon);
+        using var scenario = ClusterScenario.Create(LongSweep);
+        var (temp, sweep, config, port, outDir, nodes) = scenario;
         var reference = await ReferenceAsync(temp, sweep);
-        var outDir = Path.Combine(temp.Path, "cluster");
-        var port = NodeProcess.FreePort();
-        var nodes = new List<NodeProcess>();
-        try
-        {
-            var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, "--min-workers", "2");
-            var leaving = StartWorker(nodes, temp, "worker-1", outDir, port, config);
-            StartWorker(nodes, temp, "worker-2", outDir, port, config);
-            var leavingLog = $"-{leaving.Id.ToString(CultureInfo.InvariantCulture)}.log";
-            await WaitForAsync(() => NodeLogs.Read(outDir).Count(e => e.Name == "ShardCompleted" && e.File.EndsWith(leavingLog, StringComparison.Ordinal)) >= 20,
-                "worker-1 completes 20 shards", [.. nodes]);
-            Assert.False(coordinator.HasExited, "the sweep finished before the worker could be stopped: make it longer");
-            var terminatedAt = DateTimeOffset.UtcNow;
-            Signal("TERM", leaving.Id);
-            Assert.True(await leaving.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the worker did not leave after SIGTERM\n" + leaving);
-            var leftAfter = DateTimeOffset.UtcNow - terminatedAt;
-            output.WriteLine($"SIGTERM → worker exit {leaving.ExitCode} after {leftAfter.TotalSeconds:F1} s\n{leaving}");
-            Assert.Equal(0, leaving.ExitCode);
+        var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, "--min-workers", "2");
+        var leaving = StartWorker(nodes, temp, "worker-1", outDir, port, config);
+        StartWorker(nodes, temp, "worker-2", outDir, port, config);
+        var leavingLog = $"-{leaving.Id.ToString(CultureInfo.InvariantCulture)}.log";
+        await WaitForAsync(() => NodeLogs.Read(outDir).Count(e => e.Name == LogEvents.ShardCompleted && e.File.EndsWith(leavingLog, StringComparison.Ordinal)) >= 20,
+            "worker-1 completes 20 shards", [.. nodes]);
+        Assert.False(coordinator.HasExited, "the sweep finished before the worker could be stopped: make it longer");
+        var terminatedAt = DateTimeOffset.UtcNow;
+        Signal("TERM", leaving.Id);
+        Assert.True(await leaving.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the worker did not leave after SIGTERM\n" + leaving);
+        var leftAfter = DateTimeOffset.UtcNow - terminatedAt;
+        output.WriteLine($"SIGTERM → worker exit {leaving.ExitCode} after {leftAfter.TotalSeconds:F1} s\n{leaving}");
+        Assert.Equal(0, leaving.ExitCode);
 
-            Assert.True(await coordinator.WaitForExitAsync(RunTimeout), "the coordinator did not finish\n" + string.Join("\n", nodes));
-            Assert.True(coordinator.ExitCode == 0, string.Join("\n", nodes));
-            AssertSameCsv(reference, outDir);
-            AssertTrials(outDir, LongSweepTrialsPerPoint);
+        Assert.True(await coordinator.WaitForExitAsync(RunTimeout), "the coordinator did not finish\n" + string.Join("\n", nodes));
+        Assert.True(coordinator.ExitCode == 0, string.Join("\n", nodes));
+        AssertSameCsv(reference, outDir);
+        AssertTrials(outDir, LongSweepTrialsPerPoint);
 
-            // Count the leases: every shard the stopped worker leased was completed (and its result confirmed by the
-            // aggregator) or handed back; none was re-issued after a timeout, no lease of its node expired, and it
-            // leased nothing once it had started draining.
-            var events = NodeLogs.Read(outDir);
-            var mine = events.Where(e => e.File.EndsWith(leavingLog, StringComparison.Ordinal)).ToList();
-            var draining = Assert.Single(mine, e => e.Name == "NodeDraining");
-            var leased = mine.Where(e => e.Name == "ShardLeased").Select(e => e.Shard).ToList();
-            var completed = mine.Where(e => e.Name == "ShardCompleted").Select(e => e.Shard).ToHashSet();
-            var returned = mine.Where(e => e.Name == "LeaseReturned").Select(e => e.Shard).ToHashSet();
-            var unaccounted = leased.Where(s => !completed.Contains(s) && !returned.Contains(s)).ToList();
-            Assert.True(unaccounted.Count == 0, "leases neither completed nor handed back: " + string.Join(", ", unaccounted));
-            Assert.DoesNotContain(mine, e => e.Name == "ShardLeased" && e.Time > draining.Time);
-            var reissued = events.Where(e => e.Name == "ShardReissued" && e.Time > terminatedAt && leased.Contains(e.Shard))
-                .Select(e => $"{e.Shard} at +{(e.Time - terminatedAt).TotalSeconds:F1} s").ToList();
-            Assert.True(reissued.Count == 0, "shards of the stopped worker re-issued after their lease expired: " + string.Join(", ", reissued)
-                + "\nits events after SIGTERM: " + string.Join(", ", mine.Where(e => e.Time > terminatedAt).Select(e => $"{e.Name} {e.Shard}")));
-            Assert.DoesNotContain(events, e => e.Name == "LeasesExpired" && e.Time > terminatedAt);
-            Assert.Contains(mine, e => e.Name == "NodeDrained" && e["Outcome"] == "every worker drained");
-            output.WriteLine($"worker-1: {leased.Count} leases, {completed.Count} completed, {returned.Count} handed back, " +
-                $"{mine.Count(e => e.Name == "ResultConfirmed")} last results confirmed; left {leftAfter.TotalSeconds:F1} s after SIGTERM");
-        }
-        finally
-        {
-            foreach (var node in nodes) node.Dispose();
-        }
+        // Count the leases: every shard the stopped worker leased was completed (and its result confirmed by the
+        // aggregator) or handed back; none was re-issued after a timeout, no lease of its node expired, and it
+        // leased nothing once it had started draining.
+        var events = NodeLogs.Read(outDir);
+        var mine = events.Where(e => e.File.EndsWith(leavingLog, StringComparison.Ordinal)).ToList();
+        var draining = Assert.Single(mine, e => e.Name == LogEvents.NodeDraining);
+        var leased = mine.Where(e => e.Name == LogEvents.ShardLeased).Select(e => e.Shard).ToList();
+        var completed = mine.Where(e => e.Name == LogEvents.ShardCompleted).Select(e => e.Shard).ToHashSet();
+        var returned = mine.Where(e => e.Name == LogEvents.LeaseReturned).Select(e => e.Shard).ToHashSet();
+        var unaccounted = leased.Where(s => !completed.Contains(s) && !returned.Contains(s)).ToList();
+        Assert.True(unaccounted.Count == 0, "leases neither completed nor handed back: " + string.Join(", ", unaccounted));
+        Assert.DoesNotContain(mine, e => e.Name == LogEvents.ShardLeased && e.Time > draining.Time);
+        var reissued = events.Where(e => e.Name == LogEvents.ShardReissued && e.Time > terminatedAt && leased.Contains(e.Shard))
+            .Select(e => $"{e.Shard} at +{(e.Time - terminatedAt).TotalSeconds:F1} s").ToList();
+        Assert.True(reissued.Count == 0, "shards of the stopped worker re-issued after their lease expired: " + string.Join(", ", reissued)
+            + "\nits events after SIGTERM: " + string.Join(", ", mine.Where(e => e.Time > terminatedAt).Select(e => $"{e.Name} {e.Shard}")));
+        Assert.DoesNotContain(events, e => e.Name == LogEvents.LeasesExpired && e.Time > terminatedAt);
+        Assert.Contains(mine, e => e.Name == LogEvents.NodeDrained && e["Outcome"] == "every worker drained");
+        output.WriteLine($"worker-1: {leased.Count} leases, {completed.Count} completed, {returned.Count} handed back, " +
+            $"{mine.Count(e => e.Name == LogEvents.ResultConfirmed)} last results confirmed; left {leftAfter.TotalSeconds:F1} s after SIGTERM");
     }
 
     [Fact]
     public async Task Resume_of_a_coordinator_whose_journal_holds_every_shard_finishes_at_once_without_workers()
     {
-        using var temp = new TempDirectory();
-        var sweep = temp.Write("sweep.json", SmallSweep);
-        var config = temp.Write("test.hocon", TestHocon);
-        var outDir = Path.Combine(temp.Path, "cluster");
-        var port = NodeProcess.FreePort();
-        var nodes = new List<NodeProcess>();
-        try
-        {
-            var first = StartCoordinator(nodes, temp, sweep, outDir, port, config);
-            StartWorker(nodes, temp, "worker-1", outDir, port, config);
-            Assert.True(await first.WaitForExitAsync(RunTimeout) && first.ExitCode == 0, string.Join("\n", nodes));
-            var csv = File.ReadAllBytes(Path.Combine(outDir, "results.csv"));
+        using var scenario = ClusterScenario.Create(SmallSweep);
+        var (temp, sweep, config, port, outDir, nodes) = scenario;
+        var first = StartCoordinator(nodes, temp, sweep, outDir, port, config);
+        StartWorker(nodes, temp, "worker-1", outDir, port, config);
+        Assert.True(await first.WaitForExitAsync(RunTimeout) && first.ExitCode == 0, string.Join("\n", nodes));
+        var csv = File.ReadAllBytes(Path.Combine(outDir, "results.csv"));
 
-            // The journal holds the whole sweep; two workers are asked for and none is started.
-            var clock = Stopwatch.StartNew();
-            var second = StartCoordinator(nodes, temp, sweep, outDir, port, config, "--resume", "--min-workers", "2");
-            Assert.True(await second.WaitForExitAsync(RunTimeout), "the resumed coordinator waited for workers\n" + second);
-            output.WriteLine($"--resume of a finished sweep: exit {second.ExitCode} after {clock.Elapsed.TotalSeconds:F1} s\n{second}");
-            Assert.True(second.ExitCode == 0, second.ToString());
-            Assert.True(csv.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(outDir, "results.csv"))), "results.csv changed");
-            var events = NodeLogs.Read(outDir);
-            var resumedStart = events.Last(e => e.Name == "JournalOpened").Time;
-            Assert.Contains(events, e => e.Name == "SweepAlreadyComplete" && e.Time >= resumedStart);
-            Assert.DoesNotContain(events, e => e.Name is "WorkersJoined" or "ShardLeased" && e.Time >= resumedStart);
-            output.WriteLine("resumed coordinator's events: " + string.Join(", ", events.Where(e => e.Time >= resumedStart)
-                .Select(e => $"+{(e.Time - resumedStart).TotalSeconds:F1} s {e.Name}")));
-        }
-        finally
-        {
-            foreach (var node in nodes) node.Dispose();
-        }
+        // The journal holds the whole sweep; two workers are asked for and none is started.
+        var clock = Stopwatch.StartNew();
+        var second = StartCoordinator(nodes, temp, sweep, outDir, port, config, "--resume", "--min-workers", "2");
+        Assert.True(await second.WaitForExitAsync(RunTimeout), "the resumed coordinator waited for workers\n" + second);
+        output.WriteLine($"--resume of a finished sweep: exit {second.ExitCode} after {clock.Elapsed.TotalSeconds:F1} s\n{second}");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.True(csv.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(outDir, "results.csv"))), "results.csv changed");
+        var events = NodeLogs.Read(outDir);
+        var resumedStart = events.Last(e => e.Name == LogEvents.JournalOpened).Time;
+        Assert.Contains(events, e => e.Name == LogEvents.SweepAlreadyComplete && e.Time >= resumedStart);
+        Assert.DoesNotContain(events, e => e.Name is LogEvents.WorkersJoined or LogEvents.ShardLeased && e.Time >= resumedStart);
+        output.WriteLine("resumed coordinator's events: " + string.Join(", ", events.Where(e => e.Time >= resumedStart)
+            .Select(e => $"+{(e.Time - resumedStart).TotalSeconds:F1} s {e.Name}")));
     }
 
     [Fact]
@@ -302,7 +260,7 @@ public sealed class FaultTests(ITestOutputHelper output)
             var late = StartWorker(nodes, temp, "worker-1", outDir, port, config);
             StartWorker(nodes, temp, "worker-2", outDir, port, config);
             var lateLog = $"-{late.Id.ToString(CultureInfo.InvariantCulture)}.log";
-            await WaitForAsync(() => NodeLogs.Read(outDir).Any(e => e.Name == "ShardLeased" && e.File.EndsWith(lateLog, StringComparison.Ordinal)),
+            await WaitForAsync(() => NodeLogs.Read(outDir).Any(e => e.Name == LogEvents.ShardLeased && e.File.EndsWith(lateLog, StringComparison.Ordinal)),
                 "worker-1 leases a shard", [.. nodes]);
             Signal("STOP", late.Id);
             await Task.Delay(TimeSpan.FromSeconds(6));
@@ -311,7 +269,7 @@ public sealed class FaultTests(ITestOutputHelper output)
             Assert.True(await coordinator.WaitForExitAsync(RunTimeout), "the coordinator did not finish\n" + string.Join("\n", nodes));
             Assert.True(coordinator.ExitCode == 0, string.Join("\n", nodes));
             AssertSameCsv(reference, outDir);
-            var discarded = NodeLogs.Read(outDir).Where(e => e.Name == "ShardDiscarded").ToList();
+            var discarded = NodeLogs.Read(outDir).Where(e => e.Name == LogEvents.ShardDiscarded).ToList();
             Assert.NotEmpty(discarded);
             // Compact JSON leaves out "@l" for Information: neither Debug nor a warning.
             Assert.All(discarded, e => Assert.False(e.Properties.ContainsKey("@l"), $"ShardDiscarded at {e["@l"]}"));
@@ -331,40 +289,12 @@ public sealed class FaultTests(ITestOutputHelper output)
 
     // ---- helpers -------------------------------------------------------------------------------------------------
 
-    /// <summary>A coordinator waiting for one worker unless <paramref name="extra"/> says otherwise.</summary>
+    /// <summary>A coordinator (coordinator-1, -2, … in start order) waiting for one worker unless <paramref name="extra"/> says otherwise.</summary>
     private static NodeProcess StartCoordinator(List<NodeProcess> nodes, TempDirectory temp, string sweep, string outDir, int port,
-        string config, params string[] extra)
-    {
-        var args = new List<string>
-        {
-            "coordinator", sweep, "--port", port.ToString(CultureInfo.InvariantCulture), "--out", outDir,
-            "--config", config, "--snapshot-interval", "1",
-        };
-        if (!extra.Contains("--min-workers")) args.AddRange(["--min-workers", "1"]);
-        args.AddRange(extra);
-        var node = NodeProcess.Start("coordinator-" + (nodes.Count(n => n.Name.StartsWith("coordinator", StringComparison.Ordinal)) + 1),
-            temp.Path, [.. args]);
-        nodes.Add(node);
-        return node;
-    }
-
-    private static NodeProcess StartWorker(List<NodeProcess> nodes, TempDirectory temp, string name, string logDirectory, int port, string config)
-    {
-        var node = NodeProcess.Start(name, temp.Path, "worker", "--seeds", $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
-            "--threads", "1", "--log-dir", logDirectory, "--config", config);
-        nodes.Add(node);
-        return node;
-    }
-
-    /// <summary>Sends a signal (TERM, STOP, CONT) with kill(1).</summary>
-    private static void Signal(string signal, int processId)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {processId.ToString(CultureInfo.InvariantCulture)}")
-        {
-            UseShellExecute = false,
-        })!;
-        kill.WaitForExit(10_000);
-    }
+        string config, params string[] extra) =>
+        ClusterProcesses.StartCoordinator(nodes, temp,
+            "coordinator-" + (nodes.Count(n => n.Name.StartsWith("coordinator", StringComparison.Ordinal)) + 1), sweep, outDir, port,
+            config, extra);
 
     private static void AssertTrials(string directory, long trialsPerPoint)
     {
@@ -373,25 +303,11 @@ public sealed class FaultTests(ITestOutputHelper output)
         Assert.All(points.Values, trials => Assert.Equal(trialsPerPoint, trials));
     }
 
-    private static async Task<string> ReferenceAsync(TempDirectory temp, string sweep)
-    {
-        var directory = Path.Combine(temp.Path, "reference");
-        var result = await CliRunner.RunAsync("run", sweep, "--out", directory, "--workers", "1");
-        Assert.True(result.ExitCode == 0, result.ToString());
-        return directory;
-    }
+    private static async Task<string> ReferenceAsync(TempDirectory temp, string sweep) =>
+        (await ReferenceRunAsync(temp, sweep, workers: 1)).Directory;
 
-    private async Task WaitForAsync(Func<bool> condition, string what, params NodeProcess[] nodes)
-    {
-        var deadline = DateTime.UtcNow + RunTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition()) return;
-            await Task.Delay(100);
-        }
-        foreach (var node in nodes) output.WriteLine(node.ToString());
-        Assert.Fail($"timed out waiting for: {what}");
-    }
+    private Task WaitForAsync(Func<bool> condition, string what, params NodeProcess[] nodes) =>
+        ClusterProcesses.WaitForAsync(output, condition, what, nodes);
 
     /// <summary>Trials in the directory's results.json (written atomically: whole or absent).</summary>
     private static long SavedTrials(string directory) => SavedResults.TotalTrials(directory);

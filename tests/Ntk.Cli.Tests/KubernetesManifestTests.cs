@@ -3,6 +3,8 @@ using Ntk.Cluster.Operations;
 using Xunit;
 using YamlDotNet.RepresentationModel;
 
+using Ntk.Cli.Tests.Support;
+
 namespace Ntk.Cli.Tests;
 
 /// <summary>
@@ -13,7 +15,7 @@ namespace Ntk.Cli.Tests;
 /// </summary>
 public sealed class KubernetesManifestTests
 {
-    private static readonly string Directory = Path.Combine(FindRepositoryRoot(), "deploy", "k8s");
+    private static readonly string Directory = Path.Combine(RepositoryRoot.Path, "deploy", "k8s");
     private static readonly Lazy<List<YamlMappingNode>> Documents = new(Load);
 
     /// <summary>ClusterSweep's coordinated shutdown waits up to 30 s; the pod must not be killed before.</summary>
@@ -118,12 +120,6 @@ public sealed class KubernetesManifestTests
         Assert.Equal("Deployment", Str(autoscaler, "spec", "scaleTargetRef", "kind"));
     }
 
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "Ntk.Distributed.sln"))) return directory.FullName;
-        throw new InvalidOperationException("repository root not found");
-    }
 
     private static List<YamlMappingNode> Load() =>
         System.IO.Directory.GetFiles(Directory, "*.yaml").Where(f => !f.EndsWith("kustomization.yaml", StringComparison.Ordinal))

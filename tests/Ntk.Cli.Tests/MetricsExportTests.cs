@@ -5,6 +5,8 @@ using System.Text.RegularExpressions;
 using Ntk.Cli.Operations;
 using Xunit;
 
+using Ntk.Cli.Tests.Support;
+
 namespace Ntk.Cli.Tests;
 
 /// <summary>
@@ -55,7 +57,7 @@ public sealed partial class MetricsExportTests
         var exported = MetricName().Matches(Scrape(exporter)).Select(m => m.Value).ToHashSet();
         exported.UnionWith(["ntk_sweep_journal_write_duration_ms_bucket", "ntk_node_cluster_members"]);
 
-        var root = FindRepositoryRoot();
+        var root = RepositoryRoot.Path;
         using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "deploy", "grafana", "ntk-dashboard.json")));
         var queried = dashboard.RootElement.GetProperty("panels").EnumerateArray()
             .SelectMany(p => p.GetProperty("targets").EnumerateArray())
@@ -79,10 +81,4 @@ public sealed partial class MetricsExportTests
         return text.ToString();
     }
 
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "Ntk.Distributed.sln"))) return directory.FullName;
-        throw new InvalidOperationException("repository root not found");
-    }
 }

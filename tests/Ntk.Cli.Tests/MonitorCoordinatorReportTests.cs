@@ -1,5 +1,6 @@
 using Ntk.Cli.Monitor;
 using Xunit;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Tests;
 
@@ -16,13 +17,13 @@ public sealed class MonitorCoordinatorReportTests
     private static string Accepted(double seconds, string workerNode, int point, int shard, double elapsedMs) =>
         SyntheticRun.Line(seconds, "coordinator", "coordinator",
             "{Event:l}: point {PointIndex} shard {ShardIndex}, {TrialCount} trials by {WorkerId}, {ElapsedMs} ms after its lease", null,
-            ("Event", "ShardAccepted"), ("PointIndex", point), ("ShardIndex", shard), ("TrialCount", 100),
+            (LogEvents.Property, LogEvents.ShardAccepted), ("PointIndex", point), ("ShardIndex", shard), ("TrialCount", 100),
             ("WorkerId", workerNode + "/worker-1"), ("ElapsedMs", elapsedMs));
 
     private static List<string> CoordinatorLog() =>
     [
         SyntheticRun.Line(0, "coordinator", "coordinator", "{Event:l}: {MemberAddress} ({Roles})", null,
-            ("Event", "MemberUp"), ("MemberAddress", SyntheticRun.NodeAAddress), ("Roles", "worker")),
+            (LogEvents.Property, LogEvents.MemberUp), ("MemberAddress", SyntheticRun.NodeAAddress), ("Roles", "worker")),
         Accepted(1, WorkerA, 0, 0, 500),
         Accepted(2, WorkerB, 0, 1, 500),
         Accepted(3, WorkerA, 0, 2, 500),
@@ -52,7 +53,7 @@ public sealed class MonitorCoordinatorReportTests
         // node-a's own log (ActorPath at 127.0.0.1:4054): one completed shard.
         state.Apply(SyntheticRun.Line(1, "node-a", "worker",
             "{Event:l}: point {PointIndex} shard {ShardIndex}, {TrialCount} trials in {ElapsedMs} ms, {TrialsPerSecond} trials/s, by {WorkerId}", null,
-            ("Event", "ShardCompleted"), ("PointIndex", 0), ("ShardIndex", 0), ("TrialCount", 100), ("ElapsedMs", 400.0),
+            (LogEvents.Property, LogEvents.ShardCompleted), ("PointIndex", 0), ("ShardIndex", 0), ("TrialCount", 100), ("ElapsedMs", 400.0),
             ("TrialsPerSecond", 250.0), ("WorkerId", WorkerA + "/worker-1")));
         var view = state.View();
         Assert.DoesNotContain(view.Nodes, n => n.NodeId == WorkerA);

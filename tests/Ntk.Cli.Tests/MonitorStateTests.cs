@@ -2,6 +2,7 @@ using System.Text.Json;
 using Ntk.Cli.Monitor;
 using Xunit;
 using Xunit.Abstractions;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Tests;
 
@@ -23,23 +24,23 @@ internal static class SyntheticRun
     public static IReadOnlyList<string> Coordinator() =>
     [
         Line(0, "coordinator", "coordinator", "{Event:l}: sweep {SweepName}: {PointCount} points, up to {ShardCount} shards of {ShardTrials} trials each, {ResumedPoints} resumed",
-            ("Event", "SweepStarted"), ("SweepName", "synthetic"), ("PointCount", 2), ("ShardCount", 4), ("ShardTrials", 100), ("ResumedPoints", 0)),
-        Member(0.5, "MemberUp", CoordinatorAddress, "coordinator"),
-        Member(0.6, "MemberUp", NodeAAddress, "worker"),
-        Member(0.7, "MemberUp", NodeBAddress, "worker"),
+            (LogEvents.Property, LogEvents.SweepStarted), ("SweepName", "synthetic"), ("PointCount", 2), ("ShardCount", 4), ("ShardTrials", 100), ("ResumedPoints", 0)),
+        Member(0.5, LogEvents.MemberUp, CoordinatorAddress, "coordinator"),
+        Member(0.6, LogEvents.MemberUp, NodeAAddress, "worker"),
+        Member(0.7, LogEvents.MemberUp, NodeBAddress, "worker"),
         Line(9.5, "coordinator", "coordinator", "{Event:l}: point {PointIndex}: {TrialCount} trials in {ShardsMerged} shards",
-            ("Event", "PointCompleted"), ("PointIndex", 0), ("TrialCount", 400), ("ShardsMerged", 4)),
+            (LogEvents.Property, LogEvents.PointCompleted), ("PointIndex", 0), ("TrialCount", 400), ("ShardsMerged", 4)),
         Line(12, "coordinator", "coordinator", "{Event:l}: snapshot skipped: {Reason}", level: "Warning",
-            ("Event", "SnapshotSkipped"), ("Reason", "1 of 2 points did not answer")),
-        Member(20, "MemberUnreachable", NodeBAddress, "worker", "Warning"),
-        Member(25, "MemberDowned", NodeBAddress, "worker", "Warning"),
-        Member(26, "MemberRemoved", NodeBAddress, "worker"),
+            (LogEvents.Property, LogEvents.SnapshotSkipped), ("Reason", "1 of 2 points did not answer")),
+        Member(20, LogEvents.MemberUnreachable, NodeBAddress, "worker", "Warning"),
+        Member(25, LogEvents.MemberDowned, NodeBAddress, "worker", "Warning"),
+        Member(26, LogEvents.MemberRemoved, NodeBAddress, "worker"),
         Line(30, "coordinator", "coordinator", "{Event:l}: point {PointIndex} shard {ShardIndex}: lease expired, offered to {WorkerId}", level: "Warning",
-            ("Event", "ShardReissued"), ("PointIndex", 1), ("ShardIndex", 1), ("WorkerId", "worker-1")),
+            (LogEvents.Property, LogEvents.ShardReissued), ("PointIndex", 1), ("ShardIndex", 1), ("WorkerId", "worker-1")),
         Line(33.5, "coordinator", "coordinator", "{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: result rejected: {Reason}", level: "Error",
-            ("Event", "ShardRejected"), ("PointIndex", 1), ("ShardIndex", 3), ("LeaseId", 17), ("Reason", "unreadable state")),
+            (LogEvents.Property, LogEvents.ShardRejected), ("PointIndex", 1), ("ShardIndex", 3), ("LeaseId", 17), ("Reason", "unreadable state")),
         Line(34, "coordinator", "coordinator", "{Event:l}: {TrialCount} trials, final: {Final}, complete: {Complete}, worst standard error {WorstStdErr} (point {WorstStdErrPoint}), after {ElapsedMs} ms",
-            ("Event", "SnapshotPublished"), ("TrialCount", 600), ("Final", false), ("Complete", false), ("WorstStdErr", 0.0123), ("WorstStdErrPoint", 1), ("ElapsedMs", 34000)),
+            (LogEvents.Property, LogEvents.SnapshotPublished), ("TrialCount", 600), ("Final", false), ("Complete", false), ("WorstStdErr", 0.0123), ("WorstStdErrPoint", 1), ("ElapsedMs", 34000)),
     ];
 
     public static IReadOnlyList<string> NodeA() =>
@@ -61,7 +62,7 @@ internal static class SyntheticRun
 
     public static string Finished(double seconds) =>
         Line(seconds, "coordinator", "coordinator", "{Event:l}: sweep {SweepName} {Outcome}, {TrialCount} trials merged by this run",
-            ("Event", "SweepFinished"), ("SweepName", "synthetic"), ("Outcome", "completed"), ("TrialCount", 800));
+            (LogEvents.Property, LogEvents.SweepFinished), ("SweepName", "synthetic"), ("Outcome", "completed"), ("TrialCount", 800));
 
     /// <summary>The start of a line the writer has not finished yet.</summary>
     public static string PartialLine(double seconds) =>
@@ -73,16 +74,16 @@ internal static class SyntheticRun
 
     private static string Leased(double seconds, string node, int point, int shard) =>
         Line(seconds, node, "worker", "{Event:l}: point {PointIndex} shard {ShardIndex} ({TrialCount} trials from {FirstTrial}) to {WorkerId}",
-            ("Event", "ShardLeased"), ("PointIndex", point), ("ShardIndex", shard), ("TrialCount", 100), ("FirstTrial", shard * 100), ("WorkerId", "worker-1"));
+            (LogEvents.Property, LogEvents.ShardLeased), ("PointIndex", point), ("ShardIndex", shard), ("TrialCount", 100), ("FirstTrial", shard * 100), ("WorkerId", "worker-1"));
 
     private static string Completed(double seconds, string node, int point, int shard, double elapsedMs) =>
         Line(seconds, node, "worker", "{Event:l}: point {PointIndex} shard {ShardIndex}, {TrialCount} trials in {ElapsedMs} ms, {TrialsPerSecond} trials/s, by {WorkerId}",
-            ("Event", "ShardCompleted"), ("PointIndex", point), ("ShardIndex", shard), ("TrialCount", 100), ("ElapsedMs", elapsedMs),
+            (LogEvents.Property, LogEvents.ShardCompleted), ("PointIndex", point), ("ShardIndex", shard), ("TrialCount", 100), ("ElapsedMs", elapsedMs),
             ("TrialsPerSecond", 100 / (elapsedMs / 1000)), ("WorkerId", "worker-1"));
 
     private static string Member(double seconds, string name, string address, string roles, string? level = null) =>
         Line(seconds, "coordinator", "coordinator", "{Event:l}: {MemberAddress} ({Roles})", level,
-            ("Event", name), ("MemberAddress", address), ("Roles", roles));
+            (LogEvents.Property, name), ("MemberAddress", address), ("Roles", roles));
 
     private static string Line(double seconds, string node, string role, string template, params (string Name, object Value)[] properties) =>
         Line(seconds, node, role, template, null, properties);
@@ -186,11 +187,11 @@ public sealed class MonitorStateTests(ITestOutputHelper output)
         // node-b's late p1/s1 (t0+33, already merged from node-a's lease) and a shard past a done point.
         const string Template = "{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: {Reason}";
         lines.Add(SyntheticRun.Line(33.2, "coordinator", "coordinator", Template, null,
-            ("Event", "ShardDiscarded"), ("PointIndex", 1), ("ShardIndex", 1), ("LeaseId", 6), ("Reason", "Duplicate")));
+            (LogEvents.Property, LogEvents.ShardDiscarded), ("PointIndex", 1), ("ShardIndex", 1), ("LeaseId", 6), ("Reason", "Duplicate")));
         lines.Add(SyntheticRun.Line(33.3, "coordinator", "coordinator", Template, null,
-            ("Event", "ShardDiscarded"), ("PointIndex", 0), ("ShardIndex", 4), ("LeaseId", 9), ("Reason", "PointDone")));
+            (LogEvents.Property, LogEvents.ShardDiscarded), ("PointIndex", 0), ("ShardIndex", 4), ("LeaseId", 9), ("Reason", "PointDone")));
         lines.Add(SyntheticRun.Line(33.4, "coordinator", "coordinator", Template, null,
-            ("Event", "ShardDiscarded"), ("PointIndex", 1), ("ShardIndex", 2), ("LeaseId", 11), ("Reason", "Duplicate")));
+            (LogEvents.Property, LogEvents.ShardDiscarded), ("PointIndex", 1), ("ShardIndex", 2), ("LeaseId", 11), ("Reason", "Duplicate")));
 
         var view = Feed(lines).View(reference.Now);
         var text = new StringWriter();

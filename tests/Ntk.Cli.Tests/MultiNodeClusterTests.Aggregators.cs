@@ -1,5 +1,7 @@
 using System.Globalization;
 using Ntk.Cli.Tests.Support;
+using static Ntk.Cli.Tests.Support.ClusterProcesses;
+using Ntk.Cluster.Logging;
 using Xunit;
 
 namespace Ntk.Cli.Tests;
@@ -32,7 +34,7 @@ public sealed partial class MultiNodeClusterTests
         // Sharding rebalances every 2 s here (10 s by default): the points first land on the coordinator node, which
         // opens them before any worker node is up, and move to the aggregator workers from there.
         var config = temp.Write("test.hocon", TestHocon + "\nakka.cluster.sharding.rebalance-interval = 2s\n");
-        var reference = await ReferenceRunAsync(temp, sweep, workers: 1);
+        var reference = await ClusterProcesses.ReferenceRunAsync(temp, sweep, workers: 1);
         var port = NodeProcess.FreePort();
         var outDir = Path.Combine(temp.Path, "cluster");
         var journalFile = Path.Combine(temp.Path, "journal.db");
@@ -51,8 +53,8 @@ public sealed partial class MultiNodeClusterTests
             HashSet<int> HostedBy(int processId, TimeSpan atLeast)
             {
                 var events = ReadEvents(outDir);
-                var finished = events.Where(e => e.Name == "PointCompleted").Select(e => e.PointIndex!.Value).ToHashSet();
-                return events.Where(e => e.Name == "AggregatorStarted")
+                var finished = events.Where(e => e.Name == LogEvents.PointCompleted).Select(e => e.PointIndex!.Value).ToHashSet();
+                return events.Where(e => e.Name == LogEvents.AggregatorStarted)
                     .GroupBy(e => e.PointIndex!.Value)
                     .Where(g => g.Last().ProcessId == processId && DateTimeOffset.UtcNow - g.Last().Time >= atLeast && !finished.Contains(g.Key))
                     .Select(g => g.Key).ToHashSet();
@@ -72,18 +74,18 @@ public sealed partial class MultiNodeClusterTests
             // The killed node's points started again elsewhere, and those with merged shards recovered them from the
             // journal instead of computing them again.
             var events = ReadEvents(outDir);
-            foreach (var e in events.Where(e => e.Name is "AggregatorStarted" or "AggregatorRecovered" or "MemberDowned"))
+            foreach (var e in events.Where(e => e.Name is LogEvents.AggregatorStarted or LogEvents.AggregatorRecovered or LogEvents.MemberDowned))
                 output.WriteLine($"{e.Time:HH:mm:ss.fff} {e.Name} point {e.PointIndex} shards {e.ShardsMerged} pid {e.ProcessId?.ToString(CultureInfo.InvariantCulture) ?? "coordinator"}");
-            var restarted = events.Where(e => e.Name == "AggregatorStarted" && e.Time > killedAt && e.ProcessId != victim.Id
+            var restarted = events.Where(e => e.Name == LogEvents.AggregatorStarted && e.Time > killedAt && e.ProcessId != victim.Id
                 && hosted.Contains(e.PointIndex!.Value)).Select(e => e.PointIndex!.Value).ToHashSet();
-            var recovered = events.Where(e => e.Name == "AggregatorRecovered" && e.Time > killedAt && e.ProcessId != victim.Id
+            var recovered = events.Where(e => e.Name == LogEvents.AggregatorRecovered && e.Time > killedAt && e.ProcessId != victim.Id
                 && hosted.Contains(e.PointIndex!.Value)).ToList();
             output.WriteLine($"restarted elsewhere: {string.Join(",", restarted.Order())}; recovered from the journal: " +
                 string.Join(", ", recovered.Select(e => $"point {e.PointIndex} ({e.ShardsMerged} shards)")));
             Assert.NotEmpty(restarted);
             Assert.Contains(recovered, e => e.ShardsMerged > 0);
             // The survivor hosted points too: the merge work was spread, not only moved back to the coordinator.
-            Assert.Contains(events, e => e.Name == "AggregatorStarted" && e.ProcessId == survivor.Id);
+            Assert.Contains(events, e => e.Name == LogEvents.AggregatorStarted && e.ProcessId == survivor.Id);
         }
         finally
         {
@@ -92,11 +94,7 @@ public sealed partial class MultiNodeClusterTests
     }
 
     private static NodeProcess StartAggregatorWorker(List<NodeProcess> nodes, TempDirectory temp, string name, string logDirectory,
-        int port, string config, string journal)
-    {
-        var node = NodeProcess.Start(name, temp.Path, "worker", "--seeds", $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+        int port, string config, string journal) =>
+        Start(nodes, temp, name, "worker", "--seeds", $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
             "--threads", "1", "--log-dir", logDirectory, "--config", config, "--aggregator-journal", journal);
-        nodes.Add(node);
-        return node;
-    }
 }

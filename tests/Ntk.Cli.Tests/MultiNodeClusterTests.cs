@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Ntk.Cli.Tests.Support;
+using static Ntk.Cli.Tests.Support.ClusterProcesses;
 using Ntk.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Tests;
 
@@ -18,20 +20,6 @@ namespace Ntk.Cli.Tests;
 [Collection(MultiNodeCollection.Name)]
 public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
 {
-    /// <summary>Upper bound for one cluster run (start, formation, sweep, linger, report); far above the ~15–30 s seen.</summary>
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);
-
-    private const string TestHocon = """
-        # Shorter timings for tests on one machine (see cluster-config/*.hocon for what each key means).
-        # Longer than the ~10 s a dead node takes to be downed here, so a killed worker's shard is re-issued when its
-        # node is downed (LeasesExpired), not when the lease runs out.
-        ntk.sweep.lease-timeout = 20s
-        ntk.sweep.work-retry-interval = 200ms
-        ntk.coordinator.linger = 5s
-        ntk.worker.rejoin-delay = 1s
-        akka.cluster.split-brain-resolver.stable-after = 2s
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 5s
-        """;
 
     /// <summary>4 points × 180 shards of 200 trials: long enough to kill a node mid-sweep also in a Release build
     /// (about 2 ms per shard there; ~25 s of sampling on one core in Debug).</summary>
@@ -46,108 +34,75 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
         }
         """;
 
-    /// <summary>4 points × 20 shards of 200 trials.</summary>
-    private const string SmallSweep = """
-        {
-          "name": "multi-node",
-          "seed": 7,
-          "trials": 4000,
-          "shardTrials": 200,
-          "network": { "inputDim": 4, "depth": [2, 3], "width": 32, "weights": "gaussian", "engine": "auto" },
-          "inputs": { "kind": "pair", "thetaDegrees": [30, 90] }
-        }
-        """;
 
     [Fact]
     public async Task Three_processes_give_results_csv_byte_identical_to_ntk_run()
     {
-        using var temp = new TempDirectory();
-        var sweep = temp.Write("sweep.json", SmallSweep);
-        var config = temp.Write("test.hocon", TestHocon);
-        var reference = await ReferenceRunAsync(temp, sweep, workers: 3);
-        var port = NodeProcess.FreePort();
-        var outDir = Path.Combine(temp.Path, "cluster");
-        var nodes = new List<NodeProcess>();
-        try
-        {
-            var clock = Stopwatch.StartNew();
-            var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false);
-            StartWorker(nodes, temp, "worker-1", outDir, port, config);
-            StartWorker(nodes, temp, "worker-2", outDir, port, config);
-            await ExpectSuccessAsync(coordinator, nodes);
-            var wall = clock.Elapsed;
-            await ExpectWorkersFinishedAsync(nodes);
+        using var scenario = ClusterScenario.Create(SmallSweep);
+        var (temp, sweep, config, port, outDir, nodes) = scenario;
+        var reference = await ClusterProcesses.ReferenceRunAsync(temp, sweep, workers: 3);
+        var clock = Stopwatch.StartNew();
+        var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false);
+        StartWorker(nodes, temp, "worker-1", outDir, port, config);
+        StartWorker(nodes, temp, "worker-2", outDir, port, config);
+        await ExpectSuccessAsync(coordinator, nodes);
+        var wall = clock.Elapsed;
+        await ExpectWorkersFinishedAsync(nodes);
 
-            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 4000);
-            var trials = 4 * 4000;
-            output.WriteLine($"3 processes (coordinator + 2 workers × 1 thread): {wall.TotalSeconds:F1} s wall, {trials / wall.TotalSeconds:F0} trials/s overall");
-            output.WriteLine($"ntk run --workers 3 in-process: {reference.Wall.TotalSeconds:F1} s wall, {trials / reference.Wall.TotalSeconds:F0} trials/s");
-            output.WriteLine($"coordinator stdout:\n{coordinator.Stdout}");
-            Assert.Contains(ReadEvents(outDir), e => e.Name == "MemberUp" && e.Roles == "worker");
-            // What the terminals said: the coordinator what it waited for, each worker that it joined; no raw Akka
-            // "gated … dead letters" warnings, whichever node came up first.
-            Assert.Contains("waiting for workers: ", coordinator.Stderr);
-            Assert.Contains(" of 2 joined", coordinator.Stderr);
-            Assert.Matches(@"trials in [0-9.]+ s \([0-9]+ trials/s on the cluster", coordinator.Stdout);
-            foreach (var worker in nodes.Where(n => n.Name.StartsWith("worker", StringComparison.Ordinal)))
-            {
-                Assert.Contains("joined; pulling shards of sweep", worker.Stderr);
-                Assert.DoesNotContain("gated", worker.Stderr);
-            }
-        }
-        finally
+        AssertSameResults(reference.Directory, outDir, trialsPerPoint: 4000);
+        var trials = 4 * 4000;
+        output.WriteLine($"3 processes (coordinator + 2 workers × 1 thread): {wall.TotalSeconds:F1} s wall, {trials / wall.TotalSeconds:F0} trials/s overall");
+        output.WriteLine($"ntk run --workers 3 in-process: {reference.Wall.TotalSeconds:F1} s wall, {trials / reference.Wall.TotalSeconds:F0} trials/s");
+        output.WriteLine($"coordinator stdout:\n{coordinator.Stdout}");
+        Assert.Contains(ReadEvents(outDir), e => e.Name == LogEvents.MemberUp && e.Roles == "worker");
+        // What the terminals said: the coordinator what it waited for, each worker that it joined; no raw Akka
+        // "gated … dead letters" warnings, whichever node came up first.
+        Assert.Contains("waiting for workers: ", coordinator.Stderr);
+        Assert.Contains(" of 2 joined", coordinator.Stderr);
+        Assert.Matches(@"trials in [0-9.]+ s \([0-9]+ trials/s on the cluster", coordinator.Stdout);
+        foreach (var worker in nodes.Where(n => n.Name.StartsWith("worker", StringComparison.Ordinal)))
         {
-            DisposeAll(nodes);
+            Assert.Contains("joined; pulling shards of sweep", worker.Stderr);
+            Assert.DoesNotContain("gated", worker.Stderr);
         }
     }
 
     [Fact]
     public async Task A_worker_killed_mid_sweep_and_a_new_one_give_identical_results_and_exact_trial_counts()
     {
-        using var temp = new TempDirectory();
-        var sweep = temp.Write("sweep.json", KillSweep);
-        var config = temp.Write("test.hocon", TestHocon);
-        var reference = await ReferenceRunAsync(temp, sweep, workers: 1);
-        var port = NodeProcess.FreePort();
-        var outDir = Path.Combine(temp.Path, "cluster");
-        var nodes = new List<NodeProcess>();
-        try
-        {
-            var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false);
-            var victim = StartWorker(nodes, temp, "worker-1", outDir, port, config);
-            StartWorker(nodes, temp, "worker-2", outDir, port, config);
-            await WaitForAsync(() => CountEvents(outDir, "ShardCompleted", victim.Id) >= 10, "worker-1 completes 10 shards", nodes);
-            Assert.False(coordinator.HasExited, "the sweep finished before the worker could be killed: make it longer");
-            var killedAt = DateTimeOffset.UtcNow;
-            victim.Kill();
-            output.WriteLine($"SIGKILL worker-1 (pid {victim.Id}) at {killedAt:HH:mm:ss.fff}");
-            StartWorker(nodes, temp, "worker-3", outDir, port, config);
+        using var scenario = ClusterScenario.Create(KillSweep);
+        var (temp, sweep, config, port, outDir, nodes) = scenario;
+        var reference = await ClusterProcesses.ReferenceRunAsync(temp, sweep, workers: 1);
+        var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false);
+        var victim = StartWorker(nodes, temp, "worker-1", outDir, port, config);
+        StartWorker(nodes, temp, "worker-2", outDir, port, config);
+        await WaitForAsync(() => CountEvents(outDir, LogEvents.ShardCompleted, victim.Id) >= 10, "worker-1 completes 10 shards", nodes);
+        Assert.False(coordinator.HasExited, "the sweep finished before the worker could be killed: make it longer");
+        var killedAt = DateTimeOffset.UtcNow;
+        victim.Kill();
+        output.WriteLine($"SIGKILL worker-1 (pid {victim.Id}) at {killedAt:HH:mm:ss.fff}");
+        StartWorker(nodes, temp, "worker-3", outDir, port, config);
 
-            await ExpectSuccessAsync(coordinator, nodes);
-            await ExpectWorkersFinishedAsync(nodes.Where(n => n != victim));
-            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 36000);
+        await ExpectSuccessAsync(coordinator, nodes);
+        await ExpectWorkersFinishedAsync(nodes.Where(n => n != victim));
+        AssertSameResults(reference.Directory, outDir, trialsPerPoint: 36000);
 
-            var events = ReadEvents(outDir);
-            var reissued = events.Where(e => e.Name == "ShardReissued" && e.Time > killedAt).ToList();
-            var expired = events.FirstOrDefault(e => e.Name == "LeasesExpired" && e.Time > killedAt);
-            output.WriteLine($"leases of the killed worker expired by its downing after {(expired is null ? "-" : (expired.Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture))} s");
-            var downed = events.FirstOrDefault(e => e.Name == "MemberDowned" && e.Role == "coordinator" && e.Time > killedAt);
-            output.WriteLine($"shards re-issued after the kill: {reissued.Count}; first after {(reissued.Count > 0 ? (reissued[0].Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) : "-")} s" +
-                $"; worker downed after {(downed is null ? "-" : (downed.Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture))} s");
+        var events = ReadEvents(outDir);
+        var reissued = events.Where(e => e.Name == LogEvents.ShardReissued && e.Time > killedAt).ToList();
+        var expired = events.FirstOrDefault(e => e.Name == LogEvents.LeasesExpired && e.Time > killedAt);
+        output.WriteLine($"leases of the killed worker expired by its downing after {(expired is null ? "-" : (expired.Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture))} s");
+        var downed = events.FirstOrDefault(e => e.Name == LogEvents.MemberDowned && e.Role == "coordinator" && e.Time > killedAt);
+        output.WriteLine($"shards re-issued after the kill: {reissued.Count}; first after {(reissued.Count > 0 ? (reissued[0].Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) : "-")} s" +
+            $"; worker downed after {(downed is null ? "-" : (downed.Time - killedAt).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture))} s");
 
-            // `ntk monitor --once` reads the logs of all four nodes from the results directory (the workers log there).
-            var monitor = await CliRunner.RunAsync("monitor", "--once", outDir);
-            output.WriteLine(monitor.Stdout);
-            Assert.True(monitor.ExitCode == 0, monitor.ToString());
-            Assert.Contains("finished (completed)", monitor.Stdout);
-            Assert.Contains("1 downed", monitor.Stdout);
-            foreach (var node in nodes.Where(n => n.Name.StartsWith("worker", StringComparison.Ordinal)))
-                Assert.Contains($"-{node.Id.ToString(CultureInfo.InvariantCulture)} ", monitor.Stdout);
-        }
-        finally
-        {
-            DisposeAll(nodes);
-        }
+        // `ntk monitor --once` reads the logs of all four nodes from the results directory (the workers log there).
+        var monitor = await CliRunner.RunAsync("monitor", "--once", outDir);
+        output.WriteLine(monitor.Stdout);
+        Assert.True(monitor.ExitCode == 0, monitor.ToString());
+        Assert.Contains("finished (completed)", monitor.Stdout);
+        Assert.Contains("1 downed", monitor.Stdout);
+        foreach (var node in nodes.Where(n => n.Name.StartsWith("worker", StringComparison.Ordinal)))
+            Assert.Contains($"-{node.Id.ToString(CultureInfo.InvariantCulture)} ", monitor.Stdout);
     }
 
     [Theory]
@@ -161,68 +116,57 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
         var journal = postgres?.CreateDatabase("ntk_kill_test");
         var sweep = temp.Write("sweep.json", KillSweep);
         var config = temp.Write("test.hocon", TestHocon);
-        var reference = await ReferenceRunAsync(temp, sweep, workers: 1);
+        var reference = await ClusterProcesses.ReferenceRunAsync(temp, sweep, workers: 1);
         var port = NodeProcess.FreePort();
         var outDir = Path.Combine(temp.Path, "cluster");
         var nodes = new List<NodeProcess>();
-        try
-        {
-            var first = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false, journal: journal);
-            StartWorker(nodes, temp, "worker-1", outDir, port, config);
-            StartWorker(nodes, temp, "worker-2", outDir, port, config);
-            // Kill once shards are merged, and well before the end.
-            await WaitForAsync(() => ReadEvents(outDir).Any(e => e.Name == "SnapshotPublished" && e.Trials >= 4000),
-                "a snapshot with 4000 merged trials", nodes);
-            Assert.False(first.HasExited, "the sweep finished before the coordinator could be killed: make it longer");
-            first.Kill();
-            output.WriteLine($"SIGKILL coordinator (pid {first.Id}) at {DateTimeOffset.UtcNow:HH:mm:ss.fff}, journal {journalKind}");
+        var first = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false, journal: journal);
+        StartWorker(nodes, temp, "worker-1", outDir, port, config);
+        StartWorker(nodes, temp, "worker-2", outDir, port, config);
+        // Kill once shards are merged, and well before the end.
+        await WaitForAsync(() => ReadEvents(outDir).Any(e => e.Name == LogEvents.SnapshotPublished && e.Trials >= 4000),
+            "a snapshot with 4000 merged trials", nodes);
+        Assert.False(first.HasExited, "the sweep finished before the coordinator could be killed: make it longer");
+        first.Kill();
+        output.WriteLine($"SIGKILL coordinator (pid {first.Id}) at {DateTimeOffset.UtcNow:HH:mm:ss.fff}, journal {journalKind}");
 
-            var second = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: true, name: "coordinator-2", journal: journal);
-            await ExpectSuccessAsync(second, nodes);
-            await ExpectWorkersFinishedAsync(nodes.Where(n => n.Name.StartsWith("worker", StringComparison.Ordinal)));
-            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 36000);
+        var second = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: true, name: "coordinator-2", journal: journal);
+        await ExpectSuccessAsync(second, nodes);
+        await ExpectWorkersFinishedAsync(nodes.Where(n => n.Name.StartsWith("worker", StringComparison.Ordinal)));
+        AssertSameResults(reference.Directory, outDir, trialsPerPoint: 36000);
 
-            var events = ReadEvents(outDir);
-            var started = events.Where(e => e.Name == "SweepStarted").ToList();
-            Assert.Equal(2, started.Count);
-            Assert.True(started[1].ResumedPoints > 0, "the restarted coordinator's ledger did not hold any point");
-            // Every aggregator recovered its accepted shards from the journal; none of them was leased again.
-            var recovered = events.Where(e => e.Name == "AggregatorRecovered" && e.Time > started[0].Time)
-                .GroupBy(e => e.PointIndex!.Value).ToDictionary(g => g.Key, g => g.Max(e => e.ShardsMerged!.Value));
-            Assert.True(recovered.Values.Sum() > 0, "no aggregator recovered a merged shard from the journal");
-            var leasedAgain = events.Where(e => e.Name == "ShardLeased" && e.Time > started[1].Time
-                    && recovered.TryGetValue(e.PointIndex!.Value, out var prefix) && e.ShardIndex < prefix)
-                .Select(e => $"{e.PointIndex}/{e.ShardIndex}").ToList();
-            Assert.True(leasedAgain.Count == 0, "shards recovered from the journal were computed again: " + string.Join(", ", leasedAgain));
-            output.WriteLine($"second coordinator: {recovered.Values.Sum()} shards of {recovered.Count} points recovered from the journal, none leased again; stdout:\n{second.Stdout}");
-        }
-        finally
-        {
-            DisposeAll(nodes);
-        }
+        var events = ReadEvents(outDir);
+        var started = events.Where(e => e.Name == LogEvents.SweepStarted).ToList();
+        Assert.Equal(2, started.Count);
+        Assert.True(started[1].ResumedPoints > 0, "the restarted coordinator's ledger did not hold any point");
+        // Every aggregator recovered its accepted shards from the journal; none of them was leased again.
+        var recovered = events.Where(e => e.Name == LogEvents.AggregatorRecovered && e.Time > started[0].Time)
+            .GroupBy(e => e.PointIndex!.Value).ToDictionary(g => g.Key, g => g.Max(e => e.ShardsMerged!.Value));
+        Assert.True(recovered.Values.Sum() > 0, "no aggregator recovered a merged shard from the journal");
+        var leasedAgain = events.Where(e => e.Name == LogEvents.ShardLeased && e.Time > started[1].Time
+                && recovered.TryGetValue(e.PointIndex!.Value, out var prefix) && e.ShardIndex < prefix)
+            .Select(e => $"{e.PointIndex}/{e.ShardIndex}").ToList();
+        Assert.True(leasedAgain.Count == 0, "shards recovered from the journal were computed again: " + string.Join(", ", leasedAgain));
+        output.WriteLine($"second coordinator: {recovered.Values.Sum()} shards of {recovered.Count} points recovered from the journal, none leased again; stdout:\n{second.Stdout}");
     }
 
     [Fact]
     public async Task A_worker_paused_until_it_is_downed_comes_back_and_the_results_are_identical()
     {
-        using var temp = new TempDirectory();
+        using var scenario = ClusterScenario.Create(KillSweep);
+        var (temp, sweep, config, port, outDir, nodes) = scenario;
         // One worker only: while it is paused nobody computes, so the sweep cannot end before it comes back; the work
         // left after the pause usually outlasts the worker's discovery that it was downed (about a second).
-        var sweep = temp.Write("sweep.json", KillSweep);
-        var config = temp.Write("test.hocon", TestHocon);
-        var reference = await ReferenceRunAsync(temp, sweep, workers: 1);
-        var port = NodeProcess.FreePort();
-        var outDir = Path.Combine(temp.Path, "cluster");
-        var nodes = new List<NodeProcess>();
+        var reference = await ClusterProcesses.ReferenceRunAsync(temp, sweep, workers: 1);
         try
         {
             var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false, minWorkers: 1);
             var slow = StartWorker(nodes, temp, "worker-1", outDir, port, config);
-            await WaitForAsync(() => CountEvents(outDir, "ShardCompleted", slow.Id) >= 10, "worker-1 completes 10 shards", nodes);
+            await WaitForAsync(() => CountEvents(outDir, LogEvents.ShardCompleted, slow.Id) >= 10, "worker-1 completes 10 shards", nodes);
             // SIGSTOP: the process is alive but silent (a worker that is very slow, or cut off by the network).
             var pausedAt = DateTimeOffset.UtcNow;
             Signal("STOP", slow.Id);
-            await WaitForAsync(() => ReadEvents(outDir).Any(e => e.Name == "MemberDowned" && e.Role == "coordinator" && e.Time > pausedAt),
+            await WaitForAsync(() => ReadEvents(outDir).Any(e => e.Name == LogEvents.MemberDowned && e.Role == "coordinator" && e.Time > pausedAt),
                 "the coordinator downs the paused worker", nodes);
             Assert.False(coordinator.HasExited, "the sweep finished while the worker was paused: make it longer");
             Signal("CONT", slow.Id);
@@ -234,12 +178,12 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
             var slowEvents = ReadEvents(outDir).Where(e => e.ProcessId == slow.Id).ToList();
             // It came back after being downed: it learned so (and normally rejoined with a new actor system). If the
             // rest of the sweep was done before it noticed, the results above are still what is being tested.
-            var rejoined = slowEvents.Any(e => e.Name == "NodeRejoining");
-            Assert.True(rejoined || slowEvents.Any(e => e.Name == "MemberDowned" && e.Time > pausedAt),
+            var rejoined = slowEvents.Any(e => e.Name == LogEvents.NodeRejoining);
+            Assert.True(rejoined || slowEvents.Any(e => e.Name == LogEvents.MemberDowned && e.Time > pausedAt),
                 "worker-1 never learned it was downed; its events after the pause: " +
                 string.Join(", ", slowEvents.Where(e => e.Time > pausedAt).Select(e => $"{e.Time:HH:mm:ss.fff} {e.Name}").Distinct()));
             output.WriteLine(rejoined
-                ? $"worker-1 rejoined; shards it completed after rejoining: {slowEvents.SkipWhile(e => e.Name != "NodeRejoining").Count(e => e.Name == "ShardCompleted")}"
+                ? $"worker-1 rejoined; shards it completed after rejoining: {slowEvents.SkipWhile(e => e.Name != LogEvents.NodeRejoining).Count(e => e.Name == LogEvents.ShardCompleted)}"
                 : "worker-1 learned it was downed only after the sweep was done (it finished the remaining shards first)");
         }
         finally
@@ -251,49 +195,13 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
 
     // ---- helpers -------------------------------------------------------------------------------------------------
 
-    private sealed record Reference(string Directory, TimeSpan Wall);
-
-    /// <summary>Sends SIGSTOP / SIGCONT (no .NET API for these) with kill(1).</summary>
-    private static void Signal(string signal, int processId)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {processId.ToString(CultureInfo.InvariantCulture)}")
-        {
-            UseShellExecute = false,
-        })!;
-        kill.WaitForExit(10_000);
-    }
-
-    private async Task<Reference> ReferenceRunAsync(TempDirectory temp, string sweep, int workers)
-    {
-        var directory = Path.Combine(temp.Path, "reference");
-        var clock = Stopwatch.StartNew();
-        var result = await CliRunner.RunAsync("run", sweep, "--out", directory, "--workers", workers.ToString(CultureInfo.InvariantCulture));
-        clock.Stop();
-        Assert.True(result.ExitCode == 0, result.ToString());
-        return new Reference(directory, clock.Elapsed);
-    }
-
     private static NodeProcess StartCoordinator(List<NodeProcess> nodes, TempDirectory temp, string sweep, string outDir, int port,
         string config, bool resume, string name = "coordinator", int minWorkers = 2, string? journal = null)
     {
-        var args = new List<string>
-        {
-            "coordinator", sweep, "--port", port.ToString(CultureInfo.InvariantCulture), "--out", outDir,
-            "--min-workers", minWorkers.ToString(CultureInfo.InvariantCulture), "--config", config, "--snapshot-interval", "1",
-        };
-        if (resume) args.Add("--resume");
-        if (journal is not null) args.AddRange(["--journal", journal]);
-        var node = NodeProcess.Start(name, temp.Path, [.. args]);
-        nodes.Add(node);
-        return node;
-    }
-
-    private static NodeProcess StartWorker(List<NodeProcess> nodes, TempDirectory temp, string name, string logDirectory, int port, string config)
-    {
-        var node = NodeProcess.Start(name, temp.Path, "worker", "--seeds", $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
-            "--threads", "1", "--log-dir", logDirectory, "--config", config);
-        nodes.Add(node);
-        return node;
+        var extra = new List<string> { "--min-workers", minWorkers.ToString(CultureInfo.InvariantCulture) };
+        if (resume) extra.Add("--resume");
+        if (journal is not null) extra.AddRange(["--journal", journal]);
+        return ClusterProcesses.StartCoordinator(nodes, temp, name, sweep, outDir, port, config, [.. extra]);
     }
 
     private async Task ExpectSuccessAsync(NodeProcess coordinator, IEnumerable<NodeProcess> nodes)
@@ -316,17 +224,8 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
         }
     }
 
-    private async Task WaitForAsync(Func<bool> condition, string what, IEnumerable<NodeProcess> nodes)
-    {
-        var deadline = DateTime.UtcNow + RunTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition()) return;
-            await Task.Delay(200);
-        }
-        foreach (var node in nodes) output.WriteLine(node.ToString());
-        Assert.Fail($"timed out waiting for: {what}");
-    }
+    private Task WaitForAsync(Func<bool> condition, string what, IEnumerable<NodeProcess> nodes) =>
+        ClusterProcesses.WaitForAsync(output, condition, what, nodes);
 
     private static void AssertSameResults(string referenceDirectory, string clusterDirectory, long trialsPerPoint)
     {
@@ -348,55 +247,12 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
         int? PointIndex = null, int? ShardIndex = null, int? ShardsMerged = null);
 
     /// <summary>Every event with an {Event} property in the compact-JSON logs of <paramref name="directory"/>, by time.</summary>
-    private static List<LogEvent> ReadEvents(string directory)
-    {
-        var events = new List<LogEvent>();
-        if (!Directory.Exists(directory)) return events;
-        foreach (var file in Directory.EnumerateFiles(directory, "*.log"))
-        {
-            var processId = int.TryParse(Path.GetFileNameWithoutExtension(file).Split('-').Last(), out var pid) ? pid : (int?)null;
-            foreach (var line in ReadLines(file))
-            {
-                JsonDocument document;
-                try
-                {
-                    document = JsonDocument.Parse(line);
-                }
-                catch (JsonException)
-                {
-                    continue; // a line being written
-                }
-                using (document)
-                {
-                    var root = document.RootElement;
-                    if (!root.TryGetProperty("Event", out var name) || name.ValueKind != JsonValueKind.String) continue;
-                    events.Add(new LogEvent(
-                        root.GetProperty("@t").GetDateTimeOffset(),
-                        name.GetString()!,
-                        root.TryGetProperty("Role", out var role) ? role.GetString() : null,
-                        root.TryGetProperty("Roles", out var roles) ? roles.GetString() : null,
-                        root.TryGetProperty("TrialCount", out var trials) && trials.ValueKind == JsonValueKind.Number ? trials.GetInt64() : 0,
-                        root.TryGetProperty("ResumedPoints", out var resumed) && resumed.ValueKind == JsonValueKind.Number ? resumed.GetInt32() : 0,
-                        processId,
-                        Int(root, "PointIndex"), Int(root, "ShardIndex"), Int(root, "ShardsMerged")));
-                }
-            }
-        }
-        return events.OrderBy(e => e.Time).ToList();
-    }
-
-    private static int? Int(JsonElement root, string property) =>
-        root.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt32() : null;
+    private static List<LogEvent> ReadEvents(string directory) =>
+        NodeLogs.Read(directory).Select(e => new LogEvent(e.Time, e.Name, e["Role"], e["Roles"], e.Long("TrialCount") ?? 0,
+            e.Int("ResumedPoints") ?? 0, e.ProcessId, e.Int("PointIndex"), e.Int("ShardIndex"), e.Int("ShardsMerged"))).ToList();
 
     private static int CountEvents(string directory, string name, int processId) =>
         ReadEvents(directory).Count(e => e.Name == name && e.ProcessId == processId);
-
-    private static IEnumerable<string> ReadLines(string file)
-    {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        while (reader.ReadLine() is { } line) yield return line;
-    }
 }
 
 /// <summary>The multi-process tests run alone (after the parallel ones): each starts 3–4 processes that need the

@@ -10,6 +10,7 @@ using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
 using Xunit;
 using Xunit.Abstractions;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cluster.Tests;
 
@@ -71,10 +72,10 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
         // while shards arrive; the next message recreates it, it recovers from the (in-memory) journal and reports
         // to the coordinator by path. Results lost in a stopped mailbox are re-issued when their lease expires.
         var plan = TestPlans.Fixed(points: 2, trials: 2000, shardTrials: 50);
-        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(2, TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.Zero));
+        var settings = SweepActorSettings.ForLocal(SweepHocon.Config, new SweepRunSettings(2, TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.Zero));
         var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
         var recoveries = 0;
-        var listener = Sys.ActorOf(Props.Create(() => new CountingListener("AggregatorRecovered", () => Interlocked.Increment(ref recoveries))));
+        var listener = Sys.ActorOf(Props.Create(() => new CountingListener(LogEvents.AggregatorRecovered, () => Interlocked.Increment(ref recoveries))));
         Sys.EventStream.Subscribe(listener, typeof(Akka.Event.Info));
         LocalWiring.Start(Sys, plan, [], settings, workerCount: 2, new RecordingSink(), new RecordingProgress(), completion,
             p => new SlowSampler(new FakeSampler(p), millisecondsPerTrial: 1), journalAggregators: true);
@@ -103,7 +104,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
         // 24 two-shard points through a window of 16 open points: each finished point is handed to the
         // sink once and its aggregator stops, so none is left at the end.
         var plan = TestPlans.Fixed(points: 24, trials: 100, shardTrials: 50);
-        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(2, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
+        var settings = SweepActorSettings.ForLocal(SweepHocon.Config, new SweepRunSettings(2, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
         Assert.Equal(16, settings.PointWindow);
         var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
         var sink = new RecordingSink();
@@ -153,7 +154,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
     public async Task A_worker_that_dies_mid_shard_loses_only_its_lease_and_the_results_are_unchanged()
     {
         var plan = TestPlans.Fixed(points: 1, trials: 200, shardTrials: 50);
-        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMilliseconds(300), TimeSpan.Zero));
+        var settings = SweepActorSettings.ForLocal(SweepHocon.Config, new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMilliseconds(300), TimeSpan.Zero));
         var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
         var sink = new RecordingSink();
         var actors = LocalWiring.Start(Sys, plan, [], settings, workerCount: 0, sink, new RecordingProgress(), completion,
@@ -192,7 +193,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
     public void The_coordinator_answers_idle_workers_and_finishes_after_the_last_point()
     {
         var plan = TestPlans.Fixed(points: 1, trials: 100, shardTrials: 50);
-        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
+        var settings = SweepActorSettings.ForLocal(SweepHocon.Config, new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
         var aggregators = CreateTestProbe();
         var writer = CreateTestProbe();
         var coordinator = Sys.ActorOf(CoordinatorActor.Props(plan, [], settings, aggregators.Ref, writer.Ref, "test-coordinator"));
@@ -226,7 +227,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
     public void Stopping_the_coordinator_asks_for_a_final_snapshot_at_once()
     {
         var plan = TestPlans.Fixed(points: 2, trials: 100, shardTrials: 50);
-        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
+        var settings = SweepActorSettings.ForLocal(SweepHocon.Config, new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
         var writer = CreateTestProbe();
         var coordinator = Sys.ActorOf(CoordinatorActor.Props(plan, [], settings, CreateTestProbe().Ref, writer.Ref, "test-coordinator"));
         coordinator.Tell(StopSweep.Instance);
@@ -240,7 +241,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
     public void A_failed_shard_stops_the_sweep_and_the_final_request_carries_the_failure()
     {
         var plan = TestPlans.Fixed(points: 1, trials: 100, shardTrials: 50);
-        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
+        var settings = SweepActorSettings.ForLocal(SweepHocon.Config, new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
         var writer = CreateTestProbe();
         var coordinator = Sys.ActorOf(CoordinatorActor.Props(plan, [], settings, CreateTestProbe().Ref, writer.Ref, "test-coordinator"));
         coordinator.Tell(new ShardFailed(new ShardId(0, 0), new LeaseId(1), new WorkerId("w"), "boom"));
@@ -252,7 +253,7 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
     public void A_worker_computes_its_lease_sends_the_result_to_the_aggregator_and_asks_again()
     {
         var plan = TestPlans.Fixed(points: 1, trials: 100, shardTrials: 50);
-        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
+        var settings = SweepActorSettings.ForLocal(SweepHocon.Config, new SweepRunSettings(1, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
         var coordinator = CreateTestProbe();
         var aggregators = CreateTestProbe();
         Func<PointDefinition, ITrialSampler> fake = p => new FakeSampler(p);

@@ -9,6 +9,7 @@ using Serilog;
 using Serilog.Events;
 using Xunit;
 using Xunit.Abstractions;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cluster.Tests;
 
@@ -141,11 +142,11 @@ public class LocalSweepTests(ITestOutputHelper output)
         var snapshot = await Run(plan, 2, Real, progress: progress, logger: logger);
 
         Assert.True(snapshot.Complete);
-        var completed = events.Events.Where(e => Property(e, "Event") == "ShardCompleted").ToList();
+        var completed = events.Events.Where(e => Property(e, LogEvents.Property) == LogEvents.ShardCompleted).ToList();
         Assert.NotEmpty(completed);
         foreach (var name in new[] { "PointIndex", "ShardIndex", "TrialCount", "ElapsedMs", "TrialsPerSecond", "WorkerId" })
             Assert.All(completed, e => Assert.True(e.Properties.ContainsKey(name), $"ShardCompleted lacks {name}"));
-        Assert.Contains(events.Events, e => Property(e, "Event") == "ShardLeased");
+        Assert.Contains(events.Events, e => Property(e, LogEvents.Property) == LogEvents.ShardLeased);
 
         var last = progress.Reports.Last();
         Assert.Equal([new PointProgress(0, 200, 200, true)], last.Points.ToArray());

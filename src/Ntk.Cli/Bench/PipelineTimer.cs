@@ -3,7 +3,6 @@ using Ntk.Cluster.Diagnostics;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
-using Ntk.Cli.Commands;
 using Ntk.Cli.Logging;
 using Ntk.Cli.Results;
 using Ntk.Cli.Sweeps;
@@ -13,6 +12,7 @@ using Ntk.Numerics.MonteCarlo;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Bench;
 
@@ -251,12 +251,11 @@ internal static class PipelineTimer
             .WriteTo.Logger(runLog)
             .WriteTo.Sink(events)
             .CreateLogger();
-        var hash = RunCommand.Hash(document.NormalizedJson);
+        var hash = ResultsDirectory.SweepHash(document.NormalizedJson);
         using var sink = new ResultsSink(directory,
             new RunDescription("local", document.NormalizedJson, hash, workers, [nodeId], DateTimeOffset.UtcNow),
             document.Plan, ResultsDirectory.CreateStore(directory, hash), () => DateTimeOffset.UtcNow);
-        var settings = new SweepRunSettings(workers, SnapshotInterval: TimeSpan.FromSeconds(5),
-            LeaseTimeout: TimeSpan.FromMinutes(10), ProgressInterval: TimeSpan.FromSeconds(5));
+        var settings = SweepRunSettings.Create(workers);
         var gcPause = GC.GetTotalPauseDuration();
         var collections = GC.CollectionCount(0);
         var clock = Stopwatch.StartNew();
@@ -285,11 +284,11 @@ internal static class PipelineTimer
 
         public void Emit(LogEvent logEvent)
         {
-            if (!logEvent.Properties.TryGetValue("Event", out var name) || name is not ScalarValue { Value: string eventName })
+            if (!logEvent.Properties.TryGetValue(LogEvents.Property, out var name) || name is not ScalarValue { Value: string eventName })
                 return;
             lock (_lock)
             {
-                if (eventName == "ShardLeased")
+                if (eventName == LogEvents.ShardLeased)
                 {
                     if (_firstLease is null)
                     {
@@ -297,7 +296,7 @@ internal static class PipelineTimer
                         _firstLeaseCpu = ThreadClock.ProcessSeconds();
                     }
                 }
-                else if (eventName == "ShardCompleted")
+                else if (eventName == LogEvents.ShardCompleted)
                 {
                     if (_lastResult is null || logEvent.Timestamp > _lastResult) _lastResult = logEvent.Timestamp;
                     _lastResultCpu = ThreadClock.ProcessSeconds();

@@ -1,6 +1,7 @@
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Parsing;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Logging;
 
@@ -15,7 +16,7 @@ internal sealed class ConsoleNotices(ILogEventSink console, string role, Func<Da
     /// <summary>{Event} names shown on the console at Information: waiting for workers, workers joined, pulling shards.</summary>
     public static readonly IReadOnlySet<string> Shown = new HashSet<string>(StringComparer.Ordinal)
     {
-        "WorkersWaiting", "WorkersJoined", "PullingShards",
+        LogEvents.WorkersWaiting, LogEvents.WorkersJoined, LogEvents.PullingShards,
     };
 
     private const string Unreachable = "Tried to associate with unreachable remote address";
@@ -32,7 +33,7 @@ internal sealed class ConsoleNotices(ILogEventSink console, string role, Func<Da
 
     /// <summary>True for an event named in <see cref="Shown"/>.</summary>
     public static bool IsShown(LogEvent e) =>
-        e.Properties.TryGetValue("Event", out var name) && name is ScalarValue { Value: string text } && Shown.Contains(text);
+        e.Properties.TryGetValue(LogEvents.Property, out var name) && name is ScalarValue { Value: string text } && Shown.Contains(text);
 
     public void Emit(LogEvent logEvent)
     {

@@ -4,6 +4,7 @@ using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 using Serilog.Formatting.Display;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Logging;
 
@@ -24,7 +25,7 @@ internal static class NodeLogging
     /// Events that end the run and that the command prints itself, as its one closing "error: …" line: on the
     /// console they would only say the same thing twice (they stay in the log file).
     /// </summary>
-    private static readonly HashSet<string> ReportedAtExit = ["SweepFailing", "SnapshotFailed", "JournalWriteFailed"];
+    private static readonly HashSet<string> ReportedAtExit = [LogEvents.SweepFailing, LogEvents.SnapshotFailed, LogEvents.JournalWriteFailed];
 
     /// <summary>Marks an event for the log file only (the command reports it on the console its own way).</summary>
     public const string FileOnlyProperty = "FileOnly";
@@ -34,10 +35,14 @@ internal static class NodeLogging
 
     private static bool IsReportedAtExit(LogEvent e) =>
         e.Properties.ContainsKey(FileOnlyProperty)
-        || (e.Properties.TryGetValue("Event", out var name) && name is ScalarValue { Value: string text } && ReportedAtExit.Contains(text))
+        || (e.Properties.TryGetValue(LogEvents.Property, out var name) && name is ScalarValue { Value: string text } && ReportedAtExit.Contains(text))
         // Akka.Persistence's own report of a failed journal write, one per actor: JournalWriteFailed says it once.
         || e.MessageTemplate.Text.StartsWith("Failed to persist event", StringComparison.Ordinal)
         || e.MessageTemplate.Text.StartsWith("Rejected to persist event", StringComparison.Ordinal);
+
+    /// <summary>A logger whose events carry the event name <paramref name="name"/> (one of <see cref="LogEvents"/>) as
+    /// the {Event} property, for the lines whose text the user reads as it is (docs/architecture.md §3.3).</summary>
+    public static ILogger Event(this ILogger logger, string name) => logger.ForContext(LogEvents.Property, name);
 
     /// <summary>A logger whose events also reach the console.</summary>
     public static ILogger ForConsole(this ILogger logger) => logger.ForContext(ConsoleProperty, true);

@@ -1,3 +1,4 @@
+using Ntk.Cluster.Logging;
 using System.Text;
 using Serilog.Core;
 using Serilog.Events;
@@ -38,7 +39,7 @@ internal sealed class WholeLineFileSink : ILogEventSink, IDisposable
         lock (_gate)
         {
             if (_disposed) return;
-            if (_dropped > 0 && TryAppend($"{{\"@t\":\"{DateTimeOffset.UtcNow:O}\",\"@mt\":\"{{Event}}: {{DroppedEvents}} log events were lost: the log could not be written\",\"@l\":\"Warning\",\"Event\":\"LogEventsLost\",\"DroppedEvents\":{_dropped}}}\n"))
+            if (_dropped > 0 && TryAppend($"{{\"@t\":\"{DateTimeOffset.UtcNow:O}\",\"@mt\":\"{{Event:l}}: {{DroppedEvents}} log events were lost: the log could not be written\",\"@l\":\"Warning\",\"{LogEvents.Property}\":\"{LogEvents.LogEventsLost}\",\"DroppedEvents\":{_dropped}}}\n"))
                 _dropped = 0;
             _line.GetStringBuilder().Clear();
             _formatter.Format(logEvent, _line);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Monitor;
 
@@ -39,7 +40,7 @@ internal readonly struct ClefEvent
     public string Template => String("@mt") ?? "";
 
     /// <summary>The <c>{Event}</c> property the project's actors log (ShardCompleted, SweepFinished, …), or null.</summary>
-    public string? Name => String("Event");
+    public string? Name => String(LogEvents.Property);
 
     /// <summary>
     /// Parses one log line. False (and no document) for anything that is not a JSON object with a readable <c>@t</c>:

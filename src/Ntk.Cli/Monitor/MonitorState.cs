@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Monitor;
 
@@ -13,14 +14,14 @@ namespace Ntk.Cli.Monitor;
 /// console text) is counted and otherwise ignored, and so is an event it does not know.
 /// </para>
 /// <para>
-/// Events read (the {Event} property, or the message template where noted): SweepStarted (PointCount, ShardCount,
+/// Events read, by their {Event} name (<see cref="LogEvents"/>): SweepStarted (PointCount, ShardCount,
 /// ShardTrials), ShardLeased, ShardCompleted (TrialCount, ElapsedMs, WorkerId, PointIndex, ShardIndex), ShardAccepted (the
 /// coordinator's record of the same, by WorkerId HOST:PORT/worker-N: a row for a worker node whose own log is not read), ShardFailed,
 /// ShardReissued, ShardDiscarded (Reason), PointCompleted / PointDone (TrialCount), SnapshotPublished (TrialCount, WorstStdErr,
 /// WorstStdErrPoint), SweepFinished (Outcome), SweepFailing, SnapshotFailed, MemberUp / MemberReachable /
-/// MemberUnreachable / MemberDowned / MemberLeft / MemberRemoved (MemberAddress, Roles); and `ntk run`'s template
-/// events "Sweep {SweepName} started…", "Sweep {SweepName} {Outcome}…", "Sweep {SweepName} failed" and
-/// "Progress {PercentDone}%…" (`ntk coordinator` writes the same ones). On every event: NodeId, Role, and ActorPath
+/// MemberUnreachable / MemberDowned / MemberLeft / MemberRemoved (MemberAddress, Roles); and the commands' own RunStarted,
+/// RunEnded (Outcome), RunFailed and ProgressReported (TrialCount, PointsDone, EtaSeconds), which a log written before
+/// they carried {Event} names by message template only (<see cref="NameOf"/>). On every event: NodeId, Role, and ActorPath
 /// (Akka's Serilog adapter), whose address ties a node to its cluster member.
 /// </para>
 /// </summary>
@@ -121,11 +122,11 @@ internal sealed class MonitorState
         if (e.String("SweepName") is { } sweepName) _sweepName = sweepName;
         if (e.Int("PointCount") is > 0 and var pointCount) _pointCount = pointCount;
 
-        var name = e.Name;
+        var name = NameOf(e);
         CountLevel(e, name, node);
         switch (name)
         {
-            case "SweepStarted":
+            case LogEvents.SweepStarted:
                 Later(ref _lastStart, at);
                 // A new coordinator (a resumed run appending to the same log) leases afresh: older leases are void.
                 foreach (var shard in _inFlight.Keys.ToList())
@@ -133,13 +134,13 @@ internal sealed class MonitorState
                 _shardCount = e.Int("ShardCount") ?? _shardCount;
                 _shardTrials = e.Long("ShardTrials") ?? _shardTrials;
                 break;
-            case "ShardLeased":
+            case LogEvents.ShardLeased:
                 OnLeased(e, node);
                 break;
-            case "ShardCompleted":
+            case LogEvents.ShardCompleted:
                 OnCompleted(e, node);
                 break;
-            case "ShardAccepted":
+            case LogEvents.ShardAccepted:
                 // The coordinator's record of a shard and the worker that computed it (WorkerId = HOST:PORT/worker-N).
                 if (e.String("WorkerId") is { } acceptedFrom && acceptedFrom.IndexOf('/', StringComparison.Ordinal) is > 0 and var slash)
                 {
@@ -150,19 +151,19 @@ internal sealed class MonitorState
                     OnCompleted(e, reported);
                 }
                 break;
-            case "ShardFailed":
+            case LogEvents.ShardFailed:
                 if (Shard(e) is { } failed) ReleaseLease(failed, node.NodeId, e.String("WorkerId"));
                 break;
-            case "ShardReissued":
+            case LogEvents.ShardReissued:
                 OnReissued(e);
                 break;
-            case "ShardDiscarded":
+            case LogEvents.ShardDiscarded:
                 // A late or duplicate result (its shard was merged from another lease, or its point was done).
                 var reason = e.String("Reason") ?? "unknown";
                 _discarded[reason] = _discarded.GetValueOrDefault(reason) + 1;
                 break;
-            case "PointCompleted":
-            case "PointDone":
+            case LogEvents.PointCompleted:
+            case LogEvents.PointDone:
                 if (e.Int("PointIndex") is { } donePoint)
                 {
                     var point = Point(donePoint);
@@ -170,33 +171,42 @@ internal sealed class MonitorState
                     point.FinalTrials = e.Long("TrialCount") ?? point.FinalTrials;
                 }
                 break;
-            case "SnapshotPublished":
+            case LogEvents.SnapshotPublished:
                 if (e.Long("TrialCount") is { } merged) MergedTotal(at, merged);
                 if (HasWorstStdErr(e) && (_worst is not { } previous || at >= previous.At))
                     _worst = (at, e.Double("WorstStdErr"), e.Int("WorstStdErrPoint"));
                 break;
-            case "SweepFinished":
+            case LogEvents.SweepFinished:
+            case LogEvents.RunEnded:
                 Later(ref _lastFinish, at);
                 _outcome = e.String("Outcome") ?? _outcome;
                 break;
-            case "MemberUp":
-            case "MemberReachable":
+            case LogEvents.MemberUp:
+            case LogEvents.MemberReachable:
                 OnMember(e, "Up");
                 break;
-            case "MemberUnreachable":
+            case LogEvents.MemberUnreachable:
                 OnMember(e, "Unreachable");
                 break;
-            case "MemberDowned":
+            case LogEvents.MemberDowned:
                 OnMember(e, "Downed");
                 break;
-            case "MemberLeft":
+            case LogEvents.MemberLeft:
                 OnMember(e, "Left");
                 break;
-            case "MemberRemoved":
+            case LogEvents.MemberRemoved:
                 OnMember(e, "Removed");
                 break;
-            case null:
-                OnRunEvent(e, at);
+            case LogEvents.ProgressReported:
+                OnProgress(e, at);
+                break;
+            case LogEvents.RunStarted:
+                Later(ref _lastStart, at);
+                break;
+            case LogEvents.RunFailed:
+                // The run (or coordinator) process gave up on an exception, possibly before SweepFinished.
+                Later(ref _lastFinish, at);
+                _outcome = "failed";
                 break;
         }
     }
@@ -213,36 +223,31 @@ internal sealed class MonitorState
             : null;
     }
 
-    /// <summary>`ntk run`'s own events, which carry no {Event}: recognised by their message templates.</summary>
-    private void OnRunEvent(ClefEvent e, DateTimeOffset at)
+    /// <summary>
+    /// The name of an event: its {Event} property, else, for the command's own lines in a log written before they
+    /// carried one, the name their message template stands for; null for anything else (Akka's own events).
+    /// </summary>
+    internal static string? NameOf(ClefEvent e)
     {
+        if (e.Name is { } name) return name;
         var template = e.Template;
-        if (template.StartsWith("Progress {PercentDone}", StringComparison.Ordinal))
-        {
-            if (e.Long("TrialCount") is { } trials) MergedTotal(at, trials);
-            if (e.Int("PointsDone") is { } done) _progressPointsDone = Math.Max(_progressPointsDone, done);
-            if (_loggedEta is not { } previous || at >= previous.At) _loggedEta = LoggedEta(e) is { } seconds ? (at, seconds) : null;
-        }
-        else if (template.StartsWith("Sweep {SweepName} started", StringComparison.Ordinal))
-        {
-            Later(ref _lastStart, at);
-        }
-        else if (template.StartsWith("Sweep {SweepName} {Outcome}", StringComparison.Ordinal))
-        {
-            Later(ref _lastFinish, at);
-            _outcome = e.String("Outcome") ?? _outcome;
-        }
-        else if (template.StartsWith("Sweep {SweepName} failed", StringComparison.Ordinal))
-        {
-            // The run (or coordinator) process gave up on an exception, possibly before SweepFinished.
-            Later(ref _lastFinish, at);
-            _outcome = "failed";
-        }
+        if (template.StartsWith("Progress {PercentDone}", StringComparison.Ordinal)) return LogEvents.ProgressReported;
+        if (template.StartsWith("Sweep {SweepName} started", StringComparison.Ordinal)) return LogEvents.RunStarted;
+        if (template.StartsWith("Sweep {SweepName} {Outcome}", StringComparison.Ordinal)) return LogEvents.RunEnded;
+        if (template.StartsWith("Sweep {SweepName} failed", StringComparison.Ordinal)) return LogEvents.RunFailed;
+        return null;
+    }
+
+    private void OnProgress(ClefEvent e, DateTimeOffset at)
+    {
+        if (e.Long("TrialCount") is { } trials) MergedTotal(at, trials);
+        if (e.Int("PointsDone") is { } done) _progressPointsDone = Math.Max(_progressPointsDone, done);
+        if (_loggedEta is not { } previous || at >= previous.At) _loggedEta = LoggedEta(e) is { } seconds ? (at, seconds) : null;
     }
 
     private void CountLevel(ClefEvent e, string? name, NodeTrack node)
     {
-        var sweepFailure = name is "SweepFailing" or "SnapshotFailed";
+        var sweepFailure = name is LogEvents.SweepFailing or LogEvents.SnapshotFailed;
         if (e.Level == ClefLevel.Warning && !sweepFailure)
         {
             _warnings++;
@@ -251,7 +256,7 @@ internal sealed class MonitorState
         if (e.Level < ClefLevel.Error && !sweepFailure) return;
         // The project's own events name themselves; errors without {Event} come from Akka (e.g. a transport error
         // when a node dies) or from `ntk run` ("Sweep … failed").
-        var ours = name is not null || e.Template.StartsWith("Sweep ", StringComparison.Ordinal);
+        var ours = name is not null;
         if (ours) _failures++;
         else _otherErrors++;
         node.Errors++;

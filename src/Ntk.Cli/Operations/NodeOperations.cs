@@ -2,6 +2,7 @@ using Ntk.Cluster.Clustering;
 using Ntk.Cluster.Operations;
 using Ntk.Cli.Terminal;
 using Serilog;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cli.Operations;
 
@@ -41,12 +42,12 @@ internal sealed class NodeOperations : IDisposable
                 telemetry.Dispose();
                 throw new InvalidInputException(e.Message, e);
             }
-            logger.Information("{Event}: health and metrics at {HttpEndpoint} (healthz/live, healthz/ready, metrics)",
-                "HttpEndpointStarted", endpoint.Prefix);
+            logger.Information("{Event:l}: health and metrics at {HttpEndpoint} (healthz/live, healthz/ready, metrics)",
+                LogEvents.HttpEndpointStarted, endpoint.Prefix);
         }
         if (options.Tls is null && !IsLoopback(node.Hostname ?? "127.0.0.1"))
-            logger.Warning("{Event}: remoting binds {Hostname} without TLS: anyone who reaches its port can join the cluster and " +
-                "send results; use --tls-certificate and --tls-ca (docs/cluster.md, \"Secure\")", "InsecureRemoting", node.Hostname);
+            logger.Warning("{Event:l}: remoting binds {Hostname} without TLS: anyone who reaches its port can join the cluster and " +
+                "send results; use --tls-certificate and --tls-ca (docs/cluster.md, \"Secure\")", LogEvents.InsecureRemoting, node.Hostname);
         return new NodeOperations(health, telemetry, endpoint);
     }
 

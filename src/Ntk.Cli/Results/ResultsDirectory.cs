@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Ntk.Cli.Terminal;
 using Ntk.Numerics.MonteCarlo;
@@ -7,6 +9,10 @@ namespace Ntk.Cli.Results;
 /// <summary>The checks `ntk run` and `ntk coordinator` make on a results directory before writing anything.</summary>
 internal static class ResultsDirectory
 {
+    /// <summary>SHA-256 of the canonical sweep text: a resumed run must continue the same sweep.</summary>
+    public static string SweepHash(string normalizedSweep) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedSweep)));
+
     /// <summary>The full path of --out (default results/&lt;sweep name&gt;); an existing file there is an input error.</summary>
     public static string Resolve(string? outOption, string sweepName)
     {

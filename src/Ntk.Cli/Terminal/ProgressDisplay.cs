@@ -1,4 +1,5 @@
 using Ntk.Cluster;
+using Ntk.Cluster.Logging;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Cli.Logging;
 using Serilog;
@@ -75,7 +76,7 @@ internal sealed class ProgressLog(ILogger logger, SimulationPlan plan) : IProgre
         var total = (double)plan.Points.Length * plan.Stopping.TrialCap;
         var done = ProgressDisplay.Done(plan, progress);
         var eta = _eta.Remaining(progress);
-        logger.ForConsole().ForContext("EtaSeconds", eta?.TotalSeconds).Information(
+        logger.Event(LogEvents.ProgressReported).ForConsole().ForContext("EtaSeconds", eta?.TotalSeconds).Information(
             "Progress {PercentDone}% ({TrialCount} trials, {PointsDone}/{PointCount} points), {TrialsPerSecond} trials/s, ETA {Eta}",
             Math.Round(100 * done / total, 1), progress.Points.Sum(p => p.Trials), progress.Points.Count(p => p.Done),
             plan.Points.Length, Math.Round(progress.TrialsPerSecond), eta is { } left ? left.ToString("c") : "unknown");

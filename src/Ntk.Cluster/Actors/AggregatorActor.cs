@@ -7,6 +7,7 @@ using Ntk.Cluster.Messages;
 using Ntk.Cluster.Persistence;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cluster.Actors;
 
@@ -65,7 +66,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         Recover<ShardAccepted>(e =>
         {
             _recoveredAnything = true;
-            _aggregate.Add(e.ShardIndex, Read(e.State, "ShardAccepted"));
+            _aggregate.Add(e.ShardIndex, Read(e.State, nameof(ShardAccepted)));
         });
         Recover<PointSeeded>(e =>
         {
@@ -85,11 +86,11 @@ internal sealed class AggregatorActor : ReceivePersistentActor
             // In a cluster a point's aggregator may start on any aggregator node, and again on another one when its
             // node dies or sharding moves it: where it runs is worth a line there (in one process it is not).
             if (Context.System.Settings.HasCluster)
-                _log.Info("{Event:l}: point {PointIndex} on {MemberAddress}", "AggregatorStarted", _pointIndex,
+                _log.Info("{Event:l}: point {PointIndex} on {MemberAddress}", LogEvents.AggregatorStarted, _pointIndex,
                     Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString());
             if (LastSequenceNr > 0)
                 _log.Info("{Event:l}: point {PointIndex}: {ShardsMerged} shards ({TrialCount} trials) merged and {HeldCount} held recovered from the journal",
-                    "AggregatorRecovered", _pointIndex, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.HeldCount);
+                    LogEvents.AggregatorRecovered, _pointIndex, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.HeldCount);
         });
 
         Command<RestorePoint>(OnRestore);
@@ -105,13 +106,13 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         });
         Command<SaveSnapshotFailure>(m =>
             _log.Warning("{Event:l}: point {PointIndex}: snapshot not saved ({Reason}); recovery replays the events instead",
-                "JournalSnapshotFailed", _pointIndex, m.Cause.Message));
+                LogEvents.JournalSnapshotFailed, _pointIndex, m.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(m =>
-            _log.Warning("{Event:l}: point {PointIndex}: old events not deleted ({Reason})", "JournalDeleteFailed", _pointIndex, m.Cause.Message));
+            _log.Warning("{Event:l}: point {PointIndex}: old events not deleted ({Reason})", LogEvents.JournalDeleteFailed, _pointIndex, m.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(m =>
-            _log.Warning("{Event:l}: point {PointIndex}: old snapshots not deleted ({Reason})", "JournalDeleteFailed", _pointIndex, m.Cause.Message));
+            _log.Warning("{Event:l}: point {PointIndex}: old snapshots not deleted ({Reason})", LogEvents.JournalDeleteFailed, _pointIndex, m.Cause.Message));
     }
 
     public override string PersistenceId { get; }
@@ -152,7 +153,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
 
     private void JournalFailed(object @event, string reason)
     {
-        _log.Error("{Event:l}: point {PointIndex}: {Record} not written: {Reason}", "JournalWriteFailed", _pointIndex,
+        _log.Error("{Event:l}: point {PointIndex}: {Record} not written: {Reason}", LogEvents.JournalWriteFailed, _pointIndex,
             @event.GetType().Name, reason);
         Report(new JournalWriteFailed(_pointIndex, reason));
     }
@@ -180,7 +181,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
             }
             // The coordinator then leases the point from the aggregator's own prefix: slower, never wrong.
             _log.Error("{Event:l}: point {PointIndex}: resume state of {ShardsMerged} shards ignored: {Reason}",
-                "RestoreRejected", _pointIndex, message.ShardsMerged, problem);
+                LogEvents.RestoreRejected, _pointIndex, message.ShardsMerged, problem);
         }
         Sender.Tell(Restored());
     }
@@ -300,12 +301,12 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     {
         if (reason == DiscardReason.Invalid)
             _log.Error("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: result rejected: {Reason}",
-                "ShardRejected", _pointIndex, message.Shard.ShardIndex, message.Lease.Value, problem);
+                LogEvents.ShardRejected, _pointIndex, message.Shard.ShardIndex, message.Lease.Value, problem);
         else
             // Information: a late or duplicate result is normal after a lease expired or a worker was downed, but it
             // is work done twice, which the operator should see (`ntk monitor` counts these).
             _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: {Reason}",
-                "ShardDiscarded", _pointIndex, message.Shard.ShardIndex, message.Lease.Value, reason);
+                LogEvents.ShardDiscarded, _pointIndex, message.Shard.ShardIndex, message.Lease.Value, reason);
         Report(new ShardDiscarded(
             message.Shard, message.Lease, reason, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
     }
@@ -313,7 +314,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     // Debug: the coordinator logs the same moment at Info (PointCompleted), once per point.
     private void LogPointDone() =>
         _log.Debug("{Event:l}: point {PointIndex} done after {ShardsMerged} shards, {TrialCount} trials",
-            "PointDone", _pointIndex, _aggregate.ShardsMerged, _aggregate.Trials);
+            LogEvents.PointDone, _pointIndex, _aggregate.ShardsMerged, _aggregate.Trials);
 
     private bool TryRead(ImmutableArray<byte> bytes, long expectedTrials, out PointAccumulator accumulator, out string problem)
     {

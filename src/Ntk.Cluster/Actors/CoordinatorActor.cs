@@ -6,6 +6,7 @@ using Ntk.Cluster.Messages;
 using Ntk.Cluster.Persistence;
 using Ntk.Cluster.Settings;
 using Ntk.Numerics.MonteCarlo;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cluster.Actors;
 
@@ -56,7 +57,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             if (!IsKnown(m.PointIndex, m)) return;
             if (!_state.IsOpen(m.PointIndex) && _ledger.TryGetValue(m.PointIndex, out var recorded) && recorded.ShardsMerged > m.ShardsMerged)
                 _log.Error("{Event:l}: point {PointIndex}: the ledger recorded {LedgerShards} merged shards, its aggregator recovered {ShardsMerged}: the aggregator's journal lost events; the missing shards are computed again",
-                    "JournalBehindLedger", m.PointIndex, recorded.ShardsMerged, m.ShardsMerged);
+                    LogEvents.JournalBehindLedger, m.PointIndex, recorded.ShardsMerged, m.ShardsMerged);
             if (_state.PointRestored(m.PointIndex, m.ShardsMerged, m.MergedTrials, m.PointDone, m.HeldShards)) PointDone(m.PointIndex);
             PublishGauges();
             CheckFinished();
@@ -89,7 +90,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<StopSweep>(_ =>
         {
             if (!_state.IsFinished)
-                _log.Info("{Event:l}: stop requested; leasing stops, in-flight shards are abandoned", "SweepStopping");
+                _log.Info("{Event:l}: stop requested; leasing stops, in-flight shards are abandoned", LogEvents.SweepStopping);
             _state.Stop();
             CheckFinished();
         });
@@ -98,7 +99,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             var expired = _state.ExpireLeases(w => w.Value.StartsWith(m.WorkerIdPrefix, StringComparison.Ordinal), Now);
             if (expired > 0)
                 _log.Warning("{Event:l}: {LeaseCount} leases of workers on {MemberAddress} expired: the node is gone",
-                    "LeasesExpired", expired, m.MemberAddress);
+                    LogEvents.LeasesExpired, expired, m.MemberAddress);
         });
         Command<ResendRestores>(_ => SendRestores());
         Command<SendProgress>(_ => _resultWriter.Tell(ProgressReport()));
@@ -135,7 +136,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         if (_failure is null)
         {
             _failure = failure;
-            _log.Error("{Event:l}: {Reason}; the sweep stops", "SweepFailing", failure);
+            _log.Error("{Event:l}: {Reason}; the sweep stops", LogEvents.SweepFailing, failure);
         }
         _state.Stop();
         CheckFinished();
@@ -155,7 +156,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             _state.PointFinishedBefore(finished.PointIndex, finished.ShardsMerged, _plan.PrefixTrials(finished.ShardsMerged));
         var resumed = _resume.Keys.Union(_ledger.Where(l => l.Value.ShardsMerged > 0).Select(l => l.Key)).Count() + _finishedBefore.Length;
         _log.Info("{Event:l}: sweep {SweepName}: {PointCount} points, up to {ShardCount} shards of {ShardTrials} trials each, {ResumedPoints} resumed",
-            "SweepStarted", _plan.Name, _plan.Points.Length, _plan.MaxShardCount, _plan.ShardTrials, resumed);
+            LogEvents.SweepStarted, _plan.Name, _plan.Points.Length, _plan.MaxShardCount, _plan.ShardTrials, resumed);
         OpenAdmitted();
         if (SweepActorSettings.IsOn(_settings.RestoreRetryInterval))
             Timers.StartPeriodicTimer(RestoreTimerKey, ResendRestores.Instance, _settings.RestoreRetryInterval);
@@ -218,7 +219,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             case WorkDecisionKind.Lease:
                 if (decision.Reissue)
                     _log.Warning("{Event:l}: point {PointIndex} shard {ShardIndex}: lease expired, offered to {WorkerId}",
-                        "ShardReissued", decision.Shard.PointIndex, decision.Shard.ShardIndex, request.Worker.Value);
+                        LogEvents.ShardReissued, decision.Shard.PointIndex, decision.Shard.ShardIndex, request.Worker.Value);
                 Operations.SweepMeters.ShardLeased(decision.Reissue);
                 replyTo.Tell(new LeaseShard(decision.Lease, _plan.Shard(decision.Shard.PointIndex, decision.Shard.ShardIndex)));
                 break;
@@ -239,7 +240,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         _finalRequested = true;
         Timers.CancelAll();
         _log.Info("{Event:l}: sweep {SweepName} {Outcome}, {TrialCount} trials merged by this run",
-            "SweepFinished", _plan.Name,
+            LogEvents.SweepFinished, _plan.Name,
             _failure is not null ? "failed" : _state.AllPointsDone ? "completed" : "stopped",
             _state.TrialsThisRun);
         // Same sender, same receiver: the writer sees the last progress before the final request.
@@ -252,7 +253,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     {
         if (pointIndex >= 0 && pointIndex < _plan.Points.Length) return true;
         _log.Warning("{Event:l}: {MessageType} for point {PointIndex} dropped: the sweep has {PointCount} points",
-            "MessageDropped", message.GetType().Name, pointIndex, _plan.Points.Length);
+            LogEvents.MessageDropped, message.GetType().Name, pointIndex, _plan.Points.Length);
         return false;
     }
 
@@ -267,14 +268,14 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         if (_state.LeaseHolder(shard, lease) is not { } holder) return;
         var elapsedMs = (Now - holder.LeasedAt).TotalMilliseconds;
         _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex}, {TrialCount} trials by {WorkerId}, {ElapsedMs} ms after its lease",
-            "ShardAccepted", shard.PointIndex, shard.ShardIndex, trials, holder.Worker.Value, Math.Round(elapsedMs, 1));
+            LogEvents.ShardAccepted, shard.PointIndex, shard.ShardIndex, trials, holder.Worker.Value, Math.Round(elapsedMs, 1));
     }
 
     private void PublishGauges() => Operations.SweepMeters.Progress(_state.PointsDone, _plan.Points.Length, _state.HeldShards);
 
     private void LogPointDone(int pointIndex) =>
         _log.Info("{Event:l}: point {PointIndex}: {TrialCount} trials in {ShardsMerged} shards",
-            "PointCompleted", pointIndex, _state.MergedTrials(pointIndex), _state.ShardsMerged(pointIndex));
+            LogEvents.PointCompleted, pointIndex, _state.MergedTrials(pointIndex), _state.ShardsMerged(pointIndex));
 
     private sealed record ResendRestores : INoSerializationVerificationNeeded
     {

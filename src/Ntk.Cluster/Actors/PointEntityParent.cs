@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Ntk.Cluster.Messages;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cluster.Actors;
 
@@ -26,7 +27,7 @@ internal sealed class PointEntityParent : ReceiveActor
             if (message.PointIndex < 0 || message.PointIndex >= pointCount)
             {
                 _log.Warning("{Event:l}: {MessageType} for point {PointIndex} dropped: the sweep has {PointCount} points",
-                    "MessageDropped", message.GetType().Name, message.PointIndex, pointCount);
+                    LogEvents.MessageDropped, message.GetType().Name, message.PointIndex, pointCount);
                 return;
             }
             var name = _extractor.EntityId(message)!;

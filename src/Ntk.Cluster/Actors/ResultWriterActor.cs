@@ -7,6 +7,7 @@ using Ntk.Cluster.Messages;
 using Ntk.Cluster.Settings;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cluster.Actors;
 
@@ -204,7 +205,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
     {
         var reason = $"{e.GetType().Name}: {e.Message}";
         _log.Error("{Event:l}: the results could not be written (final: {Final}): {Reason}; the sweep stops",
-            "SnapshotFailed", final, reason);
+            LogEvents.SnapshotFailed, final, reason);
         _finished = true;
         Timers.CancelAll();
         _completion.TrySetException(new SweepFailedException(WithFailure("the results could not be written: " + e.Message), e));
@@ -218,7 +219,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
     /// <summary>A failure that loses results: logged now, the run fails at the end (after the final snapshot).</summary>
     private void Fail(string reason, Exception e)
     {
-        _log.Error(e, "{Event:l}: {Reason}", "SnapshotFailed", reason);
+        _log.Error(e, "{Event:l}: {Reason}", LogEvents.SnapshotFailed, reason);
         _sinkFailure ??= reason;
     }
 
@@ -254,12 +255,12 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         if (!collection.Final)
         {
             _collection = null;
-            _log.Warning("{Event:l}: snapshot skipped: {Reason}", "SnapshotSkipped", message);
+            _log.Warning("{Event:l}: snapshot skipped: {Reason}", LogEvents.SnapshotSkipped, message);
             return;
         }
         _sinkFailure ??= "final snapshot: " + message;
         // The final checkpoint goes out with the points that answered; the others resume from their last checkpoint.
-        _log.Error("{Event:l}: final snapshot incomplete: {Reason}", "SnapshotFailed", message);
+        _log.Error("{Event:l}: final snapshot incomplete: {Reason}", LogEvents.SnapshotFailed, message);
         PublishCheckpoint(collection);
     }
 
@@ -286,7 +287,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         }
         catch (Exception e) when (e is FormatException or ArgumentException)
         {
-            _log.Error(e, "{Event:l}: an aggregator sent an unreadable state: {Reason}", "SnapshotFailed", e.Message);
+            _log.Error(e, "{Event:l}: an aggregator sent an unreadable state: {Reason}", LogEvents.SnapshotFailed, e.Message);
             if (collection.Final) _sinkFailure ??= "final snapshot: unreadable state";
             points.Clear();
         }
@@ -355,7 +356,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         _log.Info("{Event:l}: {TrialCount} trials, final: {Final}, complete: {Complete}, worst standard error {WorstStdErr} (point {WorstStdErrPoint}), after {ElapsedMs} ms",
             new object?[]
             {
-                "SnapshotPublished", totals.Trials, totals.Final, totals.Complete, worst, worstPoint,
+                LogEvents.SnapshotPublished, totals.Trials, totals.Final, totals.Complete, worst, worstPoint,
                 _elapsed.ElapsedMilliseconds,
             });
     }
@@ -415,7 +416,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         }
         catch (Exception e)
         {
-            _log.Warning("{Event:l}: the progress observer failed: {Reason}", "ProgressFailed", e.Message);
+            _log.Warning("{Event:l}: the progress observer failed: {Reason}", LogEvents.ProgressFailed, e.Message);
         }
     }
 

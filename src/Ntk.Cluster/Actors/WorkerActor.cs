@@ -8,6 +8,7 @@ using Ntk.Cluster.Messages;
 using Ntk.Cluster.Settings;
 using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cluster.Actors;
 
@@ -82,13 +83,13 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         {
             if (m.CollectionId != DrainConfirmation || _unconfirmed is null || m.PointIndex != _unconfirmed.Shard.PointIndex) return;
             _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex}: the aggregator has the result of {WorkerId}",
-                "ResultConfirmed", _unconfirmed.Shard.PointIndex, _unconfirmed.Shard.ShardIndex, _id.Value);
+                LogEvents.ResultConfirmed, _unconfirmed.Shard.PointIndex, _unconfirmed.Shard.ShardIndex, _id.Value);
             _unconfirmed = null;
             StopIfDrained();
         });
         Receive<SweepFinished>(_ =>
         {
-            _log.Debug("{Event:l}: worker {WorkerId} stops", "WorkerFinished", _id.Value);
+            _log.Debug("{Event:l}: worker {WorkerId} stops", LogEvents.WorkerFinished, _id.Value);
             Context.Stop(Self);
         });
         Receive<ShardComputed>(OnComputed);
@@ -136,13 +137,13 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         {
             // Two answers to a repeated request: hand the extra lease back rather than let it block its shard.
             _log.Warning("{Event:l}: worker {WorkerId} is busy; lease {LeaseId} of point {PointIndex} shard {ShardIndex} declined",
-                "LeaseDeclined", _id.Value, lease.Lease.Value, lease.Shard.PointIndex, lease.Shard.ShardIndex);
+                LogEvents.LeaseDeclined, _id.Value, lease.Lease.Value, lease.Shard.PointIndex, lease.Shard.ShardIndex);
             _coordinator.Tell(new DeclineLease(lease.Id, lease.Lease));
             return;
         }
         var spec = lease.Shard;
         _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex} ({TrialCount} trials from {FirstTrial}) to {WorkerId}",
-            "ShardLeased", spec.PointIndex, spec.ShardIndex, spec.TrialCount, spec.FirstTrial, _id.Value);
+            LogEvents.ShardLeased, spec.PointIndex, spec.ShardIndex, spec.TrialCount, spec.FirstTrial, _id.Value);
         _running = lease;
         _cancellation = new CancellationTokenSource();
         var token = _cancellation.Token;
@@ -186,7 +187,7 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex}, {TrialCount} trials in {ElapsedMs} ms (CPU {CpuMs} ms), {TrialsPerSecond} trials/s, by {WorkerId}",
             new object[]
             {
-                "ShardCompleted", spec.PointIndex, spec.ShardIndex, done.TrialCount, Math.Round(elapsedMs, 1),
+                LogEvents.ShardCompleted, spec.PointIndex, spec.ShardIndex, done.TrialCount, Math.Round(elapsedMs, 1),
                 Math.Round(done.CpuSeconds * 1000, 1), Math.Round(trialsPerSecond, 1), _id.Value,
             });
         _running = null;
@@ -205,7 +206,7 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         if (_draining) return;
         _draining = true;
         Timers.Cancel(RetryTimerKey);
-        _log.Info("{Event:l}: worker {WorkerId} stops leasing; {InHand}", "WorkerDraining", _id.Value,
+        _log.Info("{Event:l}: worker {WorkerId} stops leasing; {InHand}", LogEvents.WorkerDraining, _id.Value,
             _running is { } lease ? $"finishing point {lease.Shard.PointIndex} shard {lease.Shard.ShardIndex} (grace {drain.Grace.TotalSeconds:F0} s)" : "no shard in hand");
         Timers.StartSingleTimer(DrainTimerKey, DrainTimedOut.Instance, drain.Grace);
         StopIfDrained();
@@ -233,14 +234,14 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
     private void ReturnLease(LeaseShard lease, string why)
     {
         _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex}: lease {LeaseId} handed back by {WorkerId}: {Reason}",
-            "LeaseReturned", lease.Shard.PointIndex, lease.Shard.ShardIndex, lease.Lease.Value, _id.Value, why);
+            LogEvents.LeaseReturned, lease.Shard.PointIndex, lease.Shard.ShardIndex, lease.Lease.Value, _id.Value, why);
         _coordinator.Tell(new DeclineLease(lease.Id, lease.Lease));
     }
 
     private void StopIfDrained()
     {
         if (!_draining || _running is not null || _unconfirmed is not null || _awaitingAnswer) return;
-        _log.Info("{Event:l}: worker {WorkerId} drained: no lease in hand", "WorkerDrained", _id.Value);
+        _log.Info("{Event:l}: worker {WorkerId} drained: no lease in hand", LogEvents.WorkerDrained, _id.Value);
         Context.Stop(Self);
     }
 
@@ -250,7 +251,7 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         var spec = failed.Lease.Shard;
         var cause = failed.Cause is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : failed.Cause;
         _log.Error(cause, "{Event:l}: point {PointIndex} shard {ShardIndex} failed on {WorkerId}: {Reason}",
-            "ShardFailed", spec.PointIndex, spec.ShardIndex, _id.Value, cause.Message);
+            LogEvents.ShardFailed, spec.PointIndex, spec.ShardIndex, _id.Value, cause.Message);
         _coordinator.Tell(new ShardFailed(failed.Lease.Id, failed.Lease.Lease, _id, $"{cause.GetType().Name}: {cause.Message}"));
         _running = null;
         if (_draining) StopIfDrained();

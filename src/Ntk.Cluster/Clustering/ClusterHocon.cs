@@ -99,28 +99,6 @@ internal static class ClusterHocon
         return config;
     }
 
-    /// <summary>Reads ntk.sweep into the actors' settings; the snapshot interval comes from the coordinator's
-    /// options (zero on worker nodes, which publish nothing).</summary>
-    public static SweepActorSettings ActorSettings(Config config, TimeSpan snapshotInterval)
-    {
-        var sweep = config.GetConfig("ntk.sweep")
-            ?? throw new InvalidOperationException("ntk.sweep is missing from the configuration");
-        return new SweepActorSettings(
-            LeaseWindow: sweep.GetInt("lease-window"),
-            LeaseTimeout: sweep.GetTimeSpan("lease-timeout"),
-            WorkRetryInterval: sweep.GetTimeSpan("work-retry-interval"),
-            WorkRequestTimeout: sweep.GetTimeSpan("work-request-timeout"),
-            RestoreRetryInterval: sweep.GetTimeSpan("restore-retry-interval"),
-            SnapshotInterval: snapshotInterval,
-            ProgressInterval: OffOrDuration(sweep, "progress-interval"),
-            SnapshotTimeout: sweep.GetTimeSpan("snapshot-timeout"),
-            PointWindow: sweep.HasPath("point-window") ? sweep.GetInt("point-window") : SweepActorSettings.DefaultPointWindow);
-    }
-
-    /// <summary>A duration key that may be "off" (→ zero).</summary>
-    public static TimeSpan OffOrDuration(Config config, string key) =>
-        string.Equals(config.GetString(key), "off", StringComparison.OrdinalIgnoreCase) ? TimeSpan.Zero : config.GetTimeSpan(key);
-
     /// <summary>The first IPv4 address of an interface that is up and not loopback; the host name if there is none.</summary>
     internal static string LocalAddress()
     {

@@ -69,17 +69,15 @@ public static class ClusterSweep
         ArgumentNullException.ThrowIfNull(plan);
         LocalSweep.ValidateResume(plan, resume);
         ArgumentNullException.ThrowIfNull(journal);
-        var (config, settings, threads, linger, aggregatorShards) = CoordinatorConfiguration(options, plan, AkkaLevel(logger));
-        var minWorkers = config.GetInt("ntk.coordinator.min-workers");
-        var snapshotEvery = config.GetInt("ntk.persistence.snapshot-every");
-        var journalTimeout = config.GetTimeSpan("ntk.persistence.journal-timeout");
+        var (config, node) = CoordinatorConfiguration(options, plan, AkkaLevel(logger));
+        var (minWorkers, journalTimeout) = (node.MinWorkers, node.JournalTimeout);
 
         var system = CreateSystem(journal.ToConfig().WithFallback(config), logger, options.Node.Tls);
         try
         {
             // The journal first: a database that cannot be reached fails the node before any worker is waited for.
             var run = await SweepRuns.BeginAsync(system, sweepHash, resumeRun, journalTimeout).ConfigureAwait(false);
-            logger.Information("{Event}: {Journal}, run {RunGeneration} of sweep {SweepHash} ({RunKind})", "JournalOpened",
+            logger.Information("{Event:l}: {Journal}, run {RunGeneration} of sweep {SweepHash} ({RunKind})", LogEvents.JournalOpened,
                 journal.Describe(), run.Generation, SweepJournal.ShortHash(sweepHash),
                 run.Resumed ? "resumed" : resumeRun ? "new: no earlier run in the journal" : "new");
             // A resumed run whose ledger holds every point done has nothing to lease: it finishes without workers.
@@ -92,8 +90,8 @@ public static class ClusterSweep
             // With discovery too the coordinator forms the cluster itself; its HTTP endpoint tells the bootstrapping
             // workers whom to join (Operations/ClusterDiscovery).
             if (config.GetStringList("akka.cluster.seed-nodes").Count == 0) cluster.Join(cluster.SelfAddress);
-            logger.Information("{Event}: coordinator node {MemberAddress} waiting for {MinWorkers} worker nodes",
-                "NodeStarted", cluster.SelfAddress.ToString(), alreadyComplete ? 0 : minWorkers);
+            logger.Information("{Event:l}: coordinator node {MemberAddress} waiting for {MinWorkers} worker nodes",
+                LogEvents.NodeStarted, cluster.SelfAddress.ToString(), alreadyComplete ? 0 : minWorkers);
 
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
@@ -103,21 +101,21 @@ public static class ClusterSweep
             // whenever fewer than that many workers are left.
             if (alreadyComplete)
             {
-                logger.Information("{Event}: the journal holds every point of the sweep done; finishing without waiting for workers",
-                    "SweepAlreadyComplete");
+                logger.Information("{Event:l}: the journal holds every point of the sweep done; finishing without waiting for workers",
+                    LogEvents.SweepAlreadyComplete);
             }
             else
             {
                 await WaitAsync(WorkersUpAsync(cluster, minWorkers, logger, cancellation), system, cancellation, "while waiting for workers")
                     .ConfigureAwait(false);
-                logger.Information("{Event}: {WorkerNodes} worker nodes up; the sweep starts", "WorkersJoined",
+                logger.Information("{Event:l}: {WorkerNodes} worker nodes up; the sweep starts", LogEvents.WorkersJoined,
                     cluster.State.Members.Count(m => m.HasRole(ClusterHocon.WorkerRole) && m.Status == MemberStatus.Up));
             }
 
             var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
             var (actors, manager) = await ClusterWiring.StartCoordinatorNode(system, new SweepPlanResult(plan, sweepHash), resume,
-                run, snapshotEvery, settings,
-                aggregatorShards, threads, sink, progress, completion, samplerFactory).ConfigureAwait(false);
+                run, node.SnapshotEvery, node.Actors,
+                node.AggregatorShards, node.Threads, sink, progress, completion, samplerFactory).ConfigureAwait(false);
             using var stop = cancellation.Register(() => actors.Coordinator.Tell(StopSweep.Instance));
             var pipelineStopped = Task.WhenAny(actors.Aggregators.WatchAsync(), actors.ResultWriter.WatchAsync(),
                 manager.WatchAsync(), system.WhenTerminated);
@@ -129,7 +127,7 @@ public static class ClusterSweep
             var final = await completion.Task.ConfigureAwait(false);
             // Joining (or rejoining) workers that ask for the plan from now on are told the sweep is over.
             system.ActorSelection("/user/" + ClusterWiring.PlanServerName).Tell(PlanServer.SweepOver.Instance);
-            await LingerAsync(cluster, linger).ConfigureAwait(false);
+            await LingerAsync(cluster, node.Linger).ConfigureAwait(false);
             return final;
         }
         finally
@@ -146,31 +144,16 @@ public static class ClusterSweep
     public static void ValidateCoordinator(CoordinatorNodeOptions options, SimulationPlan plan) =>
         CoordinatorConfiguration(options, plan, "WARNING");
 
-    private static (Config Config, Settings.SweepActorSettings Settings, int Threads, TimeSpan Linger, int AggregatorShards)
-        CoordinatorConfiguration(CoordinatorNodeOptions options, SimulationPlan plan, string akkaLogLevel)
+    private static (Config Config, Settings.CoordinatorNodeSettings Settings) CoordinatorConfiguration(
+        CoordinatorNodeOptions options, SimulationPlan plan, string akkaLogLevel)
     {
         try
         {
-            var baseConfig = ClusterHocon.Build(NodeRole.Coordinator, options.Node, akkaLogLevel);
-            var section = baseConfig.GetConfig("ntk.coordinator");
-            var minWorkers = options.MinWorkers ?? section.GetInt("min-workers");
-            var threads = options.Threads ?? section.GetInt("threads");
-            var snapshotInterval = options.SnapshotInterval ?? section.GetTimeSpan("snapshot-interval");
-            var linger = section.GetTimeSpan("linger");
-            if (minWorkers < 0) throw new ArgumentException("--min-workers: must be at least 0");
-            if (threads < 0) throw new ArgumentException("--threads: must be at least 0");
-            if (minWorkers == 0 && threads == 0)
-                throw new ArgumentException("--min-workers 0 with --threads 0: nobody would compute the sweep");
-            var config = ClusterHocon.Build(NodeRole.Coordinator, options.Node, akkaLogLevel, minWorkers);
-            var settings = ClusterHocon.ActorSettings(config, snapshotInterval);
-            var aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
-            if (aggregatorShards < 1) throw new ArgumentException("ntk.cluster.aggregator-shards: must be at least 1");
+            var settings = Settings.CoordinatorNodeSettings.Create(ClusterHocon.Build(NodeRole.Coordinator, options.Node, akkaLogLevel),
+                options.MinWorkers, options.Threads, options.SnapshotInterval);
+            var config = ClusterHocon.Build(NodeRole.Coordinator, options.Node, akkaLogLevel, settings.MinWorkers);
             CheckMessageSizes(plan, config);
-            if (config.GetInt("ntk.persistence.snapshot-every") < 0)
-                throw new ArgumentException("ntk.persistence.snapshot-every: must be at least 0 (0 = never)");
-            if (config.GetTimeSpan("ntk.persistence.journal-timeout") <= TimeSpan.Zero)
-                throw new ArgumentException("ntk.persistence.journal-timeout: must be positive");
-            return (config, settings, threads, linger, aggregatorShards);
+            return (config, settings);
         }
         catch (Exception e) when (e is FormatException or Akka.Configuration.ConfigurationException)
         {
@@ -189,9 +172,7 @@ public static class ClusterSweep
     {
         ArgumentNullException.ThrowIfNull(options);
         Config config;
-        int threads, aggregatorShards, snapshotEvery;
-        TimeSpan rejoinDelay, joinTimeout, planRetry, drainTimeout;
-        Settings.SweepActorSettings settings;
+        Settings.WorkerNodeSettings settings;
         try
         {
             config = ClusterHocon.Build(NodeRole.Worker, options.Node, AkkaLevel(logger));
@@ -206,19 +187,7 @@ public static class ClusterSweep
             }
             if (config.GetStringList("akka.cluster.seed-nodes").Count == 0 && options.Node.Discovery is null)
                 throw new ArgumentException("--seeds: a worker needs at least one seed (HOST:PORT of the coordinator), or NTK_SEEDS, or --discovery");
-            var section = config.GetConfig("ntk.worker");
-            threads = options.Threads ?? section.GetInt("threads");
-            if (threads < 0) throw new ArgumentException("--threads: must be at least 0 (0 = all cores)");
-            if (threads == 0) threads = Environment.ProcessorCount;
-            rejoinDelay = section.GetTimeSpan("rejoin-delay");
-            joinTimeout = ClusterHocon.OffOrDuration(section, "join-timeout");
-            planRetry = section.GetTimeSpan("plan-retry-interval");
-            drainTimeout = section.GetTimeSpan("drain-timeout");
-            if (drainTimeout <= TimeSpan.Zero) throw new ArgumentException("ntk.worker.drain-timeout: must be positive");
-            settings = ClusterHocon.ActorSettings(config, TimeSpan.Zero);
-            aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
-            snapshotEvery = config.GetInt("ntk.persistence.snapshot-every");
-            if (snapshotEvery < 0) throw new ArgumentException("ntk.persistence.snapshot-every: must be at least 0 (0 = never)");
+            settings = Settings.WorkerNodeSettings.Create(config, options.Threads);
         }
         catch (Exception e) when (e is FormatException or Akka.Configuration.ConfigurationException)
         {
@@ -228,15 +197,14 @@ public static class ClusterSweep
         for (var incarnation = 1; ; incarnation++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var outcome = await RunWorkerIncarnationAsync(options.Node, config, threads, settings, aggregatorShards,
-                options.AggregatorJournal is null ? null : snapshotEvery, planRetry, joinTimeout,
-                drainTimeout, incarnation, logger, cancellation).ConfigureAwait(false);
+            var outcome = await RunWorkerIncarnationAsync(options.Node, config, settings,
+                options.AggregatorJournal is null ? null : settings.SnapshotEvery, incarnation, logger, cancellation).ConfigureAwait(false);
             if (outcome is { } done) return done;
-            logger.Warning("{Event}: this worker node was downed or lost the coordinator; joining again in {DelayMs} ms",
-                "NodeRejoining", rejoinDelay.TotalMilliseconds);
+            logger.Warning("{Event:l}: this worker node was downed or lost the coordinator; joining again in {DelayMs} ms",
+                LogEvents.NodeRejoining, settings.RejoinDelay.TotalMilliseconds);
             try
             {
-                await Task.Delay(rejoinDelay, cancellation).ConfigureAwait(false);
+                await Task.Delay(settings.RejoinDelay, cancellation).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -248,10 +216,12 @@ public static class ClusterSweep
     /// <summary>One actor system's life on a worker node; null when it was downed and the node should join again.</summary>
     /// <param name="aggregatorSnapshotEvery">Null on a plain worker node; on one with the aggregator role, how often its
     /// aggregators snapshot (ntk.persistence.snapshot-every).</param>
-    private static async Task<WorkerNodeOutcome?> RunWorkerIncarnationAsync(ClusterNodeOptions node, Config config, int threads,
-        Settings.SweepActorSettings settings, int aggregatorShards, int? aggregatorSnapshotEvery, TimeSpan planRetry, TimeSpan joinTimeout,
-        TimeSpan drainTimeout, int incarnation, Serilog.ILogger logger, CancellationToken cancellation)
+    private static async Task<WorkerNodeOutcome?> RunWorkerIncarnationAsync(ClusterNodeOptions node, Config config,
+        Settings.WorkerNodeSettings worker, int? aggregatorSnapshotEvery, int incarnation, Serilog.ILogger logger,
+        CancellationToken cancellation)
     {
+        var (threads, settings, aggregatorShards) = (worker.Threads, worker.Actors, worker.AggregatorShards);
+        var (planRetry, joinTimeout, drainTimeout) = (worker.PlanRetryInterval, worker.JoinTimeout, worker.DrainTimeout);
         var system = CreateSystem(config, logger, node.Tls);
         try
         {
@@ -259,12 +229,12 @@ public static class ClusterSweep
             node.Health?.Attach(cluster);
             var coordinatorLeft = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(MembershipLogger.Props(coordinatorLeft), "membership-log");
-            logger.Information("{Event}: worker node {MemberAddress} ({Incarnation}) joining {Seeds} with {Threads} threads",
-                "NodeStarted", cluster.SelfAddress.ToString(), incarnation, JoinTarget(node, config), threads);
+            logger.Information("{Event:l}: worker node {MemberAddress} ({Incarnation}) joining {Seeds} with {Threads} threads",
+                LogEvents.NodeStarted, cluster.SelfAddress.ToString(), incarnation, JoinTarget(node, config), threads);
             if (node.Discovery is { } discovery)
             {
                 await Operations.ClusterDiscovery.StartBootstrapAsync(system, SelfContactPoint(config, discovery)).ConfigureAwait(false);
-                logger.Information("{Event}: cluster bootstrap probes {Seeds}", "BootstrapStarted", JoinTarget(node, config));
+                logger.Information("{Event:l}: cluster bootstrap probes {Seeds}", LogEvents.BootstrapStarted, JoinTarget(node, config));
             }
 
             // The plan can be fetched while this node is still Joining (remoting works), and tells a node that joins
@@ -286,31 +256,31 @@ public static class ClusterSweep
             if (first == coordinatorLeft.Task) return WorkerNodeOutcome.SweepFinished;
             if (planSource.Task.IsCompletedSuccessfully && planSource.Task.Result.SweepOver)
             {
-                logger.Information("{Event}: the coordinator reported the sweep finished", "WorkerNodeFinished");
+                logger.Information("{Event:l}: the coordinator reported the sweep finished", LogEvents.WorkerNodeFinished);
                 return WorkerNodeOutcome.SweepFinished;
             }
             if (first == timedOut)
             {
-                logger.Error("{Event}: could not join {Seeds} within {TimeoutMs} ms; giving up", "JoinTimedOut",
+                logger.Error("{Event:l}: could not join {Seeds} within {TimeoutMs} ms; giving up", LogEvents.JoinTimedOut,
                     JoinTarget(node, config), joinTimeout.TotalMilliseconds);
                 return WorkerNodeOutcome.JoinTimedOut;
             }
             if (first != ready) return null;
             var plan = planSource.Task.Result;
             node.Health?.PlanReceived();
-            logger.Information("{Event}: sweep {SweepName} ({SweepHash}): {PointCount} points, shards of {ShardTrials} trials",
-                "PlanReceived", plan.Plan.Name, plan.SweepHash, plan.Plan.Points.Length, plan.Plan.ShardTrials);
+            logger.Information("{Event:l}: sweep {SweepName} ({SweepHash}): {PointCount} points, shards of {ShardTrials} trials",
+                LogEvents.PlanReceived, plan.Plan.Name, plan.SweepHash, plan.Plan.Points.Length, plan.Plan.ShardTrials);
 
             var hosting = aggregatorSnapshotEvery is { } snapshotEvery
                 ? new AggregatorHosting(plan.Plan, new SweepRun(plan.SweepHash, plan.RunGeneration, Resumed: true), snapshotEvery)
                 : null;
             var (coordinator, aggregators) = await ClusterWiring.StartWorkerProxies(system, aggregatorShards, hosting).ConfigureAwait(false);
             if (hosting is not null)
-                logger.Information("{Event}: this node hosts aggregators of run {RunGeneration} of sweep {SweepHash}", "AggregatorsHosted",
+                logger.Information("{Event:l}: this node hosts aggregators of run {RunGeneration} of sweep {SweepHash}", LogEvents.AggregatorsHosted,
                     plan.RunGeneration, SweepJournal.ShortHash(plan.SweepHash));
             var workers = ClusterWiring.StartWorkers(system, threads, plan.Plan, coordinator, aggregators, settings,
                 point => point.CreateSampler());
-            logger.Information("{Event}: joined; pulling shards of sweep {SweepName} ({Threads} worker threads)", "PullingShards",
+            logger.Information("{Event:l}: joined; pulling shards of sweep {SweepName} ({Threads} worker threads)", LogEvents.PullingShards,
                 plan.Plan.Name, threads);
             var allStopped = Task.WhenAll(workers.Select(w => w.WatchAsync()));
             var next = await Task.WhenAny(allStopped, coordinatorLeft.Task, system.WhenTerminated, cancelled).ConfigureAwait(false);
@@ -323,7 +293,7 @@ public static class ClusterSweep
             // Workers stop by themselves only on SweepFinished; during a shutdown (downed) they stop with the system.
             if (next == allStopped && CoordinatedShutdown.Get(system).ShutdownReason is null && !cluster.IsTerminated)
             {
-                logger.Information("{Event}: the coordinator reported the sweep finished", "WorkerNodeFinished");
+                logger.Information("{Event:l}: the coordinator reported the sweep finished", LogEvents.WorkerNodeFinished);
                 return WorkerNodeOutcome.SweepFinished;
             }
             return null;
@@ -360,12 +330,12 @@ public static class ClusterSweep
         TimeSpan grace, Serilog.ILogger logger)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        logger.Information("{Event}: stopping on request: {Workers} workers stop leasing and finish or hand back their shards",
-            "NodeDraining", workers.Length);
+        logger.Information("{Event:l}: stopping on request: {Workers} workers stop leasing and finish or hand back their shards",
+            LogEvents.NodeDraining, workers.Length);
         foreach (var worker in workers) worker.Tell(new Actors.WorkerActor.Drain(grace));
         // The workers' own grace timers bound this; the extra time covers a worker that cannot even answer.
         var finished = await Task.WhenAny(allStopped, system.WhenTerminated, Task.Delay(grace + TimeSpan.FromSeconds(5))).ConfigureAwait(false);
-        logger.Information("{Event}: {Outcome} after {ElapsedMs} ms; leaving the cluster", "NodeDrained",
+        logger.Information("{Event:l}: {Outcome} after {ElapsedMs} ms; leaving the cluster", LogEvents.NodeDrained,
             finished == allStopped ? "every worker drained" : "drain incomplete", clock.ElapsedMilliseconds);
     }
 
@@ -423,7 +393,7 @@ public static class ClusterSweep
             if (up >= minWorkers) return;
             if (up != reported)
             {
-                logger.Information("{Event}: waiting for workers: {WorkerNodes} of {MinWorkers} joined", "WorkersWaiting", up, minWorkers);
+                logger.Information("{Event:l}: waiting for workers: {WorkerNodes} of {MinWorkers} joined", LogEvents.WorkersWaiting, up, minWorkers);
                 reported = up;
             }
             await Task.Delay(200, cancellation).ConfigureAwait(false);

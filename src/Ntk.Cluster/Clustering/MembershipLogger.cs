@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cluster.Clustering;
 
@@ -24,14 +25,14 @@ internal sealed class MembershipLogger : ReceiveActor
                 log.Info("{Event:l}: {MemberAddress} ({Roles})", name, member.Address.ToString(), roles);
         }
 
-        Receive<ClusterEvent.MemberUp>(m => Write("MemberUp", m.Member));
-        Receive<ClusterEvent.UnreachableMember>(m => Write("MemberUnreachable", m.Member, warning: true));
-        Receive<ClusterEvent.ReachableMember>(m => Write("MemberReachable", m.Member));
-        Receive<ClusterEvent.MemberDowned>(m => Write("MemberDowned", m.Member, warning: true));
-        Receive<ClusterEvent.MemberLeft>(m => Write("MemberLeft", m.Member));
+        Receive<ClusterEvent.MemberUp>(m => Write(LogEvents.MemberUp, m.Member));
+        Receive<ClusterEvent.UnreachableMember>(m => Write(LogEvents.MemberUnreachable, m.Member, warning: true));
+        Receive<ClusterEvent.ReachableMember>(m => Write(LogEvents.MemberReachable, m.Member));
+        Receive<ClusterEvent.MemberDowned>(m => Write(LogEvents.MemberDowned, m.Member, warning: true));
+        Receive<ClusterEvent.MemberLeft>(m => Write(LogEvents.MemberLeft, m.Member));
         Receive<ClusterEvent.MemberRemoved>(m =>
         {
-            Write("MemberRemoved", m.Member);
+            Write(LogEvents.MemberRemoved, m.Member);
             if (m.PreviousStatus == MemberStatus.Exiting && m.Member.HasRole(ClusterHocon.CoordinatorRole))
                 coordinatorLeft?.TrySetResult();
         });

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cluster.Clustering;
 
@@ -15,11 +16,11 @@ internal sealed class PlanServer : ReceiveActor
         var current = plan;
         Receive<GetSweepPlan>(_ =>
         {
-            log.Debug("{Event:l}: plan sent to {MemberAddress}", "PlanSent", Sender.Path.Address.ToString());
+            log.Debug("{Event:l}: plan sent to {MemberAddress}", LogEvents.PlanSent, Sender.Path.Address.ToString());
             Serialization.MessageChunker.For(Context.System).Tell(Sender, current, Self);
         });
         Receive<SweepOver>(_ => current = current with { SweepOver = true });
-        ReceiveAny(m => log.Warning("{Event:l}: {MessageType} dropped by the plan server", "MessageDropped", m.GetType().Name));
+        ReceiveAny(m => log.Warning("{Event:l}: {MessageType} dropped by the plan server", LogEvents.MessageDropped, m.GetType().Name));
     }
 
     public static Props Props(SweepPlanResult plan) => Akka.Actor.Props.Create(() => new PlanServer(plan));

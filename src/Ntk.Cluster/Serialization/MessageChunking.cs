@@ -6,6 +6,7 @@ using Akka.Event;
 using Akka.Serialization;
 using Ntk.Cluster.Clustering;
 using Ntk.Cluster.Messages;
+using Ntk.Cluster.Logging;
 
 namespace Ntk.Cluster.Serialization;
 
@@ -270,7 +271,7 @@ internal sealed class ChunkInbox(ActorSystem system, ILoggingAdapter log, string
             problem = $"transfer {chunk.TransferId} from {sender.Path}: the rebuilt message does not deserialize: {e.Message}";
         }
         if (problem is not null)
-            log.Warning("{Event:l}: {Owner}: {Reason}", "ChunkedMessageDropped", owner, problem);
+            log.Warning("{Event:l}: {Owner}: {Reason}", LogEvents.ChunkedMessageDropped, owner, problem);
         if (message is not null) self.Tell(message, sender);
     }
 }

@@ -61,7 +61,7 @@ public sealed class ClusterConfigTests : IDisposable
         Assert.Equal(2552, config.GetInt("akka.remote.dot-netty.tcp.port"));
         Assert.Equal(["akka.tcp://ntk@coordinator:4053", "akka.tcp://ntk@10.0.0.1:4053"], config.GetStringList("akka.cluster.seed-nodes"));
         Assert.Equal(3, config.GetInt("ntk.coordinator.min-workers"));
-        Assert.Equal(TimeSpan.FromSeconds(7), ClusterHocon.ActorSettings(config, TimeSpan.Zero).LeaseTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(7), Ntk.Cluster.Settings.SweepActorSettings.Create(config, workers: null, TimeSpan.Zero).LeaseTimeout);
     }
 
     [Fact]

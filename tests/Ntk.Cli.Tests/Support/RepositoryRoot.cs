@@ -1,0 +1,14 @@
+namespace Ntk.Cli.Tests.Support;
+
+/// <summary>The checkout the tests run from: the folder above the test assembly that holds Ntk.Distributed.sln.</summary>
+internal static class RepositoryRoot
+{
+    public static string Path { get; } = Find();
+
+    private static string Find()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            if (File.Exists(System.IO.Path.Combine(directory.FullName, "Ntk.Distributed.sln"))) return directory.FullName;
+        throw new InvalidOperationException("repository root (Ntk.Distributed.sln) not found above the test assembly");
+    }
+}
