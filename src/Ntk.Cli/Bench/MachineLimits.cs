@@ -8,7 +8,7 @@ namespace Ntk.Cli.Bench;
 
 /// <summary>
 /// This machine's limits for one thread, measured in the same run as the engines: standard Gaussians per second from
-/// the project's generator (Philox4x32-10 + Box–Muller, <see cref="RandomStream.FillGaussian"/>), and float64 fused
+/// the project's generator (Philox4x32-10 + the ziggurat, <see cref="RandomStream.FillGaussian"/>), and float64 fused
 /// multiply-adds per second of a register-blocked SIMD loop (12 independent Vector512 — else Vector256 — accumulators
 /// fed from an L1-resident array: no memory traffic, no dependency stall, so it runs at the FMA units' throughput).
 /// </summary>

@@ -6,6 +6,7 @@ using Ntk.Cluster;
 using Ntk.Numerics.Claims;
 using Ntk.Numerics.Engines;
 using Ntk.Numerics.Measurement;
+using Ntk.Numerics.Randomness;
 using Ntk.Numerics.Statistics;
 
 namespace Ntk.Cli.Results;
@@ -126,7 +127,7 @@ internal sealed class ResultsSink : ISweepResultSink
         });
         var file = new ResultsFile(
             ResultsFile.CurrentFormat,
-            new SoftwareInfo("Ntk.Distributed", SoftwareVersion.Value, Environment.Version.ToString()),
+            new SoftwareInfo("Ntk.Distributed", SoftwareVersion.Value, Environment.Version.ToString(), RandomStream.GeneratorVersion),
             new RunInfo(_run.Mode, snapshot.Complete, _run.StartedUtc, now, elapsed, _run.Workers, _run.Nodes,
                 snapshot.Points.Sum(p => p.Trials), unchecked((long)snapshot.Plan.MasterSeed)),
             _run.SweepHash,

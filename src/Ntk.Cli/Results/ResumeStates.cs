@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Randomness;
 
 namespace Ntk.Cli.Results;
 
@@ -15,6 +16,7 @@ internal static class ResumeStates
     /// </summary>
     public static ImmutableArray<PointResumeState> From(ResultsFile previous, SimulationPlan plan)
     {
+        CheckGenerator(previous.Software.Generator);
         var states = ImmutableArray.CreateBuilder<PointResumeState>();
         foreach (var point in previous.Points)
         {
@@ -35,5 +37,18 @@ internal static class ResumeStates
             states.Add(new PointResumeState(point.Point, point.ShardsMerged, ImmutableArray.Create(bytes)));
         }
         return states.ToImmutable();
+    }
+
+    /// <summary>
+    /// A saved state continues only under the random sequence that drew it: shards drawn with another generator would
+    /// mix two sequences into one result that no single run reproduces (docs/contract.md §7).
+    /// </summary>
+    public static void CheckGenerator(string? generator)
+    {
+        if (generator == RandomStream.GeneratorVersion) return;
+        var made = generator is null ? "a generator older than the recorded versions" : $"generator \"{generator}\"";
+        throw new InvalidInputException(
+            $"--resume: results.json was drawn with {made}, this build draws with \"{RandomStream.GeneratorVersion}\"; " +
+            "its trials cannot be continued. Start a fresh run (--force, or another --out)");
     }
 }
