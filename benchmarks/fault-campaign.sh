@@ -80,6 +80,9 @@ ntk.worker.rejoin-delay = 1s
 akka.cluster.split-brain-resolver.stable-after = 2s
 akka.cluster.failure-detector.acceptable-heartbeat-pause = 5s
 EOF
+# The journal faults keep every event (no aggregator snapshots, which delete the events before them): a SQLite file
+# whose freed pages are reused stops growing, and a full disk would then go unnoticed.
+{ cat "$WORK/test.hocon"; echo "ntk.persistence.snapshot-every = 0"; } > "$WORK/journal.hocon"
 SWEEP=$WORK/sweep.json
 CONFIG=$WORK/test.hocon
 REFERENCE=$WORK/reference
@@ -91,7 +94,7 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0));
 coordinator() {
   local dir=$1 p=$2; shift 2
   # dotnet itself in the background (not through a function): $! is then its pid, which names its log file.
-  dotnet "$NTK_DLL" coordinator "$SWEEP" --out "$dir" --port "$p" --config "$CONFIG" --snapshot-interval 1 "$@" >"$dir.coordinator.out" 2>&1 &
+  dotnet "$NTK_DLL" coordinator "$SWEEP" --out "$dir" --port "$p" --config "${COORDINATOR_CONFIG:-$CONFIG}" --snapshot-interval 1 "$@" >"$dir.coordinator.out" 2>&1 &
   COORD=$!; PIDS+=("$COORD")
 }
 # worker DIR PORT: starts a one-thread worker logging into DIR; sets WORKER.
@@ -140,7 +143,7 @@ fault_sigterm() {
   local leased completed returned
   leased=$(worker_events "$dir" "$leaving" ShardLeased); completed=$(worker_events "$dir" "$leaving" ShardCompleted)
   returned=$(worker_events "$dir" "$leaving" LeaseReturned)
-  line "worker SIGTERM" "worker exit $wcode after ${left} s; leases $leased = $completed completed + $returned handed back; re-issued $(events "$dir" ShardReissued), expired $(count_of '"Event":"LeasesExpired"' "$dir/run.log"); coordinator exit $code; $(same_csv "$dir")"
+  line "worker SIGTERM" "worker exit $wcode after ${left} s; $leased leases, $completed completed, $returned handed back (a lease on its way is handed back without being taken); re-issued $(events "$dir" ShardReissued), expired $(count_of '"Event":"LeasesExpired"' "$dir/run.log"); coordinator exit $code; $(same_csv "$dir")"
 }
 
 # 4. SIGKILL of the coordinator, twice, each time restarted with --resume.
@@ -174,7 +177,7 @@ fault_sqlite_full() {
   if ! is_root; then line "SQLite journal disk full" "skipped: mounting a tmpfs needs root"; return; fi
   local dir=$WORK/sqlitefull disk=$WORK/sqlitedisk p; p=$(port); mkdir -p "$dir" "$disk"
   mount -t tmpfs -o size=32m tmpfs "$disk" && MOUNTS+=("$disk")
-  coordinator "$dir" "$p" --min-workers 1 --journal "sqlite:$disk/journal.db"; local c=$COORD
+  COORDINATOR_CONFIG=$WORK/journal.hocon coordinator "$dir" "$p" --min-workers 1 --journal "sqlite:$disk/journal.db"; local c=$COORD
   worker "$dir" "$p"
   wait_for 240 at_least_saved "$dir" 20000 || { line "SQLite journal disk full" "did not start"; return; }
   local t; t=$(now)
@@ -199,7 +202,7 @@ fault_postgres_down() {
   "$PG_BIN/createdb" -h 127.0.0.1 -p "$pgport" -U ntk ntk_campaign
   local journal="Host=127.0.0.1;Port=$pgport;Username=ntk;Database=ntk_campaign;Pooling=false"
   local dir=$WORK/pgdown p; p=$(port); mkdir -p "$dir"
-  coordinator "$dir" "$p" --min-workers 1 --journal "$journal"; local c=$COORD
+  COORDINATOR_CONFIG=$WORK/journal.hocon coordinator "$dir" "$p" --min-workers 1 --journal "$journal"; local c=$COORD
   worker "$dir" "$p"
   wait_for 240 at_least_saved "$dir" 20000 || { line "PostgreSQL stopped" "did not start"; return; }
   local t; t=$(now)

@@ -14,8 +14,11 @@ namespace Ntk.Cluster;
 
 /// <summary>
 /// The cluster counterpart of <see cref="LocalWiring"/>: the same actor classes, with the aggregator router being an
-/// Akka.Cluster.Sharding region (entity = point, <see cref="PointMessageExtractor"/>, pinned to the coordinator role)
-/// and the coordinator a cluster singleton on the coordinator role. Worker nodes reach both through proxies.
+/// Akka.Cluster.Sharding region (entity = point, <see cref="PointMessageExtractor"/>, on the nodes with the aggregator
+/// role: the coordinator node, and worker nodes started with <c>--aggregator-journal</c>) and the coordinator a cluster
+/// singleton on the coordinator role. Other worker nodes reach both through proxies. Every aggregator journals into
+/// the one journal the coordinator opened, under the coordinator's run, so a point whose node dies is recovered on
+/// another aggregator node from the journal (docs/cluster.md, "Aggregators on several nodes").
 /// </summary>
 internal static class ClusterWiring
 {
@@ -53,22 +56,9 @@ internal static class ClusterWiring
         Func<PointDefinition, ITrialSampler> samplerFactory)
     {
         var sweep = plan.Plan;
-        // Loading the extension first injects its reference configuration, which the settings read.
-        var sharding = ClusterSharding.Get(system);
-        var shardingSettings = ClusterShardingSettings.Create(system)
-            .WithRole(ClusterHocon.CoordinatorRole)
-            .WithStateStoreMode(StateStoreMode.DData)
-            .WithRememberEntities(false);
-        var region = await sharding.StartAsync(
-            AggregatorTypeName,
-            entityId =>
-            {
-                var point = int.Parse(entityId, NumberStyles.None, CultureInfo.InvariantCulture);
-                // Aggregators live on the coordinator node, next to its singleton proxy.
-                return AggregatorActor.Props(sweep, point, run.AggregatorId(point), snapshotEvery, "/user/" + CoordinatorProxyName);
-            },
-            shardingSettings,
-            new PointMessageExtractor(aggregatorShards)).ConfigureAwait(false);
+        plan = plan with { RunGeneration = run.Generation };
+        var region = await StartAggregatorRegion(system, new AggregatorHosting(sweep, run, snapshotEvery), aggregatorShards)
+            .ConfigureAwait(false);
         var writer = system.ActorOf(ResultWriterActor.Props(sweep, region, sink, progress, settings, completion), "result-writer");
         var manager = system.ActorOf(
             ClusterSingletonManager.Props(
@@ -83,12 +73,46 @@ internal static class ClusterWiring
         return (new SweepActors(coordinator, region, writer, workers), manager);
     }
 
-    /// <summary>Worker node: the aggregator region proxy (no entities here) and the coordinator singleton proxy.</summary>
-    public static async Task<(IActorRef Coordinator, IActorRef Aggregators)> StartWorkerProxies(ActorSystem system, int aggregatorShards)
+    /// <summary>
+    /// Worker node: the coordinator singleton proxy, and the aggregator region — a proxy (no entities here), or, with
+    /// <paramref name="hosting"/> (the node has the aggregator role), a region that hosts some of the points.
+    /// </summary>
+    public static async Task<(IActorRef Coordinator, IActorRef Aggregators)> StartWorkerProxies(ActorSystem system, int aggregatorShards,
+        AggregatorHosting? hosting = null)
     {
-        var region = await ClusterSharding.Get(system).StartProxyAsync(
-            AggregatorTypeName, ClusterHocon.CoordinatorRole, new PointMessageExtractor(aggregatorShards)).ConfigureAwait(false);
-        return (StartCoordinatorProxy(system), region);
+        // The coordinator proxy first: the aggregators hosted here report to it by path.
+        var coordinator = StartCoordinatorProxy(system);
+        var region = hosting is null
+            ? await ClusterSharding.Get(system).StartProxyAsync(
+                AggregatorTypeName, ClusterHocon.AggregatorRole, new PointMessageExtractor(aggregatorShards)).ConfigureAwait(false)
+            : await StartAggregatorRegion(system, hosting, aggregatorShards).ConfigureAwait(false);
+        return (coordinator, region);
+    }
+
+    /// <summary>
+    /// The aggregator shard region of a node with the aggregator role: entity = point, journaled under
+    /// <see cref="AggregatorHosting.Run"/>'s persistence ids; entities are not remembered (a point's aggregator starts
+    /// again, from the journal, when a message for it arrives on whichever aggregator node then owns its shard).
+    /// </summary>
+    private static Task<IActorRef> StartAggregatorRegion(ActorSystem system, AggregatorHosting hosting, int aggregatorShards)
+    {
+        // Loading the extension first injects its reference configuration, which the settings read.
+        var sharding = ClusterSharding.Get(system);
+        var shardingSettings = ClusterShardingSettings.Create(system)
+            .WithRole(ClusterHocon.AggregatorRole)
+            .WithStateStoreMode(StateStoreMode.DData)
+            .WithRememberEntities(false);
+        return sharding.StartAsync(
+            AggregatorTypeName,
+            entityId =>
+            {
+                var point = int.Parse(entityId, NumberStyles.None, CultureInfo.InvariantCulture);
+                // Every node of the cluster runs the coordinator proxy at this path.
+                return AggregatorActor.Props(hosting.Plan, point, hosting.Run.AggregatorId(point), hosting.SnapshotEvery,
+                    "/user/" + CoordinatorProxyName);
+            },
+            shardingSettings,
+            new PointMessageExtractor(aggregatorShards));
     }
 
     /// <summary>
@@ -117,3 +141,7 @@ internal static class ClusterWiring
                 ClusterSingletonProxySettings.Create(system).WithRole(ClusterHocon.CoordinatorRole)),
             CoordinatorProxyName);
 }
+
+/// <summary>What a node with the aggregator role needs to host points: the plan, the coordinator's run in the shared
+/// journal (persistence ids) and how often an aggregator snapshots (ntk.persistence.snapshot-every).</summary>
+internal sealed record AggregatorHosting(SimulationPlan Plan, Persistence.SweepRun Run, int SnapshotEvery);

@@ -11,7 +11,7 @@ namespace Ntk.Cli.Sweeps;
 /// reader refuses when it cannot fit). Everything is O(S) for S statistics and O(m²) for the engines' m × m matrices.
 /// </summary>
 /// <param name="Statistics">S, the length of the point's measurement vector.</param>
-/// <param name="StateBytes">One merged state (PointAccumulator.ToBytes(): 32 bytes per statistic, plus at most
+/// <param name="StateBytes">One merged state (PointAccumulator.ToBytes(): 48 bytes per statistic, plus at most
 /// <see cref="SketchBytes"/> per quantile sketch): a shard result, a snapshot answer and a journal record are this big.</param>
 /// <param name="SamplerBytes">Buffers of one engine instance (one per worker thread): weights, layer activations and
 /// the m × m matrices (Gram matrices, kernel, eigenvalue workspace).</param>

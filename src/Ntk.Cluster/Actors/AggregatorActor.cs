@@ -66,6 +66,11 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         });
         Recover<RecoveryCompleted>(_ =>
         {
+            // In a cluster a point's aggregator may start on any aggregator node, and again on another one when its
+            // node dies or sharding moves it: where it runs is worth a line there (in one process it is not).
+            if (Context.System.Settings.HasCluster)
+                _log.Info("{Event:l}: point {PointIndex} on {MemberAddress}", "AggregatorStarted", _pointIndex,
+                    Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString());
             if (LastSequenceNr > 0)
                 _log.Info("{Event:l}: point {PointIndex}: {ShardsMerged} shards ({TrialCount} trials) merged and {HeldCount} held recovered from the journal",
                     "AggregatorRecovered", _pointIndex, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.HeldCount);

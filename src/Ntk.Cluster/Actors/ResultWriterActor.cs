@@ -23,6 +23,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
 {
     private const string SnapshotTimerKey = "snapshot";
     private const string CollectionTimerKey = "collection";
+    private const string AskAgainTimerKey = "ask-again";
     private static readonly TimeSpan FailingSnapshotTimeout = TimeSpan.FromSeconds(10);
 
     private readonly SimulationPlan _plan;
@@ -63,6 +64,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         var chunks = new Serialization.ChunkInbox(Context.System, Context.GetLogger(), "result writer");
         Receive<MessageChunk>(chunk => chunks.Receive(chunk, Sender, Self));
         Receive<CollectionTimedOut>(OnTimedOut);
+        Receive<AskAgain>(_ => AskMissing());
         Receive<SweepProgressReport>(m =>
         {
             _trialsThisRun = m.TrialsThisRun;
@@ -96,6 +98,25 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer(CollectionTimerKey, new CollectionTimedOut(id, timeout), timeout);
         for (var p = 0; p < _plan.Points.Length; p++) _aggregators.Tell(new GetPointSnapshot(p, id));
         if (_plan.Points.Length == 0) Publish(_collection);
+        else if (SweepActorSettings.IsOn(_settings.RestoreRetryInterval))
+            Timers.StartPeriodicTimer(AskAgainTimerKey, AskAgain.Instance, _settings.RestoreRetryInterval);
+    }
+
+    /// <summary>
+    /// Asks the points that have not answered the open collection again. A question sent to an aggregator node that
+    /// died is lost with it; once sharding has moved the point to another aggregator node (which recovers it from the
+    /// journal) the next question reaches it. Answers are keyed by point, so a second answer changes nothing.
+    /// </summary>
+    private void AskMissing()
+    {
+        var collection = _collection;
+        if (collection is null)
+        {
+            Timers.Cancel(AskAgainTimerKey);
+            return;
+        }
+        for (var p = 0; p < collection.Answers.Length; p++)
+            if (collection.Answers[p] is null) _aggregators.Tell(new GetPointSnapshot(p, collection.Id));
     }
 
     private void OnPointSnapshot(PointSnapshotResult answer)
@@ -113,6 +134,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
         var collection = _collection;
         if (collection is null || collection.Id != timeout.CollectionId) return;
         _collection = null;
+        Timers.Cancel(AskAgainTimerKey);
         var message = $"{collection.Missing} of {collection.Answers.Length} points did not answer within {timeout.Timeout}";
         if (!collection.Final)
         {
@@ -127,6 +149,7 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
     {
         _collection = null;
         Timers.Cancel(CollectionTimerKey);
+        Timers.Cancel(AskAgainTimerKey);
         SweepSnapshot snapshot;
         try
         {
@@ -245,6 +268,12 @@ internal sealed class ResultWriterActor : ReceiveActor, IWithTimers
     {
         public static readonly TakeSnapshot Instance = new();
         private TakeSnapshot() { }
+    }
+
+    private sealed record AskAgain : INoSerializationVerificationNeeded
+    {
+        public static readonly AskAgain Instance = new();
+        private AskAgain() { }
     }
 
     private sealed record CollectionTimedOut(long CollectionId, TimeSpan Timeout) : INoSerializationVerificationNeeded;

@@ -25,6 +25,8 @@ internal static class ClusterHocon
 
     public const string CoordinatorRole = "coordinator";
     public const string WorkerRole = "worker";
+    /// <summary>Nodes that host aggregator entities: the coordinator node always, worker nodes on request.</summary>
+    public const string AggregatorRole = "aggregator";
 
     /// <summary>The text of cluster-config/<paramref name="name"/>.hocon.</summary>
     public static string Text(string name)

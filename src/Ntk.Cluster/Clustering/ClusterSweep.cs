@@ -21,7 +21,10 @@ public sealed record CoordinatorNodeOptions(ClusterNodeOptions Node, int? MinWor
 
 /// <summary>What a worker node was asked to do.</summary>
 /// <param name="Threads">Worker actors (ntk.worker.threads; 0 = all cores).</param>
-public sealed record WorkerNodeOptions(ClusterNodeOptions Node, int? Threads);
+/// <param name="AggregatorJournal">When set, the node also has the aggregator role: it hosts some of the points'
+/// aggregators, journaled in this journal, which must be the coordinator's (the same SQLite file on one machine, or the
+/// same PostgreSQL database).</param>
+public sealed record WorkerNodeOptions(ClusterNodeOptions Node, int? Threads, SweepJournal? AggregatorJournal = null);
 
 /// <summary>How a worker node ended.</summary>
 public enum WorkerNodeOutcome
@@ -186,12 +189,21 @@ public static class ClusterSweep
     {
         ArgumentNullException.ThrowIfNull(options);
         Config config;
-        int threads, aggregatorShards;
+        int threads, aggregatorShards, snapshotEvery;
         TimeSpan rejoinDelay, joinTimeout, planRetry, drainTimeout;
         Settings.SweepActorSettings settings;
         try
         {
             config = ClusterHocon.Build(NodeRole.Worker, options.Node, AkkaLevel(logger));
+            if (options.AggregatorJournal is { } journal)
+            {
+                if (journal.Backend == JournalBackend.InMemory)
+                    throw new ArgumentException("--aggregator-journal: aggregators on a worker node need the coordinator's journal, not one in memory");
+                config = ConfigurationFactory.ParseString(
+                        $"akka.cluster.roles = [\"{ClusterHocon.WorkerRole}\", \"{ClusterHocon.AggregatorRole}\"]")
+                    .WithFallback(journal.ToConfig())
+                    .WithFallback(config);
+            }
             if (config.GetStringList("akka.cluster.seed-nodes").Count == 0 && options.Node.Discovery is null)
                 throw new ArgumentException("--seeds: a worker needs at least one seed (HOST:PORT of the coordinator), or NTK_SEEDS, or --discovery");
             var section = config.GetConfig("ntk.worker");
@@ -205,6 +217,8 @@ public static class ClusterSweep
             if (drainTimeout <= TimeSpan.Zero) throw new ArgumentException("ntk.worker.drain-timeout: must be positive");
             settings = ClusterHocon.ActorSettings(config, TimeSpan.Zero);
             aggregatorShards = config.GetInt("ntk.cluster.aggregator-shards");
+            snapshotEvery = config.GetInt("ntk.persistence.snapshot-every");
+            if (snapshotEvery < 0) throw new ArgumentException("ntk.persistence.snapshot-every: must be at least 0 (0 = never)");
         }
         catch (Exception e) when (e is FormatException or Akka.Configuration.ConfigurationException)
         {
@@ -214,7 +228,8 @@ public static class ClusterSweep
         for (var incarnation = 1; ; incarnation++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var outcome = await RunWorkerIncarnationAsync(options.Node, config, threads, settings, aggregatorShards, planRetry, joinTimeout,
+            var outcome = await RunWorkerIncarnationAsync(options.Node, config, threads, settings, aggregatorShards,
+                options.AggregatorJournal is null ? null : snapshotEvery, planRetry, joinTimeout,
                 drainTimeout, incarnation, logger, cancellation).ConfigureAwait(false);
             if (outcome is { } done) return done;
             logger.Warning("{Event}: this worker node was downed or lost the coordinator; joining again in {DelayMs} ms",
@@ -231,8 +246,10 @@ public static class ClusterSweep
     }
 
     /// <summary>One actor system's life on a worker node; null when it was downed and the node should join again.</summary>
+    /// <param name="aggregatorSnapshotEvery">Null on a plain worker node; on one with the aggregator role, how often its
+    /// aggregators snapshot (ntk.persistence.snapshot-every).</param>
     private static async Task<WorkerNodeOutcome?> RunWorkerIncarnationAsync(ClusterNodeOptions node, Config config, int threads,
-        Settings.SweepActorSettings settings, int aggregatorShards, TimeSpan planRetry, TimeSpan joinTimeout,
+        Settings.SweepActorSettings settings, int aggregatorShards, int? aggregatorSnapshotEvery, TimeSpan planRetry, TimeSpan joinTimeout,
         TimeSpan drainTimeout, int incarnation, Serilog.ILogger logger, CancellationToken cancellation)
     {
         var system = CreateSystem(config, logger, node.Tls);
@@ -284,7 +301,13 @@ public static class ClusterSweep
             logger.Information("{Event}: sweep {SweepName} ({SweepHash}): {PointCount} points, shards of {ShardTrials} trials",
                 "PlanReceived", plan.Plan.Name, plan.SweepHash, plan.Plan.Points.Length, plan.Plan.ShardTrials);
 
-            var (coordinator, aggregators) = await ClusterWiring.StartWorkerProxies(system, aggregatorShards).ConfigureAwait(false);
+            var hosting = aggregatorSnapshotEvery is { } snapshotEvery
+                ? new AggregatorHosting(plan.Plan, new SweepRun(plan.SweepHash, plan.RunGeneration, Resumed: true), snapshotEvery)
+                : null;
+            var (coordinator, aggregators) = await ClusterWiring.StartWorkerProxies(system, aggregatorShards, hosting).ConfigureAwait(false);
+            if (hosting is not null)
+                logger.Information("{Event}: this node hosts aggregators of run {RunGeneration} of sweep {SweepHash}", "AggregatorsHosted",
+                    plan.RunGeneration, SweepJournal.ShortHash(plan.SweepHash));
             var workers = ClusterWiring.StartWorkers(system, threads, plan.Plan, coordinator, aggregators, settings,
                 point => point.CreateSampler());
             logger.Information("{Event}: joined; pulling shards of sweep {SweepName} ({Threads} worker threads)", "PullingShards",

@@ -24,7 +24,9 @@ internal sealed record GetSweepPlan : IClusterWiringMessage
 /// <param name="SweepHash">SHA-256 of the normalized sweep text (logged by workers, to tell sweeps apart).</param>
 /// <param name="SweepOver">True once the final snapshot is written: a worker that joins now has nothing to do and
 /// exits.</param>
-internal sealed record SweepPlanResult(SimulationPlan Plan, string SweepHash, bool SweepOver = false)
+/// <param name="RunGeneration">The coordinator's run of this sweep in the journal (SweepRun.Generation): a worker
+/// node that hosts aggregators (the aggregator role) journals them under this run's persistence ids.</param>
+internal sealed record SweepPlanResult(SimulationPlan Plan, string SweepHash, bool SweepOver = false, int RunGeneration = 0)
     : IClusterWiringMessage, Messages.ILargeMessage
 {
     /// <summary>About 60 bytes per point plus 8 per input value (PlanSerializer).</summary>

@@ -12,7 +12,8 @@ namespace Ntk.Cluster.Clustering;
 
 /// <summary>
 /// Serializer of <see cref="IClusterWiringMessage"/>: a two-letter manifest per type and a versioned little-endian
-/// binary body (no type names on the wire). A plan is written field by field (name, seed, shard size, stopping rule,
+/// binary body (no type names on the wire). A plan is written field by field (after the sweep hash, the sweep-over
+/// flag and the run generation: name, seed, shard size, stopping rule,
 /// and per point: index, input dimension, widths, weight law, resolved engine, seed, statistic groups, inputs, angle
 /// labels) and rebuilt
 /// through the Numerics constructors, which validate it again. An unknown manifest or format version throws
@@ -24,7 +25,7 @@ internal sealed class PlanSerializer : SerializerWithStringManifest
     public const int SerializerIdentifier = 4722;
 
     /// <summary>Version of the plan encoding; a node refuses plans of another version.</summary>
-    private const byte FormatVersion = 2;
+    private const byte FormatVersion = 3;
 
     private const string GetSweepPlanManifest = "GP";
     private const string SweepPlanResultManifest = "PL";
@@ -54,6 +55,7 @@ internal sealed class PlanSerializer : SerializerWithStringManifest
                         w.Write(FormatVersion);
                         w.Write(result.SweepHash);
                         w.Write(result.SweepOver);
+                        w.Write(result.RunGeneration);
                         WritePlan(w, result.Plan);
                     }
                     return stream.ToArray();
@@ -80,11 +82,12 @@ internal sealed class PlanSerializer : SerializerWithStringManifest
                                 $"{nameof(PlanSerializer)}: plan format version {version}, this node reads version {FormatVersion}");
                         var hash = r.ReadString();
                         var over = r.ReadBoolean();
+                        var generation = r.ReadInt32();
                         var plan = ReadPlan(r);
                         if (r.BaseStream.Position != bytes.Length)
                             throw new SerializationException(
                                 $"{nameof(PlanSerializer)}: {bytes.Length - r.BaseStream.Position} bytes left unread");
-                        return new SweepPlanResult(plan, hash, over);
+                        return new SweepPlanResult(plan, hash, over, generation);
                     }
                     catch (Exception e) when (e is EndOfStreamException or ArgumentException or FormatException)
                     {

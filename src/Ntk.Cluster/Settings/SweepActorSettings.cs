@@ -10,7 +10,8 @@ namespace Ntk.Cluster.Settings;
 /// <param name="WorkRetryInterval">A worker told <c>NoWorkAvailable</c> asks again after this.</param>
 /// <param name="WorkRequestTimeout">A worker whose request got no answer (lost message, coordinator moving) asks
 /// again after this.</param>
-/// <param name="RestoreRetryInterval">The coordinator re-sends <c>RestorePoint</c> to points that did not answer.</param>
+/// <param name="RestoreRetryInterval">The coordinator re-sends <c>RestorePoint</c> to points that did not answer, and the
+/// result writer asks the points that did not answer a snapshot again, this often.</param>
 /// <param name="SnapshotInterval">Between intermediate snapshots; zero or infinite: final snapshot only.</param>
 /// <param name="ProgressInterval">Between progress reports; zero or infinite: none while running.</param>
 /// <param name="SnapshotTimeout">How long the writer waits for every aggregator's answer to one collection.</param>

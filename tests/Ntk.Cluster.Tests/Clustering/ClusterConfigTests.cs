@@ -16,17 +16,18 @@ public sealed class ClusterConfigTests : IDisposable
     private static readonly ClusterNodeOptions Defaults = new(null, null, null, ImmutableArray<SeedAddress>.Empty, null);
 
     [Fact]
-    public void Defaults_bind_loopback_pin_aggregators_to_the_coordinator_and_keep_the_oldest()
+    public void Defaults_bind_loopback_give_the_coordinator_the_aggregator_role_and_keep_the_oldest()
     {
         var config = ClusterHocon.Build(NodeRole.Coordinator, Defaults, "INFO");
         Assert.Equal("127.0.0.1", config.GetString("akka.remote.dot-netty.tcp.hostname"));
         Assert.Equal(4053, config.GetInt("akka.remote.dot-netty.tcp.port"));
-        Assert.Equal(["coordinator"], config.GetStringList("akka.cluster.roles"));
+        // The coordinator node always hosts aggregators; worker nodes only when started with --aggregator-journal.
+        Assert.Equal(["coordinator", "aggregator"], config.GetStringList("akka.cluster.roles"));
         Assert.Equal("keep-oldest", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
         Assert.False(config.GetBoolean("akka.cluster.split-brain-resolver.keep-oldest.down-if-alone"));
         Assert.Equal("coordinator", config.GetString("akka.cluster.split-brain-resolver.keep-oldest.role"));
         Assert.Equal(TimeSpan.FromSeconds(5), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
-        Assert.Equal("coordinator", config.GetString("akka.cluster.sharding.role"));
+        Assert.Equal("aggregator", config.GetString("akka.cluster.sharding.role"));
         Assert.Equal("ddata", config.GetString("akka.cluster.sharding.state-store-mode"));
         Assert.False(config.GetBoolean("akka.cluster.sharding.remember-entities"));
         Assert.Equal("off", config.GetString("akka.cluster.sharding.passivate-idle-entity-after"));

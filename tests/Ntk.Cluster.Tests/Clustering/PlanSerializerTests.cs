@@ -97,6 +97,13 @@ public sealed class PlanSerializerTests : IDisposable
     }
 
     [Fact]
+    public void The_run_generation_round_trips_so_aggregators_on_worker_nodes_journal_under_the_coordinators_run()
+    {
+        Assert.Equal(0, RoundTrip(new SweepPlanResult(TestPlans.Fixed(1, 10, 10), "h")).RunGeneration);
+        Assert.Equal(7, RoundTrip(new SweepPlanResult(TestPlans.Fixed(1, 10, 10), "h", RunGeneration: 7)).RunGeneration);
+    }
+
+    [Fact]
     public void The_request_round_trips_to_its_singleton()
     {
         var bytes = _serializer.ToBinary(GetSweepPlan.Instance);

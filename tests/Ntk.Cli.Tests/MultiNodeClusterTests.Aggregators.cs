@@ -1,0 +1,95 @@
+using System.Globalization;
+using Ntk.Cli.Tests.Support;
+using Xunit;
+
+namespace Ntk.Cli.Tests;
+
+/// <summary>
+/// Aggregators on several nodes: worker nodes started with --aggregator-journal take the aggregator role and host a
+/// share of the points, journaled into the coordinator's journal. Killing one of them mid-sweep moves its points to
+/// another aggregator node, which recovers them from the journal; the results stay byte-identical.
+/// </summary>
+public sealed partial class MultiNodeClusterTests
+{
+    /// <summary>8 points × 180 shards of 200 trials: enough points that sharding spreads them over three aggregator
+    /// nodes, long enough to kill one mid-sweep.</summary>
+    private const string AggregatorSweep = """
+        {
+          "name": "multi-node-aggregators",
+          "seed": 13,
+          "trials": 36000,
+          "shardTrials": 200,
+          "network": { "inputDim": 4, "depth": [2, 3], "width": 32, "weights": "gaussian", "engine": "auto" },
+          "inputs": { "kind": "pair", "thetaDegrees": [30, 60, 90, 120] }
+        }
+        """;
+
+    [Fact]
+    public async Task An_aggregator_node_killed_mid_sweep_hands_its_points_to_another_and_the_results_are_identical()
+    {
+        using var temp = new TempDirectory();
+        var sweep = temp.Write("sweep.json", AggregatorSweep);
+        // Sharding rebalances every 2 s here (10 s by default): the points first land on the coordinator node, which
+        // opens them before any worker node is up, and move to the aggregator workers from there.
+        var config = temp.Write("test.hocon", TestHocon + "\nakka.cluster.sharding.rebalance-interval = 2s\n");
+        var reference = await ReferenceRunAsync(temp, sweep, workers: 1);
+        var port = NodeProcess.FreePort();
+        var outDir = Path.Combine(temp.Path, "cluster");
+        var journalFile = Path.Combine(temp.Path, "journal.db");
+        var journal = "sqlite:" + journalFile;
+        var nodes = new List<NodeProcess>();
+        try
+        {
+            var coordinator = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: false, minWorkers: 2, journal: journal);
+            await WaitForAsync(() => File.Exists(journalFile), "the coordinator creates its journal", nodes);
+            var victim = StartAggregatorWorker(nodes, temp, "worker-aggregator-1", outDir, port, config, journal);
+            var survivor = StartAggregatorWorker(nodes, temp, "worker-aggregator-2", outDir, port, config, journal);
+
+            // Kill once the victim hosts points (the latest start of each point tells where it lives now: sharding
+            // may have moved it since) and merged shards are in the journal.
+            HashSet<int> HostedBy(int processId) => ReadEvents(outDir).Where(e => e.Name == "AggregatorStarted")
+                .GroupBy(e => e.PointIndex!.Value).Where(g => g.Last().ProcessId == processId).Select(g => g.Key).ToHashSet();
+            await WaitForAsync(() =>
+                    HostedBy(victim.Id).Count > 0 && ReadEvents(outDir).Any(e => e.Name == "SnapshotPublished" && e.Trials >= 40_000),
+                "worker-aggregator-1 hosts points and 40000 trials are merged", nodes);
+            Assert.False(coordinator.HasExited, "the sweep finished before the aggregator node could be killed: make it longer");
+            var hosted = HostedBy(victim.Id);
+            var killedAt = DateTimeOffset.UtcNow;
+            victim.Kill();
+            output.WriteLine($"SIGKILL worker-aggregator-1 (pid {victim.Id}) hosting points {string.Join(",", hosted.Order())} at {killedAt:HH:mm:ss.fff}");
+
+            await ExpectSuccessAsync(coordinator, nodes);
+            await ExpectWorkersFinishedAsync(nodes.Where(n => n != victim));
+            AssertSameResults(reference.Directory, outDir, trialsPerPoint: 36000);
+
+            // The killed node's points started again elsewhere, and those with merged shards recovered them from the
+            // journal instead of computing them again.
+            var events = ReadEvents(outDir);
+            foreach (var e in events.Where(e => e.Name is "AggregatorStarted" or "AggregatorRecovered" or "MemberDowned"))
+                output.WriteLine($"{e.Time:HH:mm:ss.fff} {e.Name} point {e.PointIndex} shards {e.ShardsMerged} pid {e.ProcessId?.ToString(CultureInfo.InvariantCulture) ?? "coordinator"}");
+            var restarted = events.Where(e => e.Name == "AggregatorStarted" && e.Time > killedAt && e.ProcessId != victim.Id
+                && hosted.Contains(e.PointIndex!.Value)).Select(e => e.PointIndex!.Value).ToHashSet();
+            var recovered = events.Where(e => e.Name == "AggregatorRecovered" && e.Time > killedAt && e.ProcessId != victim.Id
+                && hosted.Contains(e.PointIndex!.Value)).ToList();
+            output.WriteLine($"restarted elsewhere: {string.Join(",", restarted.Order())}; recovered from the journal: " +
+                string.Join(", ", recovered.Select(e => $"point {e.PointIndex} ({e.ShardsMerged} shards)")));
+            Assert.NotEmpty(restarted);
+            Assert.Contains(recovered, e => e.ShardsMerged > 0);
+            // The survivor hosted points too: the merge work was spread, not only moved back to the coordinator.
+            Assert.Contains(events, e => e.Name == "AggregatorStarted" && e.ProcessId == survivor.Id);
+        }
+        finally
+        {
+            DisposeAll(nodes);
+        }
+    }
+
+    private static NodeProcess StartAggregatorWorker(List<NodeProcess> nodes, TempDirectory temp, string name, string logDirectory,
+        int port, string config, string journal)
+    {
+        var node = NodeProcess.Start(name, temp.Path, "worker", "--seeds", $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+            "--threads", "1", "--log-dir", logDirectory, "--config", config, "--aggregator-journal", journal);
+        nodes.Add(node);
+        return node;
+    }
+}
