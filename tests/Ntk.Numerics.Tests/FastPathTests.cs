@@ -131,16 +131,16 @@ public sealed class FastPathTests(ITestOutputHelper output)
     public void Vectorized_ziggurat_equals_the_scalar_fast_path_on_edge_words()
     {
         // Every layer with u = 0, u just below and at its key (the top 12 bits of u against K_i), u maximal; both
-        // signs; the unused bits 9–11 set.
+        // signs; the unused bit 11 set.
         var edge = new List<ulong>();
         for (ulong layer = 0; layer < ZigguratTables.Layers; layer++)
         {
             var key = BitConverter.DoubleToUInt64Bits(ZigguratTables.Width[(int)layer]) & 0xFFF;
             foreach (var top in new[] { 0UL, key == 0 ? 0 : key - 1, key, 0xFFFUL })
-                foreach (var sign in new[] { 0UL, 0x100UL })
+                foreach (var sign in new[] { 0UL, 0x400UL })
                 {
                     edge.Add((top << 52) | sign | layer);
-                    edge.Add((top << 52) | 0x000F_FFFF_FFFF_F000UL | 0xE00 | sign | layer);
+                    edge.Add((top << 52) | 0x000F_FFFF_FFFF_F000UL | 0x800 | sign | layer);
                 }
         }
         AssertZigguratPathsAgree(edge.ToArray(), "edge words");

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Ntk.Numerics.Networks;
 
 namespace Ntk.Numerics.Randomness;
@@ -18,7 +20,7 @@ namespace Ntk.Numerics.Randomness;
 /// </para>
 /// <para>Consumption: <see cref="NextUniform"/> takes one main word (53 bits; a zero draw is skipped, probability
 /// 2^−53). A Gaussian takes exactly one main word g (the ziggurat of <see cref="ZigguratGaussian"/>); when the fast
-/// path does not accept it (1.5%) the slow path reads the two words of slot block 2^31 + g, and after those (rarely:
+/// path does not accept it (0.44%) the slow path reads the two words of slot block 2^31 + g, and after those (rarely:
 /// a rejected wedge followed by a second slow attempt, or the tail) words of the overflow sequence, in the order of the
 /// Gaussians. So Gaussian g depends only on main word g, its slot block and the overflow words before it, whichever
 /// path (vector, scalar, bulk, one by one) computes it; <see cref="FillGaussian"/> gives exactly what as many
@@ -32,10 +34,13 @@ public struct RandomStream
     /// Names the random sequence: the Philox counter layout, the Gaussian transform and the sub-stream rule above.
     /// Any change of the numbers a (seed, point, trial) gives must change this string (docs/numerics.md §12).
     /// </summary>
-    public const string GeneratorVersion = "philox4x32-10/ziggurat256/2";
+    public const string GeneratorVersion = "philox4x32-10/ziggurat1024/1";
 
     /// <summary>Blocks generated per bulk step of <see cref="FillGaussian"/> (2 Gaussians each).</summary>
     private const int ChunkBlocks = 256;
+
+    /// <summary>Rejected words whose slot blocks <see cref="FillGaussian"/> encrypts together.</summary>
+    private const int SlotBatch = 16;
 
     /// <summary>Blocks of the main and of the overflow sequence; the overflow sequence starts at this block index.</summary>
     private const ulong SequenceBlocks = 1UL << 30;
@@ -115,6 +120,7 @@ public struct RandomStream
         if (BitConverter.IsLittleEndian)
         {
             Span<int> rejected = stackalloc int[2 * Math.Min(ChunkBlocks, (destination.Length - filled) >> 1)];
+            Span<ulong> slotWords = stackalloc ulong[2 * SlotBatch];
             while (destination.Length - filled >= 2)
             {
                 var blocks = Math.Min(ChunkBlocks, (destination.Length - filled) >> 1);
@@ -125,12 +131,18 @@ public struct RandomStream
                 Philox4x32.GenerateBlocks(_key0, _key1, first, _counter1, _counter2, _counter3, MemoryMarshal.Cast<double, uint>(chunk));
                 var rejectedCount = ZigguratGaussian.TransformInPlace(chunk, rejected);
                 // Words the fast path left are finished in ascending order, so any overflow words are read in the order
-                // one NextGaussian per value would read them.
-                for (var r = 0; r < rejectedCount; r++)
+                // one NextGaussian per value would read them. Their slot blocks are encrypted a batch at a time first:
+                // independent of each other, these overlap in the core instead of waiting one for another.
+                for (var batch = 0; batch < rejectedCount; batch += SlotBatch)
                 {
-                    var index = rejected[r];
-                    chunk[index] = ZigguratGaussian.Slow(
-                        BitConverter.DoubleToUInt64Bits(chunk[index]), 2 * first + (uint)index, ref this);
+                    var end = Math.Min(rejectedCount, batch + SlotBatch);
+                    SlotWords(2 * first, rejected[batch..end], slotWords);
+                    for (var r = batch; r < end; r++)
+                    {
+                        var index = rejected[r];
+                        chunk[index] = ZigguratGaussian.Slow(
+                            BitConverter.DoubleToUInt64Bits(chunk[index]), slotWords[2 * (r - batch)], slotWords[2 * (r - batch) + 1], ref this);
+                    }
                 }
                 filled += 2 * blocks;
             }
@@ -210,6 +222,37 @@ public struct RandomStream
         Philox4x32.Encrypt(ref x0, ref x1, ref x2, ref x3, _key0, _key1);
         first = x0 | ((ulong)x1 << 32);
         second = x2 | ((ulong)x3 << 32);
+    }
+
+    /// <summary>
+    /// The slot words of main words <paramref name="firstIndex"/> + offsets[k] into words[2k], words[2k + 1]: 8 blocks
+    /// at a time in AVX-512 lanes where present (the same integer operations, the same bits as one by one).
+    /// </summary>
+    private readonly void SlotWords(uint firstIndex, ReadOnlySpan<int> offsets, Span<ulong> words)
+    {
+        var k = 0;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            Span<ulong> counters = stackalloc ulong[8];
+            for (; k < offsets.Length; k += 8)
+            {
+                // Lanes past the end encrypt a copy of the last counter; their words are not used.
+                for (var lane = 0; lane < 8; lane++)
+                    counters[lane] = FirstSlotBlock | (firstIndex + (uint)offsets[Math.Min(k + lane, offsets.Length - 1)]);
+                Philox4x32.Encrypt512(
+                    Vector512.Create<ulong>(counters), Vector512.Create((ulong)_counter1), Vector512.Create((ulong)_counter2),
+                    Vector512.Create((ulong)_counter3), _key0, _key1, out var word0, out var word1);
+                var lanes = Math.Min(8, offsets.Length - k);
+                for (var lane = 0; lane < lanes; lane++)
+                {
+                    words[2 * (k + lane)] = word0.GetElement(lane);
+                    words[2 * (k + lane) + 1] = word1.GetElement(lane);
+                }
+            }
+            return;
+        }
+        for (; k < offsets.Length; k++)
+            SlotWords(firstIndex + (uint)offsets[k], out words[2 * k], out words[2 * k + 1]);
     }
 
     /// <summary>Index in the main sequence of the word <see cref="NextWord"/> returned last (&lt; 2^31).</summary>
