@@ -88,13 +88,13 @@ public sealed class RandomStreamTests(ITestOutputHelper output)
 
     // Bit patterns of the first four Gaussians of (seed 42, point 3, trial 7) (printed by this test when pinned).
     private static readonly long[] PinnedGaussians =
-        [-4615588045408145928, 4611513330103943988, -4619985347661737160, -4619637828244257742];
+        [4603225038321448435, 4613120481674572095, -4623331168212156848, 4600300881416851874];
 
     [Fact]
     public void A_million_Gaussians_of_fixed_streams_have_a_pinned_hash_on_every_vector_path()
     {
         // 2^20 Gaussians from four trials, in fills of varied lengths mixed with single draws and uniforms, so both
-        // the fast and the slow path (~15,700 slow words) and every chunk boundary enter the hash. Run with
+        // the fast and the slow path (~4,600 slow words) and every chunk boundary enter the hash. Run with
         // DOTNET_EnableAVX512F=0 and DOTNET_EnableHWIntrinsic=0 too (docs/performance.md §4): every path must give it.
         int[] lengths = [1, 7, 512, 513, 3, 4096, 1000, 65_536];
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
@@ -117,7 +117,7 @@ public sealed class RandomStreamTests(ITestOutputHelper output)
     }
 
     // SHA-256 of the little-endian bytes hashed above (printed by the test when pinned).
-    private const string PinnedHash = "D506EE794CAA89C08FAB0F753B8727420BDC3128E7546B52A811FB04EA691C13";
+    private const string PinnedHash = "EABD1980290BA4AD3F8DA42D8292AAA61FA4F286A31AFAB3389E04CCCE5CE8C7";
 
     [Fact]
     public void FillGaussian_equals_one_NextGaussian_per_element_in_any_split()
