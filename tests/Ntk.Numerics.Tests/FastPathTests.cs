@@ -167,6 +167,24 @@ public sealed class FastPathTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void FillWords_equals_NextWord_at_every_length_after_every_buffered_state()
+    {
+        for (var state = 0; state < 2; state++)
+            for (var length = 0; length <= MaxLength; length++)
+            {
+                var bulk = RandomStream.For(5, 6, length);
+                var single = RandomStream.For(5, 6, length);
+                if (state == 1) Assert.Equal(single.NextWord(), bulk.NextWord()); // half a block buffered
+                var expected = new ulong[length];
+                for (var i = 0; i < length; i++) expected[i] = single.NextWord();
+                var actual = new ulong[length];
+                bulk.FillWords(actual);
+                Assert.Equal(expected, actual);
+                Assert.Equal(single.NextGaussian(), bulk.NextGaussian());
+            }
+    }
+
     private static void AssertBitwiseEqual(double[] expected, double[] actual, string context)
     {
         Assert.Equal(expected.Length, actual.Length);

@@ -27,6 +27,34 @@ internal static class MachineLimits
         return Rate.Measure(Step, buffer.Length, seconds);
     }
 
+    /// <summary>
+    /// The previous generator (Box–Muller on word pairs, <see cref="BoxMullerGenerator"/>), timed like
+    /// <see cref="GaussianDraws"/>: the "before" of the generator row.
+    /// </summary>
+    public static Rate BoxMullerDraws(double seconds)
+    {
+        var buffer = new double[4096];
+        var trial = 0L;
+        void Step() => BoxMullerGenerator.Fill(BenchConfiguration.Seed, 0, trial++, buffer);
+        return Rate.Measure(Step, buffer.Length, seconds);
+    }
+
+    /// <summary>
+    /// Philox4x32-10 words per second (<see cref="RandomStream.FillWords"/>, 4096 at a time, vectorized): the counter
+    /// generator's own limit, which bounds any transform taking one word per Gaussian.
+    /// </summary>
+    public static Rate PhiloxWords(double seconds)
+    {
+        var buffer = new ulong[4096];
+        var trial = 0L;
+        void Step()
+        {
+            var stream = RandomStream.For(BenchConfiguration.Seed, 0, trial++);
+            stream.FillWords(buffer);
+        }
+        return Rate.Measure(Step, buffer.Length, seconds);
+    }
+
     /// <summary>Float64 fused multiply-adds (lanes, not instructions) per second of one thread.</summary>
     public static Rate FusedMultiplyAdds(double seconds)
     {

@@ -190,6 +190,26 @@ public struct RandomStream
         }
     }
 
+    /// <summary>
+    /// Fills <paramref name="destination"/> with the next main words, exactly as one <see cref="NextWord"/> per
+    /// element would (Philox blocks in bulk): the raw bits whose rate bounds every transform that takes one word per
+    /// draw (<c>ntk bench</c>'s counter limit).
+    /// </summary>
+    public void FillWords(Span<ulong> destination)
+    {
+        var filled = 0;
+        while (_bufferedWords > 0 && filled < destination.Length) destination[filled++] = TakeBufferedWord();
+        var blocks = (destination.Length - filled) >> 1;
+        if (blocks > 0 && BitConverter.IsLittleEndian)
+        {
+            var first = ReserveBlocks(blocks);
+            Philox4x32.GenerateBlocks(_key0, _key1, first, _counter1, _counter2, _counter3,
+                MemoryMarshal.Cast<ulong, uint>(destination.Slice(filled, 2 * blocks)));
+            filled += 2 * blocks;
+        }
+        while (filled < destination.Length) destination[filled++] = NextWord();
+    }
+
     /// <summary>The next 64 random bits of the stream.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ulong NextWord()
