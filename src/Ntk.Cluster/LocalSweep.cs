@@ -93,6 +93,8 @@ public static class LocalSweep
             if (state.ShardsMerged < 0 || state.ShardsMerged > plan.MaxShardCount)
                 throw new ArgumentException($"{where}: {state.ShardsMerged} shards merged, the point has {plan.MaxShardCount}", nameof(resume));
             if (state.ShardsMerged == 0) continue;
+            // A point finished before is never opened: its state stays with the sink that wrote it.
+            if (state.Done && state.State.IsDefaultOrEmpty) continue;
             PointAccumulator merged;
             try
             {

@@ -333,9 +333,10 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
         var expected = File.ReadAllBytes(Path.Combine(referenceDirectory, "results.csv"));
         var actual = File.ReadAllBytes(Path.Combine(clusterDirectory, "results.csv"));
         Assert.True(expected.AsSpan().SequenceEqual(actual), "results.csv of the cluster differs from ntk run's");
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(clusterDirectory, "results.json")));
-        foreach (var point in json.RootElement.GetProperty("points").EnumerateArray())
-            Assert.Equal(trialsPerPoint, point.GetProperty("trials").GetInt64());
+        // Every point of the sweep written once (points.jsonl), with all its trials.
+        var points = SavedResults.PointTrials(clusterDirectory);
+        Assert.Equal(SavedResults.PointTrials(referenceDirectory).Keys.Order(), points.Keys.Order());
+        Assert.All(points.Values, trials => Assert.Equal(trialsPerPoint, trials));
     }
 
     private static void DisposeAll(List<NodeProcess> nodes)

@@ -147,7 +147,8 @@ public sealed class ReportRendererTests(RenderedPairSweep rendered, ITestOutputH
     {
         var first = Snapshot(rendered.Directory);
         using var copy = new TempDirectory();
-        File.Copy(Path.Combine(rendered.Directory, "results.json"), Path.Combine(copy.Path, "results.json"));
+        foreach (var name in new[] { "results.json", "points.jsonl" })
+            File.Copy(Path.Combine(rendered.Directory, name), Path.Combine(copy.Path, name));
 
         ReportRenderer.Render(copy.Path, TextWriter.Null);
         var second = Snapshot(copy.Path);
@@ -163,7 +164,8 @@ public sealed class ReportRendererTests(RenderedPairSweep rendered, ITestOutputH
     {
         var first = Snapshot(rendered.Directory);
         using var copy = new TempDirectory();
-        File.Copy(Path.Combine(rendered.Directory, "results.json"), Path.Combine(copy.Path, "results.json"));
+        foreach (var name in new[] { "results.json", "points.jsonl" })
+            File.Copy(Path.Combine(rendered.Directory, name), Path.Combine(copy.Path, name));
         var commas = (System.Globalization.CultureInfo)System.Globalization.CultureInfo.InvariantCulture.Clone();
         commas.NumberFormat.NumberDecimalSeparator = ",";
         commas.NumberFormat.NumberGroupSeparator = ".";

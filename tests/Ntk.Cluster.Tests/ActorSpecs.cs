@@ -97,6 +97,29 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
         Output?.WriteLine($"aggregators stopped {stops} times; {recoveries} recoveries from the journal");
     }
 
+    [Fact]
+    public async Task Finished_points_are_released_their_aggregators_stop_and_the_results_are_unchanged()
+    {
+        // 24 two-shard points through a window of 16 open points: each finished point is handed to the
+        // sink once and its aggregator stops, so none is left at the end.
+        var plan = TestPlans.Fixed(points: 24, trials: 100, shardTrials: 50);
+        var settings = SweepActorSettings.ForLocal(new SweepRunSettings(2, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.Zero));
+        Assert.Equal(16, settings.PointWindow);
+        var completion = new TaskCompletionSource<SweepSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new RecordingSink();
+        LocalWiring.Start(Sys, plan, [], settings, workerCount: 2, sink, new RecordingProgress(), completion, p => new FakeSampler(p));
+        var snapshot = await completion.Task.WaitAsync(Patience * 3);
+
+        Assert.True(snapshot.Complete);
+        for (var p = 0; p < plan.Points.Length; p++)
+            Assert.Equal(Reference.Point(plan, p, q => new FakeSampler(q)).Merged.ToBytes(), snapshot.Points[p].Merged.ToBytes());
+        await Task.Delay(200);
+        // A selection that matches no child answers once with an empty identity; a live child would answer with itself.
+        Sys.ActorSelection("/user/aggregators/*").Tell(new Identify("left"), TestActor);
+        var answers = ReceiveWhile(TimeSpan.FromMilliseconds(500), m => (ActorIdentity)m);
+        Assert.All(answers, a => Assert.Null(a.Subject));
+    }
+
     private sealed class CountingListener : ReceiveActor
     {
         public CountingListener(string text, Action found) =>
@@ -178,6 +201,8 @@ public class ActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         coordinator.Tell(new ShardMerged(second.Id, second.Lease, 0, 0, false));
         coordinator.Tell(new ShardMerged(first.Id, first.Lease, 2, 100, true));
+        // The writer hears of the finished point first (it fetches and writes it), then of the end of the sweep.
+        Assert.Equal(new PointCompleted(0), writer.ExpectMsg<PointCompleted>());
         var progress = writer.ExpectMsg<SweepProgressReport>();
         Assert.Equal([new PointTrials(0, 100, true)], progress.Points.ToArray());
         Assert.Null(writer.ExpectMsg<PublishFinalSnapshot>().Failure);

@@ -185,4 +185,42 @@ public class CoordinatorStateTests
         state.LeaseDeclined(first.Shard, first.Lease); // stale: the newer lease stays
         Assert.Equal(WorkDecisionKind.NoWorkAvailable, state.RequestWork(A, T0).Kind);
     }
+
+    [Fact]
+    public void Only_points_within_the_point_window_are_opened_and_the_window_moves_as_points_finish()
+    {
+        var state = new CoordinatorState(pointCount: 10, maxShardCount: 1, window: 4, LeaseTimeout, pointWindow: 3);
+        Assert.Equal([0, 1, 2], state.TakeAdmitted());
+        Assert.Empty(state.TakeAdmitted());
+        foreach (var p in new[] { 0, 1, 2 }) state.PointRestored(p, 0, 0, false);
+        var leased = Enumerable.Range(0, 3).Select(_ => Leased(state, A, T0)).ToList();
+        Assert.Equal([new(0, 0), new(1, 0), new(2, 0)], leased);
+        // Point 3 is outside the window: nothing to lease although workers are idle.
+        Assert.Equal(WorkDecisionKind.NoWorkAvailable, state.RequestWork(A, T0).Kind);
+
+        // A later point finishing does not move the window: the first point not done bounds it.
+        Assert.True(state.ShardMerged(new ShardId(2, 0), 1, 10, pointDone: true));
+        Assert.Empty(state.TakeAdmitted());
+        Assert.True(state.ShardMerged(new ShardId(0, 0), 1, 10, pointDone: true));
+        Assert.Equal([3], state.TakeAdmitted());
+        Assert.True(state.ShardMerged(new ShardId(1, 0), 1, 10, pointDone: true));
+        Assert.Equal([4, 5], state.TakeAdmitted());
+        Assert.Equal([3, 4, 5], state.UnopenedPoints());
+        Assert.False(state.AllOpened);
+    }
+
+    [Fact]
+    public void Points_finished_by_a_previous_run_are_done_without_being_opened_and_count_no_trials_of_this_run()
+    {
+        var state = new CoordinatorState(pointCount: 4, maxShardCount: 2, window: 2, LeaseTimeout, pointWindow: 2);
+        state.PointFinishedBefore(0, 2, 20);
+        state.PointFinishedBefore(1, 2, 20);
+        Assert.Equal([2, 3], state.TakeAdmitted());
+        Assert.True(state.IsDone(0));
+        Assert.Equal(0, state.TrialsThisRun);
+        state.PointRestored(2, 0, 0, false);
+        state.PointRestored(3, 0, 0, false);
+        Assert.True(state.AllOpened);
+        Assert.Equal(new ShardId(2, 0), Leased(state, A, T0));
+    }
 }

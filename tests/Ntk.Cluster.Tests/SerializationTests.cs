@@ -123,6 +123,13 @@ public class SerializationTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void Streaming_messages_round_trip()
+    {
+        Assert.Equal(new PointCompleted(12345), RoundTrip(new PointCompleted(12345)));
+        Assert.Equal(new ReleasePoint(99999), RoundTrip(new ReleasePoint(99999)));
+    }
+
+    [Fact]
     public void SweepProgressReport_round_trips()
     {
         var report = RoundTrip(new SweepProgressReport([new PointTrials(0, 10, true), new PointTrials(1, 0, false)], 10));

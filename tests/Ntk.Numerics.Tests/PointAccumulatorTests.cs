@@ -50,6 +50,17 @@ public sealed class PointAccumulatorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_sketches_read_from_the_bytes_without_the_layout_equal_the_accumulator_s()
+    {
+        var accumulator = Accumulate(Measurements(seed: 5, 300));
+        var sketches = PointAccumulator.SketchesFromBytes(accumulator.ToBytes());
+        Assert.Equal(Layout.SketchedIndices.Length, sketches.Count);
+        for (var k = 0; k < sketches.Count; k++)
+            Assert.True(accumulator.Sketch(Layout.SketchedIndices[k]).StateEquals(sketches[k]));
+        Assert.Throws<FormatException>(() => PointAccumulator.SketchesFromBytes(accumulator.ToBytes()[..^1]));
+    }
+
+    [Fact]
     public void Merging_the_same_partials_in_the_same_order_is_bitwise_deterministic()
     {
         const int seed = 11;

@@ -251,10 +251,10 @@ internal static class PipelineTimer
             .WriteTo.Logger(runLog)
             .WriteTo.Sink(events)
             .CreateLogger();
-        var sink = new ResultsSink(directory,
-            new RunDescription("local", document.NormalizedJson, RunCommand.Hash(document.NormalizedJson), workers, [nodeId],
-                DateTimeOffset.UtcNow),
-            () => DateTimeOffset.UtcNow);
+        var hash = RunCommand.Hash(document.NormalizedJson);
+        using var sink = new ResultsSink(directory,
+            new RunDescription("local", document.NormalizedJson, hash, workers, [nodeId], DateTimeOffset.UtcNow),
+            document.Plan, ResultsDirectory.CreateStore(directory, hash), () => DateTimeOffset.UtcNow);
         var settings = new SweepRunSettings(workers, SnapshotInterval: TimeSpan.FromSeconds(5),
             LeaseTimeout: TimeSpan.FromMinutes(10), ProgressInterval: TimeSpan.FromSeconds(5));
         var gcPause = GC.GetTotalPauseDuration();
@@ -263,8 +263,8 @@ internal static class PipelineTimer
         var final = LocalSweep.RunAsync(document.Plan, [], settings, sink, new ProgressLog(logger, document.Plan), logger,
             CancellationToken.None).GetAwaiter().GetResult();
         var wall = clock.Elapsed.TotalSeconds;
-        if (!final.Complete || final.Points.Sum(p => p.Trials) != trials)
-            throw new InvalidOperationException($"the benchmark sweep stopped at {final.Points.Sum(p => p.Trials)} of {trials} trials");
+        if (!final.Complete || final.TotalTrials != trials)
+            throw new InvalidOperationException($"the benchmark sweep stopped at {final.TotalTrials} of {trials} trials");
         return events.Run(trials, wall, workers) with
         {
             GcPauseSeconds = (GC.GetTotalPauseDuration() - gcPause).TotalSeconds,

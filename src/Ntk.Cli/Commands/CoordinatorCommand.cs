@@ -99,6 +99,7 @@ internal static class CoordinatorCommand
             throw new InvalidInputException("--journal: " + e.Message, e);
         }
         var resultsJson = Path.Combine(directory, "results.json");
+        var statesPath = Path.Combine(directory, PointStateStore.FileName);
         ResultsFile? previous = null;
         if (request.Resume)
         {
@@ -106,6 +107,9 @@ internal static class CoordinatorCommand
                 throw new InvalidInputException($"--resume: neither the journal ({journal.Describe()}) nor {resultsJson} exists; there is no run to continue");
             if (File.Exists(resultsJson)) previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash, document.NormalizedJson, stderr);
         }
+        // The store of finished points and checkpoints, continued when resuming (a journal alone, without it, is
+        // resumed from the journal).
+        var resumeStore = request.Resume && File.Exists(statesPath);
         var options = new CoordinatorNodeOptions(request.Operations.Apply(request.Node), request.MinWorkers, request.Threads,
             request.SnapshotSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
         try
@@ -137,21 +141,32 @@ internal static class CoordinatorCommand
             await stderr.WriteLineAsync($"error: the journal cannot be read: {unreachable}");
             return ExitCodes.RunFailed;
         }
-        // The journal restores each aggregator by itself; results.json seeds only points that the journal does not
-        // hold (a deleted or new journal): a seed behind an aggregator's recovered state is ignored.
-        var resume = request.Resume && previous is not null ? ResumeStates.From(previous, document.Plan) : ImmutableArray<PointResumeState>.Empty;
+        // The journal restores each aggregator by itself; the store seeds only points that the journal does not
+        // hold (a deleted or new journal): a seed behind an aggregator's recovered state is ignored. Points the store
+        // holds as finished are never opened again (their aggregators were released and their journal deleted).
+        var store = resumeStore
+            ? ResultsDirectory.OpenStoreForResume(directory, previous?.SweepHash ?? sweepHash, sweepHash, document.Plan)
+            : ResultsDirectory.CreateStore(directory, sweepHash);
+        ImmutableArray<PointResumeState> resume;
+        try
+        {
+            resume = resumeStore ? ResumeStates.From(store, document.Plan) : ImmutableArray<PointResumeState>.Empty;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
 
         var nodeId = NodeLogging.DefaultNodeId();
         using var logger = NodeLogging.Create(Path.Combine(directory, "run.log"), nodeId, "coordinator", stderr, LogEventLevel.Information);
         using var operations = NodeOperations.Start(NodeRole.Coordinator, request.Operations, request.Node, nodeId, logger);
         options = options with { Node = operations.Attach(options.Node, request.Operations) };
         var started = DateTimeOffset.UtcNow;
-        var results = new ResultsSink(directory,
+        using var sink = new ResultsSink(directory,
             new RunDescription("cluster", document.NormalizedJson, sweepHash, request.Threads ?? 0, [nodeId],
                 previous?.Run.StartedUtc ?? started),
-            () => DateTimeOffset.UtcNow);
-        ResultsDirectory.SeedTimings(results, previous);
-        var sink = results;
+            document.Plan, store, () => DateTimeOffset.UtcNow);
 
         logger.ForConsole().Information(
             "Sweep {SweepName}: {PointCount} points, output {OutputDirectory}, journal {Journal}{ResumeNote}",
@@ -194,7 +209,7 @@ internal static class CoordinatorCommand
         }
         stopwatch.Stop();
 
-        var trials = final.Points.Sum(p => p.Trials);
+        var trials = final.TotalTrials;
         var resumedTrials = resume.Sum(r => document.Plan.PrefixTrialsOf(r.ShardsMerged));
         var sweepTime = progress.Latest?.Elapsed ?? stopwatch.Elapsed;
         var waited = stopwatch.Elapsed - sweepTime;
@@ -210,9 +225,9 @@ internal static class CoordinatorCommand
 
         var report = ReportRenderer.Render(directory, TextWriter.Null);
         await stdout.WriteLineAsync(
-            $"{document.Name}: {final.Points.Length} points, {trials} trials in {sweepTime.TotalSeconds:F1} s ({rate:F0} trials/s on the cluster" +
+            $"{document.Name}: {document.Plan.Points.Length} points, {trials} trials in {sweepTime.TotalSeconds:F1} s ({rate:F0} trials/s on the cluster" +
             (waited.TotalSeconds >= 0.5 ? $"; {waited.TotalSeconds:F1} s before that starting and waiting for workers)" : ")"));
-        await stdout.WriteLineAsync($"results: {directory}/results.csv, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
+        await stdout.WriteLineAsync($"results: {directory}/results.csv, results.parquet, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
         await stdout.WriteLineAsync(ClaimsSummary.Render(directory));
         await operations.HoldAsync(request.Operations, stdout, interrupt.Token);
         return ExitCodes.Success;

@@ -58,13 +58,23 @@ internal static class RunCommand
         var sweepHash = Hash(document.NormalizedJson);
         var resume = ImmutableArray<PointResumeState>.Empty;
         ResultsFile? previous = null;
+        PointStateStore? store = null;
         var resultsJson = Path.Combine(directory, "results.json");
         if (request.Resume)
         {
             if (!File.Exists(resultsJson))
                 throw new InvalidInputException($"--resume: {resultsJson} does not exist; there is no run to continue");
             previous = ResultsDirectory.ReadForResume(resultsJson, sweepHash, document.NormalizedJson, stderr);
-            resume = ResumeStates.From(previous, document.Plan);
+            store = ResultsDirectory.OpenStoreForResume(directory, previous.SweepHash, sweepHash, document.Plan);
+            try
+            {
+                resume = ResumeStates.From(store, document.Plan);
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
+            }
         }
         if (request.Force && request.Resume) throw new InvalidInputException("--force and --resume: choose one (replace the earlier run, or continue it)");
         WritableDirectory.Check("--out", directory);
@@ -74,17 +84,17 @@ internal static class RunCommand
         // 2. The run.
         if (request.Force) EarlierRun.Remove(directory);
         Directory.CreateDirectory(directory);
+        store ??= ResultsDirectory.CreateStore(directory, sweepHash);
         var interactive = !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out)
                           && Environment.GetEnvironmentVariable("CI") is null;
         var nodeId = NodeLogging.DefaultNodeId();
         using var logger = NodeLogging.Create(Path.Combine(directory, "run.log"), nodeId, "local", stderr,
             interactive ? LogEventLevel.Warning : LogEventLevel.Information);
         var started = DateTimeOffset.UtcNow;
-        var sink = new ResultsSink(directory,
+        using var sink = new ResultsSink(directory,
             new RunDescription("local", document.NormalizedJson, sweepHash, request.Workers, [nodeId],
                 previous?.Run.StartedUtc ?? started),
-            () => DateTimeOffset.UtcNow);
-        ResultsDirectory.SeedTimings(sink, previous);
+            document.Plan, store, () => DateTimeOffset.UtcNow);
 
         logger.Information("Sweep {SweepName} started: {PointCount} points, {Workers} workers, output {OutputDirectory}, resume {Resume}",
             document.Name, document.Plan.Points.Length, request.Workers, directory, request.Resume);
@@ -126,7 +136,7 @@ internal static class RunCommand
         }
         stopwatch.Stop();
 
-        var trials = final.Points.Sum(p => p.Trials);
+        var trials = final.TotalTrials;
         var resumedTrials = resume.IsDefaultOrEmpty ? 0
             : resume.Sum(r => Math.Min((long)r.ShardsMerged * document.Plan.ShardTrials, document.Plan.Stopping.TrialCap));
         var rate = (trials - resumedTrials) / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
@@ -142,9 +152,9 @@ internal static class RunCommand
 
         var report = ReportRenderer.Render(directory, TextWriter.Null);
         await stdout.WriteLineAsync(
-            $"{document.Name}: {final.Points.Length} points, {trials} trials in {stopwatch.Elapsed.TotalSeconds:F1} s " +
+            $"{document.Name}: {document.Plan.Points.Length} points, {trials} trials in {stopwatch.Elapsed.TotalSeconds:F1} s " +
             $"({rate:F0} trials/s on {request.Workers} workers)");
-        await stdout.WriteLineAsync($"results: {directory}/results.csv, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
+        await stdout.WriteLineAsync($"results: {directory}/results.csv, results.parquet, results.json, claims.md, report.md, plots/ ({report.PlotsWritten.Count} plots)");
         await stdout.WriteLineAsync(ClaimsSummary.Render(directory));
         return ExitCodes.Success;
     }

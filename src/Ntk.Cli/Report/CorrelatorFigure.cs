@@ -36,14 +36,14 @@ internal static class CorrelatorFigure
                     plan.Skip(Family, context, $"the networks of {group.First().WidthsText()} have a single hidden layer");
                     continue;
                 }
-                var points = group.Where(p => p.Depth == depth).OrderBy(p => p.ThetaDeg).ToList();
+                var points = PlotContext.ThinAngles(group.Where(p => p.Depth == depth).OrderBy(p => p.ThetaDeg).ToList(), out var thinned);
                 var first = points[0];
                 var fileName = $"correlator-vs-depth-{first.WidthsSlug()}{context.FileSuffix}.png";
                 var caption =
                     $"Layer correlators c_l of the deepest network (L = {depth}, {first.WidthsText()}, {context.Facts}), one colour per angle: " +
                     "filled circles are the Monte Carlo mean of the fraction of units active for both inputs ± 1 SE" +
                     (points.Any(p => p.Find("correlator_cond", 1, 0, 1) is not null) ? ", open squares the conditional (Rao–Blackwellized) estimator ± 1 SE" : "") +
-                    "; dashed lines the infinite-width value; the dotted line is the paper's conjectured limit 1/4, the grey dashed line the fixed point 1/2 that deep correlators actually approach.";
+                    "; dashed lines the infinite-width value; the dotted line is the paper's conjectured limit 1/4, the grey dashed line the fixed point 1/2 that deep correlators actually approach." + thinned;
                 plan.Add(Family, fileName, caption, () => Draw(points, depth, context));
             }
         }

@@ -32,19 +32,20 @@ internal static class DeviationFigure
                 continue;
             }
             var excluded = usable.Where(p => !HasReference(p)).Select(p => p.ThetaDeg).Distinct().OrderBy(t => t).ToList();
-            var kept = usable.Where(HasReference).ToList();
+            var kept = PlotContext.ThinAngles(usable.Where(HasReference).ToList(), out var thinned);
             if (kept.Count == 0)
             {
                 plan.Skip(Family, context, "Θ_01 is 0 at every angle of the sweep, so the relative deviation is undefined");
                 continue;
             }
             var excludedText = excluded.Count == 0 ? ""
-                : " Left out, because Θ_01 ≈ 0 there: θ = " + string.Join(", ", excluded.Select(t => PointLookups.Degrees(t ?? 0))) + ".";
+                : " Left out, because Θ_01 ≈ 0 there: θ = " + string.Join(", ", excluded.Take(PlotContext.MaxAngleSeries).Select(t => PointLookups.Degrees(t ?? 0))) +
+                  (excluded.Count > PlotContext.MaxAngleSeries ? $" and {excluded.Count - PlotContext.MaxAngleSeries} more" : "") + ".";
             var caption =
                 $"Relative finite-width deviation of the mean off-diagonal NTK from its infinite-width value, (E[K_01] − Θ_01)/Θ_01 ± 1 SE, " +
                 $"against β = Σ_l 1/n_l (= L/n for equal widths; {context.Facts}), one colour per angle, one marker per depth; " +
                 "lines join the widths of one depth. " +
-                "Infinite-width theory predicts 0 (grey line)." + excludedText;
+                "Infinite-width theory predicts 0 (grey line)." + excludedText + thinned;
             plan.Add(Family, $"deviation-vs-depth-over-width{context.FileSuffix}.png", caption, () => Draw(kept, context));
         }
     }

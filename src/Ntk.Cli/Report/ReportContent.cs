@@ -22,10 +22,10 @@ internal static partial class ReportContent
     {
         var name = SweepString(results.Sweep, "name") ?? fallbackName;
         var document = new ReportDocument("NTK sweep report: " + name);
-        var done = results.Points.Count(p => p.Done);
+        var done = results.Summary.PointsDone;
         document.Text(results.Run.Complete
-            ? $"All {results.Points.Count} points finished ({results.Run.TotalTrials.ToString("N0", CultureInfo.InvariantCulture)} sampled networks in total)."
-            : $"**Partial results**: {done} of {results.Points.Count} points finished when results.json was last written; the numbers will change when the run continues (`ntk run --resume`).");
+            ? $"All {results.Summary.Points} points finished ({results.Run.TotalTrials.ToString("N0", CultureInfo.InvariantCulture)} sampled networks in total)."
+            : $"**Partial results**: {done} of {results.Summary.Points} points finished when results.json was last written; the numbers will change when the run continues (`ntk run --resume`).");
 
         AddSweep(document, results, name);
         AddProvenance(document, results);
@@ -45,7 +45,7 @@ internal static partial class ReportContent
             $"name: **{name}**",
             $"master seed: {seed}",
             "stopping rule: " + StoppingRule(results),
-            $"points: {results.Points.Count}",
+            $"points: {results.Summary.Points}",
             $"sweep hash: `{results.SweepHash}`",
         };
         if (SweepNumber(results.Sweep, "shardTrials") is { } shard) items.Insert(3, $"trials per shard: {shard}");
@@ -141,9 +141,17 @@ internal static partial class ReportContent
         document.AddTable(["", "value"], [false, false], rows);
     }
 
+    /// <summary>Points listed one per row up to this many; a larger sweep gets one row per network and input setting.</summary>
+    internal const int MaxPointRows = 200;
+
     private static void AddPoints(ReportDocument document, ResultsFile results)
     {
         document.Heading2("Points");
+        if (results.Points.Count > MaxPointRows)
+        {
+            AddPointGroups(document, results);
+            return;
+        }
         var rows = results.Points.OrderBy(p => p.Point).Select(p => (IReadOnlyList<string>)new[]
         {
             p.Point.ToString(CultureInfo.InvariantCulture),
@@ -162,12 +170,38 @@ internal static partial class ReportContent
             [true, true, false, true, false, false, true, true, false, true], rows);
     }
 
+    /// <summary>A large sweep: one row per network and input setting, with its angles and trials summed.</summary>
+    private static void AddPointGroups(ReportDocument document, ResultsFile results)
+    {
+        document.Text($"{results.Points.Count.ToString("N0", CultureInfo.InvariantCulture)} points with measurements, grouped by network and inputs " +
+                      "(every point is a row group of results.csv / results.parquet and a line of points.jsonl).");
+        var groups = results.Points
+            .GroupBy(p => (p.Depth, Widths: p.WidthsShort(), p.InputDim, p.Weights, p.Engine, p.Inputs, Pair: p.ThetaDeg is not null))
+            .OrderBy(g => g.Min(p => p.Point));
+        var rows = groups.Select(g => (IReadOnlyList<string>)new[]
+        {
+            g.Count().ToString(CultureInfo.InvariantCulture),
+            g.Min(p => p.Point).ToString(CultureInfo.InvariantCulture) + "–" + g.Max(p => p.Point).ToString(CultureInfo.InvariantCulture),
+            g.Key.Depth.ToString(CultureInfo.InvariantCulture),
+            g.Key.Widths,
+            g.Key.InputDim.ToString(CultureInfo.InvariantCulture),
+            g.Key.Weights,
+            g.Key.Engine,
+            g.Key.Pair
+                ? $"{PointLookups.Format(g.Min(p => p.ThetaDeg!.Value), 6)} – {PointLookups.Format(g.Max(p => p.ThetaDeg!.Value), 6)} ({g.Select(p => p.ThetaDeg).Distinct().Count()} angles)"
+                : g.Key.Inputs + " inputs",
+            g.Sum(p => p.Trials).ToString("N0", CultureInfo.InvariantCulture),
+            g.Count(p => p.Done).ToString(CultureInfo.InvariantCulture),
+        });
+        document.AddTable(
+            ["points", "indices", "L", "width(s)", "n0", "weights", "engine", "θ (deg)", "trials", "done"],
+            [true, false, true, false, true, false, false, false, true, true], rows.ToList());
+    }
+
     private static void AddClaims(ReportDocument document, ResultsFile results)
     {
         document.Heading2("Claims of the paper");
-        var all = results.Points.OrderBy(p => p.Point)
-            .SelectMany(p => p.Claims.Select(c => (Point: p, Claim: c))).ToList();
-        if (all.Count == 0)
+        if (results.Claims.Groups.Count == 0)
         {
             document.Text("No claim was evaluated: no point has at least two trials yet.");
             return;
@@ -175,37 +209,61 @@ internal static partial class ReportContent
         document.Text("The paper: " + PaperClaims.Citation + ".");
         document.Text("Each table compares a claim of the paper with the Monte Carlo mean at every point where it applies. " +
                       "z = (measured − predicted) / SE; see *How to read this* below for the verdicts.");
-        var groups = all.GroupBy(x => x.Claim.Claim)
-            .OrderBy(g => Array.IndexOf(ClaimOrder, g.Key) is var i && i >= 0 ? i : ClaimOrder.Length)
+        var groups = results.Claims.Groups
+            .OrderBy(g => Array.IndexOf(ClaimOrder, g.ClaimId) is var i && i >= 0 ? i : ClaimOrder.Length)
             .ToList();
         foreach (var group in groups)
         {
-            var first = group.First().Claim;
-            document.Heading3($"{ClaimsMarkdown.Title(group.Key)} — `{group.Key}`");
-            document.Text(CommonStatement(group.Select(x => x.Claim.Statement).ToList()) is { } common
+            document.Heading3($"{ClaimsMarkdown.Title(group.ClaimId)} — `{group.ClaimId}`");
+            document.Text(group.CommonStatement is { } common
                 ? "Statement: " + common
-                : $"Statement, as evaluated at point {group.First().Point.Point}: {first.Statement}");
-            var counts = group.GroupBy(x => x.Claim.Verdict).OrderBy(g => VerdictRank(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => $"{VerdictText(g.Key)} at {g.Count()} of {group.Count()}");
+                : $"Statement, as evaluated at point {group.FirstPoint}: {group.FirstStatement}");
+            var counts = group.Counts.OrderBy(c => VerdictRank(c.Key)).ThenBy(c => c.Key, StringComparer.Ordinal)
+                .Select(c => $"{VerdictText(c.Key)} at {c.Value} of {group.Total}");
             document.Text("Verdict: " + string.Join(", ", counts) + ".");
-            var rows = group.Select(x => (IReadOnlyList<string>)new[]
+            if (group.AllRows is { } all)
             {
-                x.Point.Point.ToString(CultureInfo.InvariantCulture),
-                x.Point.Depth.ToString(CultureInfo.InvariantCulture),
-                x.Point.WidthsShort(),
-                x.Point.InputDim.ToString(CultureInfo.InvariantCulture),
-                x.Point.Weights,
-                x.Point.ThetaDeg is { } theta ? PointLookups.Format(theta, 6) : "–",
-                StatisticLabel(x.Claim),
-                PointLookups.Format(x.Claim.Predicted, 6),
-                PointLookups.Format(x.Claim.Measured, 6) + " ± " + PointLookups.Format(x.Claim.StdErr, 2),
-                PointLookups.Format(x.Claim.Z, 3),
-                VerdictText(x.Claim.Verdict),
-            });
-            document.AddTable(
-                ["point", "L", "width(s)", "n0", "weights", "θ (deg)", "statistic", "predicted", "measured ± SE", "z", "verdict"],
-                [true, true, false, true, false, true, false, true, true, true, false], rows);
+                AddClaimRows(document, all);
+                continue;
+            }
+            document.Text($"{group.Total.ToString("N0", CultureInfo.InvariantCulture)} evaluations: the verdicts along each axis of the sweep, " +
+                          $"then the {group.Worst.Count} of largest |z| (every evaluation is in points.jsonl).");
+            foreach (var axis in group.Axes.Keys)
+            {
+                var axisRows = group.AxisRows(axis);
+                if (axisRows.Count == 0) continue;
+                document.AddTable([axis, "holds", "inconclusive", "fails"], [false, true, true, true],
+                    axisRows.Select(r => (IReadOnlyList<string>)new[]
+                    {
+                        r.Label,
+                        r.Counts.GetValueOrDefault("holds").ToString(CultureInfo.InvariantCulture),
+                        r.Counts.GetValueOrDefault("inconclusive").ToString(CultureInfo.InvariantCulture),
+                        r.Counts.GetValueOrDefault("fails").ToString(CultureInfo.InvariantCulture),
+                    }).ToList());
+            }
+            AddClaimRows(document, group.Worst);
         }
+    }
+
+    private static void AddClaimRows(ReportDocument document, IEnumerable<ClaimRow> claimRows)
+    {
+        var rows = claimRows.Select(x => (IReadOnlyList<string>)new[]
+        {
+            x.Point.ToString(CultureInfo.InvariantCulture),
+            x.Depth.ToString(CultureInfo.InvariantCulture),
+            x.WidthsShort,
+            x.InputDim.ToString(CultureInfo.InvariantCulture),
+            x.Weights,
+            x.ThetaDeg is { } theta ? PointLookups.Format(theta, 6) : "–",
+            StatisticLabel(x.Claim),
+            PointLookups.Format(x.Claim.Predicted, 6),
+            PointLookups.Format(x.Claim.Measured, 6) + " ± " + PointLookups.Format(x.Claim.StdErr, 2),
+            PointLookups.Format(x.Claim.Z, 3),
+            VerdictText(x.Claim.Verdict),
+        });
+        document.AddTable(
+            ["point", "L", "width(s)", "n0", "weights", "θ (deg)", "statistic", "predicted", "measured ± SE", "z", "verdict"],
+            [true, true, false, true, false, true, false, true, true, true, false], rows);
     }
 
     private static void AddPlots(ReportDocument document, IReadOnlyList<PlotWritten> written, IReadOnlyList<PlotSkipped> skipped)
@@ -242,7 +300,7 @@ internal static partial class ReportContent
             "so a large |z| against Θ at small width is a finite-width effect the sweep resolves, not an error.",
             "The paper's formulas are evaluated as stated; where they disagree with the measurement at many points " +
             "(for example Theorem 1.1 at θ = 90°, or the 1/4 limit of deep correlators) the verdict column says so.",
-            "Plots are regenerated from results.json by `ntk report DIR`; the same results.json always gives the same files.",
+            "Plots are regenerated from results.json and points.jsonl by `ntk report DIR`; the same files always give the same plots.",
         ]);
     }
 
@@ -251,16 +309,6 @@ internal static partial class ReportContent
     /// ("… (L = 1, n0 = 10)"); when the statements differ only there, that parenthesis is dropped. Null when they
     /// differ elsewhere too (the statement names the point's inputs or layer).
     /// </summary>
-    private static string? CommonStatement(IReadOnlyList<string> statements)
-    {
-        if (statements.Distinct().Count() == 1) return statements[0];
-        var stripped = statements.Select(s => TrailingParenthesis().Replace(s, "")).Distinct().ToList();
-        return stripped.Count == 1 ? stripped[0] : null;
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"\s*\([^()]*\)\s*$")]
-    private static partial System.Text.RegularExpressions.Regex TrailingParenthesis();
-
     private static int VerdictRank(string verdict) => verdict switch
     {
         "holds" => 0,

@@ -18,6 +18,8 @@ internal static class PointLookups
     /// <summary>The quantile sketch of this statistic, or null when the point has none or it holds no sample.</summary>
     public static SketchEntry? FindSketch(this PointResult point, string stat, int? a = null, int? b = null)
     {
+        // Sketches stored in point-states.bin: look the statistic up in the list, read the buckets only if it is there.
+        if (point.Sketches is StoredSketches stored) return stored.Find(stat, a, b);
         foreach (var sketch in point.Sketches)
             if (sketch.Stat == stat && sketch.A == a && sketch.B == b)
                 return sketch.Count > 0 && sketch.Bins.Count > 0 ? sketch : null;
@@ -131,6 +133,29 @@ internal sealed record PlotContext(string Slug, string Description, IReadOnlyLis
 
     /// <summary>True when the points are input pairs at an angle (θ is an axis).</summary>
     public bool IsPair => Points[0].ThetaDeg is not null;
+
+    /// <summary>Angles a figure with one series per angle draws at most; a sweep with more is thinned.</summary>
+    public const int MaxAngleSeries = 9;
+
+    /// <summary>
+    /// The points at no more than <see cref="MaxAngleSeries"/> angles, spread evenly over the angles measured (the
+    /// angle nearest each of evenly spaced targets), so a figure with one colour per angle stays readable at
+    /// thousands of angles; all points when there are few angles. <paramref name="note"/> says what was left out.
+    /// </summary>
+    public static IReadOnlyList<PointResult> ThinAngles(IReadOnlyList<PointResult> points, out string note)
+    {
+        var angles = points.Where(p => p.ThetaDeg is not null).Select(p => p.ThetaDeg!.Value).Distinct().Order().ToList();
+        note = "";
+        if (angles.Count <= MaxAngleSeries) return points;
+        var kept = new SortedSet<double>();
+        for (var i = 0; i < MaxAngleSeries; i++)
+        {
+            var target = angles[0] + (angles[^1] - angles[0]) * i / (MaxAngleSeries - 1);
+            kept.Add(angles.MinBy(a => Math.Abs(a - target)));
+        }
+        note = $" Drawn at {kept.Count} of the {angles.Count.ToString("N0", CultureInfo.InvariantCulture)} angles, spread evenly (θ = {string.Join(", ", kept.Select(PointLookups.Degrees))}); every angle is in results.csv.";
+        return points.Where(p => p.ThetaDeg is { } t && kept.Contains(t)).ToList();
+    }
 
     /// <summary>"-slug" to append to a file name, or "" for a sweep with one context.</summary>
     public string FileSuffix => Slug.Length == 0 ? "" : "-" + Slug;

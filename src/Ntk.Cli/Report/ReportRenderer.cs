@@ -4,7 +4,8 @@ using Ntk.Cli.Results;
 namespace Ntk.Cli.Report;
 
 /// <summary>
-/// Turns a results directory into pictures and a report: reads results.json and writes plots/*.png, report.md and a
+/// Turns a results directory into pictures and a report: reads results.json and points.jsonl (line by line; sketch
+/// buckets from point-states.bin only for the points drawn) and writes plots/*.png, report.md and a
 /// self-contained report.html (docs/contract.md §7). Called at the end of <c>ntk run</c> and by <c>ntk report DIR</c>.
 /// </summary>
 /// <remarks>
@@ -55,7 +56,7 @@ internal static class ReportRenderer
         var resultsPath = Path.Combine(directory, ResultsFileName);
         if (!File.Exists(resultsPath))
             throw new FileNotFoundException($"{resultsPath}: no results file (run `ntk run` first)", resultsPath);
-        var results = ResultsJson.Read(resultsPath);
+        var results = ResultsJson.Load(directory);
 
         var plan = Plan(results);
         var plotsDirectory = Path.Combine(directory, PlotsDirectoryName);

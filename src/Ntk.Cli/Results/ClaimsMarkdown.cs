@@ -1,23 +1,25 @@
 using System.Globalization;
 using System.Text;
-using Ntk.Cluster;
 using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Claims;
 
 namespace Ntk.Cli.Results;
 
 /// <summary>
-/// claims.md: for each claim of the source paper (docs/science.md §6), one table with a row per point and statistic:
-/// predicted, measured ± standard error, z = (measured − predicted)/SE, and the verdict.
+/// claims.md: for each claim of the source paper (docs/science.md §6), its verdict counts, then either one table row per
+/// point and statistic (predicted, measured ± standard error, z = (measured − predicted)/SE, verdict, reason) or, when a claim
+/// has more than <see cref="ClaimDigest.FullTableRows"/> rows, the verdict counts along each sweep axis and the cases of
+/// largest |z| (the full detail of every point is in results.csv). Rendered from a <see cref="ClaimDigest"/>, so its
+/// size does not grow with the number of points past that.
 /// </summary>
 internal static class ClaimsMarkdown
 {
-    public static string Render(SweepSnapshot snapshot, IReadOnlyDictionary<int, IReadOnlyList<ClaimResult>> claims)
+    public static string Render(string sweepName, bool complete, ClaimDigest claims)
     {
         var text = new StringBuilder();
-        text.Append("# Claims of the paper, measured: ").Append(snapshot.Plan.Name).Append("\n\n");
+        text.Append("# Claims of the paper, measured: ").Append(sweepName).Append("\n\n");
         text.Append("The paper: ").Append(PaperClaims.Citation).Append(".\n\n");
-        text.Append(snapshot.Complete
+        text.Append(complete
             ? "All points finished.\n\n"
             : "**Partial results**: the run has not finished; numbers will change.\n\n");
         text.Append(
@@ -28,39 +30,73 @@ internal static class ClaimsMarkdown
             "same constant (no evidence), *not-applicable* when the point violates an assumption of the paper. " +
             "The reason column says which (the same rows are in claims.csv).\n\n");
 
-        var all = claims.OrderBy(p => p.Key).SelectMany(p => p.Value.Select(c => (Point: p.Key, Claim: c))).ToList();
-        foreach (var group in all.GroupBy(x => x.Claim.ClaimId))
+        foreach (var group in claims.Groups)
         {
-            var first = group.First().Claim;
-            var counts = group.GroupBy(x => x.Claim.Verdict).ToDictionary(g => g.Key, g => g.Count());
-            text.Append("## ").Append(Title(group.Key)).Append("\n\n");
-            text.Append("Statement: ").Append(first.Statement).Append("\n\n");
-            text.Append("Verdict: ").Append(string.Join(", ", counts.OrderBy(c => c.Key)
-                .Select(c => $"{ClaimVerdicts.Name(c.Key)} at {c.Value} of {group.Count()}"))).Append("\n\n");
-            text.Append("| point | depth | widths | n0 | weights | θ (deg) | statistic | predicted | measured ± SE | z | verdict | reason |\n");
-            text.Append("|---:|---:|---|---:|---|---:|---|---:|---:|---:|---|---|\n");
-            foreach (var (pointIndex, claim) in group)
+            text.Append("## ").Append(Title(group.ClaimId)).Append("\n\n");
+            text.Append("Statement: ").Append(group.FirstStatement).Append("\n\n");
+            text.Append("Verdict: ").Append(string.Join(", ", group.Counts.OrderBy(c => VerdictOrder(c.Key))
+                .Select(c => $"{c.Key} at {c.Value} of {group.Total}"))).Append("\n\n");
+            if (group.AllRows is { } rows)
             {
-                var point = snapshot.Plan.Points[pointIndex];
-                var network = point.Definition.Network;
-                text.Append("| ").Append(pointIndex)
-                    .Append(" | ").Append(network.Depth)
-                    .Append(" | ").Append(network.WidthsLabel)
-                    .Append(" | ").Append(network.InputDim)
-                    .Append(" | ").Append(network.Law.Name)
-                    .Append(" | ").Append(point.ThetaDegrees is { } t ? Format(t, 4) : "–")
-                    .Append(" | ").Append(Statistic(claim))
-                    .Append(" | ").Append(Format(claim.Predicted, 6))
-                    .Append(" | ").Append(Format(claim.Measured, 6)).Append(" ± ").Append(Format(claim.StandardError, 2))
-                    .Append(" | ").Append(Format(claim.Z, 3))
-                    .Append(" | ").Append(Verdict(claim.Verdict))
-                    .Append(" | ").Append(claim.Reason.Replace("|", "\\|"))
-                    .Append(" |\n");
+                AppendRows(text, rows);
+                continue;
             }
-            text.Append('\n');
+            text.Append($"{group.Total} rows: the verdicts along each axis of the sweep, then the {group.Worst.Count} cases of largest |z|. " +
+                        "Every point's measurements are in results.csv.\n\n");
+            foreach (var axis in group.Axes.Keys)
+            {
+                var axisRows = group.AxisRows(axis);
+                if (axisRows.Count == 0) continue;
+                // One column per verdict this claim has, in the order of ClaimVerdict.
+                var verdicts = group.Counts.Keys.OrderBy(VerdictOrder).ToList();
+                text.Append("| ").Append(axis);
+                foreach (var verdict in verdicts) text.Append(" | ").Append(verdict);
+                text.Append(" |\n|---").Append(string.Concat(Enumerable.Repeat("|---:", verdicts.Count))).Append("|\n");
+                foreach (var (label, counts) in axisRows)
+                {
+                    text.Append("| ").Append(label);
+                    foreach (var verdict in verdicts) text.Append(" | ").Append(counts.GetValueOrDefault(verdict));
+                    text.Append(" |\n");
+                }
+                text.Append('\n');
+            }
+            text.Append("Largest |z|:\n\n");
+            AppendRows(text, group.Worst);
         }
-        if (all.Count == 0) text.Append("No claim applies to the points measured so far.\n");
+        if (claims.Groups.Count == 0) text.Append("No claim applies to the points measured so far.\n");
         return text.ToString();
+    }
+
+    private static void AppendRows(StringBuilder text, IEnumerable<ClaimRow> rows)
+    {
+        text.Append("| point | depth | widths | n0 | weights | θ (deg) | statistic | predicted | measured ± SE | z | verdict | reason |\n");
+        text.Append("|---:|---:|---|---:|---|---:|---|---:|---:|---:|---|---|\n");
+        foreach (var row in rows)
+        {
+            var claim = row.Claim;
+            text.Append("| ").Append(row.Point.ToString(CultureInfo.InvariantCulture))
+                .Append(" | ").Append(row.Depth.ToString(CultureInfo.InvariantCulture))
+                .Append(" | ").Append(string.Join("x", row.Widths))
+                .Append(" | ").Append(row.InputDim.ToString(CultureInfo.InvariantCulture))
+                .Append(" | ").Append(row.Weights)
+                .Append(" | ").Append(row.ThetaDeg is { } t ? Format(t, 4) : "–")
+                .Append(" | ").Append(Statistic(claim))
+                .Append(" | ").Append(Format(claim.Predicted, 6))
+                .Append(" | ").Append(Format(claim.Measured, 6)).Append(" ± ").Append(Format(claim.StdErr, 2))
+                .Append(" | ").Append(Format(claim.Z, 3))
+                .Append(" | ").Append(claim.Verdict == "fails" ? "**fails**" : claim.Verdict)
+                .Append(" | ").Append(claim.Reason.Replace("|", "\\|"))
+                .Append(" |\n");
+        }
+        text.Append('\n');
+    }
+
+    /// <summary>Verdicts in the order of <see cref="ClaimVerdict"/> (<see cref="ClaimVerdicts.All"/>); unknown names last.</summary>
+    internal static int VerdictOrder(string verdict)
+    {
+        for (var i = 0; i < ClaimVerdicts.All.Count; i++)
+            if (ClaimVerdicts.Name(ClaimVerdicts.All[i]) == verdict) return i;
+        return ClaimVerdicts.All.Count;
     }
 
     /// <summary>The heading of a claim in claims.md and report.md.</summary>
@@ -75,18 +111,14 @@ internal static class ClaimsMarkdown
         _ => claimId,
     };
 
-    private static string Statistic(ClaimResult claim)
+    /// <summary>"ntk(0,1)", "corr(l=2; 0,1)": the statistic a claim row is about.</summary>
+    internal static string Statistic(ClaimEntry claim)
     {
-        var key = claim.Statistic;
-        var name = Ntk.Numerics.Measurement.StatisticNames.Of(key.Kind);
         var parts = new List<string>();
-        if (key.Layer > 0) parts.Add("l=" + key.Layer);
-        if (key.A >= 0) parts.Add(key.B >= 0 ? $"{key.A},{key.B}" : key.A.ToString(CultureInfo.InvariantCulture));
-        return parts.Count == 0 ? name : $"{name}({string.Join("; ", parts)})";
+        if (claim.Layer is { } layer) parts.Add("l=" + layer.ToString(CultureInfo.InvariantCulture));
+        if (claim.A is { } a) parts.Add(claim.B is { } b ? $"{a},{b}" : a.ToString(CultureInfo.InvariantCulture));
+        return parts.Count == 0 ? claim.Stat : $"{claim.Stat}({string.Join("; ", parts)})";
     }
-
-    private static string Verdict(ClaimVerdict verdict) =>
-        verdict == ClaimVerdict.Fails ? "**fails**" : ClaimVerdicts.Name(verdict);
 
     internal static string Format(double value, int significant) =>
         double.IsNaN(value) ? "NaN"

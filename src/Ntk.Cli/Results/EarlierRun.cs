@@ -14,7 +14,7 @@ internal static class EarlierRun
     /// <summary>The names a run writes at the top of its results directory; --force removes these and nothing else.</summary>
     private static readonly string[] OwnFiles =
     [
-        "results.csv", "results.json", "claims.md", "claims.csv", "report.md", "report.html", "run.log",
+        "results.csv", "results.parquet", "points.jsonl", "point-states.bin", "results.json", "claims.md", "claims.csv", "report.md", "report.html", "run.log",
         "sweep-journal.db", "sweep-journal.db-wal", "sweep-journal.db-shm",
     ];
 

@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Text;
 using Ntk.Numerics.Analytic;
-using Ntk.Numerics.Engines;
 using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Statistics;
@@ -23,40 +21,8 @@ internal sealed record ResultRow(
 /// </summary>
 internal static class ResultRows
 {
-    /// <summary>
-    /// The columns of results.csv, in order, each with how a row writes it: the one place that defines the file's
-    /// schema (README "Results schema"). New columns go at the end, so readers that index by position keep working;
-    /// <c>complete</c> stays last.
-    /// </summary>
-    private static readonly (string Name, Action<StringBuilder, ResultRow> Write)[] Columns =
-    [
-        ("point", (line, row) => line.Append(row.Point.Index)),
-        ("depth", (line, row) => line.Append(row.Point.Definition.Network.Depth)),
-        ("widths", (line, row) => line.Append(row.Point.Definition.Network.WidthsLabel)),
-        ("input_dim", (line, row) => line.Append(row.Point.Definition.Network.InputDim)),
-        ("weights", (line, row) => line.Append(row.Point.Definition.Network.Law.Name)),
-        ("engine", (line, row) => line.Append(EngineChoice.Name(row.Point.Definition.Engine))),
-        ("theta_deg", (line, row) => line.Append(row.Point.ThetaDegrees is { } theta ? Number(theta) : "")),
-        ("stat", (line, row) => line.Append(StatisticNames.Of(row.Key.Kind))),
-        ("layer", (line, row) => line.Append(row.Key.Layer > 0 ? row.Key.Layer.ToString(CultureInfo.InvariantCulture) : "")),
-        ("a", (line, row) => line.Append(row.Key.A >= 0 ? row.Key.A.ToString(CultureInfo.InvariantCulture) : "")),
-        ("b", (line, row) => line.Append(row.Key.B >= 0 ? row.Key.B.ToString(CultureInfo.InvariantCulture) : "")),
-        ("trials", (line, row) => line.Append(row.Trials)),
-        ("mean", (line, row) => line.Append(Number(row.Mean))),
-        ("variance", (line, row) => line.Append(Number(row.Variance))),
-        ("std_err", (line, row) => line.Append(Number(row.StandardError))),
-        ("skewness", (line, row) => line.Append(Number(row.Skewness))),
-        ("kurtosis", (line, row) => line.Append(Number(row.Kurtosis))),
-        ("infinite_width", (line, row) => line.Append(Optional(row.InfiniteWidth))),
-        ("paper", (line, row) => line.Append(Optional(row.Paper))),
-        // The exact finite-width oracles (ExactMoments, docs/numerics.md §10); empty where none is known.
-        ("exact_mean", (line, row) => line.Append(Optional(row.ExactMean))),
-        ("exact_variance", (line, row) => line.Append(Optional(row.ExactVariance))),
-        ("complete", (line, row) => line.Append(row.Complete ? "true" : "false")),
-    ];
-
-    /// <summary>The header line of results.csv.</summary>
-    public static readonly string Header = string.Join(',', Columns.Select(column => column.Name));
+    /// <summary>The header of results.csv (<see cref="ResultColumns"/>).</summary>
+    public static string Header => ResultColumns.Header;
 
     public static IEnumerable<ResultRow> For(SweepPoint point, PointAccumulator merged, bool complete)
     {
@@ -73,16 +39,8 @@ internal static class ResultRows
     }
 
     /// <summary>Shortest round-trip text of a double ("R"), so the CSV holds the exact values.</summary>
-    public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    public static string Number(double value) => ResultColumns.Number(value);
 
-    private static string Optional(double? value) => value is { } v ? Number(v) : "";
-
-    public static void AppendCsv(StringBuilder line, ResultRow row)
-    {
-        for (var i = 0; i < Columns.Length; i++)
-        {
-            if (i > 0) line.Append(',');
-            Columns[i].Write(line, row);
-        }
-    }
+    /// <summary>One results.csv line (no newline), from <see cref="ResultColumns.All"/>.</summary>
+    public static void AppendCsv(StringBuilder line, ResultRow row) => ResultColumns.AppendCsv(line, row);
 }

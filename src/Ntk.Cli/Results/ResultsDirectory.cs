@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ntk.Cli.Terminal;
+using Ntk.Numerics.MonteCarlo;
 
 namespace Ntk.Cli.Results;
 
@@ -32,6 +33,7 @@ internal static class ResultsDirectory
         {
             throw new InvalidInputException("--resume: " + e.Message);
         }
+        ResumeStates.CheckGenerator(previous.Software.Generator);
         if (previous.SweepHash == sweepHash) return previous;
 
         using var current = JsonDocument.Parse(normalizedSweep);
@@ -48,10 +50,47 @@ internal static class ResultsDirectory
         return previous;
     }
 
-    /// <summary>Carries a previous run's per-point completion times into the sink of the resumed run.</summary>
-    public static void SeedTimings(ResultsSink sink, ResultsFile? previous)
+    /// <summary>
+    /// Opens the point-state store of <paramref name="directory"/> to continue it: it must exist and belong to the sweep
+    /// the resumed results.json was written by (<paramref name="previousHash"/>). A record cut short by the kill that
+    /// stopped the previous run is dropped. When the run is extended (<paramref name="sweepHash"/> differs, see
+    /// <see cref="SweepExtension"/>) the store is rewritten once for the new sweep: a point finished under the old
+    /// stopping rule is finished only if its state meets the new one, and a point whose prefix does not carry over
+    /// starts again.
+    /// </summary>
+    public static PointStateStore OpenStoreForResume(string directory, string previousHash, string sweepHash, SimulationPlan plan)
     {
-        if (previous is null) return;
-        sink.SeedTimings(previous.Points.Where(p => p.ElapsedSeconds is not null).Select(p => (p.Point, p.ElapsedSeconds!.Value)));
+        var path = Path.Combine(directory, PointStateStore.FileName);
+        if (!File.Exists(path))
+            throw new InvalidInputException($"--resume: {path} does not exist; there is no saved state to continue from");
+        PointStateStore store;
+        try
+        {
+            store = PointStateStore.OpenForAppend(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidInputException("--resume: " + e.Message);
+        }
+        if (store.SweepHash == sweepHash) return store;
+        if (store.SweepHash != previousHash)
+        {
+            store.Dispose();
+            throw new InvalidInputException(
+                $"--resume: {path} was written by a different sweep than results.json; " +
+                "run with --force to start over, or use another --out");
+        }
+        try
+        {
+            return store.ExtendTo(sweepHash, plan);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new InvalidInputException($"--resume: {path}: a saved state does not fit the sweep ({e.Message})", e);
+        }
     }
+
+    /// <summary>The store of a fresh run (an older one in the directory is replaced).</summary>
+    public static PointStateStore CreateStore(string directory, string sweepHash) =>
+        PointStateStore.Create(Path.Combine(directory, PointStateStore.FileName), sweepHash);
 }

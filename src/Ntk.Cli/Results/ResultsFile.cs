@@ -3,8 +3,9 @@ using System.Text.Json.Serialization;
 
 namespace Ntk.Cli.Results;
 
-// The shape of results.json (docs/contract.md §7): everything in results.csv, plus the sweep, provenance, per-point timings,
-// the claims, quantile sketches and the exact merged state that --resume continues from.
+// The shape of results.json (docs/contract.md §7): the sweep, provenance and a summary — small at any sweep size.
+// Each point's statistics, claims and sketch quantiles are one line of points.jsonl; its rows are in results.csv and
+// results.parquet; the exact merged state that --resume continues from is in point-states.bin.
 
 internal sealed record ResultsFile(
     string Format,
@@ -12,9 +13,17 @@ internal sealed record ResultsFile(
     RunInfo Run,
     string SweepHash,
     JsonElement Sweep,
-    IReadOnlyList<PointResult> Points)
+    ResultsSummary Summary)
 {
-    public const string CurrentFormat = "ntk-results/1";
+    public const string CurrentFormat = "ntk-results/2";
+
+    /// <summary>The points of points.jsonl, when loaded with them (<see cref="ResultsJson.Load"/>); not in results.json.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<PointResult> Points { get; init; } = [];
+
+    /// <summary>The claims of every point, digested (<see cref="ResultsJson.Load"/>); not in results.json.</summary>
+    [JsonIgnore]
+    public ClaimDigest Claims { get; init; } = new();
 }
 
 /// <param name="Generator">
@@ -29,14 +38,27 @@ internal sealed record RunInfo(
     string Mode, bool Complete, DateTimeOffset StartedUtc, DateTimeOffset UpdatedUtc, double WallSeconds,
     int Workers, IReadOnlyList<string> Nodes, long TotalTrials, long MasterSeed);
 
+/// <param name="Points">Points of the sweep.</param>
+/// <param name="PointsDone">Points that reached their stopping rule.</param>
+/// <param name="Files">The other files of the results directory, by role.</param>
+/// <param name="Claims">Per claim: verdict counts and the largest |z| (details in claims.md).</param>
+internal sealed record ResultsSummary(
+    int Points, int PointsDone, ResultFiles Files, IReadOnlyList<ClaimSummary> Claims);
+
+internal sealed record ResultFiles(string Csv, string Parquet, string Points, string States, string Claims, string ClaimsCsv);
+
+internal sealed record ClaimSummary(string Claim, int Rows, IReadOnlyDictionary<string, int> Verdicts, double? LargestAbsZ);
+
+/// <summary>One line of points.jsonl: a point's coordinates, trials, statistics, claims and quantile sketches.</summary>
+/// <param name="Sketches">Quantiles of each sketched statistic; <see cref="SketchEntry.Bins"/> are empty in
+/// points.jsonl (the buckets are in point-states.bin and read back when a plot needs them).</param>
 internal sealed record PointResult(
     int Point, int Depth, IReadOnlyList<int> Widths, int InputDim, string Weights, string Engine,
     double? ThetaDeg, double? PhaseDeg, int Inputs, long Trials, long TrialCap, int ShardsMerged, bool Done,
     double? ElapsedSeconds,
     IReadOnlyList<StatisticResult> Statistics,
     IReadOnlyList<ClaimEntry> Claims,
-    IReadOnlyList<SketchEntry> Sketches,
-    string State);
+    IReadOnlyList<SketchEntry> Sketches);
 
 internal sealed record StatisticResult(
     string Stat, int? Layer, int? A, int? B, double Mean, double Variance, double StdErr, double Skewness,
@@ -53,6 +75,10 @@ internal sealed record SketchEntry(
 
 internal static class ResultsJson
 {
+    /// <summary>File names in a results directory.</summary>
+    public const string FileName = "results.json";
+    public const string PointsFileName = "points.jsonl";
+
     public static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -61,20 +87,107 @@ internal static class ResultsJson
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    /// <summary>Reads results.json; throws <see cref="InvalidDataException"/> naming the file when it is not one.</summary>
+    /// <summary>points.jsonl: one compact object per line, with source-generated (reflection-free) serialization:
+    /// a line per point is written and read at every size of sweep.</summary>
+    public static readonly JsonSerializerOptions LineOptions = PointLineContext.Default.Options;
+
+    /// <summary>Reads results.json (streamed); throws <see cref="InvalidDataException"/> naming the file when it is not one.</summary>
     public static ResultsFile Read(string path)
     {
         try
         {
-            var file = JsonSerializer.Deserialize<ResultsFile>(File.ReadAllBytes(path), Options)
-                       ?? throw new InvalidDataException($"{path}: empty results file");
-            if (file.Format != ResultsFile.CurrentFormat)
-                throw new InvalidDataException($"{path}: format \"{file.Format}\" is not {ResultsFile.CurrentFormat}");
-            return file;
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+            var format = ReadFormat(stream);
+            if (format != ResultsFile.CurrentFormat)
+                throw new InvalidDataException(format is null
+                    ? $"{path}: not a results file (no \"format\")"
+                    : $"{path}: format \"{format}\" is not {ResultsFile.CurrentFormat} (written by another version of ntk; run the sweep again)");
+            stream.Position = 0;
+            return JsonSerializer.Deserialize<ResultsFile>(stream, Options)
+                   ?? throw new InvalidDataException($"{path}: empty results file");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{path}: not a valid results file ({e.Message})", e);
         }
     }
+
+    /// <summary>
+    /// Reads results.json with the points of points.jsonl, line by line: claims go into the digest (and are dropped
+    /// from the points), sketch buckets are read from point-states.bin only when asked for (<see cref="StoredSketches"/>).
+    /// </summary>
+    public static ResultsFile Load(string directory)
+    {
+        var file = Read(Path.Combine(directory, FileName));
+        var pointsPath = Path.Combine(directory, PointsFileName);
+        if (!File.Exists(pointsPath)) return file;
+        var statesPath = Path.Combine(directory, PointStateStore.FileName);
+        var store = File.Exists(statesPath) ? PointStateStore.OpenForReading(statesPath) : null;
+        var digest = new ClaimDigest();
+        var points = new List<PointResult>();
+        foreach (var point in ReadPoints(pointsPath))
+        {
+            foreach (var claim in point.Claims)
+                digest.Add(new ClaimRow(point.Point, point.Depth, point.Widths, point.InputDim, point.Weights, point.ThetaDeg, claim));
+            var sketches = store is not null && store.Latest.TryGetValue(point.Point, out var stored) && point.Sketches.All(s => s.Bins.Count == 0)
+                ? new StoredSketches(store, stored, point.Sketches)
+                : point.Sketches;
+            points.Add(point with { Claims = [], Sketches = sketches });
+        }
+        return file with { Points = points, Claims = digest };
+    }
+
+    /// <summary>The points of points.jsonl, one line at a time.</summary>
+    public static IEnumerable<PointResult> ReadPoints(string path)
+    {
+        using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16));
+        var number = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            number++;
+            if (line.Length == 0) continue;
+            PointResult? point;
+            try
+            {
+                point = JsonSerializer.Deserialize(line, PointLineContext.Default.PointResult);
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path}, line {number}: not a point ({e.Message})", e);
+            }
+            yield return point ?? throw new InvalidDataException($"{path}, line {number}: empty");
+        }
+    }
+
+    /// <summary>The "format" of a results.json, read from its first properties without loading the file.</summary>
+    private static string? ReadFormat(Stream stream)
+    {
+        var buffer = new byte[4096];
+        var length = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        var reader = new Utf8JsonReader(buffer.AsSpan(0, length), isFinalBlock: length < buffer.Length, default);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isFormat = reader.ValueTextEquals("format");
+                if (!reader.Read()) return null;
+                if (isFormat) return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                if (!reader.TrySkip()) return null;
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        return null;
+    }
 }
+
+/// <summary>Source-generated serialization of a points.jsonl line (same names and number handling as results.json).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    WriteIndented = false)]
+[JsonSerializable(typeof(PointResult))]
+internal sealed partial class PointLineContext : JsonSerializerContext;

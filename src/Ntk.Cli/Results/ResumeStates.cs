@@ -6,42 +6,38 @@ using Ntk.Numerics.Randomness;
 
 namespace Ntk.Cli.Results;
 
-/// <summary>Turns a previous run's results.json into the state the actors continue from.</summary>
+/// <summary>Turns a previous run's point-state store into the state the actors continue from.</summary>
 internal static class ResumeStates
 {
     /// <summary>
-    /// One resume state per point that has merged shards. The merged state is the exact in-order prefix of shards
-    /// 0..ShardsMerged−1, so continuing from it reproduces the uninterrupted run bit for bit. A point whose prefix has
-    /// other shard sizes in <paramref name="plan"/> (an extended sweep, see <see cref="SweepExtension"/>) gets none.
+    /// One resume state per point that has merged shards: a finished point as Done without its state (the sink
+    /// reads it back when results.csv reaches it), a point in flight with its latest checkpoint. The merged state is
+    /// the exact in-order prefix of shards 0..ShardsMerged−1, so continuing from it reproduces the uninterrupted run
+    /// bit for bit. Only the states of points in flight are read (bounded by the point window of the run that wrote
+    /// them). A point whose prefix has other shard sizes in <paramref name="plan"/> (an extended sweep, see
+    /// <see cref="SweepExtension"/>) gets none.
     /// </summary>
-    public static ImmutableArray<PointResumeState> From(ResultsFile previous, SimulationPlan plan)
+    public static ImmutableArray<PointResumeState> From(PointStateStore store, SimulationPlan plan)
     {
-        CheckGenerator(previous.Software.Generator);
         var states = ImmutableArray.CreateBuilder<PointResumeState>();
-        foreach (var point in previous.Points)
+        foreach (var point in store.Latest.Values.OrderBy(p => p.Point))
         {
             if (point.Point < 0 || point.Point >= plan.Points.Length)
-                throw new InvalidInputException($"--resume: results.json has point {point.Point}, the sweep has {plan.Points.Length} points");
+                throw new InvalidInputException($"--resume: {PointStateStore.FileName} has point {point.Point}, the sweep has {plan.Points.Length} points");
             if (point.ShardsMerged == 0) continue;
             // Resuming a sweep with more trials: a point whose last shard was cut short at the old cap starts over.
             if (!SweepExtension.PrefixCarriesOver(plan, point.ShardsMerged, point.Trials)) continue;
-            byte[] bytes;
-            try
-            {
-                bytes = Convert.FromBase64String(point.State);
-            }
-            catch (FormatException)
-            {
-                throw new InvalidInputException($"--resume: the saved state of point {point.Point} in results.json is corrupt");
-            }
-            states.Add(new PointResumeState(point.Point, point.ShardsMerged, ImmutableArray.Create(bytes)));
+            states.Add(point.Done
+                ? new PointResumeState(point.Point, point.ShardsMerged, []) { Done = true }
+                : new PointResumeState(point.Point, point.ShardsMerged, [.. store.ReadState(point)]));
         }
         return states.ToImmutable();
     }
 
     /// <summary>
     /// A saved state continues only under the random sequence that drew it: shards drawn with another generator would
-    /// mix two sequences into one result that no single run reproduces (docs/contract.md §7).
+    /// mix two sequences into one result that no single run reproduces (docs/contract.md §7). Called by
+    /// <see cref="ResultsDirectory.ReadForResume"/>, for ntk run and the coordinator alike.
     /// </summary>
     public static void CheckGenerator(string? generator)
     {

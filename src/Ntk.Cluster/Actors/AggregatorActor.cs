@@ -35,6 +35,8 @@ internal sealed class AggregatorActor : ReceivePersistentActor
     /// <summary>Events of states this large trigger a snapshot after two of them (see MaybeSnapshot).</summary>
     private const long SnapshotAfterBytes = 4 << 20;
     private readonly Serialization.ChunkInbox _chunks;
+    /// <summary>Recovery found an event or a snapshot of this point (see <see cref="DiscardReason.NotOpen"/>).</summary>
+    private bool _recoveredAnything;
 
     /// <param name="persistenceId">Unique per point and run (<see cref="SweepRun.AggregatorId"/>).</param>
     /// <param name="snapshotEvery">Accepted shards between snapshots; 0: never (the in-memory journal of `ntk run`).</param>
@@ -55,10 +57,19 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         _chunks = new Serialization.ChunkInbox(Context.System, _log, $"point {pointIndex}");
         _aggregate = new PointAggregate(plan.Points[pointIndex].Definition.Layout, plan.Stopping, plan.MaxShardCount);
 
-        Recover<ShardAccepted>(e => _aggregate.Add(e.ShardIndex, Read(e.State, "ShardAccepted")));
-        Recover<PointSeeded>(e => _aggregate.Restore(e.ShardsMerged, Read(e.State, "PointSeeded")));
+        Recover<ShardAccepted>(e =>
+        {
+            _recoveredAnything = true;
+            _aggregate.Add(e.ShardIndex, Read(e.State, "ShardAccepted"));
+        });
+        Recover<PointSeeded>(e =>
+        {
+            _recoveredAnything = true;
+            _aggregate.Restore(e.ShardsMerged, Read(e.State, "PointSeeded"));
+        });
         Recover<SnapshotOffer>(offer =>
         {
+            _recoveredAnything = true;
             if (offer.Snapshot is not AggregatorSnapshot snapshot)
                 throw new InvalidOperationException($"point {_pointIndex}: unexpected snapshot {offer.Snapshot.GetType().Name}");
             if (snapshot.ShardsMerged > 0) _aggregate.Restore(snapshot.ShardsMerged, Read(snapshot.Merged, "AggregatorSnapshot"));
@@ -79,6 +90,7 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         Command<RestorePoint>(OnRestore);
         Command<ShardResult>(OnShardResult);
         Command<GetPointSnapshot>(OnGetSnapshot);
+        Command<ReleasePoint>(_ => OnRelease());
         Command<MessageChunk>(chunk => _chunks.Receive(chunk, Sender, Self));
         Command<SaveSnapshotSuccess>(m =>
         {
@@ -170,6 +182,14 @@ internal sealed class AggregatorActor : ReceivePersistentActor
             Discard(message, DiscardReason.PointDone, null);
             return;
         }
+        // Not LastSequenceNr: the journal keeps a released point's highest sequence number after deleting its events.
+        if (_coordinator is null && !_recoveredAnything && _aggregate.ShardsMerged == 0 && _aggregate.HeldCount == 0)
+        {
+            // A late result for a released point (see DiscardReason.NotOpen): dropped, and this empty incarnation goes.
+            Discard(message, DiscardReason.NotOpen, null);
+            Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
+            return;
+        }
         if (!_aggregate.Needs(shardIndex))
         {
             Discard(message, DiscardReason.Duplicate, null);
@@ -232,6 +252,22 @@ internal sealed class AggregatorActor : ReceivePersistentActor
         {
             throw new InvalidOperationException($"point {_pointIndex}: journal record {record} does not fit this sweep: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// The result writer has the done point's final state: delete every journal event and snapshot of it (in `ntk
+    /// run` these are the in-memory copies of its state) and stop, through the parent (the shard region passivates,
+    /// the local parent stops the child). A point that is not done ignores it: its state is still needed.
+    /// </summary>
+    private void OnRelease()
+    {
+        if (!_aggregate.Done) return;
+        if (LastSequenceNr > 0)
+        {
+            DeleteMessages(LastSequenceNr);
+            DeleteSnapshots(SnapshotSelectionCriteria.Latest);
+        }
+        Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
     }
 
     private void OnGetSnapshot(GetPointSnapshot message)

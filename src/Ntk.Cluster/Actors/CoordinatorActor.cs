@@ -25,6 +25,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     private readonly SimulationPlan _plan;
     private readonly ImmutableDictionary<int, PointResumeState> _resume;
+    private readonly ImmutableArray<PointResumeState> _finishedBefore;
     private readonly SweepActorSettings _settings;
     private readonly IActorRef _aggregators;
     private readonly IActorRef _resultWriter;
@@ -39,11 +40,13 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     {
         PersistenceId = persistenceId;
         _plan = plan;
-        _resume = resume.Where(r => r.ShardsMerged > 0).ToImmutableDictionary(r => r.PointIndex);
+        _resume = resume.Where(r => r.ShardsMerged > 0 && !r.Done).ToImmutableDictionary(r => r.PointIndex);
+        _finishedBefore = resume.Where(r => r.Done).ToImmutableArray();
         _settings = settings;
         _aggregators = aggregators;
         _resultWriter = resultWriter;
-        _state = new CoordinatorState(plan.Points.Length, plan.MaxShardCount, settings.LeaseWindow, settings.LeaseTimeout);
+        _state = new CoordinatorState(plan.Points.Length, plan.MaxShardCount, settings.LeaseWindow, settings.LeaseTimeout,
+            settings.PointWindow);
 
         Recover<ShardRecorded>(Record);
         Recover<RecoveryCompleted>(_ => Start());
@@ -54,7 +57,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             if (!_state.IsOpen(m.PointIndex) && _ledger.TryGetValue(m.PointIndex, out var recorded) && recorded.ShardsMerged > m.ShardsMerged)
                 _log.Error("{Event:l}: point {PointIndex}: the ledger recorded {LedgerShards} merged shards, its aggregator recovered {ShardsMerged}: the aggregator's journal lost events; the missing shards are computed again",
                     "JournalBehindLedger", m.PointIndex, recorded.ShardsMerged, m.ShardsMerged);
-            if (_state.PointRestored(m.PointIndex, m.ShardsMerged, m.MergedTrials, m.PointDone, m.HeldShards)) LogPointDone(m.PointIndex);
+            if (_state.PointRestored(m.PointIndex, m.ShardsMerged, m.MergedTrials, m.PointDone, m.HeldShards)) PointDone(m.PointIndex);
             PublishGauges();
             CheckFinished();
         });
@@ -65,14 +68,16 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             // Not awaited: the aggregator's journal already holds the shard; the ledger is its cross-check.
             PersistAsync(new ShardRecorded(m.Shard.PointIndex, m.Shard.ShardIndex, m.ShardsMerged, m.MergedTrials, m.PointDone), Record);
             LogAccepted(m.Shard, m.Lease);
-            if (_state.ShardMerged(m.Shard, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.Shard.PointIndex);
+            if (_state.ShardMerged(m.Shard, m.ShardsMerged, m.MergedTrials, m.PointDone)) PointDone(m.Shard.PointIndex);
             PublishGauges();
             CheckFinished();
         });
         Command<ShardDiscarded>(m =>
         {
             if (!IsKnown(m.Shard.PointIndex, m)) return;
-            if (_state.ShardDiscarded(m.Shard, m.Lease, m.ShardsMerged, m.MergedTrials, m.PointDone)) LogPointDone(m.Shard.PointIndex);
+            if (_state.ShardDiscarded(m.Shard, m.Lease, m.ShardsMerged, m.MergedTrials, m.PointDone)) PointDone(m.Shard.PointIndex);
+            // An aggregator that lost its incarnation before journaling anything is opened again (see NotOpen).
+            if (m.Reason == DiscardReason.NotOpen && !_state.IsDone(m.Shard.PointIndex)) SendRestore(m.Shard.PointIndex);
             CheckFinished();
         });
         Command<DeclineLease>(m =>
@@ -142,35 +147,66 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             _ledger[e.PointIndex] = e;
     }
 
-    /// <summary>After the ledger is recovered: opens every point on its aggregator and starts the timers.</summary>
+    /// <summary>After the ledger is recovered: counts the points a previous run finished as done, opens the first
+    /// points (up to the point window) on their aggregators and starts the timers.</summary>
     private void Start()
     {
-        var resumed = _resume.Keys.Union(_ledger.Where(l => l.Value.ShardsMerged > 0).Select(l => l.Key)).Count();
+        foreach (var finished in _finishedBefore)
+            _state.PointFinishedBefore(finished.PointIndex, finished.ShardsMerged, _plan.PrefixTrials(finished.ShardsMerged));
+        var resumed = _resume.Keys.Union(_ledger.Where(l => l.Value.ShardsMerged > 0).Select(l => l.Key)).Count() + _finishedBefore.Length;
         _log.Info("{Event:l}: sweep {SweepName}: {PointCount} points, up to {ShardCount} shards of {ShardTrials} trials each, {ResumedPoints} resumed",
             "SweepStarted", _plan.Name, _plan.Points.Length, _plan.MaxShardCount, _plan.ShardTrials, resumed);
-        SendRestores();
+        OpenAdmitted();
         if (SweepActorSettings.IsOn(_settings.RestoreRetryInterval))
             Timers.StartPeriodicTimer(RestoreTimerKey, ResendRestores.Instance, _settings.RestoreRetryInterval);
-        if (SweepActorSettings.IsOn(_settings.ProgressInterval))
-            Timers.StartPeriodicTimer(ProgressTimerKey, SendProgress.Instance, _settings.ProgressInterval);
+        if (ReportInterval(_settings) is { } reportEvery)
+            Timers.StartPeriodicTimer(ProgressTimerKey, SendProgress.Instance, reportEvery);
         CheckFinished();
     }
 
     private TimeSpan Now => Context.System.Scheduler.MonotonicClock;
 
+    /// <summary>
+    /// How often the result writer gets a progress report: it checkpoints the points in flight named by the latest
+    /// one, so at least as often as it snapshots (it passes reports on to the progress observer at the progress
+    /// interval only). Null when neither is on.
+    /// </summary>
+    internal static TimeSpan? ReportInterval(SweepActorSettings settings)
+    {
+        var progress = SweepActorSettings.IsOn(settings.ProgressInterval) ? settings.ProgressInterval : (TimeSpan?)null;
+        var snapshot = SweepActorSettings.IsOn(settings.SnapshotInterval) ? settings.SnapshotInterval : (TimeSpan?)null;
+        return progress is { } p && snapshot is { } s ? (p < s ? p : s) : progress ?? snapshot;
+    }
+
+    /// <summary>Re-sends <see cref="RestorePoint"/> to the admitted points that have not answered.</summary>
     private void SendRestores()
     {
-        var unopened = _state.UnopenedPoints().ToList();
-        if (unopened.Count == 0)
+        if (_state.AllOpened)
         {
             Timers.Cancel(RestoreTimerKey);
             return;
         }
-        var chunker = Serialization.MessageChunker.For(Context.System);
-        foreach (var p in unopened)
-            chunker.Tell(_aggregators, _resume.TryGetValue(p, out var seed)
-                ? new RestorePoint(p, seed.ShardsMerged, seed.State)
-                : new RestorePoint(p, 0, ImmutableArray<byte>.Empty), Self, p);
+        foreach (var p in _state.UnopenedPoints().ToList()) SendRestore(p);
+    }
+
+    /// <summary>Sends <see cref="RestorePoint"/> to the points admitted since the last call (the window moved).</summary>
+    private void OpenAdmitted()
+    {
+        foreach (var p in _state.TakeAdmitted()) SendRestore(p);
+    }
+
+    /// <summary>Chunked: a resumed point's state may be larger than a frame.</summary>
+    private void SendRestore(int p) =>
+        Serialization.MessageChunker.For(Context.System).Tell(_aggregators, _resume.TryGetValue(p, out var seed)
+            ? new RestorePoint(p, seed.ShardsMerged, seed.State)
+            : new RestorePoint(p, 0, ImmutableArray<byte>.Empty), Self, p);
+
+    /// <summary>The point met its stopping rule: the writer takes its final state, the point window moves on.</summary>
+    private void PointDone(int pointIndex)
+    {
+        LogPointDone(pointIndex);
+        _resultWriter.Tell(new PointCompleted(pointIndex));
+        OpenAdmitted();
     }
 
     private void OnRequestWork(RequestWork request)

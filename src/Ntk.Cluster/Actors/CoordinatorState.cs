@@ -26,7 +26,10 @@ internal readonly record struct WorkDecision(WorkDecisionKind Kind, ShardId Shar
 /// Invariants: a point is leased only after its aggregator acknowledged <see cref="RestorePoint"/>; shards are leased
 /// in index order from the point's merged prefix, at most <c>window</c> shards ahead of it, lowest point first; a
 /// shard that an aggregator accepted (merged or held) is never leased again; a shard whose lease expired is leased
-/// again to the next worker that asks; a done point, or a stopped sweep, leases nothing.
+/// again to the next worker that asks; a done point, or a stopped sweep, leases nothing. Points are admitted in
+/// order: only points below (first point not done) + <c>pointWindow</c> are opened and leased, so the points in
+/// flight — live aggregators, and finished points waiting for an earlier one before results.csv can take them — stay
+/// bounded however many points the sweep has, and one lease request costs O(pointWindow), not O(points).
 /// </summary>
 internal sealed class CoordinatorState
 {
@@ -34,15 +37,23 @@ internal sealed class CoordinatorState
     private readonly int _maxShardCount;
     private readonly int _window;
     private readonly TimeSpan _leaseTimeout;
+    private readonly int _pointWindow;
     private long _lastLeaseId;
     private int _donePoints;
+    /// <summary>Every point below it is done.</summary>
+    private int _firstNotDone;
+    /// <summary>Points 0.._admitted−1 may be opened; <see cref="TakeAdmitted"/> hands out the new ones.</summary>
+    private int _admitted;
+    private int _handedOut;
 
     /// <param name="pointCount">Points of the plan.</param>
     /// <param name="maxShardCount">Shards of a point that runs to its trial cap (SimulationPlan.MaxShardCount).</param>
     /// <param name="window">Shards leasable ahead of a point's merged prefix; at least 1.</param>
     /// <param name="leaseTimeout">Positive.</param>
-    public CoordinatorState(int pointCount, int maxShardCount, int window, TimeSpan leaseTimeout)
+    /// <param name="pointWindow">Points open at once past the first point not done; at least 1 (default: all).</param>
+    public CoordinatorState(int pointCount, int maxShardCount, int window, TimeSpan leaseTimeout, int pointWindow = int.MaxValue)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pointWindow, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(pointCount);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxShardCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
@@ -52,6 +63,8 @@ internal sealed class CoordinatorState
         _maxShardCount = maxShardCount;
         _window = window;
         _leaseTimeout = leaseTimeout;
+        _pointWindow = pointWindow;
+        Admit();
     }
 
     public int PointCount => _points.Length;
@@ -84,11 +97,48 @@ internal sealed class CoordinatorState
 
     public long MergedTrials(int pointIndex) => _points[pointIndex].MergedTrials;
 
-    /// <summary>Points whose aggregator has not acknowledged <see cref="RestorePoint"/> yet.</summary>
+    /// <summary>Admitted points whose aggregator has not acknowledged <see cref="RestorePoint"/> yet.</summary>
     public IEnumerable<int> UnopenedPoints()
     {
-        for (var p = 0; p < _points.Length; p++)
+        Admit();
+        for (var p = _firstNotDone; p < _admitted; p++)
             if (!_points[p].IsOpen) yield return p;
+    }
+
+    /// <summary>True when every point was admitted and acknowledged (nothing is left to open).</summary>
+    public bool AllOpened => _admitted == _points.Length && !UnopenedPoints().Any();
+
+    /// <summary>Points admitted since the last call that are not open yet: the ones to send <see cref="RestorePoint"/>
+    /// to now (the others are re-sent by the retry timer through <see cref="UnopenedPoints"/>).</summary>
+    public IReadOnlyList<int> TakeAdmitted()
+    {
+        Admit();
+        var admitted = new List<int>();
+        for (var p = Math.Max(_handedOut, _firstNotDone); p < _admitted; p++)
+            if (!_points[p].IsOpen) admitted.Add(p);
+        _handedOut = _admitted;
+        return admitted;
+    }
+
+    /// <summary>
+    /// A previous run wrote this point's final state (resume): it is done with <paramref name="shardsMerged"/> shards and
+    /// <paramref name="mergedTrials"/> trials, none of them this run's, and is never opened.
+    /// </summary>
+    public void PointFinishedBefore(int pointIndex, int shardsMerged, long mergedTrials)
+    {
+        var point = _points[pointIndex];
+        if (point.IsOpen) return;
+        point.IsOpen = true;
+        point.RestoredTrials = mergedTrials;
+        Advance(point, shardsMerged, mergedTrials, pointDone: true);
+    }
+
+    /// <summary>Moves the first-not-done cursor past done points and admits points up to the window.</summary>
+    private void Admit()
+    {
+        while (_firstNotDone < _points.Length && _points[_firstNotDone].IsDone) _firstNotDone++;
+        var limit = (int)Math.Min(_points.Length, (long)_firstNotDone + _pointWindow);
+        if (limit > _admitted) _admitted = limit;
     }
 
     /// <summary>Per point trials merged and done flags, in point order.</summary>
@@ -125,7 +175,8 @@ internal sealed class CoordinatorState
     public WorkDecision RequestWork(WorkerId worker, TimeSpan now)
     {
         if (IsFinished) return WorkDecision.Finished;
-        for (var p = 0; p < _points.Length; p++)
+        Admit();
+        for (var p = _firstNotDone; p < _admitted; p++)
         {
             var point = _points[p];
             if (!point.IsOpen || point.IsDone) continue;
@@ -200,12 +251,15 @@ internal sealed class CoordinatorState
     {
         var expired = 0;
         foreach (var point in _points)
+        {
+            if (point.Leases.Count == 0) continue;
             foreach (var (shard, lease) in point.Leases.ToList())
                 if (lease.ExpiresAt > now && isLost(lease.Worker))
                 {
                     point.Leases[shard] = lease with { ExpiresAt = now };
                     expired++;
                 }
+        }
         return expired;
     }
 

@@ -8,7 +8,8 @@ namespace Ntk.Cluster.Actors;
 /// Local stand-in for the aggregator shard region: one child per point, created on the point's first message and
 /// named by the same <see cref="PointMessageExtractor"/> the region uses; every <see cref="IPointMessage"/> is
 /// forwarded to it (the sender is kept). A child that throws is resumed, never restarted: a restart would silently
-/// drop the merged state that the coordinator already counts as done.
+/// drop the merged state that the coordinator already counts as done. A child that asks to be passivated (a released
+/// point) is sent its stop message, as a shard region would.
 /// </summary>
 internal sealed class PointEntityParent : ReceiveActor
 {
@@ -33,6 +34,8 @@ internal sealed class PointEntityParent : ReceiveActor
             if (child.IsNobody()) child = Context.ActorOf(_entityProps(message.PointIndex), name);
             child.Forward(_extractor.EntityMessage(message));
         });
+        // A released aggregator asks to go, as it would ask a shard region.
+        Receive<Akka.Cluster.Sharding.Passivate>(m => Sender.Tell(m.StopMessage));
     }
 
     public static Props Props(int pointCount, Func<int, Props> entityProps) =>

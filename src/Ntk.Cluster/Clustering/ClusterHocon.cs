@@ -113,7 +113,8 @@ internal static class ClusterHocon
             RestoreRetryInterval: sweep.GetTimeSpan("restore-retry-interval"),
             SnapshotInterval: snapshotInterval,
             ProgressInterval: OffOrDuration(sweep, "progress-interval"),
-            SnapshotTimeout: sweep.GetTimeSpan("snapshot-timeout"));
+            SnapshotTimeout: sweep.GetTimeSpan("snapshot-timeout"),
+            PointWindow: sweep.HasPath("point-window") ? sweep.GetInt("point-window") : SweepActorSettings.DefaultPointWindow);
     }
 
     /// <summary>A duration key that may be "off" (→ zero).</summary>

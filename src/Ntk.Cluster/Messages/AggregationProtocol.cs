@@ -58,6 +58,12 @@ internal enum DiscardReason : byte
     PointDone = 2,
     /// <summary>The result did not match the plan (trial count or state); the shard is still needed.</summary>
     Invalid = 3,
+    /// <summary>
+    /// The aggregator was never opened and holds nothing: the point was released when it finished (its journal
+    /// deleted), and a late result started a new, empty one. Nothing is persisted; the coordinator opens the point
+    /// again in the rare case that it is not done (an entity moved before it journaled anything).
+    /// </summary>
+    NotOpen = 4,
 }
 
 /// <summary>Aggregator → coordinator: the result of <see cref="Shard"/> under <see cref="Lease"/> was dropped.

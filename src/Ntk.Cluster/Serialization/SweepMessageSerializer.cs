@@ -35,6 +35,8 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
     private const string PointSnapshotResultManifest = "PS";
     private const string PublishFinalSnapshotManifest = "PF";
     private const string SweepProgressReportManifest = "PG";
+    private const string PointCompletedManifest = "PC";
+    private const string ReleasePointManifest = "RL";
     private const string MessageChunkManifest = "MC";
     private const string JournalWriteFailedManifest = "JF";
 
@@ -62,6 +64,8 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
         PointSnapshotResult => PointSnapshotResultManifest,
         PublishFinalSnapshot => PublishFinalSnapshotManifest,
         SweepProgressReport => SweepProgressReportManifest,
+        PointCompleted => PointCompletedManifest,
+        ReleasePoint => ReleasePointManifest,
         MessageChunk => MessageChunkManifest,
         JournalWriteFailed => JournalWriteFailedManifest,
         _ => throw new ArgumentException($"{nameof(SweepMessageSerializer)} cannot serialize {o.GetType().FullName}", nameof(o)),
@@ -161,6 +165,12 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                             w.Write(p.Done);
                         }
                     break;
+                case PointCompleted m:
+                    w.Write(m.PointIndex);
+                    break;
+                case ReleasePoint m:
+                    w.Write(m.PointIndex);
+                    break;
                 case MessageChunk m:
                     w.Write(m.TransferId);
                     w.Write(m.PointIndex);
@@ -207,6 +217,8 @@ internal sealed class SweepMessageSerializer : SerializerWithStringManifest
                 r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadInt64(), r.ReadBoolean(), ReadBytes(r)),
             PublishFinalSnapshotManifest => new PublishFinalSnapshot(r.ReadBoolean() ? r.ReadString() : null),
             SweepProgressReportManifest => ReadProgress(r),
+            PointCompletedManifest => new PointCompleted(r.ReadInt32()),
+            ReleasePointManifest => new ReleasePoint(r.ReadInt32()),
             MessageChunkManifest => new MessageChunk(
                 r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadString(), ReadBytes(r)),
             JournalWriteFailedManifest => new JournalWriteFailed(r.ReadInt32(), r.ReadString()),

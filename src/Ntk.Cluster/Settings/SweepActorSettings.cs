@@ -15,6 +15,8 @@ namespace Ntk.Cluster.Settings;
 /// <param name="SnapshotInterval">Between intermediate snapshots; zero or infinite: final snapshot only.</param>
 /// <param name="ProgressInterval">Between progress reports; zero or infinite: none while running.</param>
 /// <param name="SnapshotTimeout">How long the writer waits for every aggregator's answer to one collection.</param>
+/// <param name="PointWindow">Points open at once past the first point not done (see <see cref="Actors.CoordinatorState"/>):
+/// bounds the live aggregators and the finished points buffered for results.csv's point order.</param>
 internal sealed record SweepActorSettings(
     int LeaseWindow,
     TimeSpan LeaseTimeout,
@@ -23,8 +25,13 @@ internal sealed record SweepActorSettings(
     TimeSpan RestoreRetryInterval,
     TimeSpan SnapshotInterval,
     TimeSpan ProgressInterval,
-    TimeSpan SnapshotTimeout)
+    TimeSpan SnapshotTimeout,
+    int PointWindow = SweepActorSettings.DefaultPointWindow)
 {
+    /// <summary>Points open at once unless configured: enough to keep a few hundred worker threads busy on
+    /// one-shard points, few enough that their states are a small fraction of memory.</summary>
+    public const int DefaultPointWindow = 256;
+
     /// <summary>Local mode: the window is 2 shards per worker (at least 2), enough to keep every worker busy while
     /// one shard is late.</summary>
     public static SweepActorSettings ForLocal(SweepRunSettings run) => new(
@@ -35,7 +42,8 @@ internal sealed record SweepActorSettings(
         RestoreRetryInterval: TimeSpan.FromSeconds(5),
         SnapshotInterval: run.SnapshotInterval,
         ProgressInterval: run.ProgressInterval,
-        SnapshotTimeout: TimeSpan.FromSeconds(30));
+        SnapshotTimeout: TimeSpan.FromSeconds(30),
+        PointWindow: Math.Max(16, 8 * run.Workers));
 
     /// <summary>True when <paramref name="interval"/> is a usable timer period (positive and finite).</summary>
     public static bool IsOn(TimeSpan interval) => interval > TimeSpan.Zero && interval != Timeout.InfiniteTimeSpan;

@@ -277,6 +277,45 @@ public sealed class PointAccumulator
         return new PointAccumulator(layout, moments, sketches, comoments);
     }
 
+    /// <summary>
+    /// The quantile sketches of bytes written by <see cref="ToBytes"/>, in the order of the layout's sketched
+    /// statistics, without the layout (a reader that knows which statistics they are, such as a report, needs no
+    /// plan). Throws <see cref="FormatException"/> as <see cref="FromBytes"/> does.
+    /// </summary>
+    public static IReadOnlyList<QuantileSketch> SketchesFromBytes(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new ByteReader(bytes, "point accumulator");
+        if (!reader.Take(Magic.Length, "magic").SequenceEqual(Magic))
+            throw new FormatException("point accumulator: the data does not start with the \"NTKA\" magic");
+        var version = reader.ReadByte("version");
+        if (version != FormatVersion && version != FormatVersionEveryGroup)
+            throw new FormatException(
+                $"point accumulator: unknown format version {version} (this build reads versions {FormatVersionEveryGroup} and {FormatVersion})");
+        reader.Take(4 + 4 + 1 + (version == FormatVersionEveryGroup ? 0 : 1), "layout");
+        var s = reader.ReadInt32("statistic count");
+        if (s < 0) throw new FormatException($"point accumulator: negative statistic count {s}");
+        reader.Take(8 + 4 * 8 * s, "moments");
+        var sketchCount = reader.ReadInt32("sketch count");
+        if (sketchCount < 0) throw new FormatException($"point accumulator: negative sketch count {sketchCount}");
+        var sketches = new QuantileSketch[sketchCount];
+        for (var k = 0; k < sketchCount; k++)
+        {
+            reader.ReadInt32("sketch index");
+            var length = reader.ReadInt32("sketch length");
+            var sketchReader = new ByteReader(reader.Take(length, "sketch"), $"point accumulator, sketch {k}");
+            sketches[k] = QuantileSketch.Read(ref sketchReader);
+            sketchReader.EnsureEnd();
+        }
+        // The co-moment block (CoMomentAccumulator.Write): group size k, k indices, count, k means, k(k+1)/2
+        // co-moments, S minima and S maxima. Skipped, but it must be whole.
+        var k2 = reader.ReadInt32("co-moment group size");
+        if (k2 < 0) throw new FormatException($"point accumulator: negative co-moment group size {k2}");
+        reader.Take(4 * k2 + 8, "co-moment group");
+        reader.Take(checked(8 * (k2 + k2 * (k2 + 1) / 2 + 2 * s)), "co-moments");
+        reader.EnsureEnd();
+        return sketches;
+    }
+
     /// <summary>The conditional flag of the header: 1 when the layout records a conditional (Gaussian-weight) statistic.</summary>
     private static byte ConditionalFlag(MeasurementLayout layout) =>
         layout.HasConditionalCorrelator || layout.HasConditionalPattern ? (byte)1 : (byte)0;

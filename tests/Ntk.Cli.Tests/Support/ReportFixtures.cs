@@ -58,9 +58,13 @@ internal static class ReportFixtures
         return File(sweep, points, complete: true);
     }
 
-    /// <summary>Writes <paramref name="results"/> as results.json into <paramref name="directory"/>.</summary>
-    public static void WriteResults(string directory, ResultsFile results) =>
+    /// <summary>Writes <paramref name="results"/> as results.json and its points as points.jsonl into <paramref name="directory"/>.</summary>
+    public static void WriteResults(string directory, ResultsFile results)
+    {
         System.IO.File.WriteAllBytes(Path.Combine(directory, "results.json"), JsonSerializer.SerializeToUtf8Bytes(results, ResultsJson.Options));
+        System.IO.File.WriteAllLines(Path.Combine(directory, "points.jsonl"),
+            results.Points.Select(p => JsonSerializer.Serialize(p, ResultsJson.LineOptions)));
+    }
 
     private static ResultsFile File(string sweepText, List<PointResult> points, bool complete)
     {
@@ -73,7 +77,11 @@ internal static class ReportFixtures
                 points.Sum(p => p.Trials), 42),
             "3f2a9c0d",
             sweep.RootElement.Clone(),
-            points);
+            new ResultsSummary(points.Count, points.Count(p => p.Done),
+                new ResultFiles("results.csv", "results.parquet", "points.jsonl", "point-states.bin", "claims.md", "claims.csv"), []))
+        {
+            Points = points,
+        };
     }
 
     private static PointResult PairPoint(int index, int depth, int width, double angleDegrees, int inputDim, bool done, Random random)
@@ -136,7 +144,7 @@ internal static class ReportFixtures
         };
         return new PointResult(index, depth, Enumerable.Repeat(width, depth).ToArray(), inputDim, "gaussian", "conditional",
             angleDegrees, 0, 2, trials, Trials, (int)(trials / 2000), done, done ? 12.5 + index : null,
-            statistics, claims, sketches, "AAAA");
+            statistics, claims, sketches);
     }
 
     private static StatisticResult Stat(string stat, int? layer, int? a, int? b, double mean, double se, double? infinite, double? paper) =>
