@@ -26,6 +26,14 @@ public sealed class BenchCommandTests
         var limits = root.GetProperty("limits");
         Assert.True(limits.GetProperty("gaussianDraws").GetProperty("perSecond").GetDouble() > 0);
         Assert.True(limits.GetProperty("fusedMultiplyAdds").GetProperty("perSecond").GetDouble() > 0);
+        // The generator row: the current generator (the draw limit itself), the previous one, the Philox words.
+        var generator = root.GetProperty("generator");
+        Assert.Equal(Ntk.Numerics.Randomness.RandomStream.GeneratorVersion, generator.GetProperty("version").GetString());
+        Assert.Equal(Ntk.Numerics.Randomness.BoxMullerGenerator.Version, generator.GetProperty("previousVersion").GetString());
+        Assert.Equal(limits.GetProperty("gaussianDraws").GetProperty("perSecond").GetDouble(),
+            generator.GetProperty("gaussianDraws").GetProperty("perSecond").GetDouble());
+        foreach (var name in new[] { "previousGaussianDraws", "counterWords" })
+            Assert.True(generator.GetProperty(name).GetProperty("perSecond").GetDouble() > 0, name);
 
         var rows = root.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal(2 * Configurations.Length, rows.Count);
@@ -63,6 +71,9 @@ public sealed class BenchCommandTests
         var lines = result.Stdout.Split('\n', StringSplitOptions.TrimEntries);
         Assert.Contains(lines, l => l.StartsWith("limit  Gaussian draws/s", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("limit  float64 FMA/s", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("now: " + Ntk.Numerics.Randomness.RandomStream.GeneratorVersion, StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("before: " + Ntk.Numerics.Randomness.BoxMullerGenerator.Version, StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("counter limit: Philox4x32-10 words", StringComparison.Ordinal));
         var header = Array.FindIndex(lines, l => l.StartsWith("configuration", StringComparison.Ordinal));
         Assert.True(header >= 0, result.Stdout);
         foreach (var column in new[] { "engine", "draws/trial", "FLOP/trial", "trials/s 1 thr", "shard loop", "speed-up", "% of bound", "roofline %" })

@@ -36,14 +36,15 @@ public sealed class FaultTests(ITestOutputHelper output)
     private const long LongSweepTrialsPerPoint = 60000;
 
 
-    /// <summary>2 points × 15 shards of 200 trials, dense engine at width 256: a shard takes a few hundred ms (a
-    /// lease round trip about one), so a worker paused at a random moment is almost surely in the middle of one.</summary>
+    /// <summary>2 points × 4 shards of 750 trials, dense engine at width 256: a shard takes a few hundred ms (a
+    /// lease round trip about one), so a worker paused at a random moment is almost surely in the middle of one. (With
+    /// shards of 200 trials the ziggurat generator finished a shard before the test's STOP arrived.)</summary>
     private const string SlowShardSweep = """
         {
           "name": "faults-slow-shards",
           "seed": 9,
           "trials": 3000,
-          "shardTrials": 200,
+          "shardTrials": 750,
           "network": { "inputDim": 8, "depth": 3, "width": 256, "weights": "gaussian", "engine": "dense" },
           "inputs": { "kind": "pair", "thetaDegrees": [30, 90] }
         }

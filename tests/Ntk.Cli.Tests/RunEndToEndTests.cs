@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ntk.Cli.Tests.Support;
+using Ntk.Numerics.Randomness;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -175,6 +176,38 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.All(ResultsCsv.Read(csv), row => Assert.Equal(40000, row.Int("trials")));
         Assert.All(ResultsCsv.Read(csv), row => Assert.Equal("true", row["complete"]));
+    }
+
+    [Theory]
+    [InlineData("\"philox4x32-10/box-muller/1\"", "generator \"philox4x32-10/box-muller/1\"")]
+    [InlineData(null, "older than the recorded versions")]
+    public async Task Resume_of_a_state_drawn_by_another_generator_is_an_input_error_that_changes_nothing(
+        string? generatorJson, string expectedMessage)
+    {
+        using var temp = new TempDirectory();
+        var sweep = temp.Write("e2e.json", SmallSweep);
+        var outDir = Path.Combine(temp.Path, "out");
+        var first = await CliRunner.RunAsync("run", sweep, "--out", outDir, "--workers", "1");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var json = Path.Combine(outDir, "results.json");
+        var recorded = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!;
+        Assert.Equal(RandomStream.GeneratorVersion, (string?)recorded["software"]!["generator"]);
+        // The same file as written by an earlier generator (or before the generator was recorded at all).
+        var software = recorded["software"]!.AsObject();
+        software.Remove("generator");
+        if (generatorJson is not null) software["generator"] = System.Text.Json.Nodes.JsonNode.Parse(generatorJson);
+        File.WriteAllText(json, recorded.ToJsonString());
+        var before = Directory.GetFiles(outDir).Order().Select(f => (f, File.ReadAllBytes(f))).ToList();
+
+        var resumed = await CliRunner.RunAsync("run", sweep, "--out", outDir, "--workers", "1", "--resume");
+
+        Assert.Equal(2, resumed.ExitCode);
+        Assert.Contains("--resume", resumed.Stderr);
+        Assert.Contains(expectedMessage, resumed.Stderr);
+        Assert.Contains(RandomStream.GeneratorVersion, resumed.Stderr);
+        var after = Directory.GetFiles(outDir).Order().Select(f => (f, File.ReadAllBytes(f))).ToList();
+        Assert.Equal(before.Select(b => b.f), after.Select(a => a.f));
+        for (var i = 0; i < before.Count; i++) Assert.True(before[i].Item2.AsSpan().SequenceEqual(after[i].Item2), $"{after[i].f} changed");
     }
 
     [Fact]

@@ -7,7 +7,8 @@ using Xunit.Abstractions;
 namespace Ntk.Numerics.Tests;
 
 /// <summary>
-/// The vectorized generator (Philox blocks, Box–Muller) against the scalar reference path: bitwise equal at every
+/// The vectorized generator (Philox blocks, the ziggurat's fast path, and Box–Muller, which `ntk bench` still times)
+/// against the scalar reference path: bitwise equal at every
 /// length 0..257 (covering every vector tail of 4- and 8-lane paths) and at many start offsets / counters.
 /// </summary>
 public sealed class FastPathTests(ITestOutputHelper output)
@@ -112,6 +113,76 @@ public sealed class FastPathTests(ITestOutputHelper output)
                 Assert.Equal(single.NextWord(), bulk.NextWord());
             }
         }
+    }
+
+    [Fact]
+    public void Vectorized_ziggurat_equals_the_scalar_fast_path_at_every_length_and_offset()
+    {
+        output.WriteLine($"ziggurat Vector512 {ZigguratGaussian.Is512Supported}, Vector256 {ZigguratGaussian.Is256Supported}");
+        var words = new ulong[MaxLength + 64];
+        var stream = RandomStream.For(1618, 2, 9);
+        for (var i = 0; i < words.Length; i++) words[i] = stream.NextWord();
+        for (var offset = 0; offset < 40; offset += 3)
+            for (var length = 0; length <= MaxLength; length++)
+                AssertZigguratPathsAgree(words.AsSpan(offset, length).ToArray(), $"offset {offset}, length {length}");
+    }
+
+    [Fact]
+    public void Vectorized_ziggurat_equals_the_scalar_fast_path_on_edge_words()
+    {
+        // Every layer with u = 0, u just below and at its key (the top 12 bits of u against K_i), u maximal; both
+        // signs; the unused bit 11 set.
+        var edge = new List<ulong>();
+        for (ulong layer = 0; layer < ZigguratTables.Layers; layer++)
+        {
+            var key = BitConverter.DoubleToUInt64Bits(ZigguratTables.Width[(int)layer]) & 0xFFF;
+            foreach (var top in new[] { 0UL, key == 0 ? 0 : key - 1, key, 0xFFFUL })
+                foreach (var sign in new[] { 0UL, 0x400UL })
+                {
+                    edge.Add((top << 52) | sign | layer);
+                    edge.Add((top << 52) | 0x000F_FFFF_FFFF_F000UL | 0x800 | sign | layer);
+                }
+        }
+        AssertZigguratPathsAgree(edge.ToArray(), "edge words");
+    }
+
+    private static void AssertZigguratPathsAgree(ulong[] words, string context)
+    {
+        var fast = words.Select(BitConverter.UInt64BitsToDouble).ToArray();
+        var reference = (double[])fast.Clone();
+        var fastRejected = new int[words.Length];
+        var referenceRejected = new int[words.Length];
+        var fastCount = ZigguratGaussian.TransformInPlace(fast, fastRejected);
+        var referenceCount = 0;
+        ZigguratGaussian.TransformScalar(reference, 0, referenceRejected, ref referenceCount);
+        Assert.Equal(referenceCount, fastCount);
+        Assert.Equal(referenceRejected.Take(referenceCount), fastRejected.Take(fastCount));
+        AssertBitwiseEqual(reference, fast, context);
+        // The reference path is the scalar fast path word by word; rejected slots keep their word.
+        for (var i = 0; i < words.Length; i++)
+        {
+            var accepted = ZigguratGaussian.TryFast(words[i], out var value);
+            Assert.Equal(accepted, !referenceRejected.Take(referenceCount).Contains(i));
+            Assert.Equal(accepted ? BitConverter.DoubleToUInt64Bits(value) : words[i], BitConverter.DoubleToUInt64Bits(reference[i]));
+        }
+    }
+
+    [Fact]
+    public void FillWords_equals_NextWord_at_every_length_after_every_buffered_state()
+    {
+        for (var state = 0; state < 2; state++)
+            for (var length = 0; length <= MaxLength; length++)
+            {
+                var bulk = RandomStream.For(5, 6, length);
+                var single = RandomStream.For(5, 6, length);
+                if (state == 1) Assert.Equal(single.NextWord(), bulk.NextWord()); // half a block buffered
+                var expected = new ulong[length];
+                for (var i = 0; i < length; i++) expected[i] = single.NextWord();
+                var actual = new ulong[length];
+                bulk.FillWords(actual);
+                Assert.Equal(expected, actual);
+                Assert.Equal(single.NextGaussian(), bulk.NextGaussian());
+            }
     }
 
     private static void AssertBitwiseEqual(double[] expected, double[] actual, string context)

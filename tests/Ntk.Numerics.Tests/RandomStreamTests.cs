@@ -77,17 +77,47 @@ public sealed class RandomStreamTests(ITestOutputHelper output)
     [Fact]
     public void The_first_Gaussians_of_a_fixed_stream_are_pinned()
     {
-        // Regression guard for later (vectorized) versions: these values define the sequence.
+        // Regression guard: these values define the sequence of RandomStream.GeneratorVersion; a change here needs a
+        // new version string (docs/numerics.md §12).
         var stream = RandomStream.For(42, 3, 7);
         var values = new double[4];
         stream.FillGaussian(values);
-        output.WriteLine(string.Join(", ", values.Select(v => BitConverter.DoubleToInt64Bits(v).ToString("x16"))));
+        output.WriteLine(string.Join(", ", values.Select(v => BitConverter.DoubleToInt64Bits(v).ToString())));
         Assert.Equal(PinnedGaussians, values.Select(BitConverter.DoubleToInt64Bits).ToArray());
     }
 
-    // Bit patterns of 1.01960…, −0.11747…, −0.29847…, −0.50659… (printed by this test when they were pinned).
+    // Bit patterns of the first four Gaussians of (seed 42, point 3, trial 7) (printed by this test when pinned).
     private static readonly long[] PinnedGaussians =
-        [4607270803161160795, -4630243037605301834, -4624323714665725241, -4620633852335525105];
+        [4603225038321448435, 4613120481674572095, -4623331168212156848, 4600300881416851874];
+
+    [Fact]
+    public void A_million_Gaussians_of_fixed_streams_have_a_pinned_hash_on_every_vector_path()
+    {
+        // 2^20 Gaussians from four trials, in fills of varied lengths mixed with single draws and uniforms, so both
+        // the fast and the slow path (~4,600 slow words) and every chunk boundary enter the hash. Run with
+        // DOTNET_EnableAVX512F=0 and DOTNET_EnableHWIntrinsic=0 too (docs/performance.md §4): every path must give it.
+        int[] lengths = [1, 7, 512, 513, 3, 4096, 1000, 65_536];
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var total = 0;
+        for (var trial = 0; trial < 4; trial++)
+        {
+            var stream = RandomStream.For(0xC0FFEE, 11, trial);
+            for (var piece = 0; total < (trial + 1) << 18; piece++)
+            {
+                var values = new double[Math.Min(lengths[piece % lengths.Length], ((trial + 1) << 18) - total)];
+                stream.FillGaussian(values);
+                hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+                total += values.Length;
+                if (piece % 5 == 4) hash.AppendData(BitConverter.GetBytes(stream.NextGaussian() + stream.NextUniform()));
+            }
+        }
+        var hex = Convert.ToHexString(hash.GetHashAndReset());
+        output.WriteLine($"{total} Gaussians, SHA-256 {hex}");
+        Assert.Equal(PinnedHash, hex);
+    }
+
+    // SHA-256 of the little-endian bytes hashed above (printed by the test when pinned).
+    private const string PinnedHash = "EABD1980290BA4AD3F8DA42D8292AAA61FA4F286A31AFAB3389E04CCCE5CE8C7";
 
     [Fact]
     public void FillGaussian_equals_one_NextGaussian_per_element_in_any_split()

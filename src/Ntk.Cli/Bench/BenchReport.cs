@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Ntk.Cli.Terminal;
 using Ntk.Numerics.Engines;
+using Ntk.Numerics.Randomness;
 
 namespace Ntk.Cli.Bench;
 
@@ -24,9 +25,25 @@ internal static class BenchReport
                          $"({Sci(limits.GaussianDraws.PerCpuSecond)} per CPU second)");
         output.WriteLine($"limit  float64 FMA/s (1 thread):     {Sci(limits.FusedMultiplyAdds.PerSecond)}  " +
                          $"({Sci(limits.FusedMultiplyAdds.PerCpuSecond)} per CPU second; 1 FMA = 2 FLOP)");
+        WriteGeneratorTable(result.Generator, output);
         if (!result.Engines.IsEmpty) WriteEngineTable(result, output);
         if (!result.Pipelines.IsEmpty) WritePipelineTable(result, output);
         output.WriteLine($"total {result.TotalSeconds:0.0} s");
+    }
+
+    private static void WriteGeneratorTable(GeneratorResult generator, TextWriter output)
+    {
+        output.WriteLine();
+        var counter = generator.CounterWords.PerCpuSecond;
+        var table = new TextTable("generator", "draws/s 1 thr>", "draws/s CPU>", "× before>", "% of counter limit>");
+        table.AddRow($"now: {RandomStream.GeneratorVersion}", Sci(generator.Current.PerSecond), Sci(generator.Current.PerCpuSecond),
+            $"{generator.Current.PerCpuSecond / generator.Previous.PerCpuSecond:0.00}x", Percent(generator.Current.PerCpuSecond / counter));
+        table.AddRow($"before: {BoxMullerGenerator.Version}", Sci(generator.Previous.PerSecond), Sci(generator.Previous.PerCpuSecond),
+            "1.00x", Percent(generator.Previous.PerCpuSecond / counter));
+        table.AddRow("counter limit: Philox4x32-10 words", Sci(generator.CounterWords.PerSecond), Sci(counter), "", "100.0%");
+        table.Write(output);
+        output.WriteLine("draws/s: FillGaussian (4096 per call, one thread); counter limit: the Philox words alone (FillWords), one per Gaussian,");
+        output.WriteLine("so no one-word-per-draw transform can exceed it; before: the previous generator, kept for this row only.");
     }
 
     private static void WriteEngineTable(BenchResult result, TextWriter output)
@@ -122,6 +139,13 @@ internal static class BenchReport
             json.WriteStartObject("limits");
             WriteRate(json, "gaussianDraws", limits.GaussianDraws);
             WriteRate(json, "fusedMultiplyAdds", limits.FusedMultiplyAdds);
+            json.WriteEndObject();
+            json.WriteStartObject("generator");
+            json.WriteString("version", RandomStream.GeneratorVersion);
+            WriteRate(json, "gaussianDraws", result.Generator.Current);
+            json.WriteString("previousVersion", BoxMullerGenerator.Version);
+            WriteRate(json, "previousGaussianDraws", result.Generator.Previous);
+            WriteRate(json, "counterWords", result.Generator.CounterWords);
             json.WriteEndObject();
             json.WriteStartArray("results");
             foreach (var engine in result.Engines)

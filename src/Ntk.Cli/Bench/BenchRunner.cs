@@ -56,9 +56,22 @@ internal sealed record MachineLimitResult(Rate GaussianDraws, Rate FusedMultiply
         a.VectorBits);
 }
 
+/// <summary>
+/// The generator row: the current Gaussian generator (the draw limit's measurement), the previous one, and the
+/// Philox words/s that bound both (one word per Gaussian), each the better of two measurements per CPU second.
+/// </summary>
+internal sealed record GeneratorResult(Rate Current, Rate Previous, Rate CounterWords)
+{
+    /// <summary>Each rate from whichever measurement reached more per CPU second.</summary>
+    public static GeneratorResult Better(GeneratorResult a, GeneratorResult b) => new(
+        a.Current.PerCpuSecond >= b.Current.PerCpuSecond ? a.Current : b.Current,
+        a.Previous.PerCpuSecond >= b.Previous.PerCpuSecond ? a.Previous : b.Previous,
+        a.CounterWords.PerCpuSecond >= b.CounterWords.PerCpuSecond ? a.CounterWords : b.CounterWords);
+}
+
 /// <summary>Everything one <c>ntk bench</c> run measured.</summary>
 internal sealed record BenchResult(
-    DateTimeOffset Started, double SecondsPerMeasurement, int Threads, MachineLimitResult Limits,
+    DateTimeOffset Started, double SecondsPerMeasurement, int Threads, MachineLimitResult Limits, GeneratorResult Generator,
     ImmutableArray<EngineResult> Engines, ImmutableArray<PipelineResult> Pipelines, double TotalSeconds, string LoadBefore,
     string LoadAfter);
 
@@ -78,6 +91,7 @@ internal static class BenchRunner
         var limits = new MachineLimitResult(
             MachineLimits.GaussianDraws(seconds), MachineLimits.FusedMultiplyAdds(seconds),
             Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 64);
+        var generator = new GeneratorResult(limits.GaussianDraws, MachineLimits.BoxMullerDraws(seconds), MachineLimits.PhiloxWords(seconds));
         var results = ImmutableArray.CreateBuilder<EngineResult>();
         var measured = new List<(BenchConfiguration, EngineKind, Rate, Rate, Rate)>();
         foreach (var configuration in configurations)
@@ -97,6 +111,8 @@ internal static class BenchRunner
         progress.WriteLine("bench: limits again");
         limits = MachineLimitResult.Better(limits, new MachineLimitResult(
             MachineLimits.GaussianDraws(seconds), MachineLimits.FusedMultiplyAdds(seconds), limits.VectorBits));
+        generator = GeneratorResult.Better(generator, new GeneratorResult(
+            limits.GaussianDraws, MachineLimits.BoxMullerDraws(seconds), MachineLimits.PhiloxWords(seconds)));
         foreach (var (configuration, engine, single, shard, all) in measured)
         {
             var work = WorkEstimate.PerTrial(configuration.Network, configuration.InputCount, engine);
@@ -112,7 +128,7 @@ internal static class BenchRunner
             progress.WriteLine($"bench: pipeline {pipelineCase.Label}");
             pipelines.Add(PipelineTimer.Measure(pipelineCase, threads, seconds));
         }
-        return new BenchResult(started, seconds, threads, limits, results.ToImmutable(), pipelines.ToImmutable(),
+        return new BenchResult(started, seconds, threads, limits, generator, results.ToImmutable(), pipelines.ToImmutable(),
             clock.Elapsed.TotalSeconds, loadBefore, LoadAverage());
     }
 

@@ -8,7 +8,7 @@ namespace Ntk.Cli.Bench;
 
 /// <summary>
 /// This machine's limits for one thread, measured in the same run as the engines: standard Gaussians per second from
-/// the project's generator (Philox4x32-10 + Box–Muller, <see cref="RandomStream.FillGaussian"/>), and float64 fused
+/// the project's generator (Philox4x32-10 + the ziggurat, <see cref="RandomStream.FillGaussian"/>), and float64 fused
 /// multiply-adds per second of a register-blocked SIMD loop (12 independent Vector512 — else Vector256 — accumulators
 /// fed from an L1-resident array: no memory traffic, no dependency stall, so it runs at the FMA units' throughput).
 /// </summary>
@@ -23,6 +23,34 @@ internal static class MachineLimits
         {
             var stream = RandomStream.For(BenchConfiguration.Seed, 0, trial++);
             stream.FillGaussian(buffer);
+        }
+        return Rate.Measure(Step, buffer.Length, seconds);
+    }
+
+    /// <summary>
+    /// The previous generator (Box–Muller on word pairs, <see cref="BoxMullerGenerator"/>), timed like
+    /// <see cref="GaussianDraws"/>: the "before" of the generator row.
+    /// </summary>
+    public static Rate BoxMullerDraws(double seconds)
+    {
+        var buffer = new double[4096];
+        var trial = 0L;
+        void Step() => BoxMullerGenerator.Fill(BenchConfiguration.Seed, 0, trial++, buffer);
+        return Rate.Measure(Step, buffer.Length, seconds);
+    }
+
+    /// <summary>
+    /// Philox4x32-10 words per second (<see cref="RandomStream.FillWords"/>, 4096 at a time, vectorized): the counter
+    /// generator's own limit, which bounds any transform taking one word per Gaussian.
+    /// </summary>
+    public static Rate PhiloxWords(double seconds)
+    {
+        var buffer = new ulong[4096];
+        var trial = 0L;
+        void Step()
+        {
+            var stream = RandomStream.For(BenchConfiguration.Seed, 0, trial++);
+            stream.FillWords(buffer);
         }
         return Rate.Measure(Step, buffer.Length, seconds);
     }

@@ -39,6 +39,7 @@ internal static class ResultsDirectory
         {
             throw new InvalidInputException("--resume: " + e.Message);
         }
+        ResumeStates.CheckGenerator(previous.Software.Generator);
         if (previous.SweepHash == sweepHash) return previous;
 
         using var current = JsonDocument.Parse(normalizedSweep);

@@ -26,7 +26,11 @@ internal sealed record ResultsFile(
     public ClaimDigest Claims { get; init; } = new();
 }
 
-internal sealed record SoftwareInfo(string Name, string Version, string Runtime);
+/// <param name="Generator">
+/// The random sequence's name (<see cref="Ntk.Numerics.Randomness.RandomStream.GeneratorVersion"/>): --resume refuses a
+/// state drawn with another one. Null in files written before it was recorded.
+/// </param>
+internal sealed record SoftwareInfo(string Name, string Version, string Runtime, string? Generator);
 
 /// <param name="Mode">"local" for ntk run, "cluster" for a coordinator.</param>
 /// <param name="Complete">True when every point reached its stopping rule.</param>

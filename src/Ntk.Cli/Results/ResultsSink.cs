@@ -6,6 +6,7 @@ using Ntk.Numerics.Claims;
 using Ntk.Numerics.Engines;
 using Ntk.Numerics.Measurement;
 using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Randomness;
 using Ntk.Numerics.Statistics;
 
 namespace Ntk.Cli.Results;
@@ -272,7 +273,7 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
             double.IsNaN(g.LargestAbsZ) ? null : g.LargestAbsZ)).ToList();
         var file = new ResultsFile(
             ResultsFile.CurrentFormat,
-            new SoftwareInfo("Ntk.Distributed", SoftwareVersion.Value, Environment.Version.ToString()),
+            new SoftwareInfo("Ntk.Distributed", SoftwareVersion.Value, Environment.Version.ToString(), RandomStream.GeneratorVersion),
             new RunInfo(_run.Mode, totals.Complete, _run.StartedUtc, now, (now - _run.StartedUtc).TotalSeconds, _run.Workers, _run.Nodes,
                 totals.Trials, unchecked((long)_plan.MasterSeed)),
             _run.SweepHash,

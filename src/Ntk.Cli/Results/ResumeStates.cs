@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Ntk.Cli.Terminal;
 using Ntk.Cluster;
 using Ntk.Numerics.MonteCarlo;
+using Ntk.Numerics.Randomness;
 
 namespace Ntk.Cli.Results;
 
@@ -31,5 +32,19 @@ internal static class ResumeStates
                 : new PointResumeState(point.Point, point.ShardsMerged, [.. store.ReadState(point)]));
         }
         return states.ToImmutable();
+    }
+
+    /// <summary>
+    /// A saved state continues only under the random sequence that drew it: shards drawn with another generator would
+    /// mix two sequences into one result that no single run reproduces (docs/contract.md §7). Called by
+    /// <see cref="ResultsDirectory.ReadForResume"/>, for ntk run and the coordinator alike.
+    /// </summary>
+    public static void CheckGenerator(string? generator)
+    {
+        if (generator == RandomStream.GeneratorVersion) return;
+        var made = generator is null ? "a generator older than the recorded versions" : $"generator \"{generator}\"";
+        throw new InvalidInputException(
+            $"--resume: results.json was drawn with {made}, this build draws with \"{RandomStream.GeneratorVersion}\"; " +
+            "its trials cannot be continued. Start a fresh run (--force, or another --out)");
     }
 }

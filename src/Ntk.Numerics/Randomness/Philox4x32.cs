@@ -107,9 +107,6 @@ internal static class Philox4x32
     {
         ref var output = ref MemoryMarshal.GetReference(words);
         var laneOffsets = Vector512.Create(0UL, 1, 2, 3, 4, 5, 6, 7);
-        var multiplier0 = Vector512.Create((ulong)Multiplier0).AsUInt32();
-        var multiplier1 = Vector512.Create((ulong)Multiplier1).AsUInt32();
-        var lowHalf = Vector512.Create(0xFFFF_FFFFUL);
         var interleaveLow = Vector512.Create(0UL, 8, 1, 9, 2, 10, 3, 11);
         var interleaveHigh = Vector512.Create(4UL, 12, 5, 13, 6, 14, 7, 15);
         var initial1 = Vector512.Create((ulong)counter1);
@@ -120,29 +117,40 @@ internal static class Philox4x32
         {
             // Only the low 32 bits of x0 enter round 1 (through the multiplication), so the block index wraps mod 2^32.
             var x0 = Vector512.Create((ulong)(firstBlock + (uint)j)) + laneOffsets;
-            var x1 = initial1;
-            var x2 = initial2;
-            var x3 = initial3;
-            uint k0 = key0, k1 = key1;
-            for (var round = 0; round < Rounds; round++)
-            {
-                var product0 = Avx512F.Multiply(x0.AsUInt32(), multiplier0);
-                var product1 = Avx512F.Multiply(x2.AsUInt32(), multiplier1);
-                var newX0 = (product1 >>> 32) ^ x1 ^ Vector512.Create((ulong)k0);
-                var newX2 = (product0 >>> 32) ^ x3 ^ Vector512.Create((ulong)k1);
-                x1 = product1;
-                x3 = product0;
-                x0 = newX0;
-                x2 = newX2;
-                k0 += Weyl0;
-                k1 += Weyl1;
-            }
-            var word0 = (x0 & lowHalf) | (x1 << 32);
-            var word1 = (x2 & lowHalf) | (x3 << 32);
+            Encrypt512(x0, initial1, initial2, initial3, key0, key1, out var word0, out var word1);
             Avx512F.PermuteVar8x64x2(word0, interleaveLow, word1).StoreUnsafe(ref output, (nuint)(2 * j));
             Avx512F.PermuteVar8x64x2(word0, interleaveHigh, word1).StoreUnsafe(ref output, (nuint)(2 * j + 8));
         }
         return j;
+    }
+
+    /// <summary>
+    /// Encrypts 8 blocks, one per 64-bit lane: block b has the counter (low 32 bits of lane b of x0..x3; the high bits
+    /// are don't-care). word0 = x0 | x1 &lt;&lt; 32 and word1 = x2 | x3 &lt;&lt; 32 of each block, the stream's two words.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Encrypt512(
+        Vector512<ulong> x0, Vector512<ulong> x1, Vector512<ulong> x2, Vector512<ulong> x3, uint key0, uint key1,
+        out Vector512<ulong> word0, out Vector512<ulong> word1)
+    {
+        var multiplier0 = Vector512.Create((ulong)Multiplier0).AsUInt32();
+        var multiplier1 = Vector512.Create((ulong)Multiplier1).AsUInt32();
+        for (var round = 0; round < Rounds; round++)
+        {
+            var product0 = Avx512F.Multiply(x0.AsUInt32(), multiplier0);
+            var product1 = Avx512F.Multiply(x2.AsUInt32(), multiplier1);
+            var newX0 = (product1 >>> 32) ^ x1 ^ Vector512.Create((ulong)key0);
+            var newX2 = (product0 >>> 32) ^ x3 ^ Vector512.Create((ulong)key1);
+            x1 = product1;
+            x3 = product0;
+            x0 = newX0;
+            x2 = newX2;
+            key0 += Weyl0;
+            key1 += Weyl1;
+        }
+        var lowHalf = Vector512.Create(0xFFFF_FFFFUL);
+        word0 = (x0 & lowHalf) | (x1 << 32);
+        word1 = (x2 & lowHalf) | (x3 << 32);
     }
 
     /// <summary>As <see cref="GenerateBlocks512"/> with AVX2, 4 blocks per vector.</summary>

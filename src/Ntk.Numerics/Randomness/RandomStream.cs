@@ -1,30 +1,52 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Ntk.Numerics.Networks;
 
 namespace Ntk.Numerics.Randomness;
 
 /// <summary>
 /// The random stream of one trial: a pure function of (master seed, point index, trial), defined by this code alone
-/// (Philox4x32-10 plus the portable transforms of <see cref="WeightSampling"/>; no System.Random, no libm), so any
-/// thread, process or node that samples trial t of a point draws the same numbers bit for bit.
+/// (Philox4x32-10 plus the portable transforms of <see cref="WeightSampling"/> and <see cref="ZigguratGaussian"/>; no
+/// System.Random, no libm), so any thread, process or node that samples trial t of a point draws the same numbers bit
+/// for bit. The sequence is named by <see cref="GeneratorVersion"/>, which results record and --resume checks.
 /// </summary>
 /// <remarks>
 /// <para>Philox key = master seed (low word k0, high word k1). Counter = (block index, trial low 32 bits, trial high
-/// 32 bits, point index): every (seed, point, trial) owns a stream of 2^32 blocks of 128 bits, read as a sequence of
-/// 64-bit words w = x0 | x1 &lt;&lt; 32, then x2 | x3 &lt;&lt; 32. Running past 2^32 blocks throws.</para>
-/// <para>Consumption: <see cref="NextUniform"/> takes one word (53 bits; a zero draw is skipped, probability 2^−53).
-/// Gaussians come in Box–Muller pairs from two consecutive words; the second of a pair is kept for the next Gaussian
-/// request, so <see cref="FillGaussian"/> gives exactly what as many <see cref="NextGaussian"/> calls would.
-/// <see cref="Fill"/> for other laws takes one word per draw (Student-t: two per polar attempt).</para>
+/// 32 bits, point index). Blocks are read as 64-bit words w = x0 | x1 &lt;&lt; 32, then x2 | x3 &lt;&lt; 32. Every
+/// (seed, point, trial) owns three disjoint block ranges: the main sequence (blocks 0 .. 2^30 − 1), the overflow
+/// sequence (2^30 .. 2^31 − 1) and one slot block per main word (2^31 + g for main word g). Running past a range throws.
+/// </para>
+/// <para>Consumption: <see cref="NextUniform"/> takes one main word (53 bits; a zero draw is skipped, probability
+/// 2^−53). A Gaussian takes exactly one main word g (the ziggurat of <see cref="ZigguratGaussian"/>); when the fast
+/// path does not accept it (0.44%) the slow path reads the two words of slot block 2^31 + g, and after those (rarely:
+/// a rejected wedge followed by a second slow attempt, or the tail) words of the overflow sequence, in the order of the
+/// Gaussians. So Gaussian g depends only on main word g, its slot block and the overflow words before it, whichever
+/// path (vector, scalar, bulk, one by one) computes it; <see cref="FillGaussian"/> gives exactly what as many
+/// <see cref="NextGaussian"/> calls would, and the rejected values of a bulk fill can be finished independently.
+/// <see cref="Fill"/> for other laws takes one main word per draw (Student-t: two per polar attempt).</para>
 /// <para>A mutable struct: pass it by <c>ref</c>; a copy continues the same sequence independently.</para>
 /// </remarks>
 public struct RandomStream
 {
-    /// <summary>Blocks generated per bulk step of <see cref="FillGaussian"/> (stack buffer of 4 words each).</summary>
+    /// <summary>
+    /// Names the random sequence: the Philox counter layout, the Gaussian transform and the sub-stream rule above.
+    /// Any change of the numbers a (seed, point, trial) gives must change this string (docs/numerics.md §12).
+    /// </summary>
+    public const string GeneratorVersion = "philox4x32-10/ziggurat1024/1";
+
+    /// <summary>Blocks generated per bulk step of <see cref="FillGaussian"/> (2 Gaussians each).</summary>
     private const int ChunkBlocks = 256;
 
-    private const ulong BlockLimit = 1UL << 32;
+    /// <summary>Rejected words whose slot blocks <see cref="FillGaussian"/> encrypts together.</summary>
+    private const int SlotBatch = 16;
+
+    /// <summary>Blocks of the main and of the overflow sequence; the overflow sequence starts at this block index.</summary>
+    private const ulong SequenceBlocks = 1UL << 30;
+
+    /// <summary>Block index of main word 0's slot block.</summary>
+    private const uint FirstSlotBlock = 1U << 31;
 
     private readonly uint _key0;
     private readonly uint _key1;
@@ -35,8 +57,9 @@ public struct RandomStream
     private ulong _word0;
     private ulong _word1;
     private int _bufferedWords; // 0..2 unread words of the current block; the next one is _word1 when 1 is left
-    private double _spareGaussian;
-    private bool _hasSpareGaussian;
+    private ulong _nextOverflowBlock;
+    private ulong _overflowWord;
+    private bool _hasOverflowWord;
 
     private RandomStream(ulong masterSeed, int pointIndex, long trial)
     {
@@ -49,8 +72,9 @@ public struct RandomStream
         _word0 = 0;
         _word1 = 0;
         _bufferedWords = 0;
-        _spareGaussian = 0;
-        _hasSpareGaussian = false;
+        _nextOverflowBlock = 0;
+        _overflowWord = 0;
+        _hasOverflowWord = false;
     }
 
     /// <summary>The stream of trial <paramref name="trial"/> (≥ 0) of point <paramref name="pointIndex"/> (≥ 0).</summary>
@@ -71,88 +95,59 @@ public struct RandomStream
         }
     }
 
-    /// <summary>A standard normal variate (Box–Muller on two words, the partner kept for the next call).</summary>
+    /// <summary>A standard normal variate: the ziggurat on the next main word (see the remarks).</summary>
     public double NextGaussian()
     {
-        if (_hasSpareGaussian)
-        {
-            _hasSpareGaussian = false;
-            return _spareGaussian;
-        }
-        var radiusWord = NextWord();
-        var angleWord = NextWord();
-        WeightSampling.GaussianPair(radiusWord, angleWord, out var first, out var second);
-        _spareGaussian = second;
-        _hasSpareGaussian = true;
-        return first;
+        var word = NextWord();
+        return ZigguratGaussian.TryFast(word, out var value) ? value : ZigguratGaussian.Slow(word, LastWordIndex(), ref this);
     }
 
     /// <summary>
     /// Fills <paramref name="destination"/> with standard normal variates, identical to calling
-    /// <see cref="NextGaussian"/> once per element. Generates Philox blocks in bulk; allocates nothing.
+    /// <see cref="NextGaussian"/> once per element. Philox blocks are written straight into the destination (as
+    /// words) and transformed in place; allocates nothing.
     /// </summary>
     public void FillGaussian(Span<double> destination)
     {
         var filled = 0;
-        if (destination.IsEmpty) return;
-        if (_hasSpareGaussian)
+        // An unread word of the current block comes first, exactly as NextWord would hand it out.
+        while (_bufferedWords > 0 && filled < destination.Length)
         {
-            destination[0] = _spareGaussian;
-            _hasSpareGaussian = false;
-            filled = 1;
+            var word = TakeBufferedWord();
+            destination[filled++] = ZigguratGaussian.TryFast(word, out var value)
+                ? value : ZigguratGaussian.Slow(word, LastWordIndex(), ref this);
         }
-
-        // Buffers sized to the request (at most ChunkBlocks blocks), so short fills do not clear 4 KB of stack.
-        var chunkBlocks = Math.Min(ChunkBlocks, ((destination.Length - filled + 1) >> 1) + 1);
-        Span<uint> blockWords = BitConverter.IsLittleEndian ? [] : stackalloc uint[4 * chunkBlocks];
-        Span<ulong> words = stackalloc ulong[2 * chunkBlocks + 2];
-        Span<double> pairBuffer = stackalloc double[2];
-        while (filled < destination.Length)
+        if (BitConverter.IsLittleEndian)
         {
-            var pairs = Math.Min((destination.Length - filled + 1) >> 1, chunkBlocks);
-            var wordCount = 0;
-            // Unread words of the current block come first, exactly as NextWord would hand them out.
-            while (_bufferedWords > 0 && wordCount < 2 * pairs) words[wordCount++] = TakeBufferedWord();
-            var blocks = (2 * pairs - wordCount + 1) >> 1;
-            if (blocks > 0)
+            Span<int> rejected = stackalloc int[2 * Math.Min(ChunkBlocks, (destination.Length - filled) >> 1)];
+            Span<ulong> slotWords = stackalloc ulong[2 * SlotBatch];
+            while (destination.Length - filled >= 2)
             {
+                var blocks = Math.Min(ChunkBlocks, (destination.Length - filled) >> 1);
+                var chunk = destination.Slice(filled, 2 * blocks);
+                // Block (x0, x1, x2, x3) in memory is the word pair (x0 | x1 << 32, x2 | x3 << 32): each value's
+                // slot first holds its own word, which the transform then replaces by the variate.
                 var first = ReserveBlocks(blocks);
-                if (BitConverter.IsLittleEndian)
+                Philox4x32.GenerateBlocks(_key0, _key1, first, _counter1, _counter2, _counter3, MemoryMarshal.Cast<double, uint>(chunk));
+                var rejectedCount = ZigguratGaussian.TransformInPlace(chunk, rejected);
+                // Words the fast path left are finished in ascending order, so any overflow words are read in the order
+                // one NextGaussian per value would read them. Their slot blocks are encrypted a batch at a time first:
+                // independent of each other, these overlap in the core instead of waiting one for another.
+                for (var batch = 0; batch < rejectedCount; batch += SlotBatch)
                 {
-                    // Block (x0, x1, x2, x3) in memory is the word pair (x0 | x1 << 32, x2 | x3 << 32): no copy.
-                    var target = MemoryMarshal.Cast<ulong, uint>(words.Slice(wordCount, 2 * blocks));
-                    Philox4x32.GenerateBlocks(_key0, _key1, first, _counter1, _counter2, _counter3, target);
-                    wordCount += 2 * blocks;
-                }
-                else
-                {
-                    var raw = blockWords[..(4 * blocks)];
-                    Philox4x32.GenerateBlocks(_key0, _key1, first, _counter1, _counter2, _counter3, raw);
-                    for (var j = 0; j < blocks; j++)
+                    var end = Math.Min(rejectedCount, batch + SlotBatch);
+                    SlotWords(2 * first, rejected[batch..end], slotWords);
+                    for (var r = batch; r < end; r++)
                     {
-                        words[wordCount++] = raw[4 * j] | ((ulong)raw[4 * j + 1] << 32);
-                        words[wordCount++] = raw[4 * j + 2] | ((ulong)raw[4 * j + 3] << 32);
+                        var index = rejected[r];
+                        chunk[index] = ZigguratGaussian.Slow(
+                            BitConverter.DoubleToUInt64Bits(chunk[index]), slotWords[2 * (r - batch)], slotWords[2 * (r - batch) + 1], ref this);
                     }
                 }
-            }
-            if (wordCount > 2 * pairs)
-            {
-                // One word of the last block is left over: it stays buffered for the next draw.
-                _word1 = words[2 * pairs];
-                _bufferedWords = 1;
-            }
-
-            var fullPairs = Math.Min(pairs, (destination.Length - filled) >> 1);
-            WeightSampling.GaussianPairs(words[..(2 * fullPairs)], destination.Slice(filled, 2 * fullPairs));
-            filled += 2 * fullPairs;
-            if (fullPairs < pairs)
-            {
-                WeightSampling.GaussianPairs(words.Slice(2 * fullPairs, 2), pairBuffer);
-                destination[filled++] = pairBuffer[0];
-                _spareGaussian = pairBuffer[1];
-                _hasSpareGaussian = true;
+                filled += 2 * blocks;
             }
         }
+        while (filled < destination.Length) destination[filled++] = NextGaussian();
     }
 
     /// <summary>
@@ -195,6 +190,26 @@ public struct RandomStream
         }
     }
 
+    /// <summary>
+    /// Fills <paramref name="destination"/> with the next main words, exactly as one <see cref="NextWord"/> per
+    /// element would (Philox blocks in bulk): the raw bits whose rate bounds every transform that takes one word per
+    /// draw (<c>ntk bench</c>'s counter limit).
+    /// </summary>
+    public void FillWords(Span<ulong> destination)
+    {
+        var filled = 0;
+        while (_bufferedWords > 0 && filled < destination.Length) destination[filled++] = TakeBufferedWord();
+        var blocks = (destination.Length - filled) >> 1;
+        if (blocks > 0 && BitConverter.IsLittleEndian)
+        {
+            var first = ReserveBlocks(blocks);
+            Philox4x32.GenerateBlocks(_key0, _key1, first, _counter1, _counter2, _counter3,
+                MemoryMarshal.Cast<ulong, uint>(destination.Slice(filled, 2 * blocks)));
+            filled += 2 * blocks;
+        }
+        while (filled < destination.Length) destination[filled++] = NextWord();
+    }
+
     /// <summary>The next 64 random bits of the stream.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ulong NextWord()
@@ -202,6 +217,66 @@ public struct RandomStream
         if (_bufferedWords == 0) RefillBlock();
         return TakeBufferedWord();
     }
+
+    /// <summary>The next 64 random bits of the overflow sequence (blocks 2^30 + j): the ziggurat's slow path only.</summary>
+    internal ulong NextOverflowWord()
+    {
+        if (_hasOverflowWord)
+        {
+            _hasOverflowWord = false;
+            return _overflowWord;
+        }
+        if (_nextOverflowBlock >= SequenceBlocks)
+            throw new InvalidOperationException("RandomStream: a trial's overflow sequence is limited to 2^30 blocks of 128 bits");
+        uint x0 = (uint)(SequenceBlocks + _nextOverflowBlock++), x1 = _counter1, x2 = _counter2, x3 = _counter3;
+        Philox4x32.Encrypt(ref x0, ref x1, ref x2, ref x3, _key0, _key1);
+        _overflowWord = x2 | ((ulong)x3 << 32);
+        _hasOverflowWord = true;
+        return x0 | ((ulong)x1 << 32);
+    }
+
+    /// <summary>The two words of the slot block of main word <paramref name="wordIndex"/> (block 2^31 + index).</summary>
+    internal readonly void SlotWords(uint wordIndex, out ulong first, out ulong second)
+    {
+        uint x0 = FirstSlotBlock | wordIndex, x1 = _counter1, x2 = _counter2, x3 = _counter3;
+        Philox4x32.Encrypt(ref x0, ref x1, ref x2, ref x3, _key0, _key1);
+        first = x0 | ((ulong)x1 << 32);
+        second = x2 | ((ulong)x3 << 32);
+    }
+
+    /// <summary>
+    /// The slot words of main words <paramref name="firstIndex"/> + offsets[k] into words[2k], words[2k + 1]: 8 blocks
+    /// at a time in AVX-512 lanes where present (the same integer operations, the same bits as one by one).
+    /// </summary>
+    private readonly void SlotWords(uint firstIndex, ReadOnlySpan<int> offsets, Span<ulong> words)
+    {
+        var k = 0;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            Span<ulong> counters = stackalloc ulong[8];
+            for (; k < offsets.Length; k += 8)
+            {
+                // Lanes past the end encrypt a copy of the last counter; their words are not used.
+                for (var lane = 0; lane < 8; lane++)
+                    counters[lane] = FirstSlotBlock | (firstIndex + (uint)offsets[Math.Min(k + lane, offsets.Length - 1)]);
+                Philox4x32.Encrypt512(
+                    Vector512.Create<ulong>(counters), Vector512.Create((ulong)_counter1), Vector512.Create((ulong)_counter2),
+                    Vector512.Create((ulong)_counter3), _key0, _key1, out var word0, out var word1);
+                var lanes = Math.Min(8, offsets.Length - k);
+                for (var lane = 0; lane < lanes; lane++)
+                {
+                    words[2 * (k + lane)] = word0.GetElement(lane);
+                    words[2 * (k + lane) + 1] = word1.GetElement(lane);
+                }
+            }
+            return;
+        }
+        for (; k < offsets.Length; k++)
+            SlotWords(firstIndex + (uint)offsets[k], out words[2 * k], out words[2 * k + 1]);
+    }
+
+    /// <summary>Index in the main sequence of the word <see cref="NextWord"/> returned last (&lt; 2^31).</summary>
+    private readonly uint LastWordIndex() => (uint)(2 * _nextBlock - (ulong)_bufferedWords - 1);
 
     private ulong TakeBufferedWord()
     {
@@ -227,8 +302,8 @@ public struct RandomStream
     private uint ReserveBlocks(int count)
     {
         var first = _nextBlock;
-        if (first + (ulong)count > BlockLimit)
-            throw new InvalidOperationException("RandomStream: a trial's stream is limited to 2^32 blocks of 128 bits");
+        if (first + (ulong)count > SequenceBlocks)
+            throw new InvalidOperationException("RandomStream: a trial's stream is limited to 2^30 blocks of 128 bits");
         _nextBlock = first + (ulong)count;
         return (uint)first;
     }

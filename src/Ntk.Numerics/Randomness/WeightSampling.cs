@@ -30,7 +30,9 @@ internal static class WeightSampling
     public static double SymmetricUnit(ulong word) => ((double)(2 * (long)(word >> 11) + 1) - TwoTo53) * TwoToMinus53;
 
     /// <summary>
-    /// Box–Muller (Box &amp; Muller 1958): two independent N(0, 1) variates from two words,
+    /// Box–Muller (Box &amp; Muller 1958), the previous generator's Gaussian transform (kept for
+    /// <see cref="BoxMullerGenerator"/>, which <c>ntk bench</c> times; streams draw Gaussians by
+    /// <see cref="ZigguratGaussian"/>): two independent N(0, 1) variates from two words,
     /// r = √(−2 ln u), u ∈ (0, 1]; (r cos 2πt, r sin 2πt), t ∈ [0, 1).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
