@@ -34,6 +34,22 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
         }
         """;
 
+    /// <summary>
+    /// The coordinator-kill sweep with a SQLite journal: <see cref="KillSweep"/> with four times the trials. Finished points leave the journal
+    /// (their state is in point-states.bin), so the kill must land while a point is still open; with the fast generator
+    /// the 36,000-trial sweep could be all merged (only the final files left to write) by the time the test saw its
+    /// first snapshot and killed the coordinator.
+    /// </summary>
+    private const string CoordinatorKillSweep = """
+        {
+          "name": "multi-node-coordinator-kill",
+          "seed": 11,
+          "trials": 144000,
+          "shardTrials": 200,
+          "network": { "inputDim": 4, "depth": [2, 3], "width": 32, "weights": "gaussian", "engine": "auto" },
+          "inputs": { "kind": "pair", "thetaDegrees": [30, 90] }
+        }
+        """;
 
     [Fact]
     public async Task Three_processes_give_results_csv_byte_identical_to_ntk_run()
@@ -114,7 +130,10 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
         using var postgres = journalKind == "postgresql" ? new PostgresServer() : null;
         // SQLite: the default file in the results directory; PostgreSQL: a throw-away server on 127.0.0.1.
         var journal = postgres?.CreateDatabase("ntk_kill_test");
-        var sweep = temp.Write("sweep.json", KillSweep);
+        // PostgreSQL keeps the short sweep: each event is a round trip to the server, so its sweep is slower (the long one
+        // outran the test's timeout on a loaded machine) and its kill lands mid-sweep anyway.
+        var trialsPerPoint = journalKind == "sqlite" ? 144000 : 36000;
+        var sweep = temp.Write("sweep.json", journalKind == "sqlite" ? CoordinatorKillSweep : KillSweep);
         var config = temp.Write("test.hocon", TestHocon);
         var reference = await ClusterProcesses.ReferenceRunAsync(temp, sweep, workers: 1);
         var port = NodeProcess.FreePort();
@@ -128,12 +147,16 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
             "a snapshot with 4000 merged trials", nodes);
         Assert.False(first.HasExited, "the sweep finished before the coordinator could be killed: make it longer");
         first.Kill();
-        output.WriteLine($"SIGKILL coordinator (pid {first.Id}) at {DateTimeOffset.UtcNow:HH:mm:ss.fff}, journal {journalKind}");
+        var killedAt = DateTimeOffset.UtcNow;
+        output.WriteLine($"SIGKILL coordinator (pid {first.Id}) at {killedAt:HH:mm:ss.fff}, journal {journalKind}");
+        var completedBeforeKill = ReadEvents(outDir).Count(e => e.Name == LogEvents.PointCompleted && e.Time <= killedAt);
+        output.WriteLine($"points completed before the kill: {completedBeforeKill} of 4");
+        Assert.True(completedBeforeKill < 4, "every point was merged before the coordinator could be killed: make the sweep longer");
 
         var second = StartCoordinator(nodes, temp, sweep, outDir, port, config, resume: true, name: "coordinator-2", journal: journal);
         await ExpectSuccessAsync(second, nodes);
         await ExpectWorkersFinishedAsync(nodes.Where(n => n.Name.StartsWith("worker", StringComparison.Ordinal)));
-        AssertSameResults(reference.Directory, outDir, trialsPerPoint: 36000);
+        AssertSameResults(reference.Directory, outDir, trialsPerPoint);
 
         var events = ReadEvents(outDir);
         var started = events.Where(e => e.Name == LogEvents.SweepStarted).ToList();
