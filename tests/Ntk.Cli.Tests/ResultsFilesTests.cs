@@ -19,6 +19,7 @@ public sealed class ResultsFilesTests
           "seed": 99,
           "trials": 2000,
           "shardTrials": 500,
+          "learningRates": [0.5, 2.0],
           "network": { "inputDim": 4, "depth": [1, 2], "width": [4, 8], "weights": "gaussian" },
           "inputs": { "kind": "pair", "thetaDegrees": [0, 60, 150] }
         }
@@ -46,6 +47,15 @@ public sealed class ResultsFilesTests
         var header = csv[0].Split(',');
         var lines = csv.Skip(1).Select(l => l.Split(',')).ToList();
         Assert.Equal(12, lines.Select(l => l[0]).Distinct().Count());
+        // One instability row per point and learning rate, named by its η, with no layer or input index; a probability.
+        var unstable = lines.Where(l => l[7].StartsWith("unstable_eta=", StringComparison.Ordinal)).ToList();
+        Assert.Equal(12 * 2, unstable.Count);
+        Assert.Equal(["unstable_eta=0.5", "unstable_eta=2"], unstable.Select(l => l[7]).Distinct().Order(StringComparer.Ordinal));
+        Assert.All(unstable, l =>
+        {
+            Assert.Equal(["", "", ""], l[8..11]);
+            Assert.InRange(double.Parse(l[12], CultureInfo.InvariantCulture), 0, 1);
+        });
 
         await using var reader = await ParquetReader.CreateAsync(Path.Combine(directory, "results.parquet"));
         var fields = reader.Schema.GetDataFields();

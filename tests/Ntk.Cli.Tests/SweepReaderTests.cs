@@ -313,6 +313,30 @@ public sealed class SweepReaderTests
     }
 
     [Fact]
+    public void Learning_rates_add_one_instability_indicator_each_and_read_back_from_the_normalized_sweep()
+    {
+        using var directory = new TempDirectory();
+        const string Pair = """
+            { "trials": 4, LR "network": { "inputDim": 4, "depth": 2, "width": 8 }, "inputs": { "kind": "pair", "thetaDegrees": [30] } }
+            """;
+        var plain = ReadText(directory, Pair.Replace("LR", ""));
+        Assert.Empty(plain.Plan.Points[0].Definition.LearningRates);
+        Assert.DoesNotContain("learningRates", plain.NormalizedJson);
+
+        var single = ReadText(directory, Pair.Replace("LR", "\"learningRates\": 0.25,"));
+        Assert.Equal(new[] { 0.25 }, single.Plan.Points[0].Definition.LearningRates.ToArray());
+
+        var listed = ReadText(directory, Pair.Replace("LR", "\"learningRates\": [1.0, 0.1, 3e-4],"));
+        var definition = listed.Plan.Points[0].Definition;
+        Assert.Equal(new[] { 1.0, 0.1, 3e-4 }, definition.LearningRates.ToArray());
+        Assert.Equal(plain.Plan.Points[0].Definition.Layout.Count + 3, definition.Layout.Count);
+        Assert.Contains("learningRates", listed.NormalizedJson);
+        var reread = ReadText(directory, listed.NormalizedJson, fileName: "normalized.json");
+        Assert.Equal(definition.LearningRates.ToArray(), reread.Plan.Points[0].Definition.LearningRates.ToArray());
+        Assert.Equal(listed.NormalizedJson, reread.NormalizedJson);
+    }
+
+    [Fact]
     public void Auto_shards_follow_the_work_estimate_and_never_the_machine()
     {
         using var directory = new TempDirectory();

@@ -31,9 +31,10 @@ public sealed class ClaimEvaluatorTests
 
         Assert.Equal(
             [ClaimIds.Corollary11, ClaimIds.Corollary11, ClaimIds.Theorem11, ClaimIds.Theorem21, ClaimIds.Theorem22,
-             ClaimIds.Remark22, ClaimIds.Independence],
+             ClaimIds.Remark22, ClaimIds.Independence, ClaimIds.JensenSpectrum, ClaimIds.OffDiagonalVariance],
             results.Select(r => r.ClaimId));
-        foreach (var result in results)
+        // The last two are checks of the measurement (MeasurementChecksTests), not claims with a prediction here.
+        foreach (var result in results.Where(r => r.ClaimId is not (ClaimIds.JensenSpectrum or ClaimIds.OffDiagonalVariance)))
         {
             // Theorem 2.2 is a bound; K_01 sits at Theorem 1.1's value here, which may be on either side of it.
             if (result.ClaimId == ClaimIds.Theorem22) continue;
@@ -112,7 +113,7 @@ public sealed class ClaimEvaluatorTests
         targets[layout.Ntk(0, 1)] = AnalyticNtk.Theta(point.Inputs.Input(0), point.Inputs.Input(1), 1);
         var results = ClaimEvaluator.Evaluate(point, Synthetic(layout, targets, spread: 0.01));
 
-        Assert.Equal(5, results.Length); // no Remark and no independence step at L = 1
+        Assert.Equal(7, results.Length); // no Remark and no independence step at L = 1; the two checks of the measurement
         Assert.All(results.Where(r => r.ClaimId is ClaimIds.Corollary11 or ClaimIds.Theorem11 or ClaimIds.Theorem22),
             r => Assert.Equal(ClaimVerdict.Fails, r.Verdict));
         Assert.Equal(ClaimVerdict.Holds, results.Single(r => r.ClaimId == ClaimIds.Theorem21).Verdict);
@@ -171,8 +172,10 @@ public sealed class ClaimEvaluatorTests
         var inputs = new InputSet(3, ImmutableArray.Create(values));
         var point = new PointDefinition(0, NetworkSpec.Uniform(3, 2, 8, WeightLaw.Uniform), inputs, EngineKind.Dense, 1);
         var results = ClaimEvaluator.Evaluate(point, Synthetic(point.Layout, ClaimedValues(point), 0.01));
-        Assert.Equal(6, results.Length);
-        Assert.All(results, r => Assert.True(r.Statistic.A == 0 && r.Statistic.B is 0 or 1, r.Statistic.ToString()));
+        Assert.Equal(8, results.Length); // six claims, then jensen-spectrum (about λ_max) and offdiag-variance
+        Assert.Equal(ClaimIds.JensenSpectrum, results[6].ClaimId);
+        Assert.Equal(ClaimIds.OffDiagonalVariance, results[7].ClaimId);
+        Assert.All(results.Where(r => r.ClaimId != ClaimIds.JensenSpectrum), r => Assert.True(r.Statistic.A == 0 && r.Statistic.B is 0 or 1, r.Statistic.ToString()));
 
         var single = new PointDefinition(0, NetworkSpec.Uniform(3, 2, 8, WeightLaw.Gaussian),
             new InputSet(3, ImmutableArray.Create(1.0, 2, 3)), EngineKind.Dense, 1);

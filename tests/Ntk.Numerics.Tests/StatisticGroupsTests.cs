@@ -197,8 +197,10 @@ public sealed class StatisticGroupsTests
         var spectrum = new PointDefinition(0, network, inputs, EngineKind.Dense, 1, StatisticGroups.Spectrum);
         static IReadOnlyList<string> Claims(PointDefinition p) =>
             [.. ClaimEvaluator.Evaluate(p, ShardRunner.Run(p.CreateSampler(), 0, 20)).Select(c => c.ClaimId)];
-        Assert.Equal(7, Claims(all).Count); // two diagonals, then five claims for the pair
-        Assert.Equal([ClaimIds.Corollary11, ClaimIds.Corollary11, ClaimIds.Theorem11, ClaimIds.Theorem22], Claims(kernel));
+        Assert.Equal(9, Claims(all).Count); // two diagonals, then five claims for the pair, then the two checks
+        // Jensen needs the spectrum as well as the kernel; the off-diagonal variance only the kernel.
+        Assert.Equal([ClaimIds.Corollary11, ClaimIds.Corollary11, ClaimIds.Theorem11, ClaimIds.Theorem22, ClaimIds.OffDiagonalVariance],
+            Claims(kernel));
         Assert.Empty(Claims(spectrum));
     }
 }

@@ -15,7 +15,8 @@ internal static partial class ReportContent
 {
     /// <summary>Claims in the order of docs/science.md §6; ids not listed here follow in order of first appearance.</summary>
     private static readonly string[] ClaimOrder =
-        ["theorem-1.1", "corollary-1.1", "theorem-2.1", "theorem-2.2", "remark-2.2", "independence"];
+        ["theorem-1.1", "corollary-1.1", "theorem-2.1", "theorem-2.2", "remark-2.2", "independence",
+         "jensen-spectrum", "offdiag-variance"];
 
     public static ReportDocument Build(
         ResultsFile results, string fallbackName, IReadOnlyList<PlotWritten> written, IReadOnlyList<PlotSkipped> skipped)

@@ -108,6 +108,8 @@ internal static class ClaimsMarkdown
         "theorem-2.2" => "Theorem 2.2 (bound on the off-diagonal NTK)",
         "remark-2.2" => "Remark, §2.2 (deep correlators tend to 1/4)",
         "independence" => "Independence step (E[Π ξξ] = Π E[ξξ])",
+        "jensen-spectrum" => "Check: Jensen on the spectrum (E[λ_max] ≥ λ_max(E K))",
+        "offdiag-variance" => "Check: variance of the off-diagonal NTK (exact at L = 1, limit 0)",
         _ => claimId,
     };
 

@@ -13,7 +13,7 @@ internal static class ClaimsSummary
         foreach (var claim in file.Summary.Claims)
         {
             var verdicts = claim.Verdicts.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key} {v.Value}");
-            text.Append('\n').Append("  ").Append(claim.Claim.PadRight(14)).Append(string.Join(", ", verdicts));
+            text.Append('\n').Append("  ").Append(claim.Claim.PadRight(Math.Max(14, claim.Claim.Length + 2))).Append(string.Join(", ", verdicts));
             if (claim.LargestAbsZ is { } z) text.Append($"  (largest |z| = {z:G3})");
         }
         return text.ToString();

@@ -219,7 +219,7 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
             definition.Network.Law.Name, EngineChoice.Name(definition.Engine), sweepPoint.ThetaDegrees, sweepPoint.PhaseDegrees,
             definition.Inputs.Count, point.Trials, _plan.Stopping.TrialCap, point.ShardsMerged, point.Done, seconds,
             rows.Select(r => new StatisticResult(
-                StatisticNames.Of(r.Key.Kind), NullIfNone(r.Key.Layer, 0), NullIfNone(r.Key.A, -1), NullIfNone(r.Key.B, -1),
+                StatisticNames.Of(r.Key, definition.Layout), NullIfNone(r.Key.Layer, 0), NullIfNone(r.Key.InputA, -1), NullIfNone(r.Key.B, -1),
                 r.Mean, r.Variance, r.StandardError, r.Skewness, r.Kurtosis, r.InfiniteWidth, r.Paper)).ToList(),
             claims,
             Sketches(point.Merged));

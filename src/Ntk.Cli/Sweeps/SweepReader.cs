@@ -28,6 +28,8 @@ namespace Ntk.Cli.Sweeps;
 /// min(trials or maxTrials, 1000)),
 /// <c>statistics</c> (a list of statistic groups, <see cref="StatisticSelection"/>, or "all"; default by m:
 /// <see cref="StatisticSelection.Default"/>),
+/// <c>learningRates</c> (a number &gt; 0 or a list of them: an instability indicator 1[λ_max &gt; 2/η] each; needs the
+/// spectrum; default none),
 /// <c>network.inputDim</c> (required except for csv inputs, where it defaults to the CSV's row length),
 /// <c>network.depth</c> + <c>network.width</c>, or <c>network.widths</c> (a list of width lists, one network each;
 /// depth then absent or equal to every list's length),
@@ -72,7 +74,7 @@ internal static class SweepReader
     };
 
     private static readonly string[] RootFields =
-        ["name", "description", "seed", "trials", "targetStdErr", "maxTrials", "shardTrials", "statistics", "network", "inputs"];
+        ["name", "description", "seed", "trials", "targetStdErr", "maxTrials", "shardTrials", "statistics", "learningRates", "network", "inputs"];
     private static readonly string[] NetworkFields = ["inputDim", "depth", "width", "widths", "weights", "engine"];
     private static readonly string[] InputKinds = ["pair", "sphere", "csv"];
     private static readonly string[] PairFields = ["kind", "thetaDegrees", "phaseDegrees"];
@@ -179,6 +181,10 @@ internal static class SweepReader
                 ? Statistics(statisticsNode)
                 : null;
 
+            var learningRates = fields.TryGetValue("learningRates", out var ratesNode)
+                ? LearningRates(ratesNode, statisticsChoice)
+                : null;
+
             var network = Required(root, fields, "network", "the network to sample, e.g. {\"inputDim\": 10, \"depth\": 3, \"width\": 64}");
             var inputs = Required(root, fields, "inputs", "the inputs, e.g. {\"kind\": \"pair\", \"thetaDegrees\": [0, 90]}");
             var networkFields = Fields(network, NetworkFields, "network");
@@ -259,7 +265,7 @@ internal static class SweepReader
             };
             var groups = statisticsChoice ?? StatisticSelection.Default(gridInputs.Count);
             var grid = new SweepGrid([.. inputDims.Items.Select(item => item.Value)], [.. shapes.Items.Select(item => item.Value)],
-                [.. laws.Items.Select(item => item.Value)], [.. engines.Items.Select(item => item.Value)], gridInputs, groups);
+                [.. laws.Items.Select(item => item.Value)], [.. engines.Items.Select(item => item.Value)], gridInputs, groups, learningRates);
             var statistics = grid.MaxStatisticsPerPoint;
             if (statistics > MaxStatisticsPerPoint)
                 throw Fail(statisticsChoice is null ? (kind == SweepInputKind.Sphere ? "inputs.count" : "inputs.path") : "statistics",
@@ -285,7 +291,7 @@ internal static class SweepReader
                     $"for {footprint.Largest.Statistics} statistics), but this machine has {SweepFootprint.Bytes(memory)}; " +
                     "use fewer inputs, narrower networks or fewer statistics");
             var normalized = Normalize(plan, inputDims, shapes, laws, engines, kind, thetas, phases, sphereCount, sphereSeed,
-                csvPath, csvHash, normalize, statisticsChoice);
+                csvPath, csvHash, normalize, statisticsChoice, learningRates);
             return new SweepDocument(file, plan, kind, sources, normalized, [.. _warnings]);
         }
 
@@ -383,6 +389,33 @@ internal static class SweepReader
                 foreach (var (width, widthPath) in widths.Items)
                     shapes.Add(([.. Enumerable.Repeat(width, depth)], widthPath));
             return new Axis<ImmutableArray<int>>(network.Path, shapes.MoveToImmutable());
+        }
+
+        /// <summary>
+        /// A learning rate η or a non-empty list of them, each a finite number &gt; 0, each once: the instability indicators
+        /// 1[λ_max &gt; 2/η] (docs/science.md §7). They need λ_max, so a statistics selection without "spectrum" is refused.
+        /// </summary>
+        private double[] LearningRates(Node node, StatisticGroups? statistics)
+        {
+            var items = new List<Node>();
+            if (node.Element.ValueKind == JsonValueKind.Array)
+            {
+                var index = 0;
+                foreach (var element in node.Element.EnumerateArray()) items.Add(new Node(element, $"{node.Path}[{index++}]"));
+                if (items.Count == 0) throw Fail(node.Path, "is an empty list; give at least one learning rate, e.g. [0.1, 1.0], or leave the field out");
+            }
+            else items.Add(node);
+            var rates = new double[items.Count];
+            for (var i = 0; i < items.Count; i++)
+            {
+                var eta = Number(items[i]);
+                if (!(eta > 0)) throw Fail(items[i].Path, $"a learning rate must be a number > 0, got {Raw(items[i])}");
+                if (Array.IndexOf(rates, eta, 0, i) >= 0) throw Fail(items[i].Path, $"{Raw(items[i])} is listed twice");
+                rates[i] = eta;
+            }
+            if (statistics is { } chosen && (chosen & StatisticGroups.Spectrum) == 0)
+                throw Fail(node.Path, "needs the spectrum (λ_max): add \"spectrum\" to \"statistics\" or leave learningRates out");
+            return rates;
         }
 
         /// <summary>"all", or a non-empty list of group names (each once).</summary>
@@ -629,7 +662,8 @@ internal static class SweepReader
 
         private static string Normalize(SimulationPlan plan, Axis<int> inputDims, Axis<ImmutableArray<int>> shapes,
             Axis<WeightLaw> laws, Axis<EngineKind> engines, SweepInputKind kind, Axis<double> thetas, Axis<double> phases,
-            int sphereCount, ulong sphereSeed, string? csvPath, string? csvHash, bool normalize, StatisticGroups? statistics)
+            int sphereCount, ulong sphereSeed, string? csvPath, string? csvHash, bool normalize, StatisticGroups? statistics,
+            double[]? learningRates)
         {
             using var buffer = new MemoryStream();
             using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -651,6 +685,13 @@ internal static class SweepReader
                 {
                     json.WriteStartArray("statistics");
                     foreach (var groupName in StatisticSelection.Names(chosen)) json.WriteStringValue(groupName);
+                    json.WriteEndArray();
+                }
+                // Written only when given, like the statistics: sweeps without it keep their normalized text and hash.
+                if (learningRates is not null)
+                {
+                    json.WriteStartArray("learningRates");
+                    foreach (var eta in learningRates) json.WriteNumberValue(eta);
                     json.WriteEndArray();
                 }
 

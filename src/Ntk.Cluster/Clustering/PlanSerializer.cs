@@ -25,7 +25,7 @@ internal sealed class PlanSerializer : SerializerWithStringManifest
     public const int SerializerIdentifier = 4722;
 
     /// <summary>Version of the plan encoding; a node refuses plans of another version.</summary>
-    private const byte FormatVersion = 3;
+    private const byte FormatVersion = 4;
 
     private const string GetSweepPlanManifest = "GP";
     private const string SweepPlanResultManifest = "PL";
@@ -123,6 +123,9 @@ internal sealed class PlanSerializer : SerializerWithStringManifest
             w.Write((byte)definition.Engine);
             w.Write(definition.MasterSeed);
             w.Write((byte)definition.Statistics);
+            // Version 4: the learning rates of the instability indicators (docs/science.md §7).
+            w.Write(definition.LearningRates.Length);
+            foreach (var eta in definition.LearningRates) w.Write(eta);
             var values = definition.Inputs.Values;
             w.Write(values.Length);
             foreach (var value in values) w.Write(value);
@@ -155,6 +158,8 @@ internal sealed class PlanSerializer : SerializerWithStringManifest
             var engine = (EngineKind)r.ReadByte();
             var seed = r.ReadUInt64();
             var statistics = (StatisticGroups)r.ReadByte();
+            var learningRates = new double[ReadCount(r, "learning rates")];
+            for (var i = 0; i < learningRates.Length; i++) learningRates[i] = r.ReadDouble();
             var values = new double[ReadCount(r, "input values")];
             for (var i = 0; i < values.Length; i++) values[i] = r.ReadDouble();
             var theta = ReadOptional(r);
@@ -164,7 +169,7 @@ internal sealed class PlanSerializer : SerializerWithStringManifest
             var law = lawKind == WeightLawKind.StudentT ? WeightLaw.StudentT(degreesOfFreedom) : new WeightLaw(lawKind);
             var network = new NetworkSpec(inputDim, widths.MoveToImmutable(), law);
             var inputs = new InputSet(inputDim, ImmutableArray.Create(values));
-            points.Add(new SweepPoint(new PointDefinition(pointIndex, network, inputs, engine, seed, statistics), theta, phase));
+            points.Add(new SweepPoint(new PointDefinition(pointIndex, network, inputs, engine, seed, statistics, learningRates), theta, phase));
         }
         return new SimulationPlan(name, masterSeed, shardTrials, stopping, points.MoveToImmutable());
     }

@@ -25,6 +25,9 @@ namespace Ntk.Numerics.Claims;
 /// the deepest correlator ĉ_L vs 1/4, and its trend from layer ⌈L/2⌉ to L: does it approach 1/4 or move away?</item>
 /// <item>independence (L ≥ 2): mean path product E[Π_l ĉ_l] vs Π_l E[ĉ_l], with the delta-method SE of the
 /// difference from the full covariance matrix of (path product, ĉ_1 … ĉ_L).</item>
+/// <item>jensen-spectrum (m ≥ 2, kernel and spectrum recorded; a check, every law): E[λ_max] ≥ λ_max(E K), one-sided.</item>
+/// <item>offdiag-variance (m ≥ 2, kernel recorded; every law): Var[K_01] against its exact L = 1 value (Gaussian), or
+/// inconclusive next to the infinite-width limit 0.</item>
 /// </list>
 /// <para>Guards, in order: not-applicable (a law with atoms; a non-Gaussian law for §2's theorems), degenerate (both
 /// sides the same constant), unreliable (<see cref="HeavyTailGuard"/>), then the z rule of <see cref="ClaimVerdicts"/>.</para>
@@ -101,7 +104,103 @@ public static class ClaimEvaluator
             if (limitPoint && correlators) results.Add(RemarkLimit(point, merged, pa, pb, identical));
             if (correlators && layout.Has(StatisticGroups.PathProduct)) results.Add(Independence(point, merged, pa, pb, atoms));
         }
+        // Checks of the measurement (docs/numerics.md §7.5, §11), not claims of the paper: they hold for every law.
+        if (kernel && layout.Has(StatisticGroups.Spectrum)) results.Add(JensenSpectrum(point, merged));
+        if (kernel) results.Add(OffDiagonalVariance(point, merged, pa, pb));
         return results.ToImmutable();
+    }
+
+    /// <summary>
+    /// Jensen's inequality for the convex function λ_max: E[λ_max(K)] ≥ λ_max(E[K]). Predicted: λ_max of the matrix of
+    /// measured means K̄ (computed once, here); measured: the mean of the per-network λ_max. One-sided: holds when
+    /// z = (measured − predicted)/σ ≥ −5, fails otherwise (a failure would mean the spectrum or the kernel is measured
+    /// wrongly). σ = SE(λ̄_max) + √(Σ_{a,b} SE(K̄_ab)²) over the full matrix: by Weyl's inequality
+    /// |λ_max(K̄) − λ_max(E K)| ≤ ‖K̄ − E K‖_2 ≤ ‖K̄ − E K‖_F, whose root mean square is that square root, and the SD of a
+    /// difference is at most the sum of the SDs (Minkowski); so σ is an upper bound, the safe direction for a check
+    /// that must hold (docs/numerics.md §7.5).
+    /// </summary>
+    private static ClaimResult JensenSpectrum(PointDefinition point, PointAccumulator merged)
+    {
+        var layout = point.Layout;
+        var m = point.Inputs.Count;
+        var matrix = new double[m * m];
+        var squaredErrors = 0.0;
+        for (var a = 0; a < m; a++)
+            for (var b = 0; b < m; b++)
+            {
+                var index = layout.Ntk(a, b);
+                matrix[a * m + b] = merged.Mean(index);
+                var error = merged.StandardError(index);
+                squaredErrors += error * error;
+            }
+        var eigenvalues = new double[m];
+        LinearAlgebra.SymmetricEigensolver.SymmetricEigenvalues(matrix, m, eigenvalues);
+        var predicted = eigenvalues.Max();
+        var lambda = layout.LambdaMaxIndex;
+        var measured = merged.Mean(lambda);
+        var standardError = merged.Count >= 2 ? merged.StandardError(lambda) + Math.Sqrt(squaredErrors) : double.NaN;
+        var z = ClaimVerdicts.ZScore(measured, predicted, standardError);
+        var byZ = double.IsNaN(z) ? ClaimVerdict.Inconclusive
+            : z >= -ClaimVerdicts.FailsThreshold ? ClaimVerdict.Holds : ClaimVerdict.Fails;
+        var (verdict, reason) = Guard(point, merged, [lambda], measured, predicted, notApplicable: null, ntkTail: true, byZ);
+        if (reason.Length == 0 && !double.IsNaN(z))
+            reason = string.Create(CultureInfo.InvariantCulture,
+                $"E[λ_max] − λ_max(E K) = {measured - predicted:G4} (one-sided: holds when z ≥ −{ClaimVerdicts.FailsThreshold:G})");
+        return new ClaimResult(ClaimIds.JensenSpectrum,
+            $"E[λ_max(K)] ≥ λ_max(E[K]) (Jensen, λ_max convex; m = {m})",
+            layout.Keys[lambda], predicted, measured, standardError, z, verdict, reason);
+    }
+
+    /// <summary>
+    /// The variance over networks of the off-diagonal entry K_ab (a question the paper leaves open). Measured: the sample
+    /// variance s², SE ≈ s²√((G2 + 2 + 2/(n − 1))/n) (G2 the sample excess kurtosis; Var s² = (μ4 − σ⁴(n−3)/(n−1))/n).
+    /// Predicted, where exact (Gaussian weights, L = 1): [(16/n0²)(3s²c_1 + 2sJ_1 + J_2) − Θ_ab²]/n1 (docs/numerics.md
+    /// §10), judged by the equality rule. Elsewhere only the infinite-width limit is known: Var K_ab → 0 (K → Θ), so the
+    /// predicted column holds 0, z is not computed and the verdict is inconclusive; the reason gives the normalized
+    /// variance Var/β, β = Σ_l 1/n_l, which at L = 1 is exactly the width-independent Var T (docs/science.md §7).
+    /// </summary>
+    private static ClaimResult OffDiagonalVariance(PointDefinition point, PointAccumulator merged, int a, int b)
+    {
+        var layout = point.Layout;
+        var index = layout.Ntk(a, b);
+        var key = layout.Keys[index];
+        var n = merged.Count;
+        var measured = merged.Variance(index);
+        var standardError = double.NaN;
+        if (n >= 2 && measured == 0) standardError = 0;
+        else if (n >= 4)
+        {
+            var excess = merged.Kurtosis(index);
+            standardError = measured * Math.Sqrt(Math.Max(excess + 2 + 2.0 / (n - 1), 0) / n);
+        }
+        var beta = point.Network.Widths.Sum(w => 1.0 / w);
+        var exact = ExactMoments.For(point, key).Variance;
+        var statement = $"Var[K_{a}{b}] = exact L = 1 value; infinite-width limit 0 (L = {point.Network.Depth}, widths {point.Network.WidthsLabel})";
+        var normalized = string.Create(CultureInfo.InvariantCulture, $"Var/β = {measured / beta:G4} (β = Σ 1/n_l = {beta:G3})");
+
+        // K_ab the same number in every network (θ = 180° at L = 1: no unit is active for both inputs, and the second
+        // layer's Gram is 0) and an exact value that vanishes up to rounding: no evidence either way.
+        var scale = Math.Abs(merged.Mean(layout.Ntk(a, a)) * merged.Mean(layout.Ntk(b, b)));
+        if (n >= 2 && merged.Minimum(index) == merged.Maximum(index) &&
+            (exact is null || Math.Abs(exact.Value) <= ClaimVerdicts.RelativeNoiseFloor * scale))
+            return new ClaimResult(ClaimIds.OffDiagonalVariance, statement, key, exact ?? 0, measured, standardError,
+                0, ClaimVerdict.Degenerate,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"K_{a}{b} = {merged.Minimum(index):G6} in every network: both sides are identically 0, no evidence"));
+
+        if (exact is { } predicted)
+        {
+            var z = ClaimVerdicts.ZScore(measured, predicted, standardError);
+            var (verdict, reason) = Guard(point, merged, [index], measured, predicted, notApplicable: null, ntkTail: true,
+                ClaimVerdicts.ForEquality(z));
+            if (reason.Length == 0)
+                reason = "exact at L = 1 (Gaussian); infinite-width limit 0; " + normalized +
+                         string.Create(CultureInfo.InvariantCulture, $", exact n1·Var = {predicted * point.Network.Widths[0]:G4} at every width");
+            return new ClaimResult(ClaimIds.OffDiagonalVariance, statement, key, predicted, measured, standardError, z, verdict, reason);
+        }
+        return new ClaimResult(ClaimIds.OffDiagonalVariance, statement, key, 0, measured, standardError, double.NaN,
+            ClaimVerdict.Inconclusive,
+            "no exact finite-width value here (known at L = 1, Gaussian weights); only the infinite-width limit 0 is known; " + normalized);
     }
 
     private static ClaimResult Equality(

@@ -47,6 +47,12 @@ public static class ClaimIds
     public const string Theorem22 = "theorem-2.2";
     public const string Remark22 = "remark-2.2";
     public const string Independence = "independence";
+
+    /// <summary>Jensen's inequality on the spectrum: E[λ_max(K)] ≥ λ_max(E[K]) (a check of the measurement, not a paper claim).</summary>
+    public const string JensenSpectrum = "jensen-spectrum";
+
+    /// <summary>Var[K_01] against its exact L = 1 value (Gaussian), or the infinite-width limit 0 where only that is known.</summary>
+    public const string OffDiagonalVariance = "offdiag-variance";
 }
 
 /// <summary>

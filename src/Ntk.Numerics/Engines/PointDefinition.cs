@@ -6,13 +6,14 @@ namespace Ntk.Numerics.Engines;
 /// <summary>
 /// Everything needed to sample the networks of one sweep point: its index (part of every trial's random stream),
 /// the network, the m inputs, the resolved engine (never <see cref="EngineKind.Auto"/>), the master seed and the
-/// statistic groups it records (default: <see cref="StatisticSelection.Default"/> for its m).
+/// statistic groups it records (default: <see cref="StatisticSelection.Default"/> for its m) and the learning rates of its
+/// instability indicators (default none).
 /// </summary>
 public sealed record PointDefinition
 {
     public PointDefinition(
         int pointIndex, NetworkSpec network, InputSet inputs, EngineKind engine, ulong masterSeed,
-        StatisticGroups? statistics = null)
+        StatisticGroups? statistics = null, IReadOnlyList<double>? learningRates = null)
     {
         if (pointIndex < 0) throw new ArgumentOutOfRangeException(nameof(pointIndex));
         if (inputs.InputDim != network.InputDim)
@@ -24,7 +25,8 @@ public sealed record PointDefinition
         MasterSeed = masterSeed;
         Statistics = statistics ?? StatisticSelection.Default(inputs.Count);
         Layout = MeasurementLayout.For(inputs.Count, network.Depth,
-            hasConditionalCorrelator: network.Law.Kind == Networks.WeightLawKind.Gaussian, Statistics);
+            hasConditionalCorrelator: network.Law.Kind == Networks.WeightLawKind.Gaussian, Statistics, learningRates);
+        LearningRates = MeasurementLayout.ValidLearningRates(learningRates);
     }
 
     public int PointIndex { get; }
@@ -34,6 +36,9 @@ public sealed record PointDefinition
     public ulong MasterSeed { get; }
     /// <summary>The statistic groups recorded for this point.</summary>
     public StatisticGroups Statistics { get; }
+
+    /// <summary>The learning rates η of the instability indicators (the sweep's <c>learningRates</c>; docs/science.md §7).</summary>
+    public System.Collections.Immutable.ImmutableArray<double> LearningRates { get; }
 
     public MeasurementLayout Layout { get; }
 

@@ -14,8 +14,9 @@ namespace Ntk.Numerics.Measurement;
 /// triangle); then per layer l = 1..L: ĉ_l(a,b) for a &lt; b, [conditional ĉ_l(a,b) for a &lt; b] (correlators),
 /// active fraction for each a (activity); then the path product for a &lt; b, the dead-layer flag for each a
 /// (activity), λ_max, λ_min, condition number (spectrum); then per layer l = 1..L the activation-pattern statistics
-/// for a &lt; b: agreement, whole-pattern equality, [its conditional probability, Gaussian weights] (patterns). The
-/// pattern block comes last so that the earlier indices are those of layouts without it. With every group selected
+/// for a &lt; b: agreement, whole-pattern equality, [its conditional probability, Gaussian weights] (patterns); then
+/// one instability indicator 1[λ_max &gt; 2/η] per listed learning rate (spectrum). The pattern block and the
+/// indicators come last so that the earlier indices are those of layouts without them. With every group selected
 /// this is the order of every earlier version. Size O(L·m²) at most, independent of widths and trials; the layout itself holds O(L) numbers
 /// (<see cref="Keys"/> decodes an index on demand), so a point with millions of statistics costs nothing to describe.
 /// </remarks>
@@ -34,8 +35,10 @@ public sealed class MeasurementLayout
     private readonly int _spectrumStart;
     private readonly int _patternStart;
     private readonly int _patternStride;
+    private readonly int _unstableStart;
 
-    private MeasurementLayout(int inputCount, int depth, bool hasConditionalCorrelator, StatisticGroups groups)
+    private MeasurementLayout(
+        int inputCount, int depth, bool hasConditionalCorrelator, StatisticGroups groups, ImmutableArray<double> learningRates)
     {
         InputCount = inputCount;
         Depth = depth;
@@ -44,7 +47,9 @@ public sealed class MeasurementLayout
         HasConditionalCorrelator = hasConditionalCorrelator && hasCorrelators;
         var m = inputCount;
         HasConditionalPattern = hasConditionalCorrelator && (groups & StatisticGroups.Patterns) != 0;
-        var count = StatisticSelection.StatisticCount(m, depth, hasConditionalCorrelator, groups);
+        // The instability indicators need λ_max: without the spectrum they are not recorded.
+        LearningRates = (groups & StatisticGroups.Spectrum) != 0 ? learningRates : [];
+        var count = StatisticSelection.StatisticCount(m, depth, hasConditionalCorrelator, groups, LearningRates.Length);
         if (count > Array.MaxLength)
             throw new ArgumentException(
                 $"statistics: {count} per network (m = {m}, L = {depth}, {StatisticSelection.Describe(groups)}) do not fit in one vector");
@@ -62,7 +67,11 @@ public sealed class MeasurementLayout
         ConditionIndex = spectrum ? _spectrumStart + 2 : -1;
         _patternStart = _spectrumStart + (spectrum ? 3 : 0);
         _patternStride = Has(StatisticGroups.Patterns) ? _pairCount * (HasConditionalPattern ? 3 : 2) : 0;
-        Count = _patternStart + depth * _patternStride;
+        _unstableStart = _patternStart + depth * _patternStride;
+        Count = _unstableStart + LearningRates.Length;
+        var thresholds = new double[LearningRates.Length];
+        for (var k = 0; k < thresholds.Length; k++) thresholds[k] = 2 / LearningRates[k];
+        InstabilityThresholds = ImmutableArray.Create(thresholds);
         if (Count != count) throw new InvalidOperationException("layout size mismatch");
         Keys = new StatisticKeyList(this);
 
@@ -94,13 +103,24 @@ public sealed class MeasurementLayout
 
     /// <summary>The layout for m inputs and L hidden layers with <paramref name="groups"/> (default: every group).</summary>
     public static MeasurementLayout For(
-        int inputCount, int depth, bool hasConditionalCorrelator, StatisticGroups groups = StatisticGroups.All)
+        int inputCount, int depth, bool hasConditionalCorrelator, StatisticGroups groups = StatisticGroups.All,
+        IReadOnlyList<double>? learningRates = null)
     {
         if (inputCount < 1) throw new ArgumentOutOfRangeException(nameof(inputCount), "inputs: at least one input is needed");
         if (depth < 1) throw new ArgumentOutOfRangeException(nameof(depth), "depth: must be at least 1");
         if ((groups & StatisticGroups.All) == StatisticGroups.None || (groups & ~StatisticGroups.All) != 0)
             throw new ArgumentException("statistics: select at least one group, e.g. [\"kernel\"]", nameof(groups));
-        return new MeasurementLayout(inputCount, depth, hasConditionalCorrelator, groups);
+        return new MeasurementLayout(inputCount, depth, hasConditionalCorrelator, groups, ValidLearningRates(learningRates));
+    }
+
+    /// <summary>The learning rates as given, each checked finite and positive (docs/contract.md §5).</summary>
+    public static ImmutableArray<double> ValidLearningRates(IReadOnlyList<double>? learningRates)
+    {
+        if (learningRates is null) return [];
+        foreach (var eta in learningRates)
+            if (!double.IsFinite(eta) || eta <= 0)
+                throw new ArgumentOutOfRangeException(nameof(learningRates), eta, "learningRates: each must be a finite number > 0");
+        return [.. learningRates];
     }
 
     /// <summary>
@@ -144,6 +164,23 @@ public sealed class MeasurementLayout
     /// L + 1); empty otherwise.
     /// </summary>
     public ImmutableArray<int> CovariantIndices { get; }
+
+    /// <summary>
+    /// The learning rates η whose instability indicator 1[λ_max &gt; 2/η] is recorded (the sweep's <c>learningRates</c>,
+    /// in its order); empty without the spectrum.
+    /// </summary>
+    public ImmutableArray<double> LearningRates { get; }
+
+    /// <summary>2/η for each of <see cref="LearningRates"/>, computed once so every engine compares with the same double.</summary>
+    public ImmutableArray<double> InstabilityThresholds { get; }
+
+    /// <summary>Index of the instability indicator of learning rate number <paramref name="rate"/>.</summary>
+    public int Unstable(int rate)
+    {
+        if ((uint)rate >= (uint)LearningRates.Length)
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, $"this layout records {LearningRates.Length} learning rates");
+        return _unstableStart + rate;
+    }
 
     /// <summary>Index of λ_max; −1 without the spectrum.</summary>
     public int LambdaMaxIndex { get; }
@@ -266,6 +303,7 @@ public sealed class MeasurementLayout
             return new StatisticKey(StatisticKind.PathProduct, 0, a, b);
         }
         if (index < _spectrumStart) return new StatisticKey(StatisticKind.DeadLayer, 0, index - _deadStart, -1);
+        if (index >= _unstableStart) return new StatisticKey(StatisticKind.Unstable, 0, index - _unstableStart, -1);
         if (index >= _patternStart)
         {
             var offset = index - _patternStart;
@@ -335,6 +373,8 @@ public sealed class MeasurementLayout
                 PatternEqual(key.Layer, key.A, key.B),
             StatisticKind.PatternEqualCond when HasConditionalPattern && Layer() && Input(key.A) && Input(key.B) && key.A < key.B =>
                 PatternEqualCond(key.Layer, key.A, key.B),
+            StatisticKind.Unstable when key.Layer == 0 && key.B == -1 && key.A >= 0 && key.A < LearningRates.Length =>
+                Unstable(key.A),
             _ => -1,
         };
     }

@@ -178,6 +178,9 @@ public static class MeasurementWriter
             }
         }
         measurement[layout.LambdaMaxIndex] = max;
+        // Gradient descent with step η on the linearized model is unstable when λ_max > 2/η (docs/science.md §7).
+        var thresholds = layout.InstabilityThresholds;
+        for (var k = 0; k < thresholds.Length; k++) measurement[layout.Unstable(k)] = max > thresholds[k] ? 1 : 0;
         measurement[layout.LambdaMinIndex] = min;
         double condition;
         if (!(max > 0) || !(min > 0)) condition = MeasurementLayout.MaxConditionNumber;

@@ -80,7 +80,7 @@ public static class StatisticSelection
     /// Length of the measurement vector for m inputs, L layers and <paramref name="groups"/> (with the conditional
     /// correlator when <paramref name="conditional"/>), without building the layout (which holds one key per entry).
     /// </summary>
-    public static long StatisticCount(long m, long depth, bool conditional, StatisticGroups groups)
+    public static long StatisticCount(long m, long depth, bool conditional, StatisticGroups groups, int learningRates = 0)
     {
         var pairs = m * (m - 1) / 2;
         long count = 0;
@@ -90,6 +90,8 @@ public static class StatisticSelection
         if ((groups & StatisticGroups.PathProduct) != 0) count += pairs;
         if ((groups & StatisticGroups.Spectrum) != 0) count += 3;
         if ((groups & StatisticGroups.Patterns) != 0) count += depth * pairs * (conditional ? 3 : 2);
+        // One instability indicator 1[λ_max > 2/η] per listed learning rate, after everything else (with the spectrum).
+        if ((groups & StatisticGroups.Spectrum) != 0) count += learningRates;
         return count;
     }
 }

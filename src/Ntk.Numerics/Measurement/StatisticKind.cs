@@ -27,10 +27,25 @@ public enum StatisticKind
     PatternEqual,
     /// <summary>Rao–Blackwellized P(layer-l patterns coincide | h^{l−1}) = (1 − θ̂_{l−1}/π)^{n_l}, Gaussian weights (a &lt; b).</summary>
     PatternEqualCond,
+    /// <summary>1 if λ_max(K) &gt; 2/η for the learning rate η of index <see cref="StatisticKey.A"/> in the sweep's list, else 0:
+    /// gradient descent with step η is unstable at initialization (docs/science.md §7).</summary>
+    Unstable,
 }
 
 public static class StatisticNames
 {
+    /// <summary>
+    /// The results.csv spelling of a statistic of <paramref name="layout"/>: <see cref="Of(StatisticKind)"/>, except the
+    /// instability indicator, which names its learning rate: <c>unstable_eta=0.1</c> (shortest round-trip text of η).
+    /// </summary>
+    public static string Of(StatisticKey key, MeasurementLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        return key.Kind == StatisticKind.Unstable
+            ? "unstable_eta=" + layout.LearningRates[key.A].ToString("R", System.Globalization.CultureInfo.InvariantCulture)
+            : Of(key.Kind);
+    }
+
     /// <summary>The results.csv spelling of a statistic.</summary>
     public static string Of(StatisticKind kind) => kind switch
     {
@@ -46,6 +61,7 @@ public static class StatisticNames
         StatisticKind.PatternAgreement => "pattern_agreement",
         StatisticKind.PatternEqual => "pattern_equal",
         StatisticKind.PatternEqualCond => "pattern_equal_cond",
+        StatisticKind.Unstable => "unstable",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }
@@ -54,4 +70,9 @@ public static class StatisticNames
 /// One entry of the flat statistics vector. <see cref="Layer"/> is 1-based, 0 where it does not apply;
 /// <see cref="A"/> and <see cref="B"/> are 0-based input indices, −1 where they do not apply.
 /// </summary>
-public readonly record struct StatisticKey(StatisticKind Kind, int Layer, int A, int B);
+public readonly record struct StatisticKey(StatisticKind Kind, int Layer, int A, int B)
+{
+    /// <summary>The input index shown in the <c>a</c> column: −1 for <see cref="StatisticKind.Unstable"/>, whose A is the
+    /// index of its learning rate (named in the statistic, <see cref="StatisticNames.Of(StatisticKey, MeasurementLayout)"/>).</summary>
+    public int InputA => Kind == StatisticKind.Unstable ? -1 : A;
+}

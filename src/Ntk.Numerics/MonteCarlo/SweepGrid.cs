@@ -49,13 +49,15 @@ public abstract record GridInputs
 /// <param name="Engines">The engines as requested (<see cref="EngineKind.Auto"/> is resolved per point).</param>
 /// <param name="Inputs">How each point's inputs are made.</param>
 /// <param name="Statistics">The statistic groups every point records; null: <see cref="StatisticSelection.Default"/> for m inputs.</param>
+/// <param name="LearningRates">The learning rates η of the instability indicators 1[λ_max &gt; 2/η] (docs/science.md §7); null: none.</param>
 public sealed record SweepGrid(
     ImmutableArray<int> InputDims,
     ImmutableArray<ImmutableArray<int>> Shapes,
     ImmutableArray<WeightLaw> Laws,
     ImmutableArray<EngineKind> Engines,
     GridInputs Inputs,
-    StatisticGroups? Statistics = null)
+    StatisticGroups? Statistics = null,
+    IReadOnlyList<double>? LearningRates = null)
 {
     /// <summary>The statistic groups every point records (<see cref="Statistics"/> or the default for m inputs).</summary>
     public StatisticGroups Groups => Statistics ?? StatisticSelection.Default(Inputs.Count);
@@ -72,7 +74,7 @@ public sealed record SweepGrid(
     /// An upper bound on the statistics of one point: <see cref="StatisticSelection.StatisticCount"/> at m inputs, the
     /// deepest shape, the selected groups, with the conditional statistics (the largest layout any point of the grid can have).
     /// </summary>
-    public long MaxStatisticsPerPoint => StatisticSelection.StatisticCount(Inputs.Count, MaxDepth, conditional: true, Groups);
+    public long MaxStatisticsPerPoint => StatisticSelection.StatisticCount(Inputs.Count, MaxDepth, conditional: true, Groups, LearningRates?.Count ?? 0);
 
     /// <summary>
     /// The points, numbered 0..P−1 in the grid's order, with master seed <paramref name="masterSeed"/>, and the engine
@@ -87,7 +89,7 @@ public sealed record SweepGrid(
         foreach (var cell in Cells())
         {
             points.Add(new SweepPoint(
-                new PointDefinition(points.Count, cell.Network, cell.Inputs, cell.Engine, masterSeed, Groups),
+                new PointDefinition(points.Count, cell.Network, cell.Inputs, cell.Engine, masterSeed, Groups, LearningRates),
                 cell.ThetaDegrees, cell.PhaseDegrees));
             engines.Add(cell.Engine);
         }

@@ -336,7 +336,8 @@ public sealed class PointAccumulator
     internal static bool SameLayout(MeasurementLayout a, MeasurementLayout b) =>
         ReferenceEquals(a, b) ||
         (a.InputCount == b.InputCount && a.Depth == b.Depth && a.HasConditionalCorrelator == b.HasConditionalCorrelator &&
-         a.HasConditionalPattern == b.HasConditionalPattern && a.Groups == b.Groups);
+         a.HasConditionalPattern == b.HasConditionalPattern && a.Groups == b.Groups &&
+         a.LearningRates.AsSpan().SequenceEqual(b.LearningRates.AsSpan()));
 
     private static void EnsureSameLayout(MeasurementLayout a, MeasurementLayout b)
     {

@@ -31,13 +31,15 @@ public sealed class PlanSerializerTests : IDisposable
     public void Dispose() => _system.Terminate().Wait(TimeSpan.FromSeconds(10));
 
     /// <summary>Points of every kind the plan encoding has to carry: both engines, a law with a parameter, pair
-    /// inputs with angle labels and unlabelled inputs, a standard-error stopping rule.</summary>
+    /// inputs with angle labels and unlabelled inputs, a standard-error stopping rule, learning rates of the instability
+    /// indicators on one point and none on the others.</summary>
     private static SimulationPlan MixedPlan()
     {
         var pair = InputSet.Pair(3, 0.7, 0.2);
         var three = new InputSet(2, [1.0, 0.5, -0.25, 2.0, 1e-300, -3.0]);
         var points = ImmutableArray.Create(
-            new SweepPoint(new PointDefinition(0, NetworkSpec.Uniform(3, 2, 8, WeightLaw.Gaussian), pair, EngineKind.Conditional, 99), 40.1, 11.5),
+            new SweepPoint(new PointDefinition(0, NetworkSpec.Uniform(3, 2, 8, WeightLaw.Gaussian), pair, EngineKind.Conditional, 99,
+                learningRates: [0.1, 1.0, 3e-7, 1e300]), 40.1, 11.5),
             new SweepPoint(new PointDefinition(1, new NetworkSpec(2, [5, 7, 3], WeightLaw.StudentT(4.5)), three, EngineKind.Dense, 99), null, null),
             new SweepPoint(new PointDefinition(2, NetworkSpec.Uniform(3, 1, 4, WeightLaw.Rademacher), pair, EngineKind.Dense, 99), 40.1, 11.5));
         return new SimulationPlan("mixed \"sweep\" ü", 99, 37, StoppingRule.Target(1e-3, 5000), points);
@@ -70,6 +72,10 @@ public sealed class PlanSerializerTests : IDisposable
             Assert.Equal(a.Definition.Inputs, b.Definition.Inputs);
             Assert.Equal(a.Definition.Engine, b.Definition.Engine);
             Assert.Equal(a.Definition.MasterSeed, b.Definition.MasterSeed);
+            Assert.Equal(a.Definition.Statistics, b.Definition.Statistics);
+            Assert.Equal(a.Definition.LearningRates.Select(BitConverter.DoubleToInt64Bits),
+                b.Definition.LearningRates.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(a.Definition.Layout.Count, b.Definition.Layout.Count);
             // Bit-for-bit: every input coordinate, including subnormal-adjacent ones.
             Assert.Equal(a.Definition.Inputs.Values.Select(BitConverter.DoubleToInt64Bits),
                 b.Definition.Inputs.Values.Select(BitConverter.DoubleToInt64Bits));
