@@ -124,6 +124,35 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Input_major_activity_counts_equal_the_unit_major_ones_including_signed_zeros_and_NaN()
+    {
+        // The conditional engine hands z input-major to the writer; the vector compares must give the unit-major bits.
+        var random = new Random(22);
+        foreach (var (m, width) in new[] { (1, 1), (2, 63), (2, 64), (2, 65), (3, 127), (4, 1024), (5, 130), (33, 200) })
+        {
+            var layout = MeasurementLayout.For(m, 2, hasConditionalCorrelator: true);
+            var unitMajor = RandomValues(random, width * m);
+            for (var i = 0; i < unitMajor.Length; i += 7) unitMajor[i] = 0;
+            for (var i = 3; i < unitMajor.Length; i += 11) unitMajor[i] = -0.0;
+            for (var i = 5; i < unitMajor.Length; i += 13) unitMajor[i] = double.NaN;
+            for (var i = 6; i < unitMajor.Length; i += 17) unitMajor[i] = double.Epsilon;
+            var inputMajor = new double[width * m];
+            for (var i = 0; i < width; i++)
+                for (var a = 0; a < m; a++) inputMajor[a * width + i] = unitMajor[i * m + a];
+
+            var expected = new double[layout.Count];
+            var expectedActive = new int[m];
+            MeasurementKernels.CountActivity(unitMajor, width, m, expectedActive, expected, layout, 2);
+            var actual = new double[layout.Count];
+            var actualActive = new int[m];
+            MeasurementKernels.CountActivity(inputMajor, width, m, inputMajor: true, actualActive, actual, layout, 2);
+
+            Assert.Equal(expectedActive, actualActive);
+            for (var i = 0; i < expected.Length; i++) AssertBitwise(expected[i], actual[i], $"m {m}, width {width}, entry {i}");
+        }
+    }
+
+    [Fact]
     public void Branch_free_gate_equals_the_ternary_loop_bitwise_including_signed_zeros_and_NaN()
     {
         var random = new Random(3);

@@ -39,8 +39,8 @@ namespace Ntk.Numerics.Engines;
 /// (j = 0..ρ_l−1, each n_{l−1} − r_l values; ρ_l = numerical rank of δ^l). Layer 1's backward draws nothing
 /// (δ^0 is not used). The counts depend on the trial only through the ranks.</para>
 /// <para><b>Storage.</b> Internally vectors are input-major (h^l, δ^l, columns of U and of the QR factor contiguous),
-/// so every O(n) loop is a long contiguous dot product or axpy; z^l is also written unit-major for
-/// <see cref="MeasurementWriter"/>.</para>
+/// so every O(n) loop is a long contiguous dot product or axpy; <see cref="MeasurementWriter"/> reads z^l input-major
+/// too (its activity bit sets are the same in either layout).</para>
 /// </remarks>
 public sealed class ConditionalGaussianSampler : ITrialSampler
 {
@@ -65,8 +65,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly double[] _scales;         // _scales[l] = s_l = √(2/n_{l−1}), l = 1..L+1
     private readonly double[][] _post;         // _post[l]: h^l input-major (m × n_l: h[a·n_l + i]), l = 0..L; _post[0] = x
     private readonly double[][] _postGram;     // _postGram[l]: HᵀH of h^l (m × m), l = 0..L
-    private readonly double[] _preUnitMajor;   // z^l unit-major (n_l × m), the layout MeasurementWriter reads
-    private readonly double[] _preInputMajor;  // z^l input-major scratch
+    private readonly double[] _preInputMajor;  // z^l input-major (m × n_l), also what MeasurementWriter reads
     private readonly double[][] _qr;           // _qr[l]: pivoted QR of the distinct non-zero columns of h^{l−1}, column-major
     private readonly double[][] _tau;          // _tau[l]: reflector coefficients of _qr[l]
     private readonly int[] _rank;              // _rank[l] = r_l
@@ -132,7 +131,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             _basisDraws[l] = new double[_sizes[l] * m];
         }
 
-        _preUnitMajor = new double[widest * m];
         _preInputMajor = new double[widest * m];
         _rFactor = new double[m * m];
         _delta = new double[widest * m];
@@ -172,7 +170,8 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             SampleForwardLayer(l, ref stream);
             if (l <= _depth)
             {
-                MeasurementWriter.WriteLayerActivity(Layout, l, _preUnitMajor, _sizes[l], measurement, _counts);
+                MeasurementWriter.WriteLayerActivity(
+                    Layout, l, _preInputMajor, _sizes[l], inputMajor: true, measurement, _counts);
                 MeasurementWriter.WriteConditionalCorrelator(Layout, l, _postGram[l - 1], measurement);
                 MeasurementWriter.WritePatternEqualCond(Layout, l, _postGram[l - 1], _sizes[l], measurement);
             }
@@ -183,7 +182,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     }
 
     /// <summary>
-    /// z^l = U R Pᵀ from the pivoted QR of h^{l−1}; for l ≤ L also h^l = relu(z^l), its Gram matrix and z^l unit-major.
+    /// z^l = U R Pᵀ from the pivoted QR of h^{l−1}; for l ≤ L also h^l = relu(z^l) and its Gram matrix.
     /// </summary>
     private void SampleForwardLayer(int l, ref RandomStream stream)
     {
@@ -233,12 +232,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         var post = _post[l].AsSpan(0, m * width);
         DenseKernels.Gate(z, z, post); // post[e] = z[e] > 0 ? z[e] : 0, branch-free (random signs)
         Gram(post, width, m, _postGram[l]);
-        var unitMajor = _preUnitMajor.AsSpan(0, width * m);
-        for (var a = 0; a < m; a++)
-        {
-            var column = z.Slice(a * width, width);
-            for (var i = 0; i < width; i++) unitMajor[i * m + a] = column[i];
-        }
     }
 
     /// <summary>Backward pass from the output layer down, accumulating K = Σ_l s_l² (ΔᵀΔ) ∘ (HᵀH).</summary>
