@@ -26,6 +26,45 @@ public static class ConditionalProfile
 {
     public static void Run(string[] args)
     {
+        if (args.Length > 2 && args[2] == "loop")
+        {
+            Loop(args[1], long.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+            return;
+        }
+        Breakdown(args);
+    }
+
+    /// <summary>
+    /// <c>conditional-profile n0,L,n,m loop N</c>: only N trials of <c>Sample</c> (public API only, so the same binary runs
+    /// against another build of Ntk.Numerics), for a cycle count such as <c>perf stat -e cycles:u</c>, which a loaded
+    /// machine disturbs far less than a clock.
+    /// </summary>
+    private static void Loop(string configuration, long trials)
+    {
+        var parts = configuration.Split(',').Select(int.Parse).ToArray();
+        int n0 = parts[0], depth = parts[1], n = parts[2], m = parts[3];
+        var values = new double[m * n0];
+        var setup = RandomStream.For(1, 1_000_000, 0);
+        setup.FillGaussian(values);
+        var point = new PointDefinition(0, NetworkSpec.Uniform(n0, depth, n, WeightLaw.Gaussian),
+            new InputSet(n0, ImmutableArray.Create(values)), EngineKind.Conditional, 20261129);
+        var sampler = point.CreateSampler();
+        var measurement = new double[sampler.Layout.Count];
+        for (var t = 0; t < 2000; t++) sampler.Sample(-1 - t + 100_000_000, measurement); // warm-up: optimized tiers
+        Thread.Sleep(500);
+        var start = Environment.CpuUsage.TotalTime;
+        var sum = 0.0;
+        for (long t = 0; t < trials; t++)
+        {
+            sampler.Sample(t, measurement);
+            sum += measurement[0];
+        }
+        var cpu = (Environment.CpuUsage.TotalTime - start).TotalSeconds;
+        Console.WriteLine($"{trials} trials, {trials / cpu:F0} trials per CPU second (checksum {sum:R})");
+    }
+
+    private static void Breakdown(string[] args)
+    {
         var parts = (args.Length > 1 ? args[1] : "10,5,1024,2").Split(',').Select(int.Parse).ToArray();
         var seconds = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1.0;
         int n0 = parts[0], depth = parts[1], n = parts[2], m = parts[3];
@@ -61,7 +100,6 @@ public static class ConditionalProfile
         var h = new double[n * m];
         var z = new double[n * m];
         var qr = new double[n * m];
-        var unitMajor = new double[n * m];
         var basis = new double[n * m];
         var t = new double[n * m];
         var gram = new double[m * m];
@@ -71,6 +109,9 @@ public static class ConditionalProfile
         var pivots = new int[m];
         var norms = new double[m];
         var counts = new int[m];
+        var offsets = new int[m * m];
+        var deltaOffsets = new int[m * m];
+        var products = new double[m * m];
         var fill = RandomStream.For(2, 1_000_000, 0);
         fill.FillGaussian(z);
         fill.FillGaussian(basis);
@@ -78,7 +119,10 @@ public static class ConditionalProfile
         DenseKernels.Gram(h, n, m, gram);
         for (var a = 0; a < m; a++)
             for (var b = 0; b < m; b++) kernel[a * m + b] = gram[a * m + b] + (a == b ? 1 : 0);
-        sampler.Sample(trial++, measurement);
+        // Warm-up: every method reaches its optimized tier (the background JIT lags on a loaded machine).
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.Elapsed.TotalSeconds < 2) sampler.Sample(trial++, measurement);
+        Thread.Sleep(500);
         var hidden = depth; // layers 1..L of width n take every O(n) step; layer L+1 (one unit) is negligible
 
         var steps = new List<(string Name, double Seconds)>
@@ -106,27 +150,28 @@ public static class ConditionalProfile
             ("forward: relu + Gram of h (per layer)", hidden * Time(seconds, () =>
             {
                 DenseKernels.Gate(z, z, h);
-                DenseKernels.Gram(h, n, m, gram);
-            })),
-            ("forward: z unit-major copy (per layer)", hidden * Time(seconds, () =>
-            {
-                for (var a = 0; a < m; a++)
-                    for (var i = 0; i < n; i++) unitMajor[i * m + a] = z[a * n + i];
+                ConditionalGaussianSampler.Gram(h, n, m, gram);
             })),
             ("writer: activity + correlators (per layer)", hidden * Time(seconds, () =>
             {
-                MeasurementWriter.WriteLayerActivity(layout, 1, unitMajor, n, measurement, counts);
+                MeasurementWriter.WriteLayerActivity(layout, 1, z, n, inputMajor: true, measurement, counts);
                 MeasurementWriter.WriteConditionalCorrelator(layout, 1, gram, measurement);
                 MeasurementWriter.WritePatternEqualCond(layout, 1, gram, n, measurement);
             })),
             ("backward: Gram of delta + U^T delta dots + complement axpys (per layer)", hidden * Time(seconds, () =>
             {
-                DenseKernels.Gram(z, n, m, gram);
+                ConditionalGaussianSampler.Gram(z, n, m, gram);
                 for (var b = 0; b < m; b++)
                 {
                     var column = t.AsSpan(b * n, n);
-                    for (var k = 0; k < m; k++)
-                        column[k] = SmallDenseLinearAlgebra.Dot(basis.AsSpan(k * n, n), z.AsSpan(b * n, n));
+                    for (var k = 0; k < m; k++) offsets[b * m + k] = k * n;
+                    for (var k = 0; k < m; k++) deltaOffsets[b * m + k] = b * n;
+                }
+                SmallDenseLinearAlgebra.DotBatch(basis, z, n, offsets, deltaOffsets, products);
+                for (var b = 0; b < m; b++)
+                {
+                    var column = t.AsSpan(b * n, n);
+                    for (var k = 0; k < m; k++) column[k] = products[b * m + k];
                     for (var j = 0; j < m; j++)
                         SmallDenseLinearAlgebra.Axpy(0.1, basis.AsSpan(j * n, n - m), column[m..]);
                 }

@@ -124,6 +124,34 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Batched_dot_products_equal_Dot_one_by_one_bitwise_for_every_count_and_length()
+    {
+        // The conditional engine's Gram entries, Uᵀ Δ, QR norms and reflector products run as DotBatch chains.
+        var random = new Random(23);
+        var x = RandomValues(random, 400);
+        var y = RandomValues(random, 400);
+        for (var count = 0; count <= 9; count++)
+            for (var length = 0; length <= 37; length++)
+            {
+                var xOffsets = new int[count];
+                var yOffsets = new int[count];
+                for (var j = 0; j < count; j++)
+                {
+                    xOffsets[j] = random.Next(400 - length + 1);
+                    yOffsets[j] = random.Next(400 - length + 1);
+                }
+                var results = new double[count];
+                SmallDenseLinearAlgebra.DotBatch(x, y, length, xOffsets, yOffsets, results);
+                for (var j = 0; j < count; j++)
+                    AssertBitwise(
+                        SmallDenseLinearAlgebra.Dot(x.AsSpan(xOffsets[j], length), y.AsSpan(yOffsets[j], length)), results[j],
+                        $"count {count}, length {length}, pair {j}");
+            }
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            SmallDenseLinearAlgebra.DotBatch(x, y, 10, new[] { 391 }, new[] { 0 }, new double[1]));
+    }
+
+    [Fact]
     public void Input_major_activity_counts_equal_the_unit_major_ones_including_signed_zeros_and_NaN()
     {
         // The conditional engine hands z input-major to the writer; the vector compares must give the unit-major bits.

@@ -88,6 +88,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly double[] _kernel;         // m × m
     private readonly double[] _workspace;      // m² + m
     private readonly int[] _counts;            // m
+    private readonly int[] _basisOffsets;      // m², the (k, b) pairs of Uᵀ Δ: offset of U_k
+    private readonly int[] _deltaOffsets;      // m², offset of Δ_b
+    private readonly double[] _products;       // m², their products
 
     /// <summary>Allocates every buffer for <paramref name="point"/>; its weight law must be Gaussian.</summary>
     public ConditionalGaussianSampler(PointDefinition point)
@@ -150,6 +153,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         _kernel = new double[m * m];
         _workspace = new double[m * m + m];
         _counts = new int[m];
+        _basisOffsets = new int[m * m];
+        _deltaOffsets = new int[m * m];
+        _products = new double[m * m];
     }
 
     public MeasurementLayout Layout { get; }
@@ -265,14 +271,26 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             // T (rows × m, column-major): top r rows Uᵀ Δ = Q_rᵀ (W^l)ᵀ Δ, fixed by the forward values; the other rows
             // Q_⊥ᵀ P⊥ Gᵀ Δ, iid N(0, s_l² ΔᵀΔ), drawn as s_l G' Fᵀ. Then (W^l)ᵀ Δ = Q T.
             var t = _transposedProduct.AsSpan(0, m * rows);
+            // Every Uᵀ Δ entry at once: independent Dot chains, four side by side (DotBatch).
+            var pairs = 0;
+            for (var b = 0; b < m; b++)
+            {
+                if (_representativeOf[b] < 0) continue;
+                for (var k = 0; k < rank; k++)
+                {
+                    _basisOffsets[pairs] = k * width;
+                    _deltaOffsets[pairs++] = b * width;
+                }
+            }
+            SmallDenseLinearAlgebra.DotBatch(
+                basis, delta, width, _basisOffsets.AsSpan(0, pairs), _deltaOffsets.AsSpan(0, pairs), _products);
+            pairs = 0;
             for (var b = 0; b < m; b++)
             {
                 var column = t.Slice(b * rows, rows);
                 column.Clear();
                 if (_representativeOf[b] < 0) continue; // δ^l_b = 0: (W^l)ᵀ δ^l_b is exactly 0.
-                var deltaColumn = delta.Slice(b * width, width);
-                for (var k = 0; k < rank; k++)
-                    column[k] = SmallDenseLinearAlgebra.Dot(basis.Slice(k * width, width), deltaColumn);
+                for (var k = 0; k < rank; k++) column[k] = _products[pairs++];
                 var bottom = column[rank..];
                 for (var j = 0; j < factorRank; j++)
                     SmallDenseLinearAlgebra.Axpy(
@@ -359,8 +377,29 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     /// then add, (s0 + s1) + (s2 + s3), then the tail); up to four entries of a row are accumulated together so that
     /// each load of x_a feeds four independent sums instead of one latency-bound chain.
     /// </remarks>
-    private static void Gram(ReadOnlySpan<double> x, int rows, int m, Span<double> gram)
+    internal static void Gram(ReadOnlySpan<double> x, int rows, int m, Span<double> gram)
     {
+        if (m <= 4)
+        {
+            // At most 10 entries: all of them as independent Dot chains four at a time (DotBatch) rather than row by
+            // row, where m ≤ 3 would leave each entry a chain of its own, waiting on one adder.
+            Span<int> first = stackalloc int[10];
+            Span<int> second = stackalloc int[10];
+            Span<double> products = stackalloc double[10];
+            var count = 0;
+            for (var a = 0; a < m; a++)
+                for (var b = a; b < m; b++)
+                {
+                    first[count] = a * rows;
+                    second[count++] = b * rows;
+                }
+            SmallDenseLinearAlgebra.DotBatch(x, x, rows, first[..count], second[..count], products);
+            count = 0;
+            for (var a = 0; a < m; a++)
+                for (var b = a; b < m; b++)
+                    gram[a * m + b] = gram[b * m + a] = products[count++];
+            return;
+        }
         for (var a = 0; a < m; a++)
         {
             var column = x.Slice(a * rows, rows);

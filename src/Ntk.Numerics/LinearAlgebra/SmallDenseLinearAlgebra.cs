@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -33,10 +34,14 @@ internal static class SmallDenseLinearAlgebra
         if (a.Length < rows * cols) throw new ArgumentException("a: need rows × cols values", nameof(a));
         for (var j = 0; j < cols; j++) pivots[j] = j;
 
+        // Column norms, the sums of squares four columns at a time (each bitwise Norm's own Dot).
         var largest = 0.0;
+        Span<int> offsets = stackalloc int[4];
+        Span<double> sums = stackalloc double[4];
         for (var j = 0; j < cols; j++)
         {
-            var norm = Norm(a.Slice(j * rows, rows));
+            if ((j & 3) == 0) SumsOfSquares(a, rows, j, Math.Min(4, cols - j), 0, offsets, sums);
+            var norm = NormFromSumOfSquares(a.Slice(j * rows, rows), sums[j & 3]);
             columnNorms[j] = norm;
             if (norm > largest) largest = norm;
         }
@@ -51,7 +56,8 @@ internal static class SmallDenseLinearAlgebra
             var bestNorm = -1.0;
             for (var j = k; j < cols; j++)
             {
-                var norm = k == 0 ? columnNorms[j] : Norm(a.Slice(j * rows + k, rows - k));
+                if (k > 0 && ((j - k) & 3) == 0) SumsOfSquares(a, rows, j, Math.Min(4, cols - j), k, offsets, sums);
+                var norm = k == 0 ? columnNorms[j] : NormFromSumOfSquares(a.Slice(j * rows + k, rows - k), sums[(j - k) & 3]);
                 columnNorms[j] = norm;
                 if (norm > bestNorm)
                 {
@@ -82,7 +88,7 @@ internal static class SmallDenseLinearAlgebra
                 var beta = -Math.CopySign(Hypot(alpha, belowNorm), alpha);
                 tau[k] = (beta - alpha) / beta;
                 var scale = 1 / (alpha - beta);
-                for (var i = 0; i < below.Length; i++) below[i] *= scale;
+                System.Numerics.Tensors.TensorPrimitives.Multiply(below, scale, below); // elementwise: the scalar loop's products
                 column[k] = beta;
             }
 
@@ -97,7 +103,7 @@ internal static class SmallDenseLinearAlgebra
                 if (w == 0) continue;
                 w *= t;
                 target[k] -= w;
-                for (var i = k + 1; i < rows; i++) target[i] -= w * column[i];
+                SubtractScaled(w, column[(k + 1)..], target[(k + 1)..]);
             }
         }
         return steps;
@@ -142,6 +148,81 @@ internal static class SmallDenseLinearAlgebra
         var total = (sums.GetElement(0) + sums.GetElement(1)) + (sums.GetElement(2) + sums.GetElement(3));
         for (; i < x.Length; i++) total += x[i] * y[i];
         return total;
+    }
+
+    /// <summary>
+    /// results[j] = <see cref="Dot"/>(x[xOffsets[j] ..][..length], y[yOffsets[j] ..][..length]) for every j, bitwise:
+    /// each product is <see cref="Dot"/>'s own chain (four lane sums, multiply then add, (s0 + s1) + (s2 + s3), then
+    /// the tail), only four chains run side by side. One <see cref="Dot"/> waits on its single accumulator (an add's
+    /// latency per 4 elements); four independent ones fill the adder instead. x and y may be the same span.
+    /// </summary>
+    internal static void DotBatch(
+        ReadOnlySpan<double> x, ReadOnlySpan<double> y, int length,
+        ReadOnlySpan<int> xOffsets, ReadOnlySpan<int> yOffsets, Span<double> results)
+    {
+        var count = xOffsets.Length;
+        if (yOffsets.Length != count || results.Length < count) throw new ArgumentException("offsets and results: need equal counts");
+        for (var j = 0; j < count; j++)
+            if (length < 0 || xOffsets[j] < 0 || yOffsets[j] < 0
+                || (long)xOffsets[j] + length > x.Length || (long)yOffsets[j] + length > y.Length)
+                throw new ArgumentOutOfRangeException(nameof(length), "a vector runs past its span");
+        var group = 0;
+        for (; group + 3 < count; group += 4)
+            DotFour(x, y, length, xOffsets.Slice(group, 4), yOffsets.Slice(group, 4), results.Slice(group, 4));
+        if (group == count) return;
+        // The last 1–3 pairs: padded with copies of the last one (its extra results are dropped).
+        Span<int> xs = stackalloc int[4];
+        Span<int> ys = stackalloc int[4];
+        Span<double> padded = stackalloc double[4];
+        for (var j = 0; j < 4; j++)
+        {
+            var source = Math.Min(group + j, count - 1);
+            xs[j] = xOffsets[source];
+            ys[j] = yOffsets[source];
+        }
+        DotFour(x, y, length, xs, ys, padded);
+        padded[..(count - group)].CopyTo(results[group..count]);
+    }
+
+    /// <summary>Four <see cref="Dot"/> chains side by side; offsets already checked by <see cref="DotBatch"/>.</summary>
+    private static void DotFour(
+        ReadOnlySpan<double> x, ReadOnlySpan<double> y, int length,
+        ReadOnlySpan<int> xOffsets, ReadOnlySpan<int> yOffsets, Span<double> results)
+    {
+        ref var xBase = ref MemoryMarshal.GetReference(x);
+        ref var yBase = ref MemoryMarshal.GetReference(y);
+        ref var x0 = ref Unsafe.Add(ref xBase, xOffsets[0]);
+        ref var x1 = ref Unsafe.Add(ref xBase, xOffsets[1]);
+        ref var x2 = ref Unsafe.Add(ref xBase, xOffsets[2]);
+        ref var x3 = ref Unsafe.Add(ref xBase, xOffsets[3]);
+        ref var y0 = ref Unsafe.Add(ref yBase, yOffsets[0]);
+        ref var y1 = ref Unsafe.Add(ref yBase, yOffsets[1]);
+        ref var y2 = ref Unsafe.Add(ref yBase, yOffsets[2]);
+        ref var y3 = ref Unsafe.Add(ref yBase, yOffsets[3]);
+        Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
+        var i = 0;
+        for (; i + 3 < length; i += 4)
+        {
+            s0 += Vector256.LoadUnsafe(ref x0, (nuint)i) * Vector256.LoadUnsafe(ref y0, (nuint)i);
+            s1 += Vector256.LoadUnsafe(ref x1, (nuint)i) * Vector256.LoadUnsafe(ref y1, (nuint)i);
+            s2 += Vector256.LoadUnsafe(ref x2, (nuint)i) * Vector256.LoadUnsafe(ref y2, (nuint)i);
+            s3 += Vector256.LoadUnsafe(ref x3, (nuint)i) * Vector256.LoadUnsafe(ref y3, (nuint)i);
+        }
+        var t0 = (s0.GetElement(0) + s0.GetElement(1)) + (s0.GetElement(2) + s0.GetElement(3));
+        var t1 = (s1.GetElement(0) + s1.GetElement(1)) + (s1.GetElement(2) + s1.GetElement(3));
+        var t2 = (s2.GetElement(0) + s2.GetElement(1)) + (s2.GetElement(2) + s2.GetElement(3));
+        var t3 = (s3.GetElement(0) + s3.GetElement(1)) + (s3.GetElement(2) + s3.GetElement(3));
+        for (; i < length; i++)
+        {
+            t0 += Unsafe.Add(ref x0, i) * Unsafe.Add(ref y0, i);
+            t1 += Unsafe.Add(ref x1, i) * Unsafe.Add(ref y1, i);
+            t2 += Unsafe.Add(ref x2, i) * Unsafe.Add(ref y2, i);
+            t3 += Unsafe.Add(ref x3, i) * Unsafe.Add(ref y3, i);
+        }
+        results[0] = t0;
+        results[1] = t1;
+        results[2] = t2;
+        results[3] = t3;
     }
 
     /// <summary>y ← y + α x over the length of <paramref name="x"/> (elementwise, multiply then add).</summary>
@@ -219,9 +300,11 @@ internal static class SmallDenseLinearAlgebra
 
     /// <summary>Euclidean norm. One pass (√(x·x)) when x·x is safely inside the normal range; otherwise a scaled
     /// two-pass sum, so it neither overflows nor underflows for finite inputs.</summary>
-    internal static double Norm(ReadOnlySpan<double> x)
+    internal static double Norm(ReadOnlySpan<double> x) => NormFromSumOfSquares(x, Dot(x, x));
+
+    /// <summary><see cref="Norm"/> of x given <paramref name="sumOfSquares"/> = <see cref="Dot"/>(x, x).</summary>
+    private static double NormFromSumOfSquares(ReadOnlySpan<double> x, double sumOfSquares)
     {
-        var sumOfSquares = Dot(x, x);
         if (sumOfSquares > 1e-280 && sumOfSquares < 1e280) return Math.Sqrt(sumOfSquares);
         if (sumOfSquares == 0 && !HasNonZero(x)) return 0;
 
@@ -236,6 +319,30 @@ internal static class SmallDenseLinearAlgebra
             sum += scaled * scaled;
         }
         return largest * Math.Sqrt(sum);
+    }
+
+    /// <summary>
+    /// sums[j] = <see cref="Dot"/>(c, c) for c the column <paramref name="first"/> + j of A (column-major, rows long)
+    /// below row <paramref name="fromRow"/>, j &lt; <paramref name="count"/> ≤ 4.
+    /// </summary>
+    private static void SumsOfSquares(
+        ReadOnlySpan<double> a, int rows, int first, int count, int fromRow, Span<int> offsets, Span<double> sums)
+    {
+        for (var j = 0; j < count; j++) offsets[j] = (first + j) * rows + fromRow;
+        DotBatch(a, a, rows - fromRow, offsets[..count], offsets[..count], sums);
+    }
+
+    /// <summary>y ← y − α x elementwise (multiply, then subtract: the scalar loop's operations).</summary>
+    private static void SubtractScaled(double alpha, ReadOnlySpan<double> x, Span<double> y)
+    {
+        y = y[..x.Length];
+        ref var xRef = ref MemoryMarshal.GetReference(x);
+        ref var yRef = ref MemoryMarshal.GetReference(y);
+        var scale = Vector256.Create(alpha);
+        var i = 0;
+        for (; i + 3 < x.Length; i += 4)
+            (Vector256.LoadUnsafe(ref yRef, (nuint)i) - scale * Vector256.LoadUnsafe(ref xRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+        for (; i < x.Length; i++) y[i] -= alpha * x[i];
     }
 
     private static bool HasNonZero(ReadOnlySpan<double> x)
@@ -268,15 +375,27 @@ internal static class SmallDenseLinearAlgebra
         ReadOnlySpan<double> qr, int rows, int k, double tau, Span<double> t, int width)
     {
         if (tau == 0) return;
-        var v = qr.Slice(k * rows + k + 1, rows - k - 1);
-        for (var c = 0; c < width; c++)
+        var length = rows - k - 1;
+        var v = qr.Slice(k * rows + k + 1, length);
+        // The columns' products with v are independent: four Dot chains at a time (DotBatch), then the updates.
+        Span<int> vOffsets = stackalloc int[4];
+        Span<int> columnOffsets = stackalloc int[4];
+        Span<double> products = stackalloc double[4];
+        vOffsets.Fill(k * rows + k + 1);
+        for (var first = 0; first < width; first += 4)
         {
-            var column = t.Slice(c * rows + k, rows - k);
-            var w = column[0] + Dot(v, column[1..]);
-            if (w == 0) continue;
-            w *= tau;
-            column[0] -= w;
-            Axpy(-w, v, column[1..]);
+            var count = Math.Min(4, width - first);
+            for (var j = 0; j < count; j++) columnOffsets[j] = (first + j) * rows + k + 1;
+            DotBatch(qr, t, length, vOffsets[..count], columnOffsets[..count], products);
+            for (var j = 0; j < count; j++)
+            {
+                var column = t.Slice((first + j) * rows + k, rows - k);
+                var w = column[0] + products[j];
+                if (w == 0) continue;
+                w *= tau;
+                column[0] -= w;
+                Axpy(-w, v, column[1..]);
+            }
         }
     }
 }
