@@ -152,6 +152,25 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Fused_double_axpy_equals_two_axpys_bitwise_at_every_length()
+    {
+        var random = new Random(24);
+        for (var length = 0; length <= 41; length++)
+        {
+            var x0 = RandomValues(random, length);
+            var x1 = RandomValues(random, length);
+            var start = RandomValues(random, length);
+            if (length > 2) (start[1], x0[1], x1[1]) = (0.0, -0.0, -0.0); // (+0 + −0) + −0 stays +0 either way
+            var expected = (double[])start.Clone();
+            SmallDenseLinearAlgebra.Axpy(0.37, x0, expected);
+            SmallDenseLinearAlgebra.Axpy(-1.9, x1, expected);
+            var actual = (double[])start.Clone();
+            SmallDenseLinearAlgebra.Axpy2(0.37, x0, -1.9, x1, actual);
+            for (var i = 0; i < length; i++) AssertBitwise(expected[i], actual[i], $"length {length}, element {i}");
+        }
+    }
+
+    [Fact]
     public void Input_major_activity_counts_equal_the_unit_major_ones_including_signed_zeros_and_NaN()
     {
         // The conditional engine hands z input-major to the writer; the vector compares must give the unit-major bits.

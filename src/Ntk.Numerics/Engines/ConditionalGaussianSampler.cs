@@ -230,7 +230,11 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         {
             if (_representativeOf[a] < 0) continue;
             var column = z.Slice(a * width, width);
-            for (var k = 0; k < rank; k++)
+            var k = 0;
+            for (; k + 1 < rank; k += 2) // two accumulations per pass, in the order of one Axpy after another
+                SmallDenseLinearAlgebra.Axpy2(
+                    r[k * m + a], basis.Slice(k * width, width), r[(k + 1) * m + a], basis.Slice((k + 1) * width, width), column);
+            for (; k < rank; k++)
                 SmallDenseLinearAlgebra.Axpy(r[k * m + a], basis.Slice(k * width, width), column);
         }
 
@@ -292,7 +296,12 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                 if (_representativeOf[b] < 0) continue; // δ^l_b = 0: (W^l)ᵀ δ^l_b is exactly 0.
                 for (var k = 0; k < rank; k++) column[k] = _products[pairs++];
                 var bottom = column[rank..];
-                for (var j = 0; j < factorRank; j++)
+                var j = 0;
+                for (; j + 1 < factorRank; j += 2) // two accumulations per pass, in the order of one Axpy after another
+                    SmallDenseLinearAlgebra.Axpy2(
+                        scale * _factor[b * m + j], draws.Slice(j * complementRows, complementRows),
+                        scale * _factor[b * m + j + 1], draws.Slice((j + 1) * complementRows, complementRows), bottom);
+                for (; j < factorRank; j++)
                     SmallDenseLinearAlgebra.Axpy(
                         scale * _factor[b * m + j], draws.Slice(j * complementRows, complementRows), bottom);
             }

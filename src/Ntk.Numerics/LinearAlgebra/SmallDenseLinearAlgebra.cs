@@ -38,13 +38,37 @@ internal static class SmallDenseLinearAlgebra
         var largest = 0.0;
         Span<int> offsets = stackalloc int[4];
         Span<double> sums = stackalloc double[4];
-        for (var j = 0; j < cols; j++)
+        // With at most two columns left, the sums of squares below the next row (for the reflector's ‖x_{k+1..}‖) run
+        // in the same pass as the column norms: two more independent chains instead of one waiting chain later.
+        Span<int> lengths = stackalloc int[4];
+        Span<double> belowSums = stackalloc double[2];
+        var haveBelowSums = false;
+        if (cols == 2 && rows >= 1)
         {
-            if ((j & 3) == 0) SumsOfSquares(a, rows, j, Math.Min(4, cols - j), 0, offsets, sums);
-            var norm = NormFromSumOfSquares(a.Slice(j * rows, rows), sums[j & 3]);
-            columnNorms[j] = norm;
-            if (norm > largest) largest = norm;
+            lengths[0] = lengths[1] = rows;
+            lengths[2] = lengths[3] = rows - 1;
+            offsets[0] = 0;
+            offsets[1] = rows;
+            offsets[2] = 1;
+            offsets[3] = rows + 1;
+            DotFour(a, a, lengths, offsets, offsets, sums);
+            (belowSums[0], belowSums[1]) = (sums[2], sums[3]);
+            haveBelowSums = true;
+            for (var j = 0; j < cols; j++)
+            {
+                var norm = NormFromSumOfSquares(a.Slice(j * rows, rows), sums[j]);
+                columnNorms[j] = norm;
+                if (norm > largest) largest = norm;
+            }
         }
+        else
+            for (var j = 0; j < cols; j++)
+            {
+                if ((j & 3) == 0) SumsOfSquares(a, rows, j, Math.Min(4, cols - j), 0, offsets, sums);
+                var norm = NormFromSumOfSquares(a.Slice(j * rows, rows), sums[j & 3]);
+                columnNorms[j] = norm;
+                if (norm > largest) largest = norm;
+            }
         if (!(largest > 0)) return 0;
         var threshold = relativeTolerance * largest;
 
@@ -54,9 +78,20 @@ internal static class SmallDenseLinearAlgebra
             // Pivot: the column with the largest residual norm below row k (first one on ties).
             var best = k;
             var bestNorm = -1.0;
+            if (k > 0 && k == cols - 1)
+            {
+                // The last column: its norm below row k and below row k + 1 together.
+                lengths[0] = lengths[2] = rows - k;
+                lengths[1] = lengths[3] = rows - k - 1;
+                offsets[0] = offsets[2] = k * rows + k;
+                offsets[1] = offsets[3] = k * rows + k + 1;
+                DotFour(a, a, lengths, offsets, offsets, sums);
+                belowSums[0] = sums[1];
+                haveBelowSums = true;
+            }
             for (var j = k; j < cols; j++)
             {
-                if (k > 0 && ((j - k) & 3) == 0) SumsOfSquares(a, rows, j, Math.Min(4, cols - j), k, offsets, sums);
+                if (k > 0 && k < cols - 1 && ((j - k) & 3) == 0) SumsOfSquares(a, rows, j, Math.Min(4, cols - j), k, offsets, sums);
                 var norm = k == 0 ? columnNorms[j] : NormFromSumOfSquares(a.Slice(j * rows + k, rows - k), sums[(j - k) & 3]);
                 columnNorms[j] = norm;
                 if (norm > bestNorm)
@@ -78,7 +113,9 @@ internal static class SmallDenseLinearAlgebra
             var column = a.Slice(k * rows, rows);
             var alpha = column[k];
             var below = column.Slice(k + 1);
-            var belowNorm = Norm(below);
+            // belowSums[best − k] is Dot(below, below) of this very column (computed before the swap).
+            var belowNorm = haveBelowSums ? NormFromSumOfSquares(below, belowSums[best - k]) : Norm(below);
+            haveBelowSums = false;
             if (belowNorm == 0)
             {
                 tau[k] = 0; // H_k = I; R_kk = α.
@@ -170,7 +207,12 @@ internal static class SmallDenseLinearAlgebra
         for (; group + 3 < count; group += 4)
             DotFour(x, y, length, xOffsets.Slice(group, 4), yOffsets.Slice(group, 4), results.Slice(group, 4));
         if (group == count) return;
-        // The last 1–3 pairs: padded with copies of the last one (its extra results are dropped).
+        if (count - group == 2)
+        {
+            DotTwo(x, y, length, xOffsets[group], yOffsets[group], xOffsets[group + 1], yOffsets[group + 1], results[group..]);
+            return;
+        }
+        // The last 1 or 3 pairs: padded with copies of the last one (its extra results are dropped).
         Span<int> xs = stackalloc int[4];
         Span<int> ys = stackalloc int[4];
         Span<double> padded = stackalloc double[4];
@@ -184,9 +226,48 @@ internal static class SmallDenseLinearAlgebra
         padded[..(count - group)].CopyTo(results[group..count]);
     }
 
-    /// <summary>Four <see cref="Dot"/> chains side by side; offsets already checked by <see cref="DotBatch"/>.</summary>
+    /// <summary>Two <see cref="Dot"/> chains side by side; offsets already checked by <see cref="DotBatch"/>.</summary>
+    private static void DotTwo(
+        ReadOnlySpan<double> x, ReadOnlySpan<double> y, int length, int xOffset0, int yOffset0, int xOffset1, int yOffset1,
+        Span<double> results)
+    {
+        ref var x0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), xOffset0);
+        ref var x1 = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), xOffset1);
+        ref var y0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), yOffset0);
+        ref var y1 = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), yOffset1);
+        Vector256<double> s0 = default, s1 = default;
+        var i = 0;
+        for (; i + 3 < length; i += 4)
+        {
+            s0 += Vector256.LoadUnsafe(ref x0, (nuint)i) * Vector256.LoadUnsafe(ref y0, (nuint)i);
+            s1 += Vector256.LoadUnsafe(ref x1, (nuint)i) * Vector256.LoadUnsafe(ref y1, (nuint)i);
+        }
+        var t0 = (s0.GetElement(0) + s0.GetElement(1)) + (s0.GetElement(2) + s0.GetElement(3));
+        var t1 = (s1.GetElement(0) + s1.GetElement(1)) + (s1.GetElement(2) + s1.GetElement(3));
+        for (; i < length; i++)
+        {
+            t0 += Unsafe.Add(ref x0, i) * Unsafe.Add(ref y0, i);
+            t1 += Unsafe.Add(ref x1, i) * Unsafe.Add(ref y1, i);
+        }
+        results[0] = t0;
+        results[1] = t1;
+    }
+
+    /// <summary>Four <see cref="Dot"/> chains side by side, all <paramref name="length"/> long; offsets already checked.</summary>
     private static void DotFour(
         ReadOnlySpan<double> x, ReadOnlySpan<double> y, int length,
+        ReadOnlySpan<int> xOffsets, ReadOnlySpan<int> yOffsets, Span<double> results)
+    {
+        Span<int> lengths = [length, length, length, length];
+        DotFour(x, y, lengths, xOffsets, yOffsets, results);
+    }
+
+    /// <summary>
+    /// Four <see cref="Dot"/> chains side by side, chain j over lengths[j] values (offsets already checked): together up
+    /// to the shortest one's last block of 4, then each chain finished on its own exactly as <see cref="Dot"/> would.
+    /// </summary>
+    private static void DotFour(
+        ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<int> lengths,
         ReadOnlySpan<int> xOffsets, ReadOnlySpan<int> yOffsets, Span<double> results)
     {
         ref var xBase = ref MemoryMarshal.GetReference(x);
@@ -199,30 +280,30 @@ internal static class SmallDenseLinearAlgebra
         ref var y1 = ref Unsafe.Add(ref yBase, yOffsets[1]);
         ref var y2 = ref Unsafe.Add(ref yBase, yOffsets[2]);
         ref var y3 = ref Unsafe.Add(ref yBase, yOffsets[3]);
+        var common = Math.Min(Math.Min(lengths[0], lengths[1]), Math.Min(lengths[2], lengths[3]));
         Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
         var i = 0;
-        for (; i + 3 < length; i += 4)
+        for (; i + 3 < common; i += 4)
         {
             s0 += Vector256.LoadUnsafe(ref x0, (nuint)i) * Vector256.LoadUnsafe(ref y0, (nuint)i);
             s1 += Vector256.LoadUnsafe(ref x1, (nuint)i) * Vector256.LoadUnsafe(ref y1, (nuint)i);
             s2 += Vector256.LoadUnsafe(ref x2, (nuint)i) * Vector256.LoadUnsafe(ref y2, (nuint)i);
             s3 += Vector256.LoadUnsafe(ref x3, (nuint)i) * Vector256.LoadUnsafe(ref y3, (nuint)i);
         }
-        var t0 = (s0.GetElement(0) + s0.GetElement(1)) + (s0.GetElement(2) + s0.GetElement(3));
-        var t1 = (s1.GetElement(0) + s1.GetElement(1)) + (s1.GetElement(2) + s1.GetElement(3));
-        var t2 = (s2.GetElement(0) + s2.GetElement(1)) + (s2.GetElement(2) + s2.GetElement(3));
-        var t3 = (s3.GetElement(0) + s3.GetElement(1)) + (s3.GetElement(2) + s3.GetElement(3));
-        for (; i < length; i++)
-        {
-            t0 += Unsafe.Add(ref x0, i) * Unsafe.Add(ref y0, i);
-            t1 += Unsafe.Add(ref x1, i) * Unsafe.Add(ref y1, i);
-            t2 += Unsafe.Add(ref x2, i) * Unsafe.Add(ref y2, i);
-            t3 += Unsafe.Add(ref x3, i) * Unsafe.Add(ref y3, i);
-        }
-        results[0] = t0;
-        results[1] = t1;
-        results[2] = t2;
-        results[3] = t3;
+        results[0] = FinishDot(ref x0, ref y0, i, lengths[0], s0);
+        results[1] = FinishDot(ref x1, ref y1, i, lengths[1], s1);
+        results[2] = FinishDot(ref x2, ref y2, i, lengths[2], s2);
+        results[3] = FinishDot(ref x3, ref y3, i, lengths[3], s3);
+    }
+
+    /// <summary>The rest of <see cref="Dot"/>'s chain from element <paramref name="i"/> (a multiple of 4) with lane sums <paramref name="sums"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double FinishDot(ref double x, ref double y, int i, int length, Vector256<double> sums)
+    {
+        for (; i + 3 < length; i += 4) sums += Vector256.LoadUnsafe(ref x, (nuint)i) * Vector256.LoadUnsafe(ref y, (nuint)i);
+        var total = (sums.GetElement(0) + sums.GetElement(1)) + (sums.GetElement(2) + sums.GetElement(3));
+        for (; i < length; i++) total += Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
+        return total;
     }
 
     /// <summary>y ← y + α x over the length of <paramref name="x"/> (elementwise, multiply then add).</summary>
@@ -231,8 +312,18 @@ internal static class SmallDenseLinearAlgebra
         y = y[..x.Length];
         ref var xRef = ref MemoryMarshal.GetReference(x);
         ref var yRef = ref MemoryMarshal.GetReference(y);
-        var scale = Vector256.Create(alpha);
         var i = 0;
+        // Elementwise, so the vector width changes no bit: 8 lanes where AVX-512 runs, else 4 (emulated if need be).
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var wide = Vector512.Create(alpha);
+            for (; i + 7 < x.Length; i += 8)
+            {
+                var product = wide * Vector512.LoadUnsafe(ref xRef, (nuint)i);
+                (Vector512.LoadUnsafe(ref yRef, (nuint)i) + product).StoreUnsafe(ref yRef, (nuint)i);
+            }
+        }
+        var scale = Vector256.Create(alpha);
         for (; i + 3 < x.Length; i += 4)
         {
             var product = scale * Vector256.LoadUnsafe(ref xRef, (nuint)i);
@@ -322,6 +413,42 @@ internal static class SmallDenseLinearAlgebra
     }
 
     /// <summary>
+    /// y ← (y + α₀ x₀) + α₁ x₁ elementwise: two <see cref="Axpy"/> calls in one pass, the same operations in the same
+    /// order per element (multiply, add, multiply, add), so bitwise the same y.
+    /// </summary>
+    internal static void Axpy2(double alpha0, ReadOnlySpan<double> x0, double alpha1, ReadOnlySpan<double> x1, Span<double> y)
+    {
+        var length = x0.Length;
+        if (x1.Length < length || y.Length < length) throw new ArgumentException("Axpy2: spans too short");
+        ref var aRef = ref MemoryMarshal.GetReference(x0);
+        ref var bRef = ref MemoryMarshal.GetReference(x1);
+        ref var yRef = ref MemoryMarshal.GetReference(y);
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var a0 = Vector512.Create(alpha0);
+            var a1 = Vector512.Create(alpha1);
+            for (; i + 7 < length; i += 8)
+            {
+                var sum = Vector512.LoadUnsafe(ref yRef, (nuint)i) + a0 * Vector512.LoadUnsafe(ref aRef, (nuint)i);
+                (sum + a1 * Vector512.LoadUnsafe(ref bRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+            }
+        }
+        var c0 = Vector256.Create(alpha0);
+        var c1 = Vector256.Create(alpha1);
+        for (; i + 3 < length; i += 4)
+        {
+            var sum = Vector256.LoadUnsafe(ref yRef, (nuint)i) + c0 * Vector256.LoadUnsafe(ref aRef, (nuint)i);
+            (sum + c1 * Vector256.LoadUnsafe(ref bRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+        }
+        for (; i < length; i++)
+        {
+            var sum = Unsafe.Add(ref yRef, i) + alpha0 * Unsafe.Add(ref aRef, i);
+            Unsafe.Add(ref yRef, i) = sum + alpha1 * Unsafe.Add(ref bRef, i);
+        }
+    }
+
+    /// <summary>
     /// sums[j] = <see cref="Dot"/>(c, c) for c the column <paramref name="first"/> + j of A (column-major, rows long)
     /// below row <paramref name="fromRow"/>, j &lt; <paramref name="count"/> ≤ 4.
     /// </summary>
@@ -338,8 +465,14 @@ internal static class SmallDenseLinearAlgebra
         y = y[..x.Length];
         ref var xRef = ref MemoryMarshal.GetReference(x);
         ref var yRef = ref MemoryMarshal.GetReference(y);
-        var scale = Vector256.Create(alpha);
         var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var wide = Vector512.Create(alpha);
+            for (; i + 7 < x.Length; i += 8)
+                (Vector512.LoadUnsafe(ref yRef, (nuint)i) - wide * Vector512.LoadUnsafe(ref xRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+        }
+        var scale = Vector256.Create(alpha);
         for (; i + 3 < x.Length; i += 4)
             (Vector256.LoadUnsafe(ref yRef, (nuint)i) - scale * Vector256.LoadUnsafe(ref xRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
         for (; i < x.Length; i++) y[i] -= alpha * x[i];
