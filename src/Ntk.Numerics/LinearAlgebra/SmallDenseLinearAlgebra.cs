@@ -132,15 +132,21 @@ internal static class SmallDenseLinearAlgebra
             // Apply H_k to the trailing columns.
             var t = tau[k];
             if (t == 0) continue;
-            for (var j = k + 1; j < cols; j++)
+            // w_j = A_kj + Σ_{i>k} v_i A_ij, each a scalar chain in increasing i (the QR's summation order); up to four
+            // trailing columns' chains run side by side (independent, so each waits less on its adder), then updates.
+            for (var first = k + 1; first < cols; first += 4)
             {
-                var target = a.Slice(j * rows, rows);
-                var w = target[k];
-                for (var i = k + 1; i < rows; i++) w += column[i] * target[i];
-                if (w == 0) continue;
-                w *= t;
-                target[k] -= w;
-                SubtractScaled(w, column[(k + 1)..], target[(k + 1)..]);
+                var count = Math.Min(4, cols - first);
+                TrailingProducts(a, rows, k, first, count, sums);
+                for (var j = 0; j < count; j++)
+                {
+                    var target = a.Slice((first + j) * rows, rows);
+                    var w = sums[j];
+                    if (w == 0) continue;
+                    w *= t;
+                    target[k] -= w;
+                    SubtractScaled(w, column[(k + 1)..], target[(k + 1)..]);
+                }
             }
         }
         return steps;
@@ -457,6 +463,36 @@ internal static class SmallDenseLinearAlgebra
     {
         for (var j = 0; j < count; j++) offsets[j] = (first + j) * rows + fromRow;
         DotBatch(a, a, rows - fromRow, offsets[..count], offsets[..count], sums);
+    }
+
+    /// <summary>
+    /// w[j] = A[k, c] + Σ_{i=k+1}^{rows−1} A[i, k]·A[i, c] for c = first + j, j &lt; count ≤ 4 (A column-major), each
+    /// summed as one scalar chain in increasing i; the chains of absent columns (count &lt; 4) repeat the last one.
+    /// </summary>
+    private static void TrailingProducts(ReadOnlySpan<double> a, int rows, int k, int first, int count, Span<double> w)
+    {
+        if ((long)(first + count) * rows > a.Length || k >= rows) throw new ArgumentOutOfRangeException(nameof(count));
+        ref var v = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), k * rows);
+        ref var c0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), first * rows);
+        ref var c1 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), (first + Math.Min(1, count - 1)) * rows);
+        ref var c2 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), (first + Math.Min(2, count - 1)) * rows);
+        ref var c3 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), (first + Math.Min(3, count - 1)) * rows);
+        double w0 = Unsafe.Add(ref c0, k), w1 = Unsafe.Add(ref c1, k), w2 = Unsafe.Add(ref c2, k), w3 = Unsafe.Add(ref c3, k);
+        if (count == 1)
+            for (var i = k + 1; i < rows; i++) w0 += Unsafe.Add(ref v, i) * Unsafe.Add(ref c0, i);
+        else
+            for (var i = k + 1; i < rows; i++)
+            {
+                var x = Unsafe.Add(ref v, i);
+                w0 += x * Unsafe.Add(ref c0, i);
+                w1 += x * Unsafe.Add(ref c1, i);
+                w2 += x * Unsafe.Add(ref c2, i);
+                w3 += x * Unsafe.Add(ref c3, i);
+            }
+        w[0] = w0;
+        w[1] = w1;
+        w[2] = w2;
+        w[3] = w3;
     }
 
     /// <summary>y ← y − α x elementwise (multiply, then subtract: the scalar loop's operations).</summary>
