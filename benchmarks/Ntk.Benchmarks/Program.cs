@@ -2,8 +2,15 @@ using BenchmarkDotNet.Running;
 
 namespace Ntk.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/Ntk.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Entry point: <c>dotnet run -c Release --project benchmarks/Ntk.Benchmarks -- --filter '*'</c>, or
+/// <c>-- conditional-profile n0,L,n,m [seconds]</c> for the conditional engine's per-step breakdown.
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "conditional-profile") ConditionalProfile.Run(args);
+        else BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

@@ -130,4 +130,21 @@ public sealed class ValidateCommandTests(ITestOutputHelper output)
         Assert.Equal((4 + 4 + 1) * 3, work.Draws);
         Assert.Equal((4 + 4 + 1) * 9 + 3 * 27 + 4 * 9 * (4 + 4), work.Flops);
     }
+
+    [Fact]
+    public void Bench_counts_the_conditional_backward_draws_too()
+    {
+        // n = 5, 4, 4, 1 and m = 3: forward 3·4 + 3·4 + 3·1 = 27; backward ρ·(n_{l−1} − r_l): l = 3: 1·(4 − 3),
+        // l = 2: 3·(4 − 3). The same as ConditionalGaussianSampler's fills for generic inputs.
+        var network = NetworkSpec.Uniform(5, 2, 4, WeightLaw.Gaussian);
+
+        var all = WorkEstimate.PerTrialAllDraws(network, inputCount: 3, EngineKind.Conditional);
+        var estimate = WorkEstimate.PerTrial(network, inputCount: 3, EngineKind.Conditional);
+
+        Assert.Equal(27 + 1 + 3, all.Draws);
+        Assert.Equal(estimate.Flops, all.Flops);
+        Assert.Equal(WorkEstimate.PerTrial(network, 3, EngineKind.Dense), WorkEstimate.PerTrialAllDraws(network, 3, EngineKind.Dense));
+        // (10, 5, 1024, 2): 10,242 forward + 1,022 + 4 · 2 · 1,022 backward (the bench's largest pair configuration).
+        Assert.Equal(19_440, WorkEstimate.PerTrialAllDraws(NetworkSpec.Uniform(10, 5, 1024, WeightLaw.Gaussian), 2, EngineKind.Conditional).Draws);
+    }
 }

@@ -50,6 +50,42 @@ public sealed class ConditionalSamplerTests
         Assert.NotEqual(once[point.Layout.Ntk(0, 1)], other[point.Layout.Ntk(0, 1)]);
     }
 
+    /// <summary>
+    /// SHA-256 of the measurements of fixed trials of five points (pairs at n = 256, a rank drop below m and a one-unit layer, ties with an
+    /// opposite and a zero input, m = 1, m = 6), pinned to the values the engine gave before its fast paths (issue 12):
+    /// every speed change of the engine must keep these bits. Run with DOTNET_EnableAVX512=0 and
+    /// DOTNET_EnableHWIntrinsic=0 too (docs/performance.md §4): every vector path must give them.
+    /// </summary>
+    [Fact]
+    public void Measurements_of_fixed_trials_have_a_pinned_hash_on_every_vector_path()
+    {
+        var x = new[] { 0.3, -1.1, 0.7, 0.2 };
+        PointDefinition[] points =
+        [
+            Point(11, inputDim: 10, widths: [256, 256, 256], InputSet.Pair(10, Math.PI / 6)),
+            Point(12, inputDim: 6, widths: [64, 3, 32, 1], InputSets.Sphere(6, 4, 5)),
+            Point(13, inputDim: 4, widths: [16, 2, 16], new InputSet(4, [.. x, .. x, .. x.Select(v => -v), 0.5, 0.5, -0.2, 0.1])),
+            Point(14, inputDim: 3, widths: [8], InputSets.Sphere(3, 1, 6)),
+            Point(15, inputDim: 10, widths: [40, 40, 40], InputSets.Sphere(10, 6, 9)),
+        ];
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var point in points)
+        {
+            var sampler = new ConditionalGaussianSampler(point);
+            var measurement = new double[point.Layout.Count];
+            for (var t = 0; t < 40; t++)
+            {
+                sampler.Sample(t, measurement);
+                hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(measurement.AsSpan()));
+            }
+        }
+        var digest = Convert.ToHexString(hash.GetHashAndReset());
+        _output.WriteLine(digest);
+        Assert.Equal(PinnedMeasurementHash, digest);
+    }
+
+    private const string PinnedMeasurementHash = "72CF9ECCDD93DA51CACAAA5843163BF9FD04B0B6735232691EC2A4321026EB8C";
+
     [Fact]
     public void Sampling_allocates_nothing()
     {

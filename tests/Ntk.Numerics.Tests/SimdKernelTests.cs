@@ -124,6 +124,82 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Batched_dot_products_equal_Dot_one_by_one_bitwise_for_every_count_and_length()
+    {
+        // The conditional engine's Gram entries, Uᵀ Δ, QR norms and reflector products run as DotBatch chains.
+        var random = new Random(23);
+        var x = RandomValues(random, 400);
+        var y = RandomValues(random, 400);
+        for (var count = 0; count <= 9; count++)
+            for (var length = 0; length <= 37; length++)
+            {
+                var xOffsets = new int[count];
+                var yOffsets = new int[count];
+                for (var j = 0; j < count; j++)
+                {
+                    xOffsets[j] = random.Next(400 - length + 1);
+                    yOffsets[j] = random.Next(400 - length + 1);
+                }
+                var results = new double[count];
+                SmallDenseLinearAlgebra.DotBatch(x, y, length, xOffsets, yOffsets, results);
+                for (var j = 0; j < count; j++)
+                    AssertBitwise(
+                        SmallDenseLinearAlgebra.Dot(x.AsSpan(xOffsets[j], length), y.AsSpan(yOffsets[j], length)), results[j],
+                        $"count {count}, length {length}, pair {j}");
+            }
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            SmallDenseLinearAlgebra.DotBatch(x, y, 10, new[] { 391 }, new[] { 0 }, new double[1]));
+    }
+
+    [Fact]
+    public void Fused_double_axpy_equals_two_axpys_bitwise_at_every_length()
+    {
+        var random = new Random(24);
+        for (var length = 0; length <= 41; length++)
+        {
+            var x0 = RandomValues(random, length);
+            var x1 = RandomValues(random, length);
+            var start = RandomValues(random, length);
+            if (length > 2) (start[1], x0[1], x1[1]) = (0.0, -0.0, -0.0); // (+0 + −0) + −0 stays +0 either way
+            var expected = (double[])start.Clone();
+            SmallDenseLinearAlgebra.Axpy(0.37, x0, expected);
+            SmallDenseLinearAlgebra.Axpy(-1.9, x1, expected);
+            var actual = (double[])start.Clone();
+            SmallDenseLinearAlgebra.Axpy2(0.37, x0, -1.9, x1, actual);
+            for (var i = 0; i < length; i++) AssertBitwise(expected[i], actual[i], $"length {length}, element {i}");
+        }
+    }
+
+    [Fact]
+    public void Input_major_activity_counts_equal_the_unit_major_ones_including_signed_zeros_and_NaN()
+    {
+        // The conditional engine hands z input-major to the writer; the vector compares must give the unit-major bits.
+        var random = new Random(22);
+        foreach (var (m, width) in new[] { (1, 1), (2, 63), (2, 64), (2, 65), (3, 127), (4, 1024), (5, 130), (33, 200) })
+        {
+            var layout = MeasurementLayout.For(m, 2, hasConditionalCorrelator: true);
+            var unitMajor = RandomValues(random, width * m);
+            for (var i = 0; i < unitMajor.Length; i += 7) unitMajor[i] = 0;
+            for (var i = 3; i < unitMajor.Length; i += 11) unitMajor[i] = -0.0;
+            for (var i = 5; i < unitMajor.Length; i += 13) unitMajor[i] = double.NaN;
+            for (var i = 6; i < unitMajor.Length; i += 17) unitMajor[i] = double.Epsilon;
+            var inputMajor = new double[width * m];
+            for (var i = 0; i < width; i++)
+                for (var a = 0; a < m; a++) inputMajor[a * width + i] = unitMajor[i * m + a];
+
+            var expected = new double[layout.Count];
+            var expectedActive = new int[m];
+            MeasurementKernels.CountActivity(unitMajor, width, m, expectedActive, expected, layout, 2);
+            var actual = new double[layout.Count];
+            var actualActive = new int[m];
+            MeasurementKernels.CountActivity(inputMajor, width, m, inputMajor: true, actualActive, actual, layout, 2);
+
+            Assert.Equal(expectedActive, actualActive);
+            for (var i = 0; i < expected.Length; i++) AssertBitwise(expected[i], actual[i], $"m {m}, width {width}, entry {i}");
+        }
+    }
+
+    [Fact]
     public void Branch_free_gate_equals_the_ternary_loop_bitwise_including_signed_zeros_and_NaN()
     {
         var random = new Random(3);

@@ -115,7 +115,8 @@ internal static class BenchRunner
             limits.GaussianDraws, MachineLimits.BoxMullerDraws(seconds), MachineLimits.PhiloxWords(seconds)));
         foreach (var (configuration, engine, single, shard, all) in measured)
         {
-            var work = WorkEstimate.PerTrial(configuration.Network, configuration.InputCount, engine);
+            // Every draw the engine makes (the conditional backward draws too), not the shard-sizing estimate.
+            var work = WorkEstimate.PerTrialAllDraws(configuration.Network, configuration.InputCount, engine);
             // The larger of the two roofline terms binds: drawing (dense at small m) or multiply-adds.
             var bound = work.Draws / limits.GaussianDraws.PerCpuSecond >= work.Flops / (2 * limits.FusedMultiplyAdds.PerCpuSecond)
                 ? BenchBound.Draws

@@ -38,6 +38,33 @@ internal readonly record struct WorkEstimate(double Draws, double Flops)
         return Engine(network, m, engine) + new WorkEstimate(0, matrices);
     }
 
+    /// <summary>
+    /// <see cref="PerTrial"/> with every Gaussian the engine draws, for the roofline of <c>ntk bench</c>. Equal to it
+    /// for dense; for conditional the forward draws are r_l·n_l (r_l = min(m, n_{l−1}), the rank of h^{l−1} for
+    /// generic inputs) and the backward pass draws another ρ_l·(n_{l−1} − r_l) for l = L+1 down to 2 (ρ_{L+1} = 1 for
+    /// δ^{L+1} = 1, ρ_l = min(m, n_l) below; docs/science.md §3), about twice <see cref="PerTrial"/>'s count.
+    /// </summary>
+    /// <remarks>
+    /// Kept apart from <see cref="PerTrial"/> because that one also sizes <c>"shardTrials": "auto"</c>
+    /// (<see cref="ShardSizing"/>): changing it would change those sweeps' shards, hence their results' last bits.
+    /// </remarks>
+    public static WorkEstimate PerTrialAllDraws(
+        NetworkSpec network, int inputCount, EngineKind engine, StatisticGroups statistics = StatisticGroups.All)
+    {
+        var estimate = PerTrial(network, inputCount, engine, statistics);
+        if (engine != EngineKind.Conditional) return estimate;
+        double draws = 0;
+        for (var layer = 1; layer <= network.Depth + 1; layer++)
+        {
+            var rank = Math.Min(inputCount, network.LayerSize(layer - 1));
+            draws += (double)rank * network.LayerSize(layer);
+            if (layer < 2) continue;
+            var deltaRank = layer == network.Depth + 1 ? 1 : Math.Min(inputCount, network.LayerSize(layer));
+            draws += (double)deltaRank * (network.LayerSize(layer - 1) - rank);
+        }
+        return estimate with { Draws = draws };
+    }
+
     private static WorkEstimate Engine(NetworkSpec network, double m, EngineKind engine)
     {
         switch (engine)

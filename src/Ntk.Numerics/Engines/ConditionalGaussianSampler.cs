@@ -39,8 +39,8 @@ namespace Ntk.Numerics.Engines;
 /// (j = 0..ρ_l−1, each n_{l−1} − r_l values; ρ_l = numerical rank of δ^l). Layer 1's backward draws nothing
 /// (δ^0 is not used). The counts depend on the trial only through the ranks.</para>
 /// <para><b>Storage.</b> Internally vectors are input-major (h^l, δ^l, columns of U and of the QR factor contiguous),
-/// so every O(n) loop is a long contiguous dot product or axpy; z^l is also written unit-major for
-/// <see cref="MeasurementWriter"/>.</para>
+/// so every O(n) loop is a long contiguous dot product or axpy; <see cref="MeasurementWriter"/> reads z^l input-major
+/// too (its activity bit sets are the same in either layout).</para>
 /// </remarks>
 public sealed class ConditionalGaussianSampler : ITrialSampler
 {
@@ -65,8 +65,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly double[] _scales;         // _scales[l] = s_l = √(2/n_{l−1}), l = 1..L+1
     private readonly double[][] _post;         // _post[l]: h^l input-major (m × n_l: h[a·n_l + i]), l = 0..L; _post[0] = x
     private readonly double[][] _postGram;     // _postGram[l]: HᵀH of h^l (m × m), l = 0..L
-    private readonly double[] _preUnitMajor;   // z^l unit-major (n_l × m), the layout MeasurementWriter reads
-    private readonly double[] _preInputMajor;  // z^l input-major scratch
+    private readonly double[] _preInputMajor;  // z^l input-major (m × n_l), also what MeasurementWriter reads
     private readonly double[][] _qr;           // _qr[l]: pivoted QR of the distinct non-zero columns of h^{l−1}, column-major
     private readonly double[][] _tau;          // _tau[l]: reflector coefficients of _qr[l]
     private readonly int[] _rank;              // _rank[l] = r_l
@@ -89,6 +88,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly double[] _kernel;         // m × m
     private readonly double[] _workspace;      // m² + m
     private readonly int[] _counts;            // m
+    private readonly int[] _basisOffsets;      // m², the (k, b) pairs of Uᵀ Δ: offset of U_k
+    private readonly int[] _deltaOffsets;      // m², offset of Δ_b
+    private readonly double[] _products;       // m², their products
 
     /// <summary>Allocates every buffer for <paramref name="point"/>; its weight law must be Gaussian.</summary>
     public ConditionalGaussianSampler(PointDefinition point)
@@ -132,7 +134,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             _basisDraws[l] = new double[_sizes[l] * m];
         }
 
-        _preUnitMajor = new double[widest * m];
         _preInputMajor = new double[widest * m];
         _rFactor = new double[m * m];
         _delta = new double[widest * m];
@@ -152,6 +153,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         _kernel = new double[m * m];
         _workspace = new double[m * m + m];
         _counts = new int[m];
+        _basisOffsets = new int[m * m];
+        _deltaOffsets = new int[m * m];
+        _products = new double[m * m];
     }
 
     public MeasurementLayout Layout { get; }
@@ -172,7 +176,8 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             SampleForwardLayer(l, ref stream);
             if (l <= _depth)
             {
-                MeasurementWriter.WriteLayerActivity(Layout, l, _preUnitMajor, _sizes[l], measurement, _counts);
+                MeasurementWriter.WriteLayerActivity(
+                    Layout, l, _preInputMajor, _sizes[l], inputMajor: true, measurement, _counts);
                 MeasurementWriter.WriteConditionalCorrelator(Layout, l, _postGram[l - 1], measurement);
                 MeasurementWriter.WritePatternEqualCond(Layout, l, _postGram[l - 1], _sizes[l], measurement);
             }
@@ -183,7 +188,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     }
 
     /// <summary>
-    /// z^l = U R Pᵀ from the pivoted QR of h^{l−1}; for l ≤ L also h^l = relu(z^l), its Gram matrix and z^l unit-major.
+    /// z^l = U R Pᵀ from the pivoted QR of h^{l−1}; for l ≤ L also h^l = relu(z^l) and its Gram matrix.
     /// </summary>
     private void SampleForwardLayer(int l, ref RandomStream stream)
     {
@@ -225,7 +230,11 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         {
             if (_representativeOf[a] < 0) continue;
             var column = z.Slice(a * width, width);
-            for (var k = 0; k < rank; k++)
+            var k = 0;
+            for (; k + 1 < rank; k += 2) // two accumulations per pass, in the order of one Axpy after another
+                SmallDenseLinearAlgebra.Axpy2(
+                    r[k * m + a], basis.Slice(k * width, width), r[(k + 1) * m + a], basis.Slice((k + 1) * width, width), column);
+            for (; k < rank; k++)
                 SmallDenseLinearAlgebra.Axpy(r[k * m + a], basis.Slice(k * width, width), column);
         }
 
@@ -233,12 +242,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         var post = _post[l].AsSpan(0, m * width);
         DenseKernels.Gate(z, z, post); // post[e] = z[e] > 0 ? z[e] : 0, branch-free (random signs)
         Gram(post, width, m, _postGram[l]);
-        var unitMajor = _preUnitMajor.AsSpan(0, width * m);
-        for (var a = 0; a < m; a++)
-        {
-            var column = z.Slice(a * width, width);
-            for (var i = 0; i < width; i++) unitMajor[i * m + a] = column[i];
-        }
     }
 
     /// <summary>Backward pass from the output layer down, accumulating K = Σ_l s_l² (ΔᵀΔ) ∘ (HᵀH).</summary>
@@ -272,16 +275,33 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             // T (rows × m, column-major): top r rows Uᵀ Δ = Q_rᵀ (W^l)ᵀ Δ, fixed by the forward values; the other rows
             // Q_⊥ᵀ P⊥ Gᵀ Δ, iid N(0, s_l² ΔᵀΔ), drawn as s_l G' Fᵀ. Then (W^l)ᵀ Δ = Q T.
             var t = _transposedProduct.AsSpan(0, m * rows);
+            // Every Uᵀ Δ entry at once: independent Dot chains, four side by side (DotBatch).
+            var pairs = 0;
+            for (var b = 0; b < m; b++)
+            {
+                if (_representativeOf[b] < 0) continue;
+                for (var k = 0; k < rank; k++)
+                {
+                    _basisOffsets[pairs] = k * width;
+                    _deltaOffsets[pairs++] = b * width;
+                }
+            }
+            SmallDenseLinearAlgebra.DotBatch(
+                basis, delta, width, _basisOffsets.AsSpan(0, pairs), _deltaOffsets.AsSpan(0, pairs), _products);
+            pairs = 0;
             for (var b = 0; b < m; b++)
             {
                 var column = t.Slice(b * rows, rows);
                 column.Clear();
                 if (_representativeOf[b] < 0) continue; // δ^l_b = 0: (W^l)ᵀ δ^l_b is exactly 0.
-                var deltaColumn = delta.Slice(b * width, width);
-                for (var k = 0; k < rank; k++)
-                    column[k] = SmallDenseLinearAlgebra.Dot(basis.Slice(k * width, width), deltaColumn);
+                for (var k = 0; k < rank; k++) column[k] = _products[pairs++];
                 var bottom = column[rank..];
-                for (var j = 0; j < factorRank; j++)
+                var j = 0;
+                for (; j + 1 < factorRank; j += 2) // two accumulations per pass, in the order of one Axpy after another
+                    SmallDenseLinearAlgebra.Axpy2(
+                        scale * _factor[b * m + j], draws.Slice(j * complementRows, complementRows),
+                        scale * _factor[b * m + j + 1], draws.Slice((j + 1) * complementRows, complementRows), bottom);
+                for (; j < factorRank; j++)
                     SmallDenseLinearAlgebra.Axpy(
                         scale * _factor[b * m + j], draws.Slice(j * complementRows, complementRows), bottom);
             }
@@ -366,8 +386,29 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     /// then add, (s0 + s1) + (s2 + s3), then the tail); up to four entries of a row are accumulated together so that
     /// each load of x_a feeds four independent sums instead of one latency-bound chain.
     /// </remarks>
-    private static void Gram(ReadOnlySpan<double> x, int rows, int m, Span<double> gram)
+    internal static void Gram(ReadOnlySpan<double> x, int rows, int m, Span<double> gram)
     {
+        if (m <= 4)
+        {
+            // At most 10 entries: all of them as independent Dot chains four at a time (DotBatch) rather than row by
+            // row, where m ≤ 3 would leave each entry a chain of its own, waiting on one adder.
+            Span<int> first = stackalloc int[10];
+            Span<int> second = stackalloc int[10];
+            Span<double> products = stackalloc double[10];
+            var count = 0;
+            for (var a = 0; a < m; a++)
+                for (var b = a; b < m; b++)
+                {
+                    first[count] = a * rows;
+                    second[count++] = b * rows;
+                }
+            SmallDenseLinearAlgebra.DotBatch(x, x, rows, first[..count], second[..count], products);
+            count = 0;
+            for (var a = 0; a < m; a++)
+                for (var b = a; b < m; b++)
+                    gram[a * m + b] = gram[b * m + a] = products[count++];
+            return;
+        }
         for (var a = 0; a < m; a++)
         {
             var column = x.Slice(a * rows, rows);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -33,13 +34,41 @@ internal static class SmallDenseLinearAlgebra
         if (a.Length < rows * cols) throw new ArgumentException("a: need rows × cols values", nameof(a));
         for (var j = 0; j < cols; j++) pivots[j] = j;
 
+        // Column norms, the sums of squares four columns at a time (each bitwise Norm's own Dot).
         var largest = 0.0;
-        for (var j = 0; j < cols; j++)
+        Span<int> offsets = stackalloc int[4];
+        Span<double> sums = stackalloc double[4];
+        // With at most two columns left, the sums of squares below the next row (for the reflector's ‖x_{k+1..}‖) run
+        // in the same pass as the column norms: two more independent chains instead of one waiting chain later.
+        Span<int> lengths = stackalloc int[4];
+        Span<double> belowSums = stackalloc double[2];
+        var haveBelowSums = false;
+        if (cols == 2 && rows >= 1)
         {
-            var norm = Norm(a.Slice(j * rows, rows));
-            columnNorms[j] = norm;
-            if (norm > largest) largest = norm;
+            lengths[0] = lengths[1] = rows;
+            lengths[2] = lengths[3] = rows - 1;
+            offsets[0] = 0;
+            offsets[1] = rows;
+            offsets[2] = 1;
+            offsets[3] = rows + 1;
+            DotFour(a, a, lengths, offsets, offsets, sums);
+            (belowSums[0], belowSums[1]) = (sums[2], sums[3]);
+            haveBelowSums = true;
+            for (var j = 0; j < cols; j++)
+            {
+                var norm = NormFromSumOfSquares(a.Slice(j * rows, rows), sums[j]);
+                columnNorms[j] = norm;
+                if (norm > largest) largest = norm;
+            }
         }
+        else
+            for (var j = 0; j < cols; j++)
+            {
+                if ((j & 3) == 0) SumsOfSquares(a, rows, j, Math.Min(4, cols - j), 0, offsets, sums);
+                var norm = NormFromSumOfSquares(a.Slice(j * rows, rows), sums[j & 3]);
+                columnNorms[j] = norm;
+                if (norm > largest) largest = norm;
+            }
         if (!(largest > 0)) return 0;
         var threshold = relativeTolerance * largest;
 
@@ -49,9 +78,21 @@ internal static class SmallDenseLinearAlgebra
             // Pivot: the column with the largest residual norm below row k (first one on ties).
             var best = k;
             var bestNorm = -1.0;
+            if (k > 0 && k == cols - 1)
+            {
+                // The last column: its norm below row k and below row k + 1 together.
+                lengths[0] = lengths[2] = rows - k;
+                lengths[1] = lengths[3] = rows - k - 1;
+                offsets[0] = offsets[2] = k * rows + k;
+                offsets[1] = offsets[3] = k * rows + k + 1;
+                DotFour(a, a, lengths, offsets, offsets, sums);
+                belowSums[0] = sums[1];
+                haveBelowSums = true;
+            }
             for (var j = k; j < cols; j++)
             {
-                var norm = k == 0 ? columnNorms[j] : Norm(a.Slice(j * rows + k, rows - k));
+                if (k > 0 && k < cols - 1 && ((j - k) & 3) == 0) SumsOfSquares(a, rows, j, Math.Min(4, cols - j), k, offsets, sums);
+                var norm = k == 0 ? columnNorms[j] : NormFromSumOfSquares(a.Slice(j * rows + k, rows - k), sums[(j - k) & 3]);
                 columnNorms[j] = norm;
                 if (norm > bestNorm)
                 {
@@ -72,7 +113,9 @@ internal static class SmallDenseLinearAlgebra
             var column = a.Slice(k * rows, rows);
             var alpha = column[k];
             var below = column.Slice(k + 1);
-            var belowNorm = Norm(below);
+            // belowSums[best − k] is Dot(below, below) of this very column (computed before the swap).
+            var belowNorm = haveBelowSums ? NormFromSumOfSquares(below, belowSums[best - k]) : Norm(below);
+            haveBelowSums = false;
             if (belowNorm == 0)
             {
                 tau[k] = 0; // H_k = I; R_kk = α.
@@ -82,22 +125,28 @@ internal static class SmallDenseLinearAlgebra
                 var beta = -Math.CopySign(Hypot(alpha, belowNorm), alpha);
                 tau[k] = (beta - alpha) / beta;
                 var scale = 1 / (alpha - beta);
-                for (var i = 0; i < below.Length; i++) below[i] *= scale;
+                System.Numerics.Tensors.TensorPrimitives.Multiply(below, scale, below); // elementwise: the scalar loop's products
                 column[k] = beta;
             }
 
             // Apply H_k to the trailing columns.
             var t = tau[k];
             if (t == 0) continue;
-            for (var j = k + 1; j < cols; j++)
+            // w_j = A_kj + Σ_{i>k} v_i A_ij, each a scalar chain in increasing i (the QR's summation order); up to four
+            // trailing columns' chains run side by side (independent, so each waits less on its adder), then updates.
+            for (var first = k + 1; first < cols; first += 4)
             {
-                var target = a.Slice(j * rows, rows);
-                var w = target[k];
-                for (var i = k + 1; i < rows; i++) w += column[i] * target[i];
-                if (w == 0) continue;
-                w *= t;
-                target[k] -= w;
-                for (var i = k + 1; i < rows; i++) target[i] -= w * column[i];
+                var count = Math.Min(4, cols - first);
+                TrailingProducts(a, rows, k, first, count, sums);
+                for (var j = 0; j < count; j++)
+                {
+                    var target = a.Slice((first + j) * rows, rows);
+                    var w = sums[j];
+                    if (w == 0) continue;
+                    w *= t;
+                    target[k] -= w;
+                    SubtractScaled(w, column[(k + 1)..], target[(k + 1)..]);
+                }
             }
         }
         return steps;
@@ -144,14 +193,143 @@ internal static class SmallDenseLinearAlgebra
         return total;
     }
 
+    /// <summary>
+    /// results[j] = <see cref="Dot"/>(x[xOffsets[j] ..][..length], y[yOffsets[j] ..][..length]) for every j, bitwise:
+    /// each product is <see cref="Dot"/>'s own chain (four lane sums, multiply then add, (s0 + s1) + (s2 + s3), then
+    /// the tail), only four chains run side by side. One <see cref="Dot"/> waits on its single accumulator (an add's
+    /// latency per 4 elements); four independent ones fill the adder instead. x and y may be the same span.
+    /// </summary>
+    internal static void DotBatch(
+        ReadOnlySpan<double> x, ReadOnlySpan<double> y, int length,
+        ReadOnlySpan<int> xOffsets, ReadOnlySpan<int> yOffsets, Span<double> results)
+    {
+        var count = xOffsets.Length;
+        if (yOffsets.Length != count || results.Length < count) throw new ArgumentException("offsets and results: need equal counts");
+        for (var j = 0; j < count; j++)
+            if (length < 0 || xOffsets[j] < 0 || yOffsets[j] < 0
+                || (long)xOffsets[j] + length > x.Length || (long)yOffsets[j] + length > y.Length)
+                throw new ArgumentOutOfRangeException(nameof(length), "a vector runs past its span");
+        var group = 0;
+        for (; group + 3 < count; group += 4)
+            DotFour(x, y, length, xOffsets.Slice(group, 4), yOffsets.Slice(group, 4), results.Slice(group, 4));
+        if (group == count) return;
+        if (count - group == 2)
+        {
+            DotTwo(x, y, length, xOffsets[group], yOffsets[group], xOffsets[group + 1], yOffsets[group + 1], results[group..]);
+            return;
+        }
+        // The last 1 or 3 pairs: padded with copies of the last one (its extra results are dropped).
+        Span<int> xs = stackalloc int[4];
+        Span<int> ys = stackalloc int[4];
+        Span<double> padded = stackalloc double[4];
+        for (var j = 0; j < 4; j++)
+        {
+            var source = Math.Min(group + j, count - 1);
+            xs[j] = xOffsets[source];
+            ys[j] = yOffsets[source];
+        }
+        DotFour(x, y, length, xs, ys, padded);
+        padded[..(count - group)].CopyTo(results[group..count]);
+    }
+
+    /// <summary>Two <see cref="Dot"/> chains side by side; offsets already checked by <see cref="DotBatch"/>.</summary>
+    private static void DotTwo(
+        ReadOnlySpan<double> x, ReadOnlySpan<double> y, int length, int xOffset0, int yOffset0, int xOffset1, int yOffset1,
+        Span<double> results)
+    {
+        ref var x0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), xOffset0);
+        ref var x1 = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), xOffset1);
+        ref var y0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), yOffset0);
+        ref var y1 = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), yOffset1);
+        Vector256<double> s0 = default, s1 = default;
+        var i = 0;
+        for (; i + 3 < length; i += 4)
+        {
+            s0 += Vector256.LoadUnsafe(ref x0, (nuint)i) * Vector256.LoadUnsafe(ref y0, (nuint)i);
+            s1 += Vector256.LoadUnsafe(ref x1, (nuint)i) * Vector256.LoadUnsafe(ref y1, (nuint)i);
+        }
+        var t0 = (s0.GetElement(0) + s0.GetElement(1)) + (s0.GetElement(2) + s0.GetElement(3));
+        var t1 = (s1.GetElement(0) + s1.GetElement(1)) + (s1.GetElement(2) + s1.GetElement(3));
+        for (; i < length; i++)
+        {
+            t0 += Unsafe.Add(ref x0, i) * Unsafe.Add(ref y0, i);
+            t1 += Unsafe.Add(ref x1, i) * Unsafe.Add(ref y1, i);
+        }
+        results[0] = t0;
+        results[1] = t1;
+    }
+
+    /// <summary>Four <see cref="Dot"/> chains side by side, all <paramref name="length"/> long; offsets already checked.</summary>
+    private static void DotFour(
+        ReadOnlySpan<double> x, ReadOnlySpan<double> y, int length,
+        ReadOnlySpan<int> xOffsets, ReadOnlySpan<int> yOffsets, Span<double> results)
+    {
+        Span<int> lengths = [length, length, length, length];
+        DotFour(x, y, lengths, xOffsets, yOffsets, results);
+    }
+
+    /// <summary>
+    /// Four <see cref="Dot"/> chains side by side, chain j over lengths[j] values (offsets already checked): together up
+    /// to the shortest one's last block of 4, then each chain finished on its own exactly as <see cref="Dot"/> would.
+    /// </summary>
+    private static void DotFour(
+        ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<int> lengths,
+        ReadOnlySpan<int> xOffsets, ReadOnlySpan<int> yOffsets, Span<double> results)
+    {
+        ref var xBase = ref MemoryMarshal.GetReference(x);
+        ref var yBase = ref MemoryMarshal.GetReference(y);
+        ref var x0 = ref Unsafe.Add(ref xBase, xOffsets[0]);
+        ref var x1 = ref Unsafe.Add(ref xBase, xOffsets[1]);
+        ref var x2 = ref Unsafe.Add(ref xBase, xOffsets[2]);
+        ref var x3 = ref Unsafe.Add(ref xBase, xOffsets[3]);
+        ref var y0 = ref Unsafe.Add(ref yBase, yOffsets[0]);
+        ref var y1 = ref Unsafe.Add(ref yBase, yOffsets[1]);
+        ref var y2 = ref Unsafe.Add(ref yBase, yOffsets[2]);
+        ref var y3 = ref Unsafe.Add(ref yBase, yOffsets[3]);
+        var common = Math.Min(Math.Min(lengths[0], lengths[1]), Math.Min(lengths[2], lengths[3]));
+        Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
+        var i = 0;
+        for (; i + 3 < common; i += 4)
+        {
+            s0 += Vector256.LoadUnsafe(ref x0, (nuint)i) * Vector256.LoadUnsafe(ref y0, (nuint)i);
+            s1 += Vector256.LoadUnsafe(ref x1, (nuint)i) * Vector256.LoadUnsafe(ref y1, (nuint)i);
+            s2 += Vector256.LoadUnsafe(ref x2, (nuint)i) * Vector256.LoadUnsafe(ref y2, (nuint)i);
+            s3 += Vector256.LoadUnsafe(ref x3, (nuint)i) * Vector256.LoadUnsafe(ref y3, (nuint)i);
+        }
+        results[0] = FinishDot(ref x0, ref y0, i, lengths[0], s0);
+        results[1] = FinishDot(ref x1, ref y1, i, lengths[1], s1);
+        results[2] = FinishDot(ref x2, ref y2, i, lengths[2], s2);
+        results[3] = FinishDot(ref x3, ref y3, i, lengths[3], s3);
+    }
+
+    /// <summary>The rest of <see cref="Dot"/>'s chain from element <paramref name="i"/> (a multiple of 4) with lane sums <paramref name="sums"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double FinishDot(ref double x, ref double y, int i, int length, Vector256<double> sums)
+    {
+        for (; i + 3 < length; i += 4) sums += Vector256.LoadUnsafe(ref x, (nuint)i) * Vector256.LoadUnsafe(ref y, (nuint)i);
+        var total = (sums.GetElement(0) + sums.GetElement(1)) + (sums.GetElement(2) + sums.GetElement(3));
+        for (; i < length; i++) total += Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
+        return total;
+    }
+
     /// <summary>y ← y + α x over the length of <paramref name="x"/> (elementwise, multiply then add).</summary>
     internal static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
     {
         y = y[..x.Length];
         ref var xRef = ref MemoryMarshal.GetReference(x);
         ref var yRef = ref MemoryMarshal.GetReference(y);
-        var scale = Vector256.Create(alpha);
         var i = 0;
+        // Elementwise, so the vector width changes no bit: 8 lanes where AVX-512 runs, else 4 (emulated if need be).
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var wide = Vector512.Create(alpha);
+            for (; i + 7 < x.Length; i += 8)
+            {
+                var product = wide * Vector512.LoadUnsafe(ref xRef, (nuint)i);
+                (Vector512.LoadUnsafe(ref yRef, (nuint)i) + product).StoreUnsafe(ref yRef, (nuint)i);
+            }
+        }
+        var scale = Vector256.Create(alpha);
         for (; i + 3 < x.Length; i += 4)
         {
             var product = scale * Vector256.LoadUnsafe(ref xRef, (nuint)i);
@@ -219,9 +397,11 @@ internal static class SmallDenseLinearAlgebra
 
     /// <summary>Euclidean norm. One pass (√(x·x)) when x·x is safely inside the normal range; otherwise a scaled
     /// two-pass sum, so it neither overflows nor underflows for finite inputs.</summary>
-    internal static double Norm(ReadOnlySpan<double> x)
+    internal static double Norm(ReadOnlySpan<double> x) => NormFromSumOfSquares(x, Dot(x, x));
+
+    /// <summary><see cref="Norm"/> of x given <paramref name="sumOfSquares"/> = <see cref="Dot"/>(x, x).</summary>
+    private static double NormFromSumOfSquares(ReadOnlySpan<double> x, double sumOfSquares)
     {
-        var sumOfSquares = Dot(x, x);
         if (sumOfSquares > 1e-280 && sumOfSquares < 1e280) return Math.Sqrt(sumOfSquares);
         if (sumOfSquares == 0 && !HasNonZero(x)) return 0;
 
@@ -236,6 +416,102 @@ internal static class SmallDenseLinearAlgebra
             sum += scaled * scaled;
         }
         return largest * Math.Sqrt(sum);
+    }
+
+    /// <summary>
+    /// y ← (y + α₀ x₀) + α₁ x₁ elementwise: two <see cref="Axpy"/> calls in one pass, the same operations in the same
+    /// order per element (multiply, add, multiply, add), so bitwise the same y.
+    /// </summary>
+    internal static void Axpy2(double alpha0, ReadOnlySpan<double> x0, double alpha1, ReadOnlySpan<double> x1, Span<double> y)
+    {
+        var length = x0.Length;
+        if (x1.Length < length || y.Length < length) throw new ArgumentException("Axpy2: spans too short");
+        ref var aRef = ref MemoryMarshal.GetReference(x0);
+        ref var bRef = ref MemoryMarshal.GetReference(x1);
+        ref var yRef = ref MemoryMarshal.GetReference(y);
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var a0 = Vector512.Create(alpha0);
+            var a1 = Vector512.Create(alpha1);
+            for (; i + 7 < length; i += 8)
+            {
+                var sum = Vector512.LoadUnsafe(ref yRef, (nuint)i) + a0 * Vector512.LoadUnsafe(ref aRef, (nuint)i);
+                (sum + a1 * Vector512.LoadUnsafe(ref bRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+            }
+        }
+        var c0 = Vector256.Create(alpha0);
+        var c1 = Vector256.Create(alpha1);
+        for (; i + 3 < length; i += 4)
+        {
+            var sum = Vector256.LoadUnsafe(ref yRef, (nuint)i) + c0 * Vector256.LoadUnsafe(ref aRef, (nuint)i);
+            (sum + c1 * Vector256.LoadUnsafe(ref bRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+        }
+        for (; i < length; i++)
+        {
+            var sum = Unsafe.Add(ref yRef, i) + alpha0 * Unsafe.Add(ref aRef, i);
+            Unsafe.Add(ref yRef, i) = sum + alpha1 * Unsafe.Add(ref bRef, i);
+        }
+    }
+
+    /// <summary>
+    /// sums[j] = <see cref="Dot"/>(c, c) for c the column <paramref name="first"/> + j of A (column-major, rows long)
+    /// below row <paramref name="fromRow"/>, j &lt; <paramref name="count"/> ≤ 4.
+    /// </summary>
+    private static void SumsOfSquares(
+        ReadOnlySpan<double> a, int rows, int first, int count, int fromRow, Span<int> offsets, Span<double> sums)
+    {
+        for (var j = 0; j < count; j++) offsets[j] = (first + j) * rows + fromRow;
+        DotBatch(a, a, rows - fromRow, offsets[..count], offsets[..count], sums);
+    }
+
+    /// <summary>
+    /// w[j] = A[k, c] + Σ_{i=k+1}^{rows−1} A[i, k]·A[i, c] for c = first + j, j &lt; count ≤ 4 (A column-major), each
+    /// summed as one scalar chain in increasing i; the chains of absent columns (count &lt; 4) repeat the last one.
+    /// </summary>
+    private static void TrailingProducts(ReadOnlySpan<double> a, int rows, int k, int first, int count, Span<double> w)
+    {
+        if ((long)(first + count) * rows > a.Length || k >= rows) throw new ArgumentOutOfRangeException(nameof(count));
+        ref var v = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), k * rows);
+        ref var c0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), first * rows);
+        ref var c1 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), (first + Math.Min(1, count - 1)) * rows);
+        ref var c2 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), (first + Math.Min(2, count - 1)) * rows);
+        ref var c3 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), (first + Math.Min(3, count - 1)) * rows);
+        double w0 = Unsafe.Add(ref c0, k), w1 = Unsafe.Add(ref c1, k), w2 = Unsafe.Add(ref c2, k), w3 = Unsafe.Add(ref c3, k);
+        if (count == 1)
+            for (var i = k + 1; i < rows; i++) w0 += Unsafe.Add(ref v, i) * Unsafe.Add(ref c0, i);
+        else
+            for (var i = k + 1; i < rows; i++)
+            {
+                var x = Unsafe.Add(ref v, i);
+                w0 += x * Unsafe.Add(ref c0, i);
+                w1 += x * Unsafe.Add(ref c1, i);
+                w2 += x * Unsafe.Add(ref c2, i);
+                w3 += x * Unsafe.Add(ref c3, i);
+            }
+        w[0] = w0;
+        w[1] = w1;
+        w[2] = w2;
+        w[3] = w3;
+    }
+
+    /// <summary>y ← y − α x elementwise (multiply, then subtract: the scalar loop's operations).</summary>
+    private static void SubtractScaled(double alpha, ReadOnlySpan<double> x, Span<double> y)
+    {
+        y = y[..x.Length];
+        ref var xRef = ref MemoryMarshal.GetReference(x);
+        ref var yRef = ref MemoryMarshal.GetReference(y);
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var wide = Vector512.Create(alpha);
+            for (; i + 7 < x.Length; i += 8)
+                (Vector512.LoadUnsafe(ref yRef, (nuint)i) - wide * Vector512.LoadUnsafe(ref xRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+        }
+        var scale = Vector256.Create(alpha);
+        for (; i + 3 < x.Length; i += 4)
+            (Vector256.LoadUnsafe(ref yRef, (nuint)i) - scale * Vector256.LoadUnsafe(ref xRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+        for (; i < x.Length; i++) y[i] -= alpha * x[i];
     }
 
     private static bool HasNonZero(ReadOnlySpan<double> x)
@@ -268,15 +544,27 @@ internal static class SmallDenseLinearAlgebra
         ReadOnlySpan<double> qr, int rows, int k, double tau, Span<double> t, int width)
     {
         if (tau == 0) return;
-        var v = qr.Slice(k * rows + k + 1, rows - k - 1);
-        for (var c = 0; c < width; c++)
+        var length = rows - k - 1;
+        var v = qr.Slice(k * rows + k + 1, length);
+        // The columns' products with v are independent: four Dot chains at a time (DotBatch), then the updates.
+        Span<int> vOffsets = stackalloc int[4];
+        Span<int> columnOffsets = stackalloc int[4];
+        Span<double> products = stackalloc double[4];
+        vOffsets.Fill(k * rows + k + 1);
+        for (var first = 0; first < width; first += 4)
         {
-            var column = t.Slice(c * rows + k, rows - k);
-            var w = column[0] + Dot(v, column[1..]);
-            if (w == 0) continue;
-            w *= tau;
-            column[0] -= w;
-            Axpy(-w, v, column[1..]);
+            var count = Math.Min(4, width - first);
+            for (var j = 0; j < count; j++) columnOffsets[j] = (first + j) * rows + k + 1;
+            DotBatch(qr, t, length, vOffsets[..count], columnOffsets[..count], products);
+            for (var j = 0; j < count; j++)
+            {
+                var column = t.Slice((first + j) * rows + k, rows - k);
+                var w = column[0] + products[j];
+                if (w == 0) continue;
+                w *= tau;
+                column[0] -= w;
+                Axpy(-w, v, column[1..]);
+            }
         }
     }
 }

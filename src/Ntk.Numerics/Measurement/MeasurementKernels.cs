@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Ntk.Numerics.LinearAlgebra;
 
 namespace Ntk.Numerics.Measurement;
@@ -19,7 +22,17 @@ internal static class MeasurementKernels
     /// </summary>
     public static void CountActivity(
         ReadOnlySpan<double> preactivations, int width, int m, Span<int> active, Span<double> measurement,
-        MeasurementLayout layout, int layer)
+        MeasurementLayout layout, int layer) =>
+        CountActivity(preactivations, width, m, inputMajor: false, active, measurement, layout, layer);
+
+    /// <summary>
+    /// As <see cref="CountActivity(ReadOnlySpan{double}, int, int, Span{int}, Span{double}, MeasurementLayout, int)"/>,
+    /// with z stored unit-major (<paramref name="inputMajor"/> false: z[i·m + a]) or input-major (true: z[a·width + i],
+    /// the conditional engine's layout). The bit sets are the same either way, so are the (integer) counts.
+    /// </summary>
+    public static void CountActivity(
+        ReadOnlySpan<double> preactivations, int width, int m, bool inputMajor, Span<int> active,
+        Span<double> measurement, MeasurementLayout layout, int layer)
     {
         // Pairs are counted for the correlators (the count, scaled by the writer) or, without them, straight into the
         // path product: the same c = count · (1/width) either way, so the path product's bits do not depend on the selection.
@@ -34,15 +47,18 @@ internal static class MeasurementKernels
         if (bits is null || bits.Length < needed) t_activeBits = bits = new ulong[Math.Max(needed, 64)];
         var masks = bits.AsSpan(0, needed);
         masks.Clear();
-        for (var i = 0; i < width; i++)
-        {
-            var row = preactivations.Slice(i * m, m);
-            var word = i >> 6;
-            var shift = i & 63;
-            // Branch-free: the signs of z are random, so a branch per entry would be mispredicted half the time.
-            for (var a = 0; a < m; a++)
-                masks[a * words + word] |= DenseKernels.ActiveBit(row[a]) << shift;
-        }
+        if (inputMajor)
+            for (var a = 0; a < m; a++) ActiveBits(preactivations.Slice(a * width, width), masks.Slice(a * words, words));
+        else
+            for (var i = 0; i < width; i++)
+            {
+                var row = preactivations.Slice(i * m, m);
+                var word = i >> 6;
+                var shift = i & 63;
+                // Branch-free: the signs of z are random, so a branch per entry would be mispredicted half the time.
+                for (var a = 0; a < m; a++)
+                    masks[a * words + word] |= DenseKernels.ActiveBit(row[a]) << shift;
+            }
         for (var a = 0; a < m; a++)
         {
             var maskA = masks.Slice(a * words, words);
@@ -72,5 +88,44 @@ internal static class MeasurementKernels
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// bits[i >> 6] bit (i &amp; 63) = 1[z_i &gt; 0] for a contiguous z (the strict indicator ξ: −0, +0 and NaN are
+    /// inactive). 64 values per word from eight 8-lane compares (or sixteen 4-lane ones), the sign masks of the compare
+    /// results packed in unit order; the scalar loop takes the tail and machines without vector instructions. The
+    /// compare is exact, so every path gives the same bits as <see cref="DenseKernels.ActiveBit"/> per value.
+    /// </summary>
+    internal static void ActiveBits(ReadOnlySpan<double> z, Span<ulong> bits)
+    {
+        ref var zRef = ref MemoryMarshal.GetReference(z);
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 63 < z.Length; i += 64)
+            {
+                ulong word = 0;
+                for (var j = 0; j < 8; j++)
+                {
+                    var active = Vector512.GreaterThan(Vector512.LoadUnsafe(ref zRef, (nuint)(i + 8 * j)), Vector512<double>.Zero);
+                    word |= (ulong)active.ExtractMostSignificantBits() << (8 * j);
+                }
+                bits[i >> 6] = word;
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 63 < z.Length; i += 64)
+            {
+                ulong word = 0;
+                for (var j = 0; j < 16; j++)
+                {
+                    var active = Vector256.GreaterThan(Vector256.LoadUnsafe(ref zRef, (nuint)(i + 4 * j)), Vector256<double>.Zero);
+                    word |= (ulong)active.ExtractMostSignificantBits() << (4 * j);
+                }
+                bits[i >> 6] = word;
+            }
+        }
+        for (; i < z.Length; i++) bits[i >> 6] |= DenseKernels.ActiveBit(Unsafe.Add(ref zRef, i)) << (i & 63);
     }
 }

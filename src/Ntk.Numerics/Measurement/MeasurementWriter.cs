@@ -37,6 +37,16 @@ public static class MeasurementWriter
     /// </summary>
     public static void WriteLayerActivity(
         MeasurementLayout layout, int layer, ReadOnlySpan<double> preactivations, int width,
+        Span<double> measurement, Span<int> counts) =>
+        WriteLayerActivity(layout, layer, preactivations, width, inputMajor: false, measurement, counts);
+
+    /// <summary>
+    /// <see cref="WriteLayerActivity(MeasurementLayout, int, ReadOnlySpan{double}, int, Span{double}, Span{int})"/> for
+    /// z stored unit-major (<paramref name="inputMajor"/> false, z[i·m + a]) or input-major (true, z[a·width + i]); the
+    /// counts are exact integers, so both give the same measurement.
+    /// </summary>
+    public static void WriteLayerActivity(
+        MeasurementLayout layout, int layer, ReadOnlySpan<double> preactivations, int width, bool inputMajor,
         Span<double> measurement, Span<int> counts)
     {
         if (!RecordsLayerActivity(layout)) return;
@@ -44,7 +54,7 @@ public static class MeasurementWriter
         if (preactivations.Length < width * m) throw new ArgumentException("preactivations: need width × m values");
         var active = counts[..m];
         // Active counts per input and per pair (exact integers, from bit sets; see MeasurementKernels).
-        MeasurementKernels.CountActivity(preactivations, width, m, active, measurement, layout, layer);
+        MeasurementKernels.CountActivity(preactivations, width, m, inputMajor, active, measurement, layout, layer);
 
         var inverseWidth = 1.0 / width;
         if (layout.Has(StatisticGroups.Activity))

@@ -1,0 +1,220 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Ntk.Numerics.Engines;
+using Ntk.Numerics.LinearAlgebra;
+using Ntk.Numerics.Measurement;
+using Ntk.Numerics.Networks;
+using Ntk.Numerics.Randomness;
+using Ntk.Numerics.Statistics;
+
+namespace Ntk.Benchmarks;
+
+/// <summary>
+/// Where a trial of the conditional engine goes (issue 12, item 2): a Stopwatch breakdown, not a test.
+/// <c>dotnet run -c Release --project benchmarks/Ntk.Benchmarks -- conditional-profile 10,5,1024,2 [seconds]</c>.
+/// </summary>
+/// <remarks>
+/// It times the whole <c>Sample</c> and, separately, each step the sampler performs per trial (docs/science.md §3), on
+/// data of the same shapes: the Gaussian draws of one trial (the same counts, one fill per layer and direction), the
+/// pivoted QR of h^{l−1}, the assembly z = U R, relu, the Gram matrices, the unit-major copy of z, the layer statistics
+/// and kernel/spectrum of <see cref="MeasurementWriter"/>, the backward dots/axpys and reflector applications, the ξ
+/// mask, and <see cref="PointAccumulator.Push"/>. Each step is summed over the layers of the configuration; the sum of
+/// the steps against the whole trial shows what the breakdown misses (call overhead, cache effects between steps).
+/// Every time is CPU time per call, the best of 5 slices (a shared machine only ever slows a slice down).
+/// </remarks>
+public static class ConditionalProfile
+{
+    public static void Run(string[] args)
+    {
+        if (args.Length > 2 && args[2] == "loop")
+        {
+            Loop(args[1], long.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+            return;
+        }
+        Breakdown(args);
+    }
+
+    /// <summary>
+    /// <c>conditional-profile n0,L,n,m loop N</c>: only N trials of <c>Sample</c> (public API only, so the same binary runs
+    /// against another build of Ntk.Numerics), for a cycle count such as <c>perf stat -e cycles:u</c>, which a loaded
+    /// machine disturbs far less than a clock.
+    /// </summary>
+    private static void Loop(string configuration, long trials)
+    {
+        var parts = configuration.Split(',').Select(int.Parse).ToArray();
+        int n0 = parts[0], depth = parts[1], n = parts[2], m = parts[3];
+        var values = new double[m * n0];
+        var setup = RandomStream.For(1, 1_000_000, 0);
+        setup.FillGaussian(values);
+        var point = new PointDefinition(0, NetworkSpec.Uniform(n0, depth, n, WeightLaw.Gaussian),
+            new InputSet(n0, ImmutableArray.Create(values)), EngineKind.Conditional, 20261129);
+        var sampler = point.CreateSampler();
+        var measurement = new double[sampler.Layout.Count];
+        for (var t = 0; t < 2000; t++) sampler.Sample(-1 - t + 100_000_000, measurement); // warm-up: optimized tiers
+        Thread.Sleep(500);
+        var start = Environment.CpuUsage.TotalTime;
+        var sum = 0.0;
+        for (long t = 0; t < trials; t++)
+        {
+            sampler.Sample(t, measurement);
+            sum += measurement[0];
+        }
+        var cpu = (Environment.CpuUsage.TotalTime - start).TotalSeconds;
+        Console.WriteLine($"{trials} trials, {trials / cpu:F0} trials per CPU second (checksum {sum:R})");
+    }
+
+    private static void Breakdown(string[] args)
+    {
+        var parts = (args.Length > 1 ? args[1] : "10,5,1024,2").Split(',').Select(int.Parse).ToArray();
+        var seconds = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1.0;
+        int n0 = parts[0], depth = parts[1], n = parts[2], m = parts[3];
+
+        var values = new double[m * n0];
+        var setup = RandomStream.For(1, 1_000_000, 0);
+        setup.FillGaussian(values);
+        var point = new PointDefinition(0, NetworkSpec.Uniform(n0, depth, n, WeightLaw.Gaussian),
+            new InputSet(n0, ImmutableArray.Create(values)), EngineKind.Conditional, 20261129);
+        var sampler = point.CreateSampler();
+        var measurement = new double[sampler.Layout.Count];
+        var layout = sampler.Layout;
+        var accumulator = new PointAccumulator(layout);
+        long trial = 0;
+
+        // Shapes of one trial (full ranks: generic inputs): forward l = 1..L+1 draws m·n_l (n_{L+1} = 1), backward
+        // l = L+1..2 draws ρ_l·(n_{l−1} − m) with ρ_{L+1} = 1 (δ^{L+1} = 1) and ρ_l = m below.
+        var sizes = new int[depth + 2];
+        sizes[0] = n0;
+        for (var l = 1; l <= depth; l++) sizes[l] = n;
+        sizes[depth + 1] = 1;
+        var forwardDraws = new int[depth + 2];
+        var backwardDraws = new int[depth + 2];
+        long totalDraws = 0;
+        for (var l = 1; l <= depth + 1; l++)
+        {
+            forwardDraws[l] = Math.Min(m, sizes[l - 1]) * sizes[l];
+            if (l >= 2) backwardDraws[l] = (l == depth + 1 ? 1 : m) * (sizes[l - 1] - Math.Min(m, sizes[l - 1]));
+            totalDraws += forwardDraws[l] + backwardDraws[l];
+        }
+        var drawBuffer = new double[Math.Max(1, sizes.Max() * m)];
+
+        var h = new double[n * m];
+        var z = new double[n * m];
+        var qr = new double[n * m];
+        var basis = new double[n * m];
+        var t = new double[n * m];
+        var gram = new double[m * m];
+        var kernel = new double[m * m];
+        var workspace = new double[m * m + m];
+        var tau = new double[m];
+        var pivots = new int[m];
+        var norms = new double[m];
+        var counts = new int[m];
+        var offsets = new int[m * m];
+        var deltaOffsets = new int[m * m];
+        var products = new double[m * m];
+        var fill = RandomStream.For(2, 1_000_000, 0);
+        fill.FillGaussian(z);
+        fill.FillGaussian(basis);
+        DenseKernels.Gate(z, z, h);
+        DenseKernels.Gram(h, n, m, gram);
+        for (var a = 0; a < m; a++)
+            for (var b = 0; b < m; b++) kernel[a * m + b] = gram[a * m + b] + (a == b ? 1 : 0);
+        // Warm-up: every method reaches its optimized tier (the background JIT lags on a loaded machine).
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.Elapsed.TotalSeconds < 2) sampler.Sample(trial++, measurement);
+        Thread.Sleep(500);
+        var hidden = depth; // layers 1..L of width n take every O(n) step; layer L+1 (one unit) is negligible
+
+        var steps = new List<(string Name, double Seconds)>
+        {
+            ("whole Sample()", Time(seconds, () => sampler.Sample(trial++, measurement))),
+            ("draws: RandomStream.For + one fill per layer and direction", Time(seconds, () =>
+            {
+                var stream = RandomStream.For(20261129, 0, trial++);
+                for (var l = 1; l <= depth + 1; l++) stream.FillGaussian(drawBuffer.AsSpan(0, forwardDraws[l]));
+                for (var l = depth + 1; l >= 2; l--) stream.FillGaussian(drawBuffer.AsSpan(0, backwardDraws[l]));
+            })),
+            ("forward: copy h + pivoted QR (per layer)", hidden * Time(seconds, () =>
+            {
+                h.CopyTo(qr, 0);
+                SmallDenseLinearAlgebra.PivotedQr(qr, n, m, 1e-13, tau, pivots, norms);
+            })),
+            ("forward: scale draws + z = U R (per layer)", hidden * Time(seconds, () =>
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(basis, 0.5, t);
+                Array.Clear(z);
+                for (var a = 0; a < m; a++)
+                    for (var k = 0; k < m; k++)
+                        SmallDenseLinearAlgebra.Axpy(0.25, t.AsSpan(k * n, n), z.AsSpan(a * n, n));
+            })),
+            ("forward: relu + Gram of h (per layer)", hidden * Time(seconds, () =>
+            {
+                DenseKernels.Gate(z, z, h);
+                ConditionalGaussianSampler.Gram(h, n, m, gram);
+            })),
+            ("writer: activity + correlators (per layer)", hidden * Time(seconds, () =>
+            {
+                MeasurementWriter.WriteLayerActivity(layout, 1, z, n, inputMajor: true, measurement, counts);
+                MeasurementWriter.WriteConditionalCorrelator(layout, 1, gram, measurement);
+                MeasurementWriter.WritePatternEqualCond(layout, 1, gram, n, measurement);
+            })),
+            ("backward: Gram of delta + U^T delta dots + complement axpys (per layer)", hidden * Time(seconds, () =>
+            {
+                ConditionalGaussianSampler.Gram(z, n, m, gram);
+                for (var b = 0; b < m; b++)
+                {
+                    var column = t.AsSpan(b * n, n);
+                    for (var k = 0; k < m; k++) offsets[b * m + k] = k * n;
+                    for (var k = 0; k < m; k++) deltaOffsets[b * m + k] = b * n;
+                }
+                SmallDenseLinearAlgebra.DotBatch(basis, z, n, offsets, deltaOffsets, products);
+                for (var b = 0; b < m; b++)
+                {
+                    var column = t.AsSpan(b * n, n);
+                    for (var k = 0; k < m; k++) column[k] = products[b * m + k];
+                    for (var j = 0; j < m; j++)
+                        SmallDenseLinearAlgebra.Axpy(0.1, basis.AsSpan(j * n, n - m), column[m..]);
+                }
+            })),
+            ("backward: apply Q (per layer)", hidden * Time(seconds, () =>
+                SmallDenseLinearAlgebra.ApplyQ(qr, n, m, tau, t, m))),
+            ("backward: xi mask (per layer)", hidden * Time(seconds, () => DenseKernels.Gate(h, t, z))),
+            ("writer: kernel + spectrum", Time(seconds, () => MeasurementWriter.WriteKernel(layout, kernel, workspace, measurement))),
+            ("accumulator: PointAccumulator.Push (shard loop, not in Sample)", Time(seconds, () => accumulator.Push(measurement))),
+        };
+
+        var whole = steps[0].Seconds;
+        Console.WriteLine($"conditional engine, n0={n0} L={depth} n={n} m={m}: {1 / whole:F0} trials per CPU second (best of 5 slices, {seconds} s per step)");
+        Console.WriteLine($"draws per trial {totalDraws:N0}");
+        Console.WriteLine();
+        Console.WriteLine($"{"step",-72}  {"CPU µs/trial",12}  {"% of trial",10}");
+        foreach (var (name, time) in steps)
+            Console.WriteLine($"{name,-72}  {time * 1e6,12:F2}  {100 * time / whole,9:F1}%");
+        var sum = steps.Skip(1).Take(steps.Count - 2).Sum(s => s.Seconds);
+        Console.WriteLine($"{"sum of the Sample() steps",-72}  {sum * 1e6,12:F2}  {100 * sum / whole,9:F1}%");
+    }
+
+    /// <summary>
+    /// CPU seconds (of the process: this thread does all its work) per call of <paramref name="action"/>, the best of 5
+    /// equal slices of about <paramref name="seconds"/> in all: CPU time, because other jobs on the machine take its cores.
+    /// </summary>
+    private static double Time(double seconds, Action action)
+    {
+        var calibrate = Stopwatch.StartNew();
+        var calls = 0;
+        while (calibrate.Elapsed.TotalSeconds < 0.05 || calls < 10)
+        {
+            action();
+            calls++;
+        }
+        var perSlice = Math.Max(10, (int)(calls / calibrate.Elapsed.TotalSeconds * seconds / 5));
+        var best = double.MaxValue;
+        for (var slice = 0; slice < 5; slice++)
+        {
+            var start = Environment.CpuUsage.TotalTime;
+            for (var i = 0; i < perSlice; i++) action();
+            best = Math.Min(best, (Environment.CpuUsage.TotalTime - start).TotalSeconds / perSlice);
+        }
+        return best;
+    }
+}
