@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Ntk.Cli.Report;
 
 namespace Ntk.Cli.Results;
 
@@ -24,6 +25,19 @@ internal sealed record ResultsFile(
     /// <summary>The claims of every point, digested (<see cref="ResultsJson.Load"/>); not in results.json.</summary>
     [JsonIgnore]
     public ClaimDigest Claims { get; init; } = new();
+
+    private PointTotals? _totals;
+
+    /// <summary>
+    /// Every point of points.jsonl, aggregated (<see cref="ResultsJson.Load"/>): of a large sweep <see cref="Points"/>
+    /// holds only the points the figures draw. Computed from <see cref="Points"/> when not loaded.
+    /// </summary>
+    [JsonIgnore]
+    public PointTotals Totals
+    {
+        get => _totals ??= PointTotals.Of(Points);
+        init => _totals = value;
+    }
 }
 
 /// <param name="Generator">
@@ -112,11 +126,18 @@ internal static class ResultsJson
         }
     }
 
+    /// <summary>Up to this many points <see cref="Load"/> keeps every point as read; a larger sweep is read twice.</summary>
+    public const int KeepAllPoints = 2_000;
+
     /// <summary>
-    /// Reads results.json with the points of points.jsonl, line by line: claims go into the digest (and are dropped
-    /// from the points), sketch buckets are read from point-states.bin only when asked for (<see cref="StoredSketches"/>).
+    /// Reads results.json with the points of points.jsonl, line by line, never the whole file: claims go into the
+    /// digest (and are dropped from the points), every point into <see cref="ResultsFile.Totals"/>, and sketch buckets
+    /// are read from point-states.bin only when asked for (<see cref="StoredSketches"/>). Up to
+    /// <paramref name="keepAllPoints"/> points are all kept; past that a second pass keeps only the points the figures
+    /// draw (<see cref="ReportSelection"/>), with only the statistics they look up, so the memory of a report is bounded
+    /// by the angles drawn, not by the points of the sweep (issue 10).
     /// </summary>
-    public static ResultsFile Load(string directory)
+    public static ResultsFile Load(string directory, int keepAllPoints = KeepAllPoints)
     {
         var file = Read(Path.Combine(directory, FileName));
         var pointsPath = Path.Combine(directory, PointsFileName);
@@ -124,17 +145,39 @@ internal static class ResultsJson
         var statesPath = Path.Combine(directory, PointStateStore.FileName);
         var store = File.Exists(statesPath) ? PointStateStore.OpenForReading(statesPath) : null;
         var digest = new ClaimDigest();
+        var totals = new PointTotals();
         var points = new List<PointResult>();
+        var keepAll = true;
         foreach (var point in ReadPoints(pointsPath))
         {
             foreach (var claim in point.Claims)
                 digest.Add(new ClaimRow(point.Point, point.Depth, point.Widths, point.InputDim, point.Weights, point.ThetaDeg, claim));
-            var sketches = store is not null && store.Latest.TryGetValue(point.Point, out var stored) && point.Sketches.All(s => s.Bins.Count == 0)
-                ? new StoredSketches(store, stored, point.Sketches)
-                : point.Sketches;
-            points.Add(point with { Claims = [], Sketches = sketches });
+            totals.Add(point);
+            if (!keepAll) continue;
+            points.Add(Kept(point, store, slim: false));
+            if (points.Count <= keepAllPoints) continue;
+            keepAll = false;
+            points.Clear();
         }
-        return file with { Points = points, Claims = digest };
+        if (!keepAll)
+        {
+            var selection = new ReportSelection(totals);
+            foreach (var point in ReadPoints(pointsPath))
+                if (selection.Keeps(point)) points.Add(Kept(point, store, slim: true));
+        }
+        return file with { Points = points, Claims = digest, Totals = totals };
+    }
+
+    /// <summary>Statistics the figures look up (<see cref="PointLookups.Find"/>); the others stay in the tables.</summary>
+    private static readonly HashSet<string> DrawnStatistics = new(StringComparer.Ordinal) { "ntk", "correlator", "correlator_cond" };
+
+    private static PointResult Kept(PointResult point, PointStateStore? store, bool slim)
+    {
+        var sketches = store is not null && store.Latest.TryGetValue(point.Point, out var stored) && point.Sketches.All(s => s.Bins.Count == 0)
+            ? new StoredSketches(store, stored, point.Sketches)
+            : point.Sketches;
+        var statistics = slim ? point.Statistics.Where(s => DrawnStatistics.Contains(s.Stat)).ToList() : point.Statistics;
+        return point with { Claims = [], Sketches = sketches, Statistics = statistics };
     }
 
     /// <summary>The points of points.jsonl, one line at a time.</summary>
