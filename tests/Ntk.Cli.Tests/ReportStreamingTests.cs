@@ -89,4 +89,17 @@ public sealed class ReportStreamingTests
         var correlator = Assert.Single(outcome.PlotsWritten, p => p.Family == CorrelatorFigure.Family);
         Assert.Contains($"Drawn at {PlotContext.MaxAngleSeries} of the {angleCount} angles", correlator.Caption);
     }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(45.009002)]
+    [InlineData(1e-5)]
+    [InlineData(179.99999999999997)]
+    public void The_angle_read_from_the_text_of_a_line_is_the_one_the_parser_reads(double theta)
+    {
+        var point = ReportFixtures.PairSweep([1], [16], [theta]).Points[0];
+        var line = System.Text.Json.JsonSerializer.Serialize(point, ResultsJson.LineOptions);
+        Assert.Equal(theta, ResultsJson.ThetaOf(line));
+        Assert.Null(ResultsJson.ThetaOf(System.Text.Json.JsonSerializer.Serialize(point with { ThetaDeg = null }, ResultsJson.LineOptions)));
+    }
 }

@@ -105,26 +105,39 @@ internal sealed class ReportSelection
     public const int MaxDrawnAngles = 500;
 
     private readonly Dictionary<ContextKey, HashSet<double>> _kept = new();
+    /// <summary>Every angle at which some context keeps a point.</summary>
+    private readonly HashSet<double> _candidates = new();
 
     public ReportSelection(PointTotals totals)
     {
         foreach (var (key, angles) in totals.ContextAngles)
         {
-            if (angles.Length <= MaxDrawnAngles) continue;
+            if (angles.Length <= MaxDrawnAngles)
+            {
+                _candidates.UnionWith(angles);
+                continue;
+            }
             var kept = new HashSet<double>();
             kept.UnionWith(EvenlySpread(angles, MaxDrawnAngles));
             kept.UnionWith(EvenlySpread(angles, PlotContext.MaxAngleSeries));
             kept.Add(Nearest(angles, 45));
             kept.Add(Nearest(angles, 90));
             _kept[key] = kept;
+            _candidates.UnionWith(kept);
         }
     }
+
+    /// <summary>False when no point at angle <paramref name="theta"/> is kept (a quick test before a line is parsed).</summary>
+    public bool MayKeep(double theta) => _candidates.Contains(theta);
 
     /// <summary>True when some context is thinned (a second pass over points.jsonl keeps only <see cref="Keeps"/>).</summary>
     public bool Thins => _kept.Count > 0;
 
+    /// <summary>True for the points the figures may draw: measured, and at a kept angle in a thinned context (points
+    /// without measurements are in no figure, and the tables of a large sweep come from <see cref="PointTotals"/>).</summary>
     public bool Keeps(PointResult point) =>
-        point.ThetaDeg is not { } theta || !point.IsMeasured() || !_kept.TryGetValue(ContextKey.Of(point), out var kept) || kept.Contains(theta);
+        point.IsMeasured() &&
+        (point.ThetaDeg is not { } theta || !_kept.TryGetValue(ContextKey.Of(point), out var kept) || kept.Contains(theta));
 
     /// <summary>The angle nearest each of <paramref name="count"/> evenly spaced targets from the first angle to the
     /// last (the rule of <see cref="PlotContext.ThinAngles"/>; the first of equally near angles).</summary>

@@ -162,7 +162,8 @@ internal static class ResultsJson
         if (!keepAll)
         {
             var selection = new ReportSelection(totals);
-            foreach (var point in ReadPoints(pointsPath))
+            // Only the lines at an angle that some figure draws are parsed (the angle is read from the text first).
+            foreach (var point in ReadPoints(pointsPath, line => ThetaOf(line) is not { } theta || selection.MayKeep(theta)))
                 if (selection.Keeps(point)) points.Add(Kept(point, store, slim: true));
         }
         return file with { Points = points, Claims = digest, Totals = totals };
@@ -180,15 +181,30 @@ internal static class ResultsJson
         return point with { Claims = [], Sketches = sketches, Statistics = statistics };
     }
 
-    /// <summary>The points of points.jsonl, one line at a time.</summary>
-    public static IEnumerable<PointResult> ReadPoints(string path)
+    /// <summary>The value of <c>"thetaDeg"</c> of a points.jsonl line read from its text, or null when it is null, absent
+    /// or not a plain number (the caller then parses the line).</summary>
+    internal static double? ThetaOf(string line)
+    {
+        const string key = "\"thetaDeg\":";
+        var at = line.IndexOf(key, StringComparison.Ordinal);
+        if (at < 0) return null;
+        var start = at + key.Length;
+        var end = start;
+        while (end < line.Length && line[end] is not (',' or '}')) end++;
+        return double.TryParse(line.AsSpan(start, end - start), System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out var theta) ? theta : null;
+    }
+
+    /// <summary>The points of points.jsonl, one line at a time; with <paramref name="lineFilter"/>, only the lines it
+    /// accepts are parsed.</summary>
+    public static IEnumerable<PointResult> ReadPoints(string path, Func<string, bool>? lineFilter = null)
     {
         using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16));
         var number = 0;
         while (reader.ReadLine() is { } line)
         {
             number++;
-            if (line.Length == 0) continue;
+            if (line.Length == 0 || (lineFilter is not null && !lineFilter(line))) continue;
             PointResult? point;
             try
             {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Ntk.Cluster;
+using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Claims;
 using Ntk.Numerics.Engines;
 using Ntk.Numerics.Measurement;
@@ -226,6 +227,8 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
         using (var json = new Utf8JsonWriter(_points))
             JsonSerializer.Serialize(json, result, PointLineContext.Default.PointResult);
         _points.WriteByte((byte)'\n');
+        // Rows are written once per point (an incomplete run's last rows too): its memoized predictions can go.
+        Predictions.Forget(definition);
     }
 
     private void Flush()

@@ -35,6 +35,13 @@ public static class Predictions
         return Cache.GetValue(point, static p => new PointPredictions(p)).For(key);
     }
 
+    /// <summary>
+    /// Drops the memoized values of <paramref name="point"/> (a point whose rows are written): the plan keeps every
+    /// <see cref="PointDefinition"/> for the whole run, so without this the cache would grow with the sweep (issue 10).
+    /// A later <see cref="For"/> computes the same values again.
+    /// </summary>
+    public static void Forget(PointDefinition point) => Cache.Remove(point);
+
     /// <summary>A fresh, uncached prediction table for <paramref name="point"/>.</summary>
     public static PointPredictions ForPoint(PointDefinition point) => new(point);
 }
