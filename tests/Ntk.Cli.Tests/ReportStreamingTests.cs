@@ -102,4 +102,26 @@ public sealed class ReportStreamingTests
         Assert.Equal(theta, ResultsJson.ThetaOf(line));
         Assert.Null(ResultsJson.ThetaOf(System.Text.Json.JsonSerializer.Serialize(point with { ThetaDeg = null }, ResultsJson.LineOptions)));
     }
+
+    [Fact]
+    public void A_report_given_the_writers_digest_reads_points_jsonl_once_and_matches_the_two_pass_report()
+    {
+        var results = ReportFixtures.PairSweep([1, 3], [16, 128], Enumerable.Range(0, 60).Select(i => 3.0 * i).ToList());
+        using var twoPass = new TempDirectory();
+        using var onePass = new TempDirectory();
+        ReportFixtures.WriteResults(twoPass.Path, results);
+        ReportFixtures.WriteResults(onePass.Path, results);
+        // The digest a writer of points.jsonl gathers: every point's claims and totals.
+        var claims = new ClaimDigest();
+        foreach (var point in results.Points)
+            foreach (var claim in point.Claims)
+                claims.Add(new ClaimRow(point.Point, point.Depth, point.Widths, point.InputDim, point.Weights, point.ThetaDeg, claim));
+        var known = new ReportDigest(claims, PointTotals.Of(results.Points));
+
+        ReportRenderer.Render(twoPass.Path, TextWriter.Null, keepAllPoints: 10);
+        ReportRenderer.Render(onePass.Path, TextWriter.Null, keepAllPoints: 10, known);
+
+        Assert.Equal(File.ReadAllText(Path.Combine(twoPass.Path, "report.md")), File.ReadAllText(Path.Combine(onePass.Path, "report.md")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(twoPass.Path, "report.html")), File.ReadAllBytes(Path.Combine(onePass.Path, "report.html")));
+    }
 }

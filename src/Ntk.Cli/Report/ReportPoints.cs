@@ -85,6 +85,9 @@ internal sealed class PointTotals
     }
 }
 
+/// <summary>What a first pass over points.jsonl gathers, when the writer of points.jsonl already has it.</summary>
+internal sealed record ReportDigest(ClaimDigest Claims, PointTotals Totals);
+
 /// <summary>The fields that split measured points into plot contexts (<see cref="PlotContext.Split"/>).</summary>
 internal sealed record ContextKey(int InputDim, string Weights, string Engine, double? PhaseDeg, int Inputs, bool Pair)
 {

@@ -38,7 +38,8 @@ internal static class ReportRenderer
 
     /// <summary>As <see cref="Render(string, TextWriter)"/>, keeping every point in memory only up to
     /// <paramref name="keepAllPoints"/> points (<see cref="ResultsJson.Load"/>).</summary>
-    internal static ReportOutcome Render(string resultsDirectory, TextWriter log, int keepAllPoints)
+    /// <param name="known">What the writer of points.jsonl gathered of it (<see cref="ResultsJson.Load"/>).</param>
+    internal static ReportOutcome Render(string resultsDirectory, TextWriter log, int keepAllPoints, ReportDigest? known = null)
     {
         var culture = CultureInfo.CurrentCulture;
         var uiCulture = CultureInfo.CurrentUICulture;
@@ -46,7 +47,7 @@ internal static class ReportRenderer
         {
             CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
             CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
-            return RenderInvariant(resultsDirectory, log, keepAllPoints);
+            return RenderInvariant(resultsDirectory, log, keepAllPoints, known);
         }
         finally
         {
@@ -55,13 +56,13 @@ internal static class ReportRenderer
         }
     }
 
-    private static ReportOutcome RenderInvariant(string resultsDirectory, TextWriter log, int keepAllPoints)
+    private static ReportOutcome RenderInvariant(string resultsDirectory, TextWriter log, int keepAllPoints, ReportDigest? known)
     {
         var directory = Path.GetFullPath(resultsDirectory);
         var resultsPath = Path.Combine(directory, ResultsFileName);
         if (!File.Exists(resultsPath))
             throw new FileNotFoundException($"{resultsPath}: no results file (run `ntk run` first)", resultsPath);
-        var results = ResultsJson.Load(directory, keepAllPoints);
+        var results = ResultsJson.Load(directory, keepAllPoints, known);
 
         var plan = Plan(results);
         var plotsDirectory = Path.Combine(directory, PlotsDirectoryName);

@@ -137,7 +137,9 @@ internal static class ResultsJson
     /// draw (<see cref="ReportSelection"/>), with only the statistics they look up, so the memory of a report is bounded
     /// by the angles drawn, not by the points of the sweep (issue 10).
     /// </summary>
-    public static ResultsFile Load(string directory, int keepAllPoints = KeepAllPoints)
+    /// <param name="known">The digest of points.jsonl from its writer (<see cref="ResultsSink.Digest"/>): a sweep
+    /// larger than <paramref name="keepAllPoints"/> then skips the first pass.</param>
+    public static ResultsFile Load(string directory, int keepAllPoints = KeepAllPoints, ReportDigest? known = null)
     {
         var file = Read(Path.Combine(directory, FileName));
         var pointsPath = Path.Combine(directory, PointsFileName);
@@ -148,16 +150,25 @@ internal static class ResultsJson
         var totals = new PointTotals();
         var points = new List<PointResult>();
         var keepAll = true;
-        foreach (var point in ReadPoints(pointsPath))
+        if (known is not null && known.Totals.Count > keepAllPoints)
         {
-            foreach (var claim in point.Claims)
-                digest.Add(new ClaimRow(point.Point, point.Depth, point.Widths, point.InputDim, point.Weights, point.ThetaDeg, claim));
-            totals.Add(point);
-            if (!keepAll) continue;
-            points.Add(Kept(point, store, slim: false));
-            if (points.Count <= keepAllPoints) continue;
+            digest = known.Claims;
+            totals = known.Totals;
             keepAll = false;
-            points.Clear();
+        }
+        else
+        {
+            foreach (var point in ReadPoints(pointsPath))
+            {
+                foreach (var claim in point.Claims)
+                    digest.Add(new ClaimRow(point.Point, point.Depth, point.Widths, point.InputDim, point.Weights, point.ThetaDeg, claim));
+                totals.Add(point);
+                if (!keepAll) continue;
+                points.Add(Kept(point, store, slim: false));
+                if (points.Count <= keepAllPoints) continue;
+                keepAll = false;
+                points.Clear();
+            }
         }
         if (!keepAll)
         {

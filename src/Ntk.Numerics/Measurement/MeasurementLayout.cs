@@ -100,8 +100,14 @@ public sealed class MeasurementLayout
         if (depth < 1) throw new ArgumentOutOfRangeException(nameof(depth), "depth: must be at least 1");
         if ((groups & StatisticGroups.All) == StatisticGroups.None || (groups & ~StatisticGroups.All) != 0)
             throw new ArgumentException("statistics: select at least one group, e.g. [\"kernel\"]", nameof(groups));
-        return new MeasurementLayout(inputCount, depth, hasConditionalCorrelator, groups);
+        // A layout is immutable and a function of these four values: every point of a sweep with the same shape shares
+        // one (a 100,000-point sweep of a few shapes keeps a few layouts, not one per point; issue 10).
+        return Shared.GetOrAdd((inputCount, depth, hasConditionalCorrelator, groups),
+            static key => new MeasurementLayout(key.InputCount, key.Depth, key.HasConditionalCorrelator, key.Groups));
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<
+        (int InputCount, int Depth, bool HasConditionalCorrelator, StatisticGroups Groups), MeasurementLayout> Shared = new();
 
     /// <summary>
     /// The length of the measurement vector for m inputs and L layers with every group (the default for m ≤
