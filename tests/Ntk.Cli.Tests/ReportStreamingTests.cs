@@ -99,8 +99,9 @@ public sealed class ReportStreamingTests
     {
         var point = ReportFixtures.PairSweep([1], [16], [theta]).Points[0];
         var line = System.Text.Json.JsonSerializer.Serialize(point, ResultsJson.LineOptions);
-        Assert.Equal(theta, ResultsJson.ThetaOf(line));
-        Assert.Null(ResultsJson.ThetaOf(System.Text.Json.JsonSerializer.Serialize(point with { ThetaDeg = null }, ResultsJson.LineOptions)));
+        Assert.Equal(theta, ResultsJson.ThetaOf(System.Text.Encoding.UTF8.GetBytes(line)));
+        Assert.Null(ResultsJson.ThetaOf(System.Text.Encoding.UTF8.GetBytes(
+            System.Text.Json.JsonSerializer.Serialize(point with { ThetaDeg = null }, ResultsJson.LineOptions))));
     }
 
     [Fact]
@@ -123,5 +124,25 @@ public sealed class ReportStreamingTests
 
         Assert.Equal(File.ReadAllText(Path.Combine(twoPass.Path, "report.md")), File.ReadAllText(Path.Combine(onePass.Path, "report.md")));
         Assert.Equal(File.ReadAllBytes(Path.Combine(twoPass.Path, "report.html")), File.ReadAllBytes(Path.Combine(onePass.Path, "report.html")));
+    }
+
+    [Fact]
+    public void Reading_points_keeps_only_the_statistics_of_inputs_0_and_1_that_the_figures_look_up()
+    {
+        var results = ReportFixtures.SphereSweep([1, 2], [16], inputs: 4);
+        var extra = new StatisticResult("ntk", null, 2, 3, 0.5, 0.1, 0.01, 0, 3, 0.4, 0.4);
+        results = results with { Points = results.Points.Select(p => p with { Statistics = p.Statistics.Append(extra).ToList() }).ToList() };
+        using var directory = new TempDirectory();
+        ReportFixtures.WriteResults(directory.Path, results);
+
+        var read = ResultsJson.ReadPoints(Path.Combine(directory.Path, "points.jsonl")).ToList();
+
+        Assert.Equal(results.Points.Count, read.Count);
+        for (var i = 0; i < read.Count; i++)
+        {
+            Assert.DoesNotContain(read[i].Statistics, s => s.A is > 1 || s.B is > 1);
+            Assert.Equal(results.Points[i].Statistics.Count - 1, read[i].Statistics.Count);
+            Assert.NotNull(read[i].Find("ntk", null, 0, 1));
+        }
     }
 }
