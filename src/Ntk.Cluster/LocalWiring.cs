@@ -44,7 +44,8 @@ internal static class LocalWiring
                 snapshotEvery: journalAggregators ? 10 : 0, "/user/" + CoordinatorName, journaled: journalAggregators)),
             "aggregators");
         var writer = system.ActorOf(ResultWriterActor.Props(plan, aggregators, sink, progress, settings, completion), "result-writer");
-        var coordinator = system.ActorOf(CoordinatorActor.Props(plan, resume, settings, aggregators, writer, run.CoordinatorId), CoordinatorName);
+        var coordinator = system.ActorOf(CoordinatorActor.Props(plan, resume, settings, aggregators, writer, run.CoordinatorId,
+            journaled: journalAggregators), CoordinatorName);
         var workers = ImmutableArray.CreateBuilder<IActorRef>(workerCount);
         for (var i = 1; i <= workerCount; i++)
             workers.Add(StartWorker(system, i, plan, coordinator, aggregators, settings, samplerFactory));

@@ -177,7 +177,7 @@ internal static class SweepSession
             return ExitCodes.RunFailed;
         }
 
-        var report = ReportRenderer.Render(directory, TextWriter.Null);
+        var report = ReportRenderer.Render(directory, TextWriter.Null, ResultsJson.KeepAllPoints, sink.Digest);
         await stdout.WriteLineAsync(
             $"{document.Name}: {document.Plan.Points.Length} points, {trials} trials in {sweepTime.TotalSeconds:F1} s " +
             $"({rate:F0} trials/s {mode.WhereItRan(stopwatch.Elapsed - sweepTime)}");

@@ -36,7 +36,7 @@ internal static class CorrelatorFigure
                     plan.Skip(Family, context, $"the networks of {group.First().WidthsText()} have a single hidden layer");
                     continue;
                 }
-                var points = PlotContext.ThinAngles(group.Where(p => p.Depth == depth).OrderBy(p => p.ThetaDeg).ToList(), out var thinned);
+                var points = context.ThinAngles(group.Where(p => p.Depth == depth).OrderBy(p => p.ThetaDeg).ToList(), out var thinned);
                 var first = points[0];
                 var fileName = $"correlator-vs-depth-{first.WidthsSlug()}{context.FileSuffix}.png";
                 var caption =

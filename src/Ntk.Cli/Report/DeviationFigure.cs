@@ -32,7 +32,7 @@ internal static class DeviationFigure
                 continue;
             }
             var excluded = usable.Where(p => !HasReference(p)).Select(p => p.ThetaDeg).Distinct().OrderBy(t => t).ToList();
-            var kept = PlotContext.ThinAngles(usable.Where(HasReference).ToList(), out var thinned);
+            var kept = context.ThinAngles(usable.Where(HasReference).ToList(), out var thinned);
             if (kept.Count == 0)
             {
                 plan.Skip(Family, context, "Θ_01 is 0 at every angle of the sweep, so the relative deviation is undefined");

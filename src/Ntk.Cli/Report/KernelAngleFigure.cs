@@ -38,10 +38,20 @@ internal static class KernelAngleFigure
                 var fileName = $"kernel-vs-angle-L{first.Depth}-{first.WidthsSlug()}{context.FileSuffix}.png";
                 var caption =
                     $"Mean off-diagonal NTK E[K_01] against the angle θ between the two unit-norm inputs (L = {first.Depth}, {first.WidthsText()}, {context.Facts}): " +
-                    "Monte Carlo mean ± 1 SE, the infinite-width kernel Θ_01, the paper's Theorem 1.1, and the exact diagonal 2(L+1)/n0 that K_01 equals at θ = 0.";
+                    "Monte Carlo mean ± 1 SE, the infinite-width kernel Θ_01, the paper's Theorem 1.1, and the exact diagonal 2(L+1)/n0 that K_01 equals at θ = 0." +
+                    Thinned(points, context);
                 plan.Add(Family, fileName, caption, () => Draw(points, context));
             }
         }
+    }
+
+    /// <summary>The note of a figure drawn at fewer angles than the sweep has (a large sweep's points are thinned on loading).</summary>
+    private static string Thinned(IReadOnlyList<PointResult> points, PlotContext context)
+    {
+        var drawn = points.Select(p => p.ThetaDeg).Distinct().Count();
+        return context.TotalAngles > drawn
+            ? $" Drawn at {drawn} of the {context.TotalAngles.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} angles, spread evenly; every angle is in results.csv."
+            : "";
     }
 
     private static Plot Draw(IReadOnlyList<PointResult> points, PlotContext context)

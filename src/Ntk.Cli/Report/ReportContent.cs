@@ -111,7 +111,7 @@ internal static partial class ReportContent
 
     private static string StoppingRule(ResultsFile results)
     {
-        var cap = results.Points.Count > 0 ? results.Points.Max(p => p.TrialCap) : 0;
+        var cap = results.Totals.MaxTrialCap;
         if (SweepNumber(results.Sweep, "targetStdErr") is { } target)
         {
             var max = SweepNumber(results.Sweep, "maxTrials") ?? cap.ToString("N0", CultureInfo.InvariantCulture);
@@ -148,7 +148,7 @@ internal static partial class ReportContent
     private static void AddPoints(ReportDocument document, ResultsFile results)
     {
         document.Heading2("Points");
-        if (results.Points.Count > MaxPointRows)
+        if (results.Totals.Count > MaxPointRows)
         {
             AddPointGroups(document, results);
             return;
@@ -174,25 +174,22 @@ internal static partial class ReportContent
     /// <summary>A large sweep: one row per network and input setting, with its angles and trials summed.</summary>
     private static void AddPointGroups(ReportDocument document, ResultsFile results)
     {
-        document.Text($"{results.Points.Count.ToString("N0", CultureInfo.InvariantCulture)} points with measurements, grouped by network and inputs " +
+        document.Text($"{results.Totals.Count.ToString("N0", CultureInfo.InvariantCulture)} points with measurements, grouped by network and inputs " +
                       "(every point is a row group of results.csv / results.parquet and a line of points.jsonl).");
-        var groups = results.Points
-            .GroupBy(p => (p.Depth, Widths: p.WidthsShort(), p.InputDim, p.Weights, p.Engine, p.Inputs, Pair: p.ThetaDeg is not null))
-            .OrderBy(g => g.Min(p => p.Point));
-        var rows = groups.Select(g => (IReadOnlyList<string>)new[]
+        var rows = results.Totals.Groups.Select(g => (IReadOnlyList<string>)new[]
         {
-            g.Count().ToString(CultureInfo.InvariantCulture),
-            g.Min(p => p.Point).ToString(CultureInfo.InvariantCulture) + "–" + g.Max(p => p.Point).ToString(CultureInfo.InvariantCulture),
+            g.Count.ToString(CultureInfo.InvariantCulture),
+            g.FirstPoint.ToString(CultureInfo.InvariantCulture) + "–" + g.LastPoint.ToString(CultureInfo.InvariantCulture),
             g.Key.Depth.ToString(CultureInfo.InvariantCulture),
             g.Key.Widths,
             g.Key.InputDim.ToString(CultureInfo.InvariantCulture),
             g.Key.Weights,
             g.Key.Engine,
             g.Key.Pair
-                ? $"{PointLookups.Format(g.Min(p => p.ThetaDeg!.Value), 6)} – {PointLookups.Format(g.Max(p => p.ThetaDeg!.Value), 6)} ({g.Select(p => p.ThetaDeg).Distinct().Count()} angles)"
+                ? $"{PointLookups.Format(g.MinTheta, 6)} – {PointLookups.Format(g.MaxTheta, 6)} ({g.AngleCount} angles)"
                 : g.Key.Inputs + " inputs",
-            g.Sum(p => p.Trials).ToString("N0", CultureInfo.InvariantCulture),
-            g.Count(p => p.Done).ToString(CultureInfo.InvariantCulture),
+            g.Trials.ToString("N0", CultureInfo.InvariantCulture),
+            g.Done.ToString(CultureInfo.InvariantCulture),
         });
         document.AddTable(
             ["points", "indices", "L", "width(s)", "n0", "weights", "engine", "θ (deg)", "trials", "done"],

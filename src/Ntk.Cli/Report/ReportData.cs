@@ -75,13 +75,11 @@ internal static class PointLookups
 /// </summary>
 internal sealed record PlotContext(string Slug, string Description, IReadOnlyList<PointResult> Points)
 {
-    private sealed record Key(int InputDim, string Weights, string Engine, double? PhaseDeg, int Inputs, bool Pair);
-
     /// <summary>
     /// Splits the measured points into contexts, in order of their first point. The slug and description name only
     /// the fields that vary across the sweep (both are empty for a sweep that varies none).
     /// </summary>
-    public static IReadOnlyList<PlotContext> Split(IReadOnlyList<PointResult> points)
+    public static IReadOnlyList<PlotContext> Split(IReadOnlyList<PointResult> points, PointTotals? totals = null)
     {
         var measured = points.Where(p => p.IsMeasured()).OrderBy(p => p.Point).ToList();
         var keys = measured.Select(KeyOf).ToList();
@@ -123,10 +121,19 @@ internal sealed record PlotContext(string Slug, string Description, IReadOnlyLis
                 slug.Add(key.Pair ? "pair" : "m" + key.Inputs.ToString(CultureInfo.InvariantCulture));
                 description.Add(key.Pair ? "input pairs" : key.Inputs.ToString(CultureInfo.InvariantCulture) + " inputs");
             }
-            contexts.Add(new PlotContext(string.Join("-", slug), string.Join(", ", description), group.ToList()));
+            contexts.Add(new PlotContext(string.Join("-", slug), string.Join(", ", description), group.ToList())
+            {
+                TotalAngles = totals?.AngleCount(key) ?? 0,
+            });
         }
         return contexts;
     }
+
+    /// <summary>
+    /// Distinct angles of the context in the whole sweep when its points were thinned on loading
+    /// (<see cref="ReportSelection"/>), so that notes name the sweep's angles, not the ones kept; 0 when unknown.
+    /// </summary>
+    public int TotalAngles { get; init; }
 
     /// <summary>The input dimension n0 shared by the context's points.</summary>
     public int InputDim => Points[0].InputDim;
@@ -142,7 +149,7 @@ internal sealed record PlotContext(string Slug, string Description, IReadOnlyLis
     /// angle nearest each of evenly spaced targets), so a figure with one colour per angle stays readable at
     /// thousands of angles; all points when there are few angles. <paramref name="note"/> says what was left out.
     /// </summary>
-    public static IReadOnlyList<PointResult> ThinAngles(IReadOnlyList<PointResult> points, out string note)
+    public IReadOnlyList<PointResult> ThinAngles(IReadOnlyList<PointResult> points, out string note)
     {
         var angles = points.Where(p => p.ThetaDeg is not null).Select(p => p.ThetaDeg!.Value).Distinct().Order().ToList();
         note = "";
@@ -153,7 +160,7 @@ internal sealed record PlotContext(string Slug, string Description, IReadOnlyLis
             var target = angles[0] + (angles[^1] - angles[0]) * i / (MaxAngleSeries - 1);
             kept.Add(angles.MinBy(a => Math.Abs(a - target)));
         }
-        note = $" Drawn at {kept.Count} of the {angles.Count.ToString("N0", CultureInfo.InvariantCulture)} angles, spread evenly (θ = {string.Join(", ", kept.Select(PointLookups.Degrees))}); every angle is in results.csv.";
+        note = $" Drawn at {kept.Count} of the {Math.Max(angles.Count, TotalAngles).ToString("N0", CultureInfo.InvariantCulture)} angles, spread evenly (θ = {string.Join(", ", kept.Select(PointLookups.Degrees))}); every angle is in results.csv.";
         return points.Where(p => p.ThetaDeg is { } t && kept.Contains(t)).ToList();
     }
 
@@ -166,8 +173,7 @@ internal sealed record PlotContext(string Slug, string Description, IReadOnlyLis
     /// <summary>Fixed facts of the context for a subtitle: input dimension and weight law.</summary>
     public string Facts => $"n0 = {InputDim}, {Points[0].Weights} weights";
 
-    private static Key KeyOf(PointResult point) =>
-        new(point.InputDim, point.Weights, point.Engine, point.PhaseDeg, point.Inputs, point.ThetaDeg is not null);
+    private static ContextKey KeyOf(PointResult point) => ContextKey.Of(point);
 
     private static string Slugify(string text)
     {

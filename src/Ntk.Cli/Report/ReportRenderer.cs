@@ -33,7 +33,13 @@ internal static class ReportRenderer
     /// </summary>
     /// <exception cref="FileNotFoundException">The directory has no results.json.</exception>
     /// <exception cref="InvalidDataException">results.json is not a results file of this format.</exception>
-    public static ReportOutcome Render(string resultsDirectory, TextWriter log)
+    public static ReportOutcome Render(string resultsDirectory, TextWriter log) =>
+        Render(resultsDirectory, log, ResultsJson.KeepAllPoints);
+
+    /// <summary>As <see cref="Render(string, TextWriter)"/>, keeping every point in memory only up to
+    /// <paramref name="keepAllPoints"/> points (<see cref="ResultsJson.Load"/>).</summary>
+    /// <param name="known">What the writer of points.jsonl gathered of it (<see cref="ResultsJson.Load"/>).</param>
+    internal static ReportOutcome Render(string resultsDirectory, TextWriter log, int keepAllPoints, ReportDigest? known = null)
     {
         var culture = CultureInfo.CurrentCulture;
         var uiCulture = CultureInfo.CurrentUICulture;
@@ -41,7 +47,7 @@ internal static class ReportRenderer
         {
             CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
             CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
-            return RenderInvariant(resultsDirectory, log);
+            return RenderInvariant(resultsDirectory, log, keepAllPoints, known);
         }
         finally
         {
@@ -50,13 +56,13 @@ internal static class ReportRenderer
         }
     }
 
-    private static ReportOutcome RenderInvariant(string resultsDirectory, TextWriter log)
+    private static ReportOutcome RenderInvariant(string resultsDirectory, TextWriter log, int keepAllPoints, ReportDigest? known)
     {
         var directory = Path.GetFullPath(resultsDirectory);
         var resultsPath = Path.Combine(directory, ResultsFileName);
         if (!File.Exists(resultsPath))
             throw new FileNotFoundException($"{resultsPath}: no results file (run `ntk run` first)", resultsPath);
-        var results = ResultsJson.Load(directory);
+        var results = ResultsJson.Load(directory, keepAllPoints, known);
 
         var plan = Plan(results);
         var plotsDirectory = Path.Combine(directory, PlotsDirectoryName);
@@ -89,7 +95,7 @@ internal static class ReportRenderer
     internal static FigurePlan Plan(ResultsFile results)
     {
         var plan = new FigurePlan();
-        var contexts = PlotContext.Split(results.Points);
+        var contexts = PlotContext.Split(results.Points, results.Totals);
         if (contexts.Count == 0)
         {
             foreach (var family in Families) plan.Skip(family, "no point has measurements yet (0 trials merged)");

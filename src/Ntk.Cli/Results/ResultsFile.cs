@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Ntk.Cli.Report;
 
 namespace Ntk.Cli.Results;
 
@@ -24,6 +25,19 @@ internal sealed record ResultsFile(
     /// <summary>The claims of every point, digested (<see cref="ResultsJson.Load"/>); not in results.json.</summary>
     [JsonIgnore]
     public ClaimDigest Claims { get; init; } = new();
+
+    private PointTotals? _totals;
+
+    /// <summary>
+    /// Every point of points.jsonl, aggregated (<see cref="ResultsJson.Load"/>): of a large sweep <see cref="Points"/>
+    /// holds only the points the figures draw. Computed from <see cref="Points"/> when not loaded.
+    /// </summary>
+    [JsonIgnore]
+    public PointTotals Totals
+    {
+        get => _totals ??= PointTotals.Of(Points);
+        init => _totals = value;
+    }
 }
 
 /// <param name="Generator">
@@ -112,11 +126,20 @@ internal static class ResultsJson
         }
     }
 
+    /// <summary>Up to this many points <see cref="Load"/> keeps every point as read; a larger sweep is read twice.</summary>
+    public const int KeepAllPoints = 2_000;
+
     /// <summary>
-    /// Reads results.json with the points of points.jsonl, line by line: claims go into the digest (and are dropped
-    /// from the points), sketch buckets are read from point-states.bin only when asked for (<see cref="StoredSketches"/>).
+    /// Reads results.json with the points of points.jsonl, line by line, never the whole file: claims go into the
+    /// digest (and are dropped from the points), every point into <see cref="ResultsFile.Totals"/>, and sketch buckets
+    /// are read from point-states.bin only when asked for (<see cref="StoredSketches"/>). Up to
+    /// <paramref name="keepAllPoints"/> points are all kept; past that a second pass keeps only the points the figures
+    /// draw (<see cref="ReportSelection"/>), with only the statistics they look up, so the memory of a report is bounded
+    /// by the angles drawn, not by the points of the sweep (issue 10).
     /// </summary>
-    public static ResultsFile Load(string directory)
+    /// <param name="known">The digest of points.jsonl from its writer (<see cref="ResultsSink.Digest"/>): a sweep
+    /// larger than <paramref name="keepAllPoints"/> then skips the first pass.</param>
+    public static ResultsFile Load(string directory, int keepAllPoints = KeepAllPoints, ReportDigest? known = null)
     {
         var file = Read(Path.Combine(directory, FileName));
         var pointsPath = Path.Combine(directory, PointsFileName);
@@ -124,38 +147,124 @@ internal static class ResultsJson
         var statesPath = Path.Combine(directory, PointStateStore.FileName);
         var store = File.Exists(statesPath) ? PointStateStore.OpenForReading(statesPath) : null;
         var digest = new ClaimDigest();
+        var totals = new PointTotals();
         var points = new List<PointResult>();
-        foreach (var point in ReadPoints(pointsPath))
+        var keepAll = true;
+        if (known is not null && known.Totals.Count > keepAllPoints)
         {
-            foreach (var claim in point.Claims)
-                digest.Add(new ClaimRow(point.Point, point.Depth, point.Widths, point.InputDim, point.Weights, point.ThetaDeg, claim));
-            var sketches = store is not null && store.Latest.TryGetValue(point.Point, out var stored) && point.Sketches.All(s => s.Bins.Count == 0)
-                ? new StoredSketches(store, stored, point.Sketches)
-                : point.Sketches;
-            points.Add(point with { Claims = [], Sketches = sketches });
+            digest = known.Claims;
+            totals = known.Totals;
+            keepAll = false;
         }
-        return file with { Points = points, Claims = digest };
+        else
+        {
+            foreach (var point in ReadPoints(pointsPath))
+            {
+                foreach (var claim in point.Claims)
+                    digest.Add(new ClaimRow(point.Point, point.Depth, point.Widths, point.InputDim, point.Weights, point.ThetaDeg, claim));
+                totals.Add(point);
+                if (!keepAll) continue;
+                points.Add(Kept(point, store, slim: false));
+                if (points.Count <= keepAllPoints) continue;
+                keepAll = false;
+                points.Clear();
+            }
+        }
+        if (!keepAll)
+        {
+            var selection = new ReportSelection(totals);
+            // Only the lines at an angle that some figure draws are parsed (the angle is read from the text first).
+            foreach (var point in ReadPoints(pointsPath, line => ThetaOf(line.Span) is not { } theta || selection.MayKeep(theta)))
+                if (selection.Keeps(point)) points.Add(Kept(point, store, slim: true));
+        }
+        return file with { Points = points, Claims = digest, Totals = totals };
     }
 
-    /// <summary>The points of points.jsonl, one line at a time.</summary>
-    public static IEnumerable<PointResult> ReadPoints(string path)
+    /// <summary>Statistics the figures look up (<see cref="PointLookups.Find"/>); the others stay in the tables.</summary>
+    private static readonly HashSet<string> DrawnStatistics = new(StringComparer.Ordinal) { "ntk", "correlator", "correlator_cond" };
+
+    private static PointResult Kept(PointResult point, PointStateStore? store, bool slim)
     {
-        using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16));
+        var sketches = store is not null && store.Latest.TryGetValue(point.Point, out var stored) && point.Sketches.All(s => s.Bins.Count == 0)
+            ? new StoredSketches(store, stored, point.Sketches)
+            : point.Sketches;
+        var statistics = slim ? point.Statistics.Where(s => DrawnStatistics.Contains(s.Stat)).ToList() : point.Statistics;
+        return point with { Claims = [], Sketches = sketches, Statistics = statistics };
+    }
+
+    /// <summary>The value of <c>"thetaDeg"</c> of a points.jsonl line read from its UTF-8 text, or null when it is null,
+    /// absent or not a plain number (the caller then parses the line).</summary>
+    internal static double? ThetaOf(ReadOnlySpan<byte> line)
+    {
+        var key = "\"thetaDeg\":"u8;
+        var at = line.IndexOf(key);
+        if (at < 0) return null;
+        var rest = line[(at + key.Length)..];
+        var end = rest.IndexOfAny((byte)',', (byte)'}');
+        if (end >= 0) rest = rest[..end];
+        return double.TryParse(rest, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture,
+            out var theta) ? theta : null;
+    }
+
+    /// <summary>
+    /// The points of points.jsonl, one line at a time, as UTF-8 bytes (never a string: one point of a data-set sweep is a
+    /// line of hundreds of MB); with <paramref name="lineFilter"/>, only the lines it accepts are parsed. Of a point's
+    /// statistics only those of inputs 0 and 1 are kept (<see cref="FigureStatisticConverter"/>): the figures look up no
+    /// other, and a point of m = 2,048 inputs has two million (its full table is results.csv / results.parquet).
+    /// </summary>
+    public static IEnumerable<PointResult> ReadPoints(string path, Func<ReadOnlyMemory<byte>, bool>? lineFilter = null)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
         var number = 0;
-        while (reader.ReadLine() is { } line)
+        foreach (var line in Lines(stream))
         {
             number++;
-            if (line.Length == 0) continue;
+            if (line.Length == 0 || (lineFilter is not null && !lineFilter(line))) continue;
             PointResult? point;
             try
             {
-                point = JsonSerializer.Deserialize(line, PointLineContext.Default.PointResult);
+                point = JsonSerializer.Deserialize(line.Span, PointReadContext.Default.PointResult);
             }
             catch (JsonException e)
             {
                 throw new InvalidDataException($"{path}, line {number}: not a point ({e.Message})", e);
             }
-            yield return point ?? throw new InvalidDataException($"{path}, line {number}: empty");
+            if (point is null) throw new InvalidDataException($"{path}, line {number}: empty");
+            yield return point.Statistics.Any(s => s is null) ? point with { Statistics = point.Statistics.Where(s => s is not null).ToList() } : point;
+        }
+    }
+
+    /// <summary>The lines of <paramref name="stream"/> without their '\n' (and a '\r' before it), in a reused buffer
+    /// that grows to the longest line: each line is valid until the next one is read.</summary>
+    private static IEnumerable<ReadOnlyMemory<byte>> Lines(Stream stream)
+    {
+        var buffer = new byte[1 << 16];
+        int start = 0, end = 0;
+        while (true)
+        {
+            var newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                var length = newline > 0 && buffer[start + newline - 1] == (byte)'\r' ? newline - 1 : newline;
+                yield return buffer.AsMemory(start, length);
+                start += newline + 1;
+                continue;
+            }
+            // Move the partial line to the front, growing the buffer when the line fills it.
+            if (start > 0)
+            {
+                Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                end -= start;
+                start = 0;
+            }
+            if (end == buffer.Length) Array.Resize(ref buffer, checked(buffer.Length * 2));
+            var read = stream.Read(buffer, end, buffer.Length - end);
+            if (read == 0)
+            {
+                if (end > start) yield return buffer.AsMemory(start, end - start);
+                yield break;
+            }
+            end += read;
         }
     }
 
@@ -190,4 +299,31 @@ internal static class ResultsJson
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     WriteIndented = false)]
 [JsonSerializable(typeof(PointResult))]
+[JsonSerializable(typeof(StatisticResult))]
 internal sealed partial class PointLineContext : JsonSerializerContext;
+
+/// <summary>Reading points.jsonl for the report: as <see cref="PointLineContext"/>, keeping only the statistics of
+/// inputs 0 and 1 (<see cref="FigureStatisticConverter"/>).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    WriteIndented = false,
+    Converters = [typeof(FigureStatisticConverter)])]
+[JsonSerializable(typeof(PointResult))]
+internal sealed partial class PointReadContext : JsonSerializerContext;
+
+/// <summary>
+/// Reads a statistic of a points.jsonl line, or null for one of an input other than 0 and 1 (no figure looks it up,
+/// <see cref="Report.PointLookups.Find"/>): a point's list is filtered while it is read, never held whole.
+/// </summary>
+internal sealed class FigureStatisticConverter : JsonConverter<StatisticResult>
+{
+    public override StatisticResult? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var statistic = JsonSerializer.Deserialize(ref reader, PointLineContext.Default.StatisticResult);
+        return statistic is null || statistic.A is > 1 || statistic.B is > 1 ? null : statistic;
+    }
+
+    public override void Write(Utf8JsonWriter writer, StatisticResult value, JsonSerializerOptions options) =>
+        JsonSerializer.Serialize(writer, value, PointLineContext.Default.StatisticResult);
+}

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Ntk.Cluster;
+using Ntk.Numerics.Analytic;
 using Ntk.Numerics.Claims;
 using Ntk.Numerics.Engines;
 using Ntk.Numerics.Measurement;
@@ -35,6 +36,8 @@ internal sealed record RunDescription(
 internal sealed class ResultsSink : IStreamingResultSink, IDisposable
 {
     private static readonly double[] ReportedQuantiles = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999];
+    /// <summary>The keys of <see cref="ReportedQuantiles"/> in points.jsonl ("R" text), formatted once, not per point.</summary>
+    private static readonly string[] QuantileKeys = ReportedQuantiles.Select(q => q.ToString("R", CultureInfo.InvariantCulture)).ToArray();
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
     private readonly string _directory;
@@ -50,6 +53,7 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
     /// <summary>The points at which the Remark's limit is judged (ClaimEvaluator).</summary>
     private readonly HashSet<int> _limitPoints;
     private readonly ClaimDigest _claims = new();
+    private readonly Report.PointTotals _totals = new();
     private readonly StringBuilder _line = new(256);
     /// <summary>Points finished in this run, waiting for the points before them.</summary>
     private readonly SortedDictionary<int, (PointSnapshot Point, double Seconds)> _waiting = [];
@@ -154,6 +158,13 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
 
     private string SweepName => _plan.Name;
 
+    /// <summary>
+    /// The claims digest and point totals of every point written to points.jsonl (this run's and, on --resume, the
+    /// earlier ones read back): what the report's first pass over points.jsonl would gather, handed to
+    /// <see cref="Report.ReportRenderer"/> so a large sweep's report reads points.jsonl once (issue 10).
+    /// </summary>
+    public Report.ReportDigest Digest => new(_claims, _totals);
+
     /// <summary>Writes the rows of every point from the next one on that is finished (this run or before).</summary>
     private void EmitReady()
     {
@@ -223,9 +234,12 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
                 r.Mean, r.Variance, r.StandardError, r.Skewness, r.Kurtosis, r.InfiniteWidth, r.Paper)).ToList(),
             claims,
             Sketches(point.Merged));
+        _totals.Add(result);
         using (var json = new Utf8JsonWriter(_points))
             JsonSerializer.Serialize(json, result, PointLineContext.Default.PointResult);
         _points.WriteByte((byte)'\n');
+        // Rows are written once per point (an incomplete run's last rows too): its memoized predictions can go.
+        Predictions.Forget(definition);
     }
 
     private void Flush()
@@ -300,8 +314,8 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
         {
             var sketch = merged.Sketch(index);
             var key = layout.Keys[index];
-            var quantiles = ReportedQuantiles.ToDictionary(
-                q => q.ToString("R", CultureInfo.InvariantCulture), q => sketch.Quantile(q));
+            var quantiles = new Dictionary<string, double>(ReportedQuantiles.Length);
+            for (var q = 0; q < ReportedQuantiles.Length; q++) quantiles.Add(QuantileKeys[q], sketch.Quantile(ReportedQuantiles[q]));
             entries.Add(new SketchEntry(StatisticNames.Of(key.Kind), NullIfNone(key.A, -1), NullIfNone(key.B, -1),
                 sketch.RelativeAccuracy, sketch.Count, quantiles, []));
         }

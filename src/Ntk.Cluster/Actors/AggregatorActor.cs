@@ -117,6 +117,9 @@ internal sealed class AggregatorActor : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
+    /// <summary>Without a journal (`ntk run`) there is nothing to recover: no snapshot load and replay per point.</summary>
+    public override Recovery Recovery => _journaled ? base.Recovery : Recovery.None;
+
     public static Props Props(SimulationPlan plan, int pointIndex, string persistenceId, int snapshotEvery, string coordinatorPath,
         bool journaled = true) =>
         Akka.Actor.Props.Create(() => new AggregatorActor(plan, pointIndex, persistenceId, snapshotEvery, coordinatorPath, journaled));

@@ -35,10 +35,12 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<int, ShardRecorded> _ledger = [];
     private string? _failure;
     private bool _finalRequested;
+    private readonly bool _journaled;
 
     public CoordinatorActor(SimulationPlan plan, IReadOnlyList<PointResumeState> resume, SweepActorSettings settings,
-        IActorRef aggregators, IActorRef resultWriter, string persistenceId)
+        IActorRef aggregators, IActorRef resultWriter, string persistenceId, bool journaled = true)
     {
+        _journaled = journaled;
         PersistenceId = persistenceId;
         _plan = plan;
         _resume = resume.Where(r => r.ShardsMerged > 0 && !r.Done).ToImmutableDictionary(r => r.PointIndex);
@@ -66,8 +68,11 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<ShardMerged>(m =>
         {
             if (!IsKnown(m.Shard.PointIndex, m)) return;
-            // Not awaited: the aggregator's journal already holds the shard; the ledger is its cross-check.
-            PersistAsync(new ShardRecorded(m.Shard.PointIndex, m.Shard.ShardIndex, m.ShardsMerged, m.MergedTrials, m.PointDone), Record);
+            // Not awaited: the aggregator's journal already holds the shard; the ledger is its cross-check. Without
+            // aggregator journals (`ntk run`) there is nothing to cross-check and nothing recovers: no ledger, which
+            // would otherwise hold an event per shard in the in-memory journal for the whole run (issue 10).
+            if (_journaled)
+                PersistAsync(new ShardRecorded(m.Shard.PointIndex, m.Shard.ShardIndex, m.ShardsMerged, m.MergedTrials, m.PointDone), Record);
             LogAccepted(m.Shard, m.Lease);
             if (_state.ShardMerged(m.Shard, m.ShardsMerged, m.MergedTrials, m.PointDone)) PointDone(m.Shard.PointIndex);
             PublishGauges();
@@ -109,9 +114,14 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     public override string PersistenceId { get; }
 
+    /// <param name="journaled">False in `ntk run` without aggregator journals: the shard ledger is neither written nor
+    /// recovered.</param>
     public static Props Props(SimulationPlan plan, IReadOnlyList<PointResumeState> resume, SweepActorSettings settings,
-        IActorRef aggregators, IActorRef resultWriter, string persistenceId) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(plan, resume, settings, aggregators, resultWriter, persistenceId));
+        IActorRef aggregators, IActorRef resultWriter, string persistenceId, bool journaled = true) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(plan, resume, settings, aggregators, resultWriter, persistenceId, journaled));
+
+    /// <summary>Nothing to recover without a journal.</summary>
+    public override Recovery Recovery => _journaled ? base.Recovery : Recovery.None;
 
     /// <summary>
     /// The ledger's own write failed (Akka.Persistence stops this actor right after): nothing accepted from now on

@@ -35,6 +35,13 @@ public static class Predictions
         return Cache.GetValue(point, static p => new PointPredictions(p)).For(key);
     }
 
+    /// <summary>
+    /// Drops the memoized values of <paramref name="point"/> (a point whose rows are written): the plan keeps every
+    /// <see cref="PointDefinition"/> for the whole run, so without this the cache would grow with the sweep (issue 10).
+    /// A later <see cref="For"/> computes the same values again.
+    /// </summary>
+    public static void Forget(PointDefinition point) => Cache.Remove(point);
+
     /// <summary>A fresh, uncached prediction table for <paramref name="point"/>.</summary>
     public static PointPredictions ForPoint(PointDefinition point) => new(point);
 }
@@ -58,7 +65,12 @@ public sealed class PointPredictions
         {
             case StatisticKind.Ntk:
             {
-                var pair = Pair(key.A, key.B);
+                // Without per-pair layer statistics no other key asks for this pair: computed, not cached (a cache of
+                // every pair of m = 2,048 inputs would hold two million entries).
+                var pair = _point.Layout.Has(StatisticGroups.Correlators) || _point.Layout.Has(StatisticGroups.PathProduct) ||
+                           _point.Layout.Has(StatisticGroups.Patterns)
+                    ? Pair(key.A, key.B)
+                    : PairPredictions.Compute(_point, Math.Min(key.A, key.B), Math.Max(key.A, key.B));
                 return (pair.Analytic.Theta, pair.PaperNtk);
             }
             case StatisticKind.Correlator or StatisticKind.CorrelatorCond:
@@ -96,17 +108,41 @@ public sealed class PointPredictions
         return _pairs.GetOrAdd((a, b), static (pair, point) => PairPredictions.Compute(point, pair.A, pair.B), _point);
     }
 
-    private sealed record PairPredictions(AnalyticPair Analytic, double PaperNtk, double Theorem21)
+    /// <summary>
+    /// The predictions of one pair of inputs. Theorem 2.1's value (a numerical integral, docs/science.md §6) is computed
+    /// on first use: only the layer-1 correlators need it, and a kernel-only sweep of m = 2,048 inputs has two million
+    /// pairs (issue 10).
+    /// </summary>
+    private sealed class PairPredictions(PointDefinition point, int a, int b, AnalyticPair analytic, double paperNtk)
     {
+        private double _theorem21;
+        // Written after the value (a volatile write publishes it to other threads; racing threads compute the same value).
+        private volatile bool _hasTheorem21;
+
+        public AnalyticPair Analytic { get; } = analytic;
+        public double PaperNtk { get; } = paperNtk;
+
+        public double Theorem21
+        {
+            get
+            {
+                if (_hasTheorem21) return _theorem21;
+                _theorem21 = a == b
+                    ? double.NaN
+                    : PaperClaims.Theorem21(point.Inputs.Input(a).Length, AnalyticNtk.Angle(point.Inputs.Input(a), point.Inputs.Input(b)));
+                _hasTheorem21 = true;
+                return _theorem21;
+            }
+        }
+
         public static PairPredictions Compute(PointDefinition point, int a, int b)
         {
             var xa = point.Inputs.Input(a);
             var xb = point.Inputs.Input(b);
             var depth = point.Network.Depth;
             var analytic = AnalyticNtk.Pair(xa, xb, depth);
-            if (a == b) return new PairPredictions(analytic, PaperClaims.Corollary11(xa, depth), double.NaN);
-            return new PairPredictions(
-                analytic, PaperClaims.Theorem11(xa, xb, depth), PaperClaims.Theorem21(xa.Length, AnalyticNtk.Angle(xa, xb)));
+            return new PairPredictions(point, a, b, analytic,
+                a == b ? PaperClaims.Corollary11(xa, depth) : PaperClaims.Theorem11(xa, xb, depth));
         }
     }
 }

@@ -110,7 +110,13 @@ public sealed class MeasurementLayout
         if (depth < 1) throw new ArgumentOutOfRangeException(nameof(depth), "depth: must be at least 1");
         if ((groups & StatisticGroups.All) == StatisticGroups.None || (groups & ~StatisticGroups.All) != 0)
             throw new ArgumentException("statistics: select at least one group, e.g. [\"kernel\"]", nameof(groups));
-        return new MeasurementLayout(inputCount, depth, hasConditionalCorrelator, groups, ValidLearningRates(learningRates));
+        var rates = ValidLearningRates(learningRates);
+        // A layout is immutable and a function of these values: every point of a sweep with the same shape shares one
+        // (a 100,000-point sweep of a few shapes keeps a few layouts, not one per point; docs/performance.md §7.2). The
+        // rates enter the key by their exact bits (ImmutableArray compares by reference).
+        var ratesKey = string.Join(',', rates.Select(r => BitConverter.DoubleToInt64Bits(r).ToString("x", System.Globalization.CultureInfo.InvariantCulture)));
+        return Shared.GetOrAdd((inputCount, depth, hasConditionalCorrelator, groups, ratesKey),
+            static (key, rates) => new MeasurementLayout(key.InputCount, key.Depth, key.HasConditionalCorrelator, key.Groups, rates), rates);
     }
 
     /// <summary>The learning rates as given, each checked finite and positive (docs/contract.md §5).</summary>
@@ -122,6 +128,9 @@ public sealed class MeasurementLayout
                 throw new ArgumentOutOfRangeException(nameof(learningRates), eta, "learningRates: each must be a finite number > 0");
         return [.. learningRates];
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<
+        (int InputCount, int Depth, bool HasConditionalCorrelator, StatisticGroups Groups, string Rates), MeasurementLayout> Shared = new();
 
     /// <summary>
     /// The length of the measurement vector for m inputs and L layers with every group (the default for m ≤

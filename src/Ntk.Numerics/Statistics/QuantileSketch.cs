@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Ntk.Numerics.LinearAlgebra;
 
 namespace Ntk.Numerics.Statistics;
@@ -352,9 +353,13 @@ public sealed class QuantileSketch
                 throw new FormatException($"quantile sketch: {what} spans {span} buckets (at most {MaxBucketsPerStore})");
             if ((long)minIndex + span - 1 > int.MaxValue)
                 throw new FormatException($"quantile sketch: {what} bucket indices overflow");
+            // One read of the whole span and one reservation: a shard's or a point's state is read once per merge,
+            // so a label string or a re-grown array per bucket would cost more than the merge (issue 10).
+            var counts = reader.Take(8 * span, what);
+            if (span > 0) Reserve(span);
             for (var k = 0; k < span; k++)
             {
-                var count = reader.ReadInt64(what + " bucket count");
+                var count = BinaryPrimitives.ReadInt64LittleEndian(counts.Slice(8 * k, 8));
                 if (count < 0) throw new FormatException($"quantile sketch: {what} has a negative bucket count");
                 if ((k == 0 || k == span - 1) && count == 0)
                     throw new FormatException($"quantile sketch: {what} has an empty end bucket");
