@@ -11,6 +11,8 @@ public sealed class ConsoleNoticesTests
 {
     private const string Unreachable =
         "Tried to associate with unreachable remote address [{0}]. Address is now gated for {1} ms, all messages to this address will be delivered to dead letters. Reason: [{2}] {3}";
+    private const string AssociationFailed =
+        "Association with remote system {0} has failed; address is now gated for {1} ms. Reason is: [{2}]";
     private const string NotJoined = "Couldn't join seed nodes after [{0}] attempts, will try again. seed-nodes=[{1}]";
 
     [Fact]
@@ -25,6 +27,7 @@ public sealed class ConsoleNoticesTests
             {
                 logger.Warning(Unreachable, "akka.tcp://ntk@10.0.0.1:4053", 5000, "Connection refused tcp://ntk@10.0.0.1:4053", "");
                 logger.Warning(NotJoined, attempt, "akka.tcp://ntk@10.0.0.1:4053");
+                logger.Warning(AssociationFailed, "akka.tcp://ntk@10.0.0.1:4053", 5000, "Connection refused");
             }
             logger.Information("{Event:l}: joined; pulling shards of sweep {SweepName} ({Threads} worker threads)", LogEvents.PullingShards, "s", 2);
             logger.Information("{Event:l}: shard {ShardIndex} done", LogEvents.ShardCompleted, 3); // not for the terminal
@@ -36,7 +39,7 @@ public sealed class ConsoleNoticesTests
         Assert.Contains("joined; pulling shards of sweep s", lines[1]);
         Assert.DoesNotContain("gated", console.ToString());
         var logged = File.ReadAllLines(file);
-        Assert.Equal(3, logged.Count(l => l.Contains("gated for", StringComparison.Ordinal)));
+        Assert.Equal(6, logged.Count(l => l.Contains("gated for", StringComparison.Ordinal)));
         Assert.Equal(3, logged.Count(l => l.Contains("Couldn't join seed nodes", StringComparison.Ordinal)));
     }
 

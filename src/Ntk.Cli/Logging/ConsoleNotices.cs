@@ -8,7 +8,8 @@ namespace Ntk.Cli.Logging;
 /// <summary>
 /// What a node's console shows besides its own console events: the few cluster events a user waits on (named in
 /// <see cref="Shown"/>), and, instead of Akka's raw warnings while a peer cannot be reached ("Tried to associate with
-/// unreachable remote address … gated … dead letters", "Couldn't join seed nodes after [n] attempts"), one plain line
+/// unreachable remote address … gated … dead letters", "Association with remote system … has failed; address is now
+/// gated", "Couldn't join seed nodes after [n] attempts"), one plain line
 /// per peer and minute. The log file keeps every event as it was.
 /// </summary>
 internal sealed class ConsoleNotices(ILogEventSink console, string role, Func<DateTimeOffset> clock) : ILogEventSink
@@ -21,6 +22,9 @@ internal sealed class ConsoleNotices(ILogEventSink console, string role, Func<Da
 
     private const string Unreachable = "Tried to associate with unreachable remote address";
     private const string SeedsNotJoined = "Couldn't join seed nodes after";
+    // Akka's ReliableDeliverySupervisor when an established or starting association fails ("… has failed; address is
+    // now gated for 5000 ms. Reason is: […]"): seen by a worker that dialled the coordinator before it listened.
+    private const string AssociationFailed = "Association with remote system";
     private static readonly TimeSpan Quiet = TimeSpan.FromMinutes(1);
 
     private readonly Dictionary<string, DateTimeOffset> _lastNotice = new(StringComparer.Ordinal);
@@ -29,7 +33,9 @@ internal sealed class ConsoleNotices(ILogEventSink console, string role, Func<Da
     /// <summary>True for the Akka warnings this sink replaces with a plain line.</summary>
     public static bool IsUnreachableNoise(LogEvent e) =>
         e.MessageTemplate.Text.StartsWith(Unreachable, StringComparison.Ordinal)
-        || e.MessageTemplate.Text.StartsWith(SeedsNotJoined, StringComparison.Ordinal);
+        || e.MessageTemplate.Text.StartsWith(SeedsNotJoined, StringComparison.Ordinal)
+        || (e.MessageTemplate.Text.StartsWith(AssociationFailed, StringComparison.Ordinal)
+            && e.MessageTemplate.Text.Contains("gated", StringComparison.Ordinal));
 
     /// <summary>True for an event named in <see cref="Shown"/>.</summary>
     public static bool IsShown(LogEvent e) =>
