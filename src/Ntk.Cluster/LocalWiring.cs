@@ -40,8 +40,10 @@ internal static class LocalWiring
         // (snapshots every 10 shards keep that journal from growing with the shards).
         var run = Persistence.SweepRun.Local("local");
         var aggregators = system.ActorOf(
-            PointEntityParent.Props(plan.Points.Length, p => AggregatorActor.Props(plan, p, run.AggregatorId(p),
-                snapshotEvery: journalAggregators ? 10 : 0, "/user/" + CoordinatorName, journaled: journalAggregators)),
+            // Without aggregator journals a plain actor per point (LocalAggregatorActor: no Akka.Persistence machinery).
+            PointEntityParent.Props(plan.Points.Length, p => journalAggregators
+                ? AggregatorActor.Props(plan, p, run.AggregatorId(p), snapshotEvery: 10, "/user/" + CoordinatorName)
+                : LocalAggregatorActor.Props(plan, p, "/user/" + CoordinatorName)),
             "aggregators");
         var writer = system.ActorOf(ResultWriterActor.Props(plan, aggregators, sink, progress, settings, completion), "result-writer");
         var coordinator = system.ActorOf(CoordinatorActor.Props(plan, resume, settings, aggregators, writer, run.CoordinatorId,

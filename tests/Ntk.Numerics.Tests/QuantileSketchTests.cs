@@ -73,6 +73,27 @@ public sealed class QuantileSketchTests(ITestOutputHelper output)
         Assert.True(rightNested.StateEquals(prefixDirect));
     }
 
+    [Theory]
+    [MemberData(nameof(Distributions))]
+    public void Quantiles_in_one_pass_equal_each_quantile_bitwise(string distribution)
+    {
+        const int seed = 17;
+        output.WriteLine($"seed {seed}");
+        foreach (var n in new[] { 1, 2, 3, 10, 500, 20_000 })
+        {
+            var sketch = Sketch(Draw(distribution, seed + n, n));
+            var levels = new[] { 0.0, 0.0, 1e-9, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1 - 1e-16, 1.0, 1.0 };
+            var all = new double[levels.Length];
+            sketch.Quantiles(levels, all);
+            for (var i = 0; i < levels.Length; i++)
+                Assert.Equal(BitConverter.DoubleToInt64Bits(sketch.Quantile(levels[i])), BitConverter.DoubleToInt64Bits(all[i]));
+        }
+        var empty = new double[2];
+        new QuantileSketch().Quantiles([0.0, 0.5], empty);
+        Assert.All(empty, v => Assert.True(double.IsNaN(v)));
+        Assert.Throws<ArgumentException>(() => new QuantileSketch().Quantiles([0.5, 0.25], new double[2]));
+    }
+
     [Fact]
     public void Collapsing_bounds_the_buckets_keeps_large_quantiles_accurate_and_is_order_independent()
     {

@@ -28,17 +28,26 @@ internal static class ClaimsCsv
 
     public static StringBuilder AppendRow(StringBuilder line, int point, ClaimResult claim)
     {
+        // Numbers are formatted into the line (the same text as ResultRows.Number, no string per value).
         var key = claim.Statistic;
-        return line.Append(point.ToString(CultureInfo.InvariantCulture)).Append(',')
+        var invariant = CultureInfo.InvariantCulture;
+        line.Append(invariant, $"{point}").Append(',')
             .Append(claim.ClaimId).Append(',')
-            .Append(StatisticNames.Of(key.Kind)).Append(',')
-            .Append(key.Layer > 0 ? key.Layer.ToString(CultureInfo.InvariantCulture) : "").Append(',')
-            .Append(key.A >= 0 ? key.A.ToString(CultureInfo.InvariantCulture) : "").Append(',')
-            .Append(key.B >= 0 ? key.B.ToString(CultureInfo.InvariantCulture) : "").Append(',')
-            .Append(ResultRows.Number(claim.Predicted)).Append(',')
-            .Append(ResultRows.Number(claim.Measured)).Append(',')
-            .Append(ResultRows.Number(claim.StandardError)).Append(',')
-            .Append(ResultRows.Number(claim.Z)).Append(',')
+            .Append(StatisticNames.Of(key.Kind)).Append(',');
+        if (key.Layer > 0) line.Append(invariant, $"{key.Layer}");
+        line.Append(',');
+        if (key.A >= 0) line.Append(invariant, $"{key.A}");
+        line.Append(',');
+        if (key.B >= 0) line.Append(invariant, $"{key.B}");
+        line.Append(',');
+        ResultColumns.AppendNumber(line, claim.Predicted);
+        line.Append(',');
+        ResultColumns.AppendNumber(line, claim.Measured);
+        line.Append(',');
+        ResultColumns.AppendNumber(line, claim.StandardError);
+        line.Append(',');
+        ResultColumns.AppendNumber(line, claim.Z);
+        return line.Append(',')
             .Append(ClaimVerdicts.Name(claim.Verdict)).Append(',')
             .Append(Quote(claim.Reason));
     }

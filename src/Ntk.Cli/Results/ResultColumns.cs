@@ -39,12 +39,14 @@ internal interface IColumnValues
 }
 
 /// <summary>A column that always has a value (int, long, double, bool).</summary>
-internal sealed class ValueColumn<T>(string name, string description, Func<ResultRow, T> value, Func<T, string> csv)
+/// <remarks>The CSV text is appended straight into the line (no string per value: results.csv has ~20 values per
+/// row and ~20 rows per point, the largest per-point cost of a many-point sweep, docs/performance.md §7.2).</remarks>
+internal sealed class ValueColumn<T>(string name, string description, Func<ResultRow, T> value, Action<StringBuilder, T> csv)
     : ResultColumn(name, description) where T : struct
 {
     public override DataField Field { get; } = new DataField<T>(name, false);
 
-    public override void AppendCsv(StringBuilder line, ResultRow row) => line.Append(_csv(_value(row)));
+    public override void AppendCsv(StringBuilder line, ResultRow row) => _csv(line, _value(row));
 
     public override IColumnValues NewValues() => new Values(this);
 
@@ -58,18 +60,18 @@ internal sealed class ValueColumn<T>(string name, string description, Func<Resul
     }
 
     private readonly Func<ResultRow, T> _value = value;
-    private readonly Func<T, string> _csv = csv;
+    private readonly Action<StringBuilder, T> _csv = csv;
 }
 
 /// <summary>A column whose value may be missing: an empty field in results.csv, null in results.parquet.</summary>
-internal sealed class OptionalColumn<T>(string name, string description, Func<ResultRow, T?> value, Func<T, string> csv)
+internal sealed class OptionalColumn<T>(string name, string description, Func<ResultRow, T?> value, Action<StringBuilder, T> csv)
     : ResultColumn(name, description) where T : struct
 {
     public override DataField Field { get; } = new DataField<T?>(name, true);
 
     public override void AppendCsv(StringBuilder line, ResultRow row)
     {
-        if (_value(row) is { } v) line.Append(_csv(v));
+        if (_value(row) is { } v) _csv(line, v);
     }
 
     public override IColumnValues NewValues() => new Values(this);
@@ -84,7 +86,7 @@ internal sealed class OptionalColumn<T>(string name, string description, Func<Re
     }
 
     private readonly Func<ResultRow, T?> _value = value;
-    private readonly Func<T, string> _csv = csv;
+    private readonly Action<StringBuilder, T> _csv = csv;
 }
 
 /// <summary>A text column (never missing, never containing a comma).</summary>
@@ -110,11 +112,15 @@ internal sealed class TextColumn(string name, string description, Func<ResultRow
 /// <summary>The columns of results.csv and results.parquet, in order (docs/contract.md §7's tidy long table).</summary>
 internal static class ResultColumns
 {
-    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
-    private static string Long(long value) => value.ToString(CultureInfo.InvariantCulture);
+    private static void Int(StringBuilder line, int value) => line.Append(CultureInfo.InvariantCulture, $"{value}");
+    private static void Long(StringBuilder line, long value) => line.Append(CultureInfo.InvariantCulture, $"{value}");
 
     /// <summary>Shortest round-trip text of a double ("R"), so the CSV holds the exact values.</summary>
     public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary><see cref="Number"/>, formatted into the line (the same text: the interpolation handler calls the
+    /// same <c>TryFormat(…, "R", InvariantCulture)</c>), without a string per value.</summary>
+    public static void AppendNumber(StringBuilder line, double value) => line.Append(CultureInfo.InvariantCulture, $"{value:R}");
 
     /// <summary>
     /// Every column, in file order. New columns go before <c>complete</c>, which stays last (readers of results.csv
@@ -128,23 +134,23 @@ internal static class ResultColumns
         new ValueColumn<int>("input_dim", "input dimension n0", r => r.Point.Definition.Network.InputDim, Int),
         new TextColumn("weights", "weight law", r => r.Point.Definition.Network.Law.Name),
         new TextColumn("engine", "sampling engine", r => EngineChoice.Name(r.Point.Definition.Engine)),
-        new OptionalColumn<double>("theta_deg", "angle between the two inputs in degrees (pair inputs only)", r => r.Point.ThetaDegrees, Number),
+        new OptionalColumn<double>("theta_deg", "angle between the two inputs in degrees (pair inputs only)", r => r.Point.ThetaDegrees, AppendNumber),
         new TextColumn("stat", "statistic name (docs/numerics.md)", r => StatisticNames.Of(r.Key, r.Point.Definition.Layout)),
         new OptionalColumn<int>("layer", "layer of a per-layer statistic", r => r.Key.Layer > 0 ? r.Key.Layer : null, Int),
         new OptionalColumn<int>("a", "first input index", r => r.Key.InputA >= 0 ? r.Key.InputA : null, Int),
         new OptionalColumn<int>("b", "second input index", r => r.Key.B >= 0 ? r.Key.B : null, Int),
         new ValueColumn<long>("trials", "sampled networks merged", r => r.Trials, Long),
-        new ValueColumn<double>("mean", "Monte Carlo mean", r => r.Mean, Number),
-        new ValueColumn<double>("variance", "sample variance", r => r.Variance, Number),
-        new ValueColumn<double>("std_err", "standard error of the mean, sqrt(variance / trials)", r => r.StandardError, Number),
-        new ValueColumn<double>("skewness", "sample skewness", r => r.Skewness, Number),
-        new ValueColumn<double>("kurtosis", "sample excess kurtosis", r => r.Kurtosis, Number),
-        new OptionalColumn<double>("infinite_width", "infinite-width prediction (arc-cosine recursion), where one exists", r => r.InfiniteWidth, Number),
-        new OptionalColumn<double>("paper", "the paper's formula, where it states one", r => r.Paper, Number),
+        new ValueColumn<double>("mean", "Monte Carlo mean", r => r.Mean, AppendNumber),
+        new ValueColumn<double>("variance", "sample variance", r => r.Variance, AppendNumber),
+        new ValueColumn<double>("std_err", "standard error of the mean, sqrt(variance / trials)", r => r.StandardError, AppendNumber),
+        new ValueColumn<double>("skewness", "sample skewness", r => r.Skewness, AppendNumber),
+        new ValueColumn<double>("kurtosis", "sample excess kurtosis", r => r.Kurtosis, AppendNumber),
+        new OptionalColumn<double>("infinite_width", "infinite-width prediction (arc-cosine recursion), where one exists", r => r.InfiniteWidth, AppendNumber),
+        new OptionalColumn<double>("paper", "the paper's formula, where it states one", r => r.Paper, AppendNumber),
         // The exact finite-width oracles (ExactMoments, docs/numerics.md §10); empty where none is known.
-        new OptionalColumn<double>("exact_mean", "exact finite-width mean, where one is known", r => r.ExactMean, Number),
-        new OptionalColumn<double>("exact_variance", "exact finite-width per-network variance, where one is known", r => r.ExactVariance, Number),
-        new ValueColumn<bool>("complete", "the point has every trial its stopping rule asks for", r => r.Complete, b => b ? "true" : "false"),
+        new OptionalColumn<double>("exact_mean", "exact finite-width mean, where one is known", r => r.ExactMean, AppendNumber),
+        new OptionalColumn<double>("exact_variance", "exact finite-width per-network variance, where one is known", r => r.ExactVariance, AppendNumber),
+        new ValueColumn<bool>("complete", "the point has every trial its stopping rule asks for", r => r.Complete, (line, b) => line.Append(b ? "true" : "false")),
     ];
 
     /// <summary>The header line of results.csv.</summary>

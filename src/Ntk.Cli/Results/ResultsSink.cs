@@ -310,12 +310,15 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
     {
         var layout = merged.Layout;
         var entries = new List<SketchEntry>();
+        Span<double> values = stackalloc double[ReportedQuantiles.Length];
         foreach (var index in layout.SketchedIndices)
         {
             var sketch = merged.Sketch(index);
             var key = layout.Keys[index];
             var quantiles = new Dictionary<string, double>(ReportedQuantiles.Length);
-            for (var q = 0; q < ReportedQuantiles.Length; q++) quantiles.Add(QuantileKeys[q], sketch.Quantile(ReportedQuantiles[q]));
+            // One pass over the buckets for all the levels (the same values as Quantile per level).
+            sketch.Quantiles(ReportedQuantiles, values);
+            for (var q = 0; q < ReportedQuantiles.Length; q++) quantiles.Add(QuantileKeys[q], values[q]);
             entries.Add(new SketchEntry(StatisticNames.Of(key.Kind), NullIfNone(key.A, -1), NullIfNone(key.B, -1),
                 sketch.RelativeAccuracy, sketch.Count, quantiles, []));
         }

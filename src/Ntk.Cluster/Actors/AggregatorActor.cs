@@ -194,41 +194,18 @@ internal sealed class AggregatorActor : ReceivePersistentActor
 
     private void OnShardResult(ShardResult message)
     {
-        var shardIndex = message.Shard.ShardIndex;
-        if (shardIndex < 0 || shardIndex >= _plan.MaxShardCount)
-        {
-            Discard(message, DiscardReason.Invalid, $"shard index {shardIndex} is outside 0..{_plan.MaxShardCount - 1}");
-            return;
-        }
-        if (_aggregate.Done)
-        {
-            Discard(message, DiscardReason.PointDone, null);
-            return;
-        }
         // Not LastSequenceNr: the journal keeps a released point's highest sequence number after deleting its events.
-        if (_coordinator is null && !_recoveredAnything && _aggregate.ShardsMerged == 0 && _aggregate.HeldCount == 0)
+        var check = Check(_plan, _pointIndex, _aggregate, message,
+            notOpen: _coordinator is null && !_recoveredAnything && _aggregate.ShardsMerged == 0 && _aggregate.HeldCount == 0);
+        if (check.Reason is { } reason)
         {
+            Discard(message, reason, check.Problem);
             // A late result for a released point (see DiscardReason.NotOpen): dropped, and this empty incarnation goes.
-            Discard(message, DiscardReason.NotOpen, null);
-            Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
+            if (reason == DiscardReason.NotOpen) Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
             return;
         }
-        if (!_aggregate.Needs(shardIndex))
-        {
-            Discard(message, DiscardReason.Duplicate, null);
-            return;
-        }
-        var expectedTrials = _plan.Shard(_pointIndex, shardIndex).TrialCount;
-        if (message.TrialCount != expectedTrials)
-        {
-            Discard(message, DiscardReason.Invalid, $"{message.TrialCount} trials, the plan says {expectedTrials}");
-            return;
-        }
-        if (!TryRead(message.State, expectedTrials, out var shard, out var problem))
-        {
-            Discard(message, DiscardReason.Invalid, problem);
-            return;
-        }
+        var shardIndex = message.Shard.ShardIndex;
+        var shard = check.Shard!;
         // Persist stashes every other message until the event is written, so a duplicate of this shard arriving
         // meanwhile is seen as a duplicate afterwards.
         var persisting = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -240,6 +217,28 @@ internal sealed class AggregatorActor : ReceivePersistentActor
             if (becameDone) LogPointDone();
             MaybeSnapshot(e.State.Length);
         });
+    }
+
+    /// <summary>
+    /// Whether a shard result is merged, and if not why (the discard reason and, for an invalid result, the problem);
+    /// shared with <see cref="LocalAggregatorActor"/>. <paramref name="notOpen"/>: the aggregator was never opened and
+    /// holds nothing (<see cref="DiscardReason.NotOpen"/>).
+    /// </summary>
+    internal static (DiscardReason? Reason, string? Problem, PointAccumulator? Shard) Check(SimulationPlan plan, int pointIndex,
+        PointAggregate aggregate, ShardResult message, bool notOpen)
+    {
+        var shardIndex = message.Shard.ShardIndex;
+        if (shardIndex < 0 || shardIndex >= plan.MaxShardCount)
+            return (DiscardReason.Invalid, $"shard index {shardIndex} is outside 0..{plan.MaxShardCount - 1}", null);
+        if (aggregate.Done) return (DiscardReason.PointDone, null, null);
+        if (notOpen) return (DiscardReason.NotOpen, null, null);
+        if (!aggregate.Needs(shardIndex)) return (DiscardReason.Duplicate, null, null);
+        var expectedTrials = plan.Shard(pointIndex, shardIndex).TrialCount;
+        if (message.TrialCount != expectedTrials)
+            return (DiscardReason.Invalid, $"{message.TrialCount} trials, the plan says {expectedTrials}", null);
+        if (!TryRead(aggregate.Layout, message.State, expectedTrials, out var shard, out var problem))
+            return (DiscardReason.Invalid, problem, null);
+        return (null, null, shard);
     }
 
     /// <summary>
@@ -302,28 +301,39 @@ internal sealed class AggregatorActor : ReceivePersistentActor
 
     private void Discard(ShardResult message, DiscardReason reason, string? problem)
     {
-        if (reason == DiscardReason.Invalid)
-            _log.Error("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: result rejected: {Reason}",
-                LogEvents.ShardRejected, _pointIndex, message.Shard.ShardIndex, message.Lease.Value, problem);
-        else
-            // Information: a late or duplicate result is normal after a lease expired or a worker was downed, but it
-            // is work done twice, which the operator should see (`ntk monitor` counts these).
-            _log.Info("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: {Reason}",
-                LogEvents.ShardDiscarded, _pointIndex, message.Shard.ShardIndex, message.Lease.Value, reason);
+        LogDiscard(_log, _pointIndex, message, reason, problem);
         Report(new ShardDiscarded(
             message.Shard, message.Lease, reason, _aggregate.ShardsMerged, _aggregate.Trials, _aggregate.Done));
     }
 
-    // Debug: the coordinator logs the same moment at Info (PointCompleted), once per point.
-    private void LogPointDone() =>
-        _log.Debug("{Event:l}: point {PointIndex} done after {ShardsMerged} shards, {TrialCount} trials",
-            LogEvents.PointDone, _pointIndex, _aggregate.ShardsMerged, _aggregate.Trials);
+    internal static void LogDiscard(ILoggingAdapter log, int pointIndex, ShardResult message, DiscardReason reason, string? problem)
+    {
+        if (reason == DiscardReason.Invalid)
+            log.Error("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: result rejected: {Reason}",
+                LogEvents.ShardRejected, pointIndex, message.Shard.ShardIndex, message.Lease.Value, problem);
+        else
+            // Information: a late or duplicate result is normal after a lease expired or a worker was downed, but it
+            // is work done twice, which the operator should see (`ntk monitor` counts these).
+            log.Info("{Event:l}: point {PointIndex} shard {ShardIndex} lease {LeaseId}: {Reason}",
+                LogEvents.ShardDiscarded, pointIndex, message.Shard.ShardIndex, message.Lease.Value, reason);
+    }
 
-    private bool TryRead(ImmutableArray<byte> bytes, long expectedTrials, out PointAccumulator accumulator, out string problem)
+    private void LogPointDone() => LogPointDone(_log, _pointIndex, _aggregate);
+
+    // Debug: the coordinator logs the same moment at Info (PointCompleted), once per point.
+    internal static void LogPointDone(ILoggingAdapter log, int pointIndex, PointAggregate aggregate) =>
+        log.Debug("{Event:l}: point {PointIndex} done after {ShardsMerged} shards, {TrialCount} trials",
+            LogEvents.PointDone, pointIndex, aggregate.ShardsMerged, aggregate.Trials);
+
+    private bool TryRead(ImmutableArray<byte> bytes, long expectedTrials, out PointAccumulator accumulator, out string problem) =>
+        TryRead(_aggregate.Layout, bytes, expectedTrials, out accumulator, out problem);
+
+    internal static bool TryRead(Ntk.Numerics.Measurement.MeasurementLayout layout, ImmutableArray<byte> bytes, long expectedTrials,
+        out PointAccumulator accumulator, out string problem)
     {
         try
         {
-            accumulator = PointAccumulator.FromBytes(_aggregate.Layout, bytes.IsDefault ? [] : bytes.AsSpan());
+            accumulator = PointAccumulator.FromBytes(layout, bytes.IsDefault ? [] : bytes.AsSpan());
         }
         catch (Exception e) when (e is FormatException or ArgumentException)
         {

@@ -51,10 +51,23 @@ public static class PaperClaims
         if (inputDim < 1) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "input dimension must be at least 1");
         if (!(thetaRadians >= 0 && thetaRadians <= Math.PI))
             throw new ArgumentOutOfRangeException(nameof(thetaRadians), thetaRadians, "angle must be in [0, π]");
-        return thetaRadians <= Math.PI / 2
+        if (Theorem21Cache.TryGetValue((inputDim, thetaRadians), out var cached)) return cached;
+        var value = thetaRadians <= Math.PI / 2
             ? 0.5 - HypercapFraction(inputDim, Math.PI / 2 - thetaRadians)
             : HypercapFraction(inputDim, thetaRadians - Math.PI / 2);
+        // Bounded: cleared when full (a sweep of 100,000 angles must not keep them all).
+        if (Theorem21Cache.Count >= Theorem21CacheSize) Theorem21Cache.Clear();
+        Theorem21Cache[(inputDim, thetaRadians)] = value;
+        return value;
     }
+
+    /// <summary>
+    /// Theorem 2.1's values by (n0, θ): an adaptive integral per call, asked for by every pair point's predictions and
+    /// again by its claims, and by every network of a sweep at the same angle — most of a many-point sweep's claim
+    /// CPU (docs/performance.md §7.2). A pure function of its arguments, so a cached value is the same double.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, double), double> Theorem21Cache = new();
+    private const int Theorem21CacheSize = 1 << 16;
 
     /// <summary>
     /// A_n = 2π^{n/2}/Γ(n/2), the area of the unit sphere S^{n−1} ⊂ R^n. Underflows to 0 for n ≳ 800.

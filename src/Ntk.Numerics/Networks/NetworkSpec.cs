@@ -56,8 +56,11 @@ public sealed record NetworkSpec
         }
     }
 
-    /// <summary>Widths joined by 'x', e.g. "64x64x64" (the results.csv spelling).</summary>
-    public string WidthsLabel => string.Join("x", Widths);
+    /// <summary>Widths joined by 'x', e.g. "64x64x64" (the results.csv spelling). Built once: results.csv and
+    /// results.parquet read it for every row of every point.</summary>
+    public string WidthsLabel => _widthsLabel ??= string.Join("x", Widths);
+
+    private string? _widthsLabel;
 
     public bool Equals(NetworkSpec? other) =>
         other is not null && InputDim == other.InputDim && Law == other.Law && Widths.SequenceEqual(other.Widths);

@@ -161,6 +161,52 @@ public sealed class QuantileSketch
     }
 
     /// <summary>
+    /// <see cref="Quantile"/> at each of <paramref name="levels"/> (ascending), in one pass over the buckets instead of
+    /// one per level: the same values, since a higher level's rank is reached at the same bucket or a later one. The
+    /// results writer asks for 11 levels of every sketched statistic of every point (docs/performance.md §7.2).
+    /// </summary>
+    public void Quantiles(ReadOnlySpan<double> levels, Span<double> into)
+    {
+        if (into.Length < levels.Length) throw new ArgumentException("fewer outputs than levels", nameof(into));
+        var k = 0;
+        for (var i = 0; i < levels.Length; i++)
+        {
+            var q = levels[i];
+            if (!(q >= 0 && q <= 1)) throw new ArgumentOutOfRangeException(nameof(levels), q, "quantile level must be in [0, 1]");
+            if (i > 0 && q < levels[i - 1]) throw new ArgumentException("levels must be ascending", nameof(levels));
+        }
+        var count = Count;
+        // Levels 0 and 1 and an empty sketch are answered without the walk, as in Quantile.
+        while (k < levels.Length && (count == 0 || levels[k] == 0))
+        {
+            into[k] = count == 0 ? double.NaN : _minimum;
+            k++;
+        }
+        if (k == levels.Length) return;
+        long cumulative = 0;
+        for (var index = _negative.MaxIndex; _negative.Total > 0 && index >= _negative.MinIndex; index--)
+        {
+            cumulative += _negative.CountAt(index);
+            while (k < levels.Length && levels[k] != 1 && cumulative > levels[k] * (count - 1)) into[k++] = Clamp(-Representative(index));
+            if (k == levels.Length || levels[k] == 1) break;
+        }
+        if (k < levels.Length && levels[k] != 1)
+        {
+            cumulative += _zeroCount;
+            while (k < levels.Length && levels[k] != 1 && cumulative > levels[k] * (count - 1)) into[k++] = Clamp(0);
+        }
+        if (k < levels.Length && levels[k] != 1)
+            for (var index = _positive.MinIndex; _positive.Total > 0 && index <= _positive.MaxIndex; index++)
+            {
+                cumulative += _positive.CountAt(index);
+                while (k < levels.Length && levels[k] != 1 && cumulative > levels[k] * (count - 1)) into[k++] = Clamp(Representative(index));
+                if (k == levels.Length || levels[k] == 1) break;
+            }
+        // Level 1, and levels whose rank rounding put past the last bucket (only at q → 1), as in Quantile.
+        while (k < levels.Length) into[k++] = _maximum;
+    }
+
+    /// <summary>
     /// The non-empty buckets in ascending order of value, for histograms. The lowest-magnitude bucket of a collapsed
     /// store reaches down to 0 (Lower = 0 for positives, Upper = 0 for negatives) because it holds every smaller value.
     /// </summary>
