@@ -6,6 +6,7 @@ using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Networks;
 using Ntk.Numerics.Statistics;
 using Xunit;
+using static Ntk.Numerics.Tests.Support.PairPoints;
 using Xunit.Abstractions;
 
 namespace Ntk.Numerics.Tests;
@@ -16,13 +17,6 @@ namespace Ntk.Numerics.Tests;
 /// </summary>
 public sealed class VerdictTests(ITestOutputHelper output)
 {
-    private static PointDefinition Point(int inputDim, int depth, int width, double thetaDegrees, ulong seed, WeightLaw? law = null) =>
-        new(0, NetworkSpec.Uniform(inputDim, depth, width, law ?? WeightLaw.Gaussian),
-            InputSet.Pair(inputDim, thetaDegrees * Math.PI / 180), EngineKind.Auto, seed);
-
-    private static PointAccumulator Sample(PointDefinition point, int trials) =>
-        ShardRunner.Run(point.CreateSampler(), 0, trials);
-
     [Theory]
     [InlineData(10, 2, 128, 70.0, 2000)]
     [InlineData(10, 4, 8, 45.0, 2000)]
