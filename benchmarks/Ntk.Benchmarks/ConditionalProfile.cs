@@ -112,6 +112,10 @@ public static class ConditionalProfile
         var offsets = new int[m * m];
         var deltaOffsets = new int[m * m];
         var products = new double[m * m];
+        var rFactor = new double[m * m];
+        for (var k = 0; k < m; k++)
+            for (var a = k; a < m; a++) rFactor[k * m + a] = 0.5 + 0.1 * a;
+        var representatives = Enumerable.Range(0, m).ToArray();
         var fill = RandomStream.For(2, 1_000_000, 0);
         fill.FillGaussian(z);
         fill.FillGaussian(basis);
@@ -152,6 +156,8 @@ public static class ConditionalProfile
                 DenseKernels.Gate(z, z, h);
                 ConditionalGaussianSampler.Gram(h, n, m, gram);
             })),
+            ("forward: the two rows above fused, m <= 4 (AssembleHiddenLayer, per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
+                ConditionalGaussianSampler.AssembleHiddenLayer(basis, 1.0, m, n, m, rFactor, representatives, z, h, gram))),
             ("writer: activity + correlators (per layer)", hidden * Time(seconds, () =>
             {
                 MeasurementWriter.WriteLayerActivity(layout, 1, z, n, inputMajor: true, measurement, counts);
@@ -177,7 +183,7 @@ public static class ConditionalProfile
                 }
             })),
             ("backward: apply Q (per layer)", hidden * Time(seconds, () =>
-                SmallDenseLinearAlgebra.ApplyQ(qr, n, m, tau, t, m))),
+                SmallDenseLinearAlgebra.ApplyQFused(qr, n, m, tau, t, m))),
             ("backward: xi mask (per layer)", hidden * Time(seconds, () => DenseKernels.Gate(h, t, z))),
             ("writer: kernel + spectrum", Time(seconds, () => MeasurementWriter.WriteKernel(layout, kernel, workspace, measurement))),
             ("accumulator: PointAccumulator.Push (shard loop, not in Sample)", Time(seconds, () => accumulator.Push(measurement))),
@@ -190,7 +196,7 @@ public static class ConditionalProfile
         Console.WriteLine($"{"step",-72}  {"CPU µs/trial",12}  {"% of trial",10}");
         foreach (var (name, time) in steps)
             Console.WriteLine($"{name,-72}  {time * 1e6,12:F2}  {100 * time / whole,9:F1}%");
-        var sum = steps.Skip(1).Take(steps.Count - 2).Sum(s => s.Seconds);
+        var sum = steps.Skip(1).Take(steps.Count - 2).Where(s => !s.Name.Contains("fused")).Sum(s => s.Seconds);
         Console.WriteLine($"{"sum of the Sample() steps",-72}  {sum * 1e6,12:F2}  {100 * sum / whole,9:F1}%");
     }
 

@@ -171,6 +171,78 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Fused_reflector_passes_equal_ApplyQ_bitwise_for_every_shape_including_zero_columns_and_identity_reflectors()
+    {
+        // The conditional engine's backward pass applies Q with ApplyQFused; it must give ApplyQ's bits, also for
+        // columns that stay zero (w = 0: no update, signed zeros kept), reflectors with τ = 0 and short tails.
+        var random = new Random(25);
+        foreach (var rows in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 31, 64, 67 })
+            for (var cols = 1; cols <= Math.Min(rows, 6); cols++)
+                foreach (var width in new[] { 1, 2, 3, 4, 5, 7 })
+                {
+                    var a = RandomValues(random, rows * cols);
+                    if (cols > 2 && rows > 3) // a column with nothing below its diagonal after the first step: τ = 0 later
+                        for (var i = 0; i < rows; i++) a[2 * rows + i] = i < 2 ? a[i] * 0.5 + i : 0;
+                    var tau = new double[cols];
+                    var rank = SmallDenseLinearAlgebra.PivotedQr(a, rows, cols, 1e-13, tau, new int[cols], new double[cols]);
+                    var t = RandomValues(random, rows * width);
+                    for (var i = 0; i < rows; i++) t[(width - 1) * rows + i] = width > 1 ? 0.0 : t[i]; // a zero column
+                    if (width > 2)
+                        for (var i = 0; i < rows; i++) t[rows + i] = i % 2 == 0 ? -0.0 : 0.0; // signed zeros
+                    var expected = (double[])t.Clone();
+                    SmallDenseLinearAlgebra.ApplyQ(a, rows, rank, tau, expected, width);
+                    SmallDenseLinearAlgebra.ApplyQFused(a, rows, rank, tau, t, width);
+                    for (var e = 0; e < t.Length; e++)
+                        AssertBitwise(expected[e], t[e], $"rows {rows}, cols {cols}, width {width}, element {e}");
+                }
+    }
+
+    [Fact]
+    public void Fused_hidden_layer_assembly_equals_the_separate_passes_bitwise()
+    {
+        // ConditionalGaussianSampler.AssembleHiddenLayer (m ≤ 4) against scale, clear + axpys, Gate and Gram.
+        var random = new Random(26);
+        foreach (var width in new[] { 1, 3, 4, 5, 8, 255, 256, 257, 260, 515, 1024 })
+            for (var m = 1; m <= 4; m++)
+                for (var rank = 0; rank <= m; rank++)
+                {
+                    var draws = RandomValues(random, rank * width);
+                    var r = RandomValues(random, rank * m);
+                    for (var k = 0; k < rank; k++) r[k * m + (k + 1) % m] = 0; // zero products (signed zeros)
+                    var representatives = new int[m];
+                    for (var a = 0; a < m; a++) representatives[a] = a == 2 ? -1 : a; // a dead input at m ≥ 3
+
+                    var basis = (double[])draws.Clone();
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(basis, 0.7, basis);
+                    var z = new double[m * width];
+                    for (var a = 0; a < m; a++)
+                    {
+                        if (representatives[a] < 0) continue;
+                        for (var k = 0; k < rank; k++)
+                            SmallDenseLinearAlgebra.Axpy(r[k * m + a], basis.AsSpan(k * width, width), z.AsSpan(a * width, width));
+                    }
+                    var post = new double[m * width];
+                    DenseKernels.Gate(z, z, post);
+                    var gram = new double[m * m];
+                    for (var a = 0; a < m; a++)
+                        for (var b = 0; b < m; b++)
+                            gram[a * m + b] = SmallDenseLinearAlgebra.Dot(post.AsSpan(a * width, width), post.AsSpan(b * width, width));
+
+                    var fusedBasis = (double[])draws.Clone();
+                    var fusedZ = RandomValues(random, m * width);
+                    var fusedPost = RandomValues(random, m * width);
+                    var fusedGram = new double[m * m];
+                    ConditionalGaussianSampler.AssembleHiddenLayer(
+                        fusedBasis, 0.7, rank, width, m, r, representatives, fusedZ, fusedPost, fusedGram);
+                    var context = $"width {width}, m {m}, rank {rank}";
+                    for (var e = 0; e < basis.Length; e++) AssertBitwise(basis[e], fusedBasis[e], $"{context}, U {e}");
+                    for (var e = 0; e < z.Length; e++) AssertBitwise(z[e], fusedZ[e], $"{context}, z {e}");
+                    for (var e = 0; e < post.Length; e++) AssertBitwise(post[e], fusedPost[e], $"{context}, h {e}");
+                    for (var e = 0; e < gram.Length; e++) AssertBitwise(gram[e], fusedGram[e], $"{context}, Gram {e}");
+                }
+    }
+
+    [Fact]
     public void Input_major_activity_counts_equal_the_unit_major_ones_including_signed_zeros_and_NaN()
     {
         // The conditional engine hands z input-major to the writer; the vector compares must give the unit-major bits.

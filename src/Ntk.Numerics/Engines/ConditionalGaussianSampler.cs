@@ -74,6 +74,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly double[] _delta;          // δ^l input-major
     private readonly double[] _transposedProduct; // (W^l)ᵀ δ^l input-major (m × n_{l−1})
     private readonly double[] _deltaGram;      // m × m
+    private int _deltaDistinct;                // number of distinct non-zero columns of δ^l (FactorDeltaGram)
     private readonly double[] _compressedGram; // m' × m' Gram of the representative columns
     private readonly double[] _compressedFactor; // m' × m'
     private readonly double[] _factor;         // m × m, F with F Fᵀ = ΔᵀΔ, rows per input
@@ -456,11 +457,14 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             // T (rows × m, column-major): top r rows Uᵀ Δ = Q_rᵀ (W^l)ᵀ Δ, fixed by the forward values; the other rows
             // Q_⊥ᵀ P⊥ Gᵀ Δ, iid N(0, s_l² ΔᵀΔ), drawn as s_l G' Fᵀ. Then (W^l)ᵀ Δ = Q T.
             var t = _transposedProduct.AsSpan(0, m * rows);
+            // Only the distinct non-zero columns of Δ (FactorDeltaGram's representatives) get a column of T: a tied
+            // input's column would be the same operations on bitwise-equal data, a dead one's is exactly 0 (below).
+            var distinct = _deltaDistinct;
             // Every Uᵀ Δ entry at once: independent Dot chains, four side by side (DotBatch).
             var pairs = 0;
-            for (var b = 0; b < m; b++)
+            for (var j = 0; j < distinct; j++)
             {
-                if (_representativeOf[b] < 0) continue;
+                var b = _representativeColumn[j];
                 for (var k = 0; k < rank; k++)
                 {
                     _basisOffsets[pairs] = k * width;
@@ -470,13 +474,13 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             SmallDenseLinearAlgebra.DotBatch(
                 basis, delta, width, _basisOffsets.AsSpan(0, pairs), _deltaOffsets.AsSpan(0, pairs), _products);
             pairs = 0;
-            for (var b = 0; b < m; b++)
+            for (var c = 0; c < distinct; c++)
             {
-                var column = t.Slice(b * rows, rows);
-                column.Clear();
-                if (_representativeOf[b] < 0) continue; // δ^l_b = 0: (W^l)ᵀ δ^l_b is exactly 0.
+                var b = _representativeColumn[c];
+                var column = t.Slice(c * rows, rows);
                 for (var k = 0; k < rank; k++) column[k] = _products[pairs++];
                 var bottom = column[rank..];
+                bottom.Clear();
                 var j = 0;
                 for (; j + 1 < factorRank; j += 2) // two accumulations per pass, in the order of one Axpy after another
                     SmallDenseLinearAlgebra.Axpy2(
@@ -486,12 +490,18 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     SmallDenseLinearAlgebra.Axpy(
                         scale * _factor[b * m + j], draws.Slice(j * complementRows, complementRows), bottom);
             }
-            SmallDenseLinearAlgebra.ApplyQ(_qr[l], rows, rank, _tau[l], t, m);
+            SmallDenseLinearAlgebra.ApplyQFused(_qr[l], rows, rank, _tau[l], t, distinct);
 
-            // δ^{l−1} = ξ^{l−1} ⊙ (W^l)ᵀ δ^l, with ξ = 1[z > 0] ⇔ h > 0.
-            var post = _post[l - 1].AsSpan(0, m * rows);
-            var next = _delta.AsSpan(0, m * rows);
-            DenseKernels.Gate(post, t, next); // next[e] = post[e] > 0 ? t[e] : 0, branch-free (random signs)
+            // δ^{l−1} = ξ^{l−1} ⊙ (W^l)ᵀ δ^l, with ξ = 1[z > 0] ⇔ h > 0; a dead δ^l_a gives (W^l)ᵀ δ^l_a = 0 exactly, and
+            // the mask of +0 is +0.
+            var post = _post[l - 1];
+            for (var a = 0; a < m; a++)
+            {
+                var next = _delta.AsSpan(a * rows, rows);
+                var representative = _representativeOf[a];
+                if (representative < 0) next.Clear();
+                else DenseKernels.Gate(post.AsSpan(a * rows, rows), t.Slice(representative * rows, rows), next);
+            }
         }
     }
 
@@ -503,7 +513,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private int FactorDeltaGram(ReadOnlySpan<double> delta, int rows)
     {
         var m = _inputCount;
-        var distinct = FindRepresentatives(delta, rows, _deltaGram);
+        var distinct = _deltaDistinct = FindRepresentatives(delta, rows, _deltaGram);
         var compressed = _compressedGram.AsSpan(0, distinct * distinct);
         for (var j = 0; j < distinct; j++)
             for (var k = 0; k < distinct; k++)

@@ -163,6 +163,165 @@ internal static class SmallDenseLinearAlgebra
         for (var k = rank - 1; k >= 0; k--) ApplyReflector(qr, rows, k, tau[k], t, width);
     }
 
+    /// <summary>
+    /// <see cref="ApplyQ"/> bitwise, in rank + 1 passes over T instead of one product pass and one update pass per
+    /// reflector: the update of reflector k + 1 and the products of reflector k cover the same rows (k + 1 ..), so each
+    /// pass updates an element and at once adds its product to the next reflector's <see cref="Dot"/> chain, four
+    /// columns side by side. Every element gets the same operations in the same order (t + (−τw)·v_i, with
+    /// t + (−τw) for the reflector's own row, which is t − τw exactly); every product is <see cref="Dot"/>'s chain.
+    /// </summary>
+    public static void ApplyQFused(
+        ReadOnlySpan<double> qr, int rows, int rank, ReadOnlySpan<double> tau, Span<double> t, int width)
+    {
+        if (rank < 0 || rank > rows || (long)rank * rows > qr.Length || (long)rows * width > t.Length || tau.Length < rank)
+            throw new ArgumentException("ApplyQFused: spans too short");
+        for (var first = 0; first < width; first += 4) ApplyQGroup(qr, rows, rank, tau, t, first, Math.Min(4, width - first));
+    }
+
+    /// <summary><see cref="ApplyQFused"/> for columns first .. first + count − 1 (count ≤ 4).</summary>
+    private static void ApplyQGroup(
+        ReadOnlySpan<double> qr, int rows, int rank, ReadOnlySpan<double> tau, Span<double> t, int first, int count)
+    {
+        Span<double> negW = stackalloc double[4];
+        Span<bool> update = stackalloc bool[4];
+        Span<double> products = stackalloc double[4];
+        ref var tBase = ref Unsafe.Add(ref MemoryMarshal.GetReference(t), first * rows);
+        ref var qrBase = ref MemoryMarshal.GetReference(qr);
+        var pending = -1; // the reflector whose update (negW, update) is still to be applied
+        for (var k = rank - 1; k >= 0; k--)
+        {
+            if (tau[k] == 0) // H_k = I: nothing to apply (ApplyReflector returns at once)
+            {
+                if (pending >= 0) ReflectorPass(ref tBase, rows, count, ref qrBase, pending, update, negW, -1, products);
+                pending = -1;
+                continue;
+            }
+            if (pending >= 0) ReflectorPass(ref tBase, rows, count, ref qrBase, pending, update, negW, k, products);
+            else
+            {
+                update.Clear();
+                ReflectorPass(ref tBase, rows, count, ref qrBase, k + 1, update, negW, k, products);
+            }
+            for (var j = 0; j < count; j++)
+            {
+                var w = Unsafe.Add(ref tBase, j * rows + k) + products[j];
+                update[j] = w != 0;
+                negW[j] = -(w * tau[k]);
+            }
+            pending = k;
+        }
+        if (pending >= 0) ReflectorPass(ref tBase, rows, count, ref qrBase, pending, update, negW, -1, products);
+    }
+
+    /// <summary>
+    /// One pass over rows start .. rows − 1 of count ≤ 4 columns of T (stride rows): where update[j], element i becomes
+    /// t + negW[j]·v_i with v the reflector start's vector (v_start = 1, v_i = qr[start·rows + i] below); then, when
+    /// dot ≥ 0 (= start − 1), products[j] = <see cref="Dot"/>(qr[dot·rows + start ..], the updated t[start ..]).
+    /// </summary>
+    private static void ReflectorPass(
+        ref double tBase, int rows, int count, ref double qrBase, int start,
+        ReadOnlySpan<bool> update, ReadOnlySpan<double> negW, int dot, Span<double> products)
+    {
+        ref var c0 = ref tBase;
+        ref var c1 = ref Unsafe.Add(ref tBase, Math.Min(1, count - 1) * rows);
+        ref var c2 = ref Unsafe.Add(ref tBase, Math.Min(2, count - 1) * rows);
+        ref var c3 = ref Unsafe.Add(ref tBase, Math.Min(3, count - 1) * rows);
+        ref var uv = ref Unsafe.Add(ref qrBase, Math.Min(start, rows - 1) * rows);
+        ref var dv = ref Unsafe.Add(ref qrBase, Math.Max(dot, 0) * rows);
+        bool u0 = update[0], u1 = count > 1 && update[1], u2 = count > 2 && update[2], u3 = count > 3 && update[3];
+        double n0 = negW[0], n1 = negW[1], n2 = negW[2], n3 = negW[3];
+        var doDot = dot >= 0;
+        Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
+        Vector256<double> w0 = Vector256.Create(n0), w1 = Vector256.Create(n1), w2 = Vector256.Create(n2), w3 = Vector256.Create(n3);
+        var i = start;
+        if (i + 3 < rows)
+        {
+            // The reflector's own row has the implicit v_start = 1.
+            var anyUpdate = u0 || u1 || u2 || u3; // without one, uv may lie past the factor: never read it
+            var vu = anyUpdate
+                ? Vector256.Create(1.0, Unsafe.Add(ref uv, i + 1), Unsafe.Add(ref uv, i + 2), Unsafe.Add(ref uv, i + 3))
+                : default;
+            while (true)
+            {
+                var vd = doDot ? Vector256.LoadUnsafe(ref dv, (nuint)i) : default;
+                var x0 = Vector256.LoadUnsafe(ref c0, (nuint)i);
+                if (u0)
+                {
+                    x0 += w0 * vu;
+                    x0.StoreUnsafe(ref c0, (nuint)i);
+                }
+                s0 += vd * x0;
+                if (count > 1)
+                {
+                    var x1 = Vector256.LoadUnsafe(ref c1, (nuint)i);
+                    if (u1)
+                    {
+                        x1 += w1 * vu;
+                        x1.StoreUnsafe(ref c1, (nuint)i);
+                    }
+                    s1 += vd * x1;
+                    if (count > 2)
+                    {
+                        var x2 = Vector256.LoadUnsafe(ref c2, (nuint)i);
+                        if (u2)
+                        {
+                            x2 += w2 * vu;
+                            x2.StoreUnsafe(ref c2, (nuint)i);
+                        }
+                        s2 += vd * x2;
+                        if (count > 3)
+                        {
+                            var x3 = Vector256.LoadUnsafe(ref c3, (nuint)i);
+                            if (u3)
+                            {
+                                x3 += w3 * vu;
+                                x3.StoreUnsafe(ref c3, (nuint)i);
+                            }
+                            s3 += vd * x3;
+                        }
+                    }
+                }
+                i += 4;
+                if (i + 3 >= rows) break;
+                if (anyUpdate) vu = Vector256.LoadUnsafe(ref uv, (nuint)i);
+            }
+        }
+        var p0 = (s0.GetElement(0) + s0.GetElement(1)) + (s0.GetElement(2) + s0.GetElement(3));
+        var p1 = (s1.GetElement(0) + s1.GetElement(1)) + (s1.GetElement(2) + s1.GetElement(3));
+        var p2 = (s2.GetElement(0) + s2.GetElement(1)) + (s2.GetElement(2) + s2.GetElement(3));
+        var p3 = (s3.GetElement(0) + s3.GetElement(1)) + (s3.GetElement(2) + s3.GetElement(3));
+        for (; i < rows; i++)
+        {
+            var v = i == start || !(u0 || u1 || u2 || u3) ? 1.0 : Unsafe.Add(ref uv, i);
+            var d = doDot ? Unsafe.Add(ref dv, i) : 0;
+            ref var e0 = ref Unsafe.Add(ref c0, i);
+            if (u0) e0 += n0 * v;
+            p0 += d * e0;
+            if (count > 1)
+            {
+                ref var e1 = ref Unsafe.Add(ref c1, i);
+                if (u1) e1 += n1 * v;
+                p1 += d * e1;
+            }
+            if (count > 2)
+            {
+                ref var e2 = ref Unsafe.Add(ref c2, i);
+                if (u2) e2 += n2 * v;
+                p2 += d * e2;
+            }
+            if (count > 3)
+            {
+                ref var e3 = ref Unsafe.Add(ref c3, i);
+                if (u3) e3 += n3 * v;
+                p3 += d * e3;
+            }
+        }
+        products[0] = p0;
+        products[1] = p1;
+        products[2] = p2;
+        products[3] = p3;
+    }
+
     /// <summary>T ← Qᵀ T = H_{rank−1} ⋯ H_0 T; otherwise as <see cref="ApplyQ"/>.</summary>
     public static void ApplyQTranspose(
         ReadOnlySpan<double> qr, int rows, int rank, ReadOnlySpan<double> tau, Span<double> t, int width)
