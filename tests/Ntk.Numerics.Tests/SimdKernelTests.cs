@@ -191,9 +191,34 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
                         for (var i = 0; i < rows; i++) t[rows + i] = i % 2 == 0 ? -0.0 : 0.0; // signed zeros
                     var expected = (double[])t.Clone();
                     SmallDenseLinearAlgebra.ApplyQ(a, rows, rank, tau, expected, width);
-                    SmallDenseLinearAlgebra.ApplyQFused(a, rows, rank, tau, t, width);
+                    var fused = (double[])t.Clone();
+                    SmallDenseLinearAlgebra.ApplyQFused(a, rows, rank, tau, fused, width);
                     for (var e = 0; e < t.Length; e++)
-                        AssertBitwise(expected[e], t[e], $"rows {rows}, cols {cols}, width {width}, element {e}");
+                        AssertBitwise(expected[e], fused[e], $"rows {rows}, cols {cols}, width {width}, element {e}");
+                    if (width > 4) continue;
+
+                    // The bottom rows rank.. filled from draws in the first pass (the engine's complement rows).
+                    var bottomRows = rows - rank;
+                    for (var drawCount = 0; drawCount <= 4; drawCount++)
+                    {
+                        var draws = RandomValues(random, drawCount * bottomRows);
+                        var coefficients = RandomValues(random, 16);
+                        if (drawCount > 0 && width > 1) coefficients[4] = -0.0; // column 1: a signed-zero product first
+                        expected = (double[])t.Clone();
+                        for (var c = 0; c < width; c++)
+                        {
+                            var bottom = expected.AsSpan(c * rows + rank, bottomRows);
+                            bottom.Clear();
+                            for (var j = 0; j < drawCount; j++)
+                                SmallDenseLinearAlgebra.Axpy(coefficients[4 * c + j], draws.AsSpan(j * bottomRows, bottomRows), bottom);
+                        }
+                        SmallDenseLinearAlgebra.ApplyQ(a, rows, rank, tau, expected, width);
+                        fused = (double[])t.Clone();
+                        for (var c = 0; c < width; c++) fused.AsSpan(c * rows + rank, bottomRows).Fill(double.NaN); // not read
+                        SmallDenseLinearAlgebra.FillBottomAndApplyQ(a, rows, rank, tau, fused, width, draws, drawCount, coefficients);
+                        for (var e = 0; e < t.Length; e++)
+                            AssertBitwise(expected[e], fused[e], $"rows {rows}, cols {cols}, width {width}, draws {drawCount}, element {e}");
+                    }
                 }
     }
 

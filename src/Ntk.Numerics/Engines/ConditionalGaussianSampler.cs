@@ -432,6 +432,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         var m = _inputCount;
         var kernel = _kernel.AsSpan();
         kernel.Clear();
+        Span<double> coefficients = stackalloc double[16]; // scale · F row of each T column, m ≤ 4
         _delta.AsSpan(0, m).Fill(1.0); // δ^{L+1} = 1 for every input (n_{L+1} = 1).
 
         for (var l = _depth + 1; l >= 1; l--)
@@ -474,23 +475,39 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             SmallDenseLinearAlgebra.DotBatch(
                 basis, delta, width, _basisOffsets.AsSpan(0, pairs), _deltaOffsets.AsSpan(0, pairs), _products);
             pairs = 0;
-            for (var c = 0; c < distinct; c++)
+            if (distinct <= 4 && factorRank <= 4)
             {
-                var b = _representativeColumn[c];
-                var column = t.Slice(c * rows, rows);
-                for (var k = 0; k < rank; k++) column[k] = _products[pairs++];
-                var bottom = column[rank..];
-                bottom.Clear();
-                var j = 0;
-                for (; j + 1 < factorRank; j += 2) // two accumulations per pass, in the order of one Axpy after another
-                    SmallDenseLinearAlgebra.Axpy2(
-                        scale * _factor[b * m + j], draws.Slice(j * complementRows, complementRows),
-                        scale * _factor[b * m + j + 1], draws.Slice((j + 1) * complementRows, complementRows), bottom);
-                for (; j < factorRank; j++)
-                    SmallDenseLinearAlgebra.Axpy(
-                        scale * _factor[b * m + j], draws.Slice(j * complementRows, complementRows), bottom);
+                // The bottom rows are filled in the pass that takes the last reflector's products (bitwise the axpys
+                // below, see FillBottomAndApplyQ).
+                for (var c = 0; c < distinct; c++)
+                {
+                    var b = _representativeColumn[c];
+                    for (var k = 0; k < rank; k++) t[c * rows + k] = _products[pairs++];
+                    for (var j = 0; j < factorRank; j++) coefficients[4 * c + j] = scale * _factor[b * m + j];
+                }
+                SmallDenseLinearAlgebra.FillBottomAndApplyQ(
+                    _qr[l], rows, rank, _tau[l], t, distinct, draws, factorRank, coefficients);
             }
-            SmallDenseLinearAlgebra.ApplyQFused(_qr[l], rows, rank, _tau[l], t, distinct);
+            else
+            {
+                for (var c = 0; c < distinct; c++)
+                {
+                    var b = _representativeColumn[c];
+                    var column = t.Slice(c * rows, rows);
+                    for (var k = 0; k < rank; k++) column[k] = _products[pairs++];
+                    var bottom = column[rank..];
+                    bottom.Clear();
+                    var j = 0;
+                    for (; j + 1 < factorRank; j += 2) // two accumulations per pass, in the order of one Axpy after another
+                        SmallDenseLinearAlgebra.Axpy2(
+                            scale * _factor[b * m + j], draws.Slice(j * complementRows, complementRows),
+                            scale * _factor[b * m + j + 1], draws.Slice((j + 1) * complementRows, complementRows), bottom);
+                    for (; j < factorRank; j++)
+                        SmallDenseLinearAlgebra.Axpy(
+                            scale * _factor[b * m + j], draws.Slice(j * complementRows, complementRows), bottom);
+                }
+                SmallDenseLinearAlgebra.ApplyQFused(_qr[l], rows, rank, _tau[l], t, distinct);
+            }
 
             // δ^{l−1} = ξ^{l−1} ⊙ (W^l)ᵀ δ^l, with ξ = 1[z > 0] ⇔ h > 0; a dead δ^l_a gives (W^l)ᵀ δ^l_a = 0 exactly, and
             // the mask of +0 is +0.

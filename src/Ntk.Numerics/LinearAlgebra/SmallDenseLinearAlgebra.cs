@@ -175,12 +175,91 @@ internal static class SmallDenseLinearAlgebra
     {
         if (rank < 0 || rank > rows || (long)rank * rows > qr.Length || (long)rows * width > t.Length || tau.Length < rank)
             throw new ArgumentException("ApplyQFused: spans too short");
-        for (var first = 0; first < width; first += 4) ApplyQGroup(qr, rows, rank, tau, t, first, Math.Min(4, width - first));
+        for (var first = 0; first < width; first += 4)
+            ApplyQGroup(qr, rows, rank, tau, t, first, Math.Min(4, width - first), firstProducts: default);
+    }
+
+    /// <summary>
+    /// For ≤ 4 columns of T (rows × width, column-major): first fills rows rank .. rows − 1 of column c with
+    /// ((+0 + coefficients[4c]·g_0) + coefficients[4c + 1]·g_1) + … (g_j = draws[j·(rows − rank) ..], j &lt; drawCount
+    /// ≤ 4: the cleared rows plus one axpy after another), then applies Q as <see cref="ApplyQFused"/>, bitwise both.
+    /// The fill runs in the pass that takes the last reflector's products (the same rows), when that reflector is not
+    /// the identity.
+    /// </summary>
+    internal static void FillBottomAndApplyQ(
+        ReadOnlySpan<double> qr, int rows, int rank, ReadOnlySpan<double> tau, Span<double> t, int width,
+        ReadOnlySpan<double> draws, int drawCount, ReadOnlySpan<double> coefficients)
+    {
+        var bottomRows = rows - rank;
+        if (width > 4 || drawCount > 4 || rank < 0 || rank > rows || (long)rank * rows > qr.Length
+            || (long)rows * width > t.Length || tau.Length < rank || draws.Length < drawCount * bottomRows
+            || coefficients.Length < 4 * width)
+            throw new ArgumentException("FillBottomAndApplyQ: spans too short or more than four columns");
+        Span<double> products = stackalloc double[4];
+        var dot = rank > 0 && tau[rank - 1] != 0 ? rank - 1 : -1;
+        ref var tBase = ref MemoryMarshal.GetReference(t);
+        ref var g = ref MemoryMarshal.GetReference(draws);
+        ref var dv = ref Unsafe.Add(ref MemoryMarshal.GetReference(qr), Math.Max(dot, 0) * rows);
+        for (var c = 0; c < width; c++)
+        {
+            // One column at a time: its draws' chain of axpys per element, then the product with v_{rank−1}.
+            ref var column = ref Unsafe.Add(ref tBase, c * rows + rank);
+            ref var d = ref Unsafe.Add(ref dv, rank);
+            double a0 = coefficients[4 * c], a1 = coefficients[4 * c + 1], a2 = coefficients[4 * c + 2], a3 = coefficients[4 * c + 3];
+            ref var g0 = ref g;
+            ref var g1 = ref Unsafe.Add(ref g, Math.Min(1, Math.Max(drawCount - 1, 0)) * bottomRows);
+            ref var g2 = ref Unsafe.Add(ref g, Math.Min(2, Math.Max(drawCount - 1, 0)) * bottomRows);
+            ref var g3 = ref Unsafe.Add(ref g, Math.Min(3, Math.Max(drawCount - 1, 0)) * bottomRows);
+            var sums = Vector256<double>.Zero;
+            var i = 0;
+            if (Vector512.IsHardwareAccelerated && dot < 0)
+            {
+                Vector512<double> w0 = Vector512.Create(a0), w1 = Vector512.Create(a1), w2 = Vector512.Create(a2), w3 = Vector512.Create(a3);
+                for (; i + 7 < bottomRows; i += 8)
+                {
+                    var x = Vector512<double>.Zero;
+                    if (drawCount > 0) x += w0 * Vector512.LoadUnsafe(ref g0, (nuint)i);
+                    if (drawCount > 1) x += w1 * Vector512.LoadUnsafe(ref g1, (nuint)i);
+                    if (drawCount > 2) x += w2 * Vector512.LoadUnsafe(ref g2, (nuint)i);
+                    if (drawCount > 3) x += w3 * Vector512.LoadUnsafe(ref g3, (nuint)i);
+                    x.StoreUnsafe(ref column, (nuint)i);
+                }
+            }
+            Vector256<double> v0 = Vector256.Create(a0), v1 = Vector256.Create(a1), v2 = Vector256.Create(a2), v3 = Vector256.Create(a3);
+            for (; i + 3 < bottomRows; i += 4)
+            {
+                var x = Vector256<double>.Zero;
+                if (drawCount > 0) x += v0 * Vector256.LoadUnsafe(ref g0, (nuint)i);
+                if (drawCount > 1) x += v1 * Vector256.LoadUnsafe(ref g1, (nuint)i);
+                if (drawCount > 2) x += v2 * Vector256.LoadUnsafe(ref g2, (nuint)i);
+                if (drawCount > 3) x += v3 * Vector256.LoadUnsafe(ref g3, (nuint)i);
+                x.StoreUnsafe(ref column, (nuint)i);
+                if (dot >= 0) sums += Vector256.LoadUnsafe(ref d, (nuint)i) * x;
+            }
+            var total = (sums.GetElement(0) + sums.GetElement(1)) + (sums.GetElement(2) + sums.GetElement(3));
+            for (; i < bottomRows; i++)
+            {
+                var x = 0.0;
+                if (drawCount > 0) x += a0 * Unsafe.Add(ref g0, i);
+                if (drawCount > 1) x += a1 * Unsafe.Add(ref g1, i);
+                if (drawCount > 2) x += a2 * Unsafe.Add(ref g2, i);
+                if (drawCount > 3) x += a3 * Unsafe.Add(ref g3, i);
+                Unsafe.Add(ref column, i) = x;
+                if (dot >= 0) total += Unsafe.Add(ref d, i) * x;
+            }
+            products[c] = total;
+        }
+        ApplyQGroup(qr, rows, rank, tau, t, 0, width, dot >= 0 ? products[..width] : default);
     }
 
     /// <summary><see cref="ApplyQFused"/> for columns first .. first + count − 1 (count ≤ 4).</summary>
+    /// <remarks>
+    /// <paramref name="firstProducts"/>, when not empty, are reflector rank − 1's products with the columns (its pass
+    /// already done, with no update pending).
+    /// </remarks>
     private static void ApplyQGroup(
-        ReadOnlySpan<double> qr, int rows, int rank, ReadOnlySpan<double> tau, Span<double> t, int first, int count)
+        ReadOnlySpan<double> qr, int rows, int rank, ReadOnlySpan<double> tau, Span<double> t, int first, int count,
+        ReadOnlySpan<double> firstProducts)
     {
         Span<double> negW = stackalloc double[4];
         Span<bool> update = stackalloc bool[4];
@@ -197,6 +276,7 @@ internal static class SmallDenseLinearAlgebra
                 continue;
             }
             if (pending >= 0) ReflectorPass(ref tBase, rows, count, ref qrBase, pending, update, negW, k, products);
+            else if (k == rank - 1 && !firstProducts.IsEmpty) firstProducts.CopyTo(products);
             else
             {
                 update.Clear();
