@@ -171,6 +171,38 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Pivoted_QR_with_fused_sums_of_squares_equals_the_pass_by_pass_QR_bitwise()
+    {
+        // PivotedQr takes each step's sums of squares in the previous step's update pass; PivotedQrByPasses is the
+        // implementation the conditional engine used before. Same factor, τ, pivots, norms and rank, bit for bit, also
+        // with ties, a zero column, rank drops, wide matrices (rows < cols) and every tail length.
+        var random = new Random(27);
+        foreach (var rows in new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 17, 31, 64, 67, 256 })
+            for (var cols = 1; cols <= 7; cols++)
+                for (var kind = 0; kind < 4; kind++)
+                {
+                    var a = RandomValues(random, rows * cols);
+                    if (kind == 1 && cols > 1) a.AsSpan(0, rows).CopyTo(a.AsSpan(rows)); // a tie: rank drop
+                    if (kind == 2) a.AsSpan((cols - 1) * rows, rows).Clear(); // a zero column
+                    if (kind == 3 && cols > 2)
+                        for (var i = 0; i < rows; i++) a[2 * rows + i] = a[i] * 3 - a[rows + i]; // in the span of two
+                    var expected = (double[])a.Clone();
+                    double[] tauExpected = new double[cols], normsExpected = new double[cols];
+                    var pivotsExpected = new int[cols];
+                    var rankExpected = SmallDenseLinearAlgebra.PivotedQrByPasses(
+                        expected, rows, cols, 1e-13, tauExpected, pivotsExpected, normsExpected);
+                    double[] tau = new double[cols], norms = new double[cols];
+                    var pivots = new int[cols];
+                    var rank = SmallDenseLinearAlgebra.PivotedQr(a, rows, cols, 1e-13, tau, pivots, norms);
+                    var context = $"rows {rows}, cols {cols}, kind {kind}";
+                    Assert.Equal(rankExpected, rank);
+                    Assert.Equal(pivotsExpected, pivots);
+                    for (var e = 0; e < a.Length; e++) AssertBitwise(expected[e], a[e], $"{context}, factor {e}");
+                    for (var k = 0; k < rank; k++) AssertBitwise(tauExpected[k], tau[k], $"{context}, tau {k}");
+                }
+    }
+
+    [Fact]
     public void Fused_reflector_passes_equal_ApplyQ_bitwise_for_every_shape_including_zero_columns_and_identity_reflectors()
     {
         // The conditional engine's backward pass applies Q with ApplyQFused; it must give ApplyQ's bits, also for

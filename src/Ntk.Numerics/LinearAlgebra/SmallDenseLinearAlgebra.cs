@@ -33,6 +33,181 @@ internal static class SmallDenseLinearAlgebra
     {
         if (a.Length < rows * cols) throw new ArgumentException("a: need rows × cols values", nameof(a));
         for (var j = 0; j < cols; j++) pivots[j] = j;
+        if (cols == 0) return 0;
+
+        // Bitwise PivotedQrByPasses (the same norms, pivots, reflectors and updates), in fewer passes over A: every
+        // sum of squares a step needs, ‖A_j below row k‖² for the pivot choice and ‖A_j below row k + 1‖² for the
+        // reflector of whichever column becomes the pivot, is taken in the pass of the previous step's update of A_j
+        // (UpdateAndSumsOfSquares), or for step 0 in one pass before it; each is Dot's chain over its own rows.
+        Span<double> normSums = cols <= 128 ? stackalloc double[cols] : new double[cols];
+        Span<double> belowSums = cols <= 128 ? stackalloc double[cols] : new double[cols];
+        Span<int> lengths = stackalloc int[4];
+        Span<int> offsets = stackalloc int[4];
+        Span<double> sums = stackalloc double[4];
+        lengths[0] = lengths[1] = rows;
+        lengths[2] = lengths[3] = Math.Max(rows - 1, 0);
+        for (var j = 0; j < cols; j += 2)
+        {
+            var next = Math.Min(j + 1, cols - 1); // an odd last column is paired with itself
+            offsets[0] = j * rows;
+            offsets[1] = next * rows;
+            offsets[2] = j * rows + 1;
+            offsets[3] = next * rows + 1;
+            DotFour(a, a, lengths, offsets, offsets, sums);
+            (normSums[j], belowSums[j], normSums[next], belowSums[next]) = (sums[0], sums[2], sums[1], sums[3]);
+        }
+        var largest = 0.0;
+        for (var j = 0; j < cols; j++)
+        {
+            var norm = NormFromSumOfSquares(a.Slice(j * rows, rows), normSums[j]);
+            columnNorms[j] = norm;
+            if (norm > largest) largest = norm;
+        }
+        if (!(largest > 0)) return 0;
+        var threshold = relativeTolerance * largest;
+
+        var steps = Math.Min(rows, cols);
+        Span<double> w = stackalloc double[4];
+        for (var k = 0; k < steps; k++)
+        {
+            // Pivot: the column with the largest residual norm below row k (first one on ties).
+            var best = k;
+            var bestNorm = -1.0;
+            for (var j = k; j < cols; j++)
+            {
+                var norm = k == 0 ? columnNorms[j] : NormFromSumOfSquares(a.Slice(j * rows + k, rows - k), normSums[j]);
+                columnNorms[j] = norm;
+                if (norm > bestNorm)
+                {
+                    bestNorm = norm;
+                    best = j;
+                }
+            }
+            if (!(bestNorm > threshold)) return k;
+            var bestBelowSum = belowSums[best];
+
+            if (best != k)
+            {
+                SwapColumns(a, rows, k, best);
+                (pivots[k], pivots[best]) = (pivots[best], pivots[k]);
+                (columnNorms[k], columnNorms[best]) = (columnNorms[best], columnNorms[k]);
+            }
+
+            // Reflector mapping x = A[k.., k] to (β, 0, …, 0): dlarfg with ‖x‖ = columnNorms[k].
+            var column = a.Slice(k * rows, rows);
+            var alpha = column[k];
+            var below = column.Slice(k + 1);
+            var belowNorm = NormFromSumOfSquares(below, bestBelowSum);
+            if (belowNorm == 0)
+            {
+                tau[k] = 0; // H_k = I; R_kk = α.
+            }
+            else
+            {
+                var beta = -Math.CopySign(Hypot(alpha, belowNorm), alpha);
+                tau[k] = (beta - alpha) / beta;
+                var scale = 1 / (alpha - beta);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(below, scale, below); // elementwise: the scalar loop's products
+                column[k] = beta;
+            }
+            if (k + 1 >= steps) break; // no further step reads the trailing columns' sums; a zero τ leaves them as they are
+
+            // Apply H_k to the trailing columns: w_j = A_kj + Σ_{i>k} v_i A_ij, each a scalar chain in increasing i (the
+            // QR's summation order), up to four side by side; then A_j ← A_j − τ w_j v in the pass that also takes the
+            // sums of squares of A_j below rows k + 1 and k + 2 for the next step.
+            var t = tau[k];
+            for (var first = k + 1; first < cols; first += 4)
+            {
+                var count = Math.Min(4, cols - first);
+                if (t != 0) TrailingProducts(a, rows, k, first, count, w);
+                for (var j = 0; j < count; j++)
+                {
+                    var wj = t == 0 ? 0 : w[j];
+                    var target = a.Slice((first + j) * rows, rows);
+                    if (wj != 0)
+                    {
+                        wj *= t;
+                        target[k] -= wj;
+                    }
+                    UpdateAndSumsOfSquares(target, below, k + 1, wj, out normSums[first + j], out belowSums[first + j]);
+                }
+            }
+        }
+        return steps;
+    }
+
+    /// <summary>
+    /// x_i ← x_i − w·v_{i−from} for from ≤ i &lt; rows (skipped when w = 0: no operation at all, as the step's loop
+    /// skipped the column), then fromSum = <see cref="Dot"/>(x[from..], x[from..]) and nextSum =
+    /// <see cref="Dot"/>(x[from+1..], x[from+1..]) of the updated x, in one pass: the second chain's blocks start one
+    /// row later, so each of its values is the same update recomputed from the old x (identical bits) before the
+    /// block of the first chain overwrites it.
+    /// </summary>
+    private static void UpdateAndSumsOfSquares(
+        Span<double> x, ReadOnlySpan<double> v, int from, double w, out double fromSum, out double nextSum)
+    {
+        var rows = x.Length;
+        if (v.Length < rows - from) throw new ArgumentException("UpdateAndSumsOfSquares: v too short");
+        ref var xRef = ref MemoryMarshal.GetReference(x);
+        ref var vRef = ref MemoryMarshal.GetReference(v); // v_0 pairs with x_from
+        var update = w != 0;
+        var wide = Vector256.Create(w);
+        Vector256<double> first = default, second = default;
+        var i = from;
+        for (; i + 4 < rows; i += 4)
+        {
+            var a = Vector256.LoadUnsafe(ref xRef, (nuint)i);
+            var b = Vector256.LoadUnsafe(ref xRef, (nuint)(i + 1));
+            if (update)
+            {
+                a -= wide * Vector256.LoadUnsafe(ref vRef, (nuint)(i - from));
+                b -= wide * Vector256.LoadUnsafe(ref vRef, (nuint)(i - from + 1));
+                a.StoreUnsafe(ref xRef, (nuint)i);
+            }
+            first += a * a;
+            second += b * b;
+        }
+        if (i + 3 < rows) // a last block of the first chain only
+        {
+            var a = Vector256.LoadUnsafe(ref xRef, (nuint)i);
+            if (update)
+            {
+                a -= wide * Vector256.LoadUnsafe(ref vRef, (nuint)(i - from));
+                a.StoreUnsafe(ref xRef, (nuint)i);
+            }
+            first += a * a;
+            i += 4;
+        }
+        var total = (first.GetElement(0) + first.GetElement(1)) + (first.GetElement(2) + first.GetElement(3));
+        for (; i < rows; i++)
+        {
+            ref var e = ref Unsafe.Add(ref xRef, i);
+            if (update) e -= w * Unsafe.Add(ref vRef, i - from);
+            total += e * e;
+        }
+        fromSum = total;
+        // The second chain: its 4-blocks are the ones run above (from + 1 + 4q while from + 4q + 4 < rows), then its tail.
+        var blocks = Math.Max(rows - from - 1, 0) >> 2;
+        var next = (second.GetElement(0) + second.GetElement(1)) + (second.GetElement(2) + second.GetElement(3));
+        for (var r = from + 1 + 4 * blocks; r < rows; r++)
+        {
+            var e = Unsafe.Add(ref xRef, r);
+            next += e * e;
+        }
+        nextSum = next;
+    }
+
+    /// <summary>
+    /// The pivoted QR of <see cref="PivotedQr"/> as it was computed before its sums of squares were fused into the
+    /// updates: one pass per product, norm and update. Kept as the reference the fused version is tested against
+    /// bitwise (SimdKernelTests).
+    /// </summary>
+    internal static int PivotedQrByPasses(
+        Span<double> a, int rows, int cols, double relativeTolerance,
+        Span<double> tau, Span<int> pivots, Span<double> columnNorms)
+    {
+        if (a.Length < rows * cols) throw new ArgumentException("a: need rows × cols values", nameof(a));
+        for (var j = 0; j < cols; j++) pivots[j] = j;
 
         // Column norms, the sums of squares four columns at a time (each bitwise Norm's own Dot).
         var largest = 0.0;
