@@ -255,6 +255,43 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Fused_mask_Gram_and_basis_products_equal_the_separate_passes_bitwise()
+    {
+        // ConditionalGaussianSampler.GateGramAndProducts (m ≤ 4) against Gate per input, the Gram by Dot and U_k · δ_b by Dot.
+        var random = new Random(28);
+        foreach (var rows in new[] { 1, 2, 3, 4, 5, 7, 8, 13, 64, 255, 256, 1027 })
+            for (var m = 1; m <= 4; m++)
+                for (var rank = 0; rank <= m; rank++)
+                {
+                    var t = RandomValues(random, m * rows);
+                    var post = RandomValues(random, m * rows);
+                    for (var e = 0; e < post.Length; e += 5) post[e] = e % 2 == 0 ? 0.0 : -0.0;
+                    if (post.Length > 3) post[3] = double.NaN;
+                    var basis = RandomValues(random, rank * rows);
+                    // input 1 shares input 0's column, input 2 is dead, input 3 has its own (column 1)
+                    var representativeOf = new[] { 0, 0, -1, 1 }[..m];
+                    var expectedDelta = new double[m * rows];
+                    for (var a = 0; a < m; a++)
+                        if (representativeOf[a] >= 0)
+                            DenseKernels.Gate(post.AsSpan(a * rows, rows), t.AsSpan(representativeOf[a] * rows, rows), expectedDelta.AsSpan(a * rows, rows));
+                    var delta = RandomValues(random, m * rows);
+                    var gram = new double[m * m];
+                    var products = new double[16];
+                    ConditionalGaussianSampler.GateGramAndProducts(t, rows, m, representativeOf, post, delta, basis, rank, gram, products);
+                    var context = $"rows {rows}, m {m}, rank {rank}";
+                    for (var e = 0; e < expectedDelta.Length; e++) AssertBitwise(expectedDelta[e], delta[e], $"{context}, delta {e}");
+                    for (var a = 0; a < m; a++)
+                        for (var b = 0; b < m; b++)
+                            AssertBitwise(SmallDenseLinearAlgebra.Dot(expectedDelta.AsSpan(a * rows, rows), expectedDelta.AsSpan(b * rows, rows)),
+                                gram[a * m + b], $"{context}, Gram {a},{b}");
+                    for (var k = 0; k < rank; k++)
+                        for (var b = 0; b < m; b++)
+                            AssertBitwise(SmallDenseLinearAlgebra.Dot(basis.AsSpan(k * rows, rows), expectedDelta.AsSpan(b * rows, rows)),
+                                products[k * 4 + b], $"{context}, U_{k} · δ_{b}");
+                }
+    }
+
+    [Fact]
     public void Fused_hidden_layer_assembly_equals_the_separate_passes_bitwise()
     {
         // ConditionalGaussianSampler.AssembleHiddenLayer (m ≤ 4) against scale, clear + axpys, Gate and Gram.

@@ -92,6 +92,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly int[] _basisOffsets;      // m², the (k, b) pairs of Uᵀ Δ: offset of U_k
     private readonly int[] _deltaOffsets;      // m², offset of Δ_b
     private readonly double[] _products;       // m², their products
+    private readonly double[] _fusedProducts = new double[16]; // m ≤ 4: U_k · δ_b of the next layer down at [k·4 + b]
 
     /// <summary>Allocates every buffer for <paramref name="point"/>; its weight law must be Gaussian.</summary>
     public ConditionalGaussianSampler(PointDefinition point)
@@ -426,6 +427,149 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         sums[3] = s3;
     }
 
+    /// <summary>
+    /// For m ≤ 4, in one pass over the rows: δ_a = h_a &gt; 0 ? T[representativeOf[a]] : +0 (+0 throughout for a dead
+    /// δ column: its T column would be exactly 0), the Gram matrix of δ, and products[k·4 + b] = U_k · δ_b for every
+    /// k &lt; rank and input b. Bitwise <see cref="DenseKernels.Gate"/>, <see cref="Gram"/> and
+    /// <see cref="SmallDenseLinearAlgebra.DotBatch"/>: each sum is <see cref="SmallDenseLinearAlgebra.Dot"/>'s chain
+    /// (four lane sums over the 4-aligned rows, (s0 + s1) + (s2 + s3), then the tail), only all of them side by side:
+    /// each δ and U value is loaded once for up to 26 sums.
+    /// </summary>
+    internal static void GateGramAndProducts(
+        ReadOnlySpan<double> t, int rows, int m, ReadOnlySpan<int> representativeOf, ReadOnlySpan<double> post,
+        Span<double> delta, ReadOnlySpan<double> basis, int rank, Span<double> gram, Span<double> products)
+    {
+        if (m > 4 || rank > 4 || delta.Length < m * rows || post.Length < m * rows || basis.Length < rank * rows
+            || gram.Length < m * m || products.Length < 16 || representativeOf.Length < m)
+            throw new ArgumentException("GateGramAndProducts: spans too short or m > 4");
+        for (var a = 0; a < m; a++)
+            if (representativeOf[a] >= 0 && (long)(representativeOf[a] + 1) * rows > t.Length)
+                throw new ArgumentException("GateGramAndProducts: T too short");
+        ref var tRef = ref MemoryMarshal.GetReference(t);
+        ref var hRef = ref MemoryMarshal.GetReference(post);
+        ref var dRef = ref MemoryMarshal.GetReference(delta);
+        ref var uRef = ref MemoryMarshal.GetReference(basis);
+        // Per input: its T column (any valid column for a dead input, whose mask is forced to 0).
+        var live0 = representativeOf[0] >= 0;
+        var live1 = m > 1 && representativeOf[1] >= 0;
+        var live2 = m > 2 && representativeOf[2] >= 0;
+        var live3 = m > 3 && representativeOf[3] >= 0;
+        ref var t0 = ref Unsafe.Add(ref tRef, Math.Max(representativeOf[0], 0) * rows);
+        ref var t1 = ref Unsafe.Add(ref tRef, (m > 1 ? Math.Max(representativeOf[1], 0) : 0) * rows);
+        ref var t2 = ref Unsafe.Add(ref tRef, (m > 2 ? Math.Max(representativeOf[2], 0) : 0) * rows);
+        ref var t3 = ref Unsafe.Add(ref tRef, (m > 3 ? Math.Max(representativeOf[3], 0) : 0) * rows);
+        var last = m - 1;
+        ref var h0 = ref hRef;
+        ref var h1 = ref Unsafe.Add(ref hRef, Math.Min(1, last) * rows);
+        ref var h2 = ref Unsafe.Add(ref hRef, Math.Min(2, last) * rows);
+        ref var h3 = ref Unsafe.Add(ref hRef, Math.Min(3, last) * rows);
+        ref var d0 = ref dRef;
+        ref var d1 = ref Unsafe.Add(ref dRef, Math.Min(1, last) * rows);
+        ref var d2 = ref Unsafe.Add(ref dRef, Math.Min(2, last) * rows);
+        ref var d3 = ref Unsafe.Add(ref dRef, Math.Min(3, last) * rows);
+        var lastU = Math.Max(rank - 1, 0);
+        ref var u0 = ref uRef;
+        ref var u1 = ref Unsafe.Add(ref uRef, Math.Min(1, lastU) * rows);
+        ref var u2 = ref Unsafe.Add(ref uRef, Math.Min(2, lastU) * rows);
+        ref var u3 = ref Unsafe.Add(ref uRef, Math.Min(3, lastU) * rows);
+        var m0 = live0 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
+        var m1 = live1 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
+        var m2 = live2 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
+        var m3 = live3 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
+
+        Vector256<double> g00 = default, g01 = default, g02 = default, g03 = default, g11 = default, g12 = default,
+            g13 = default, g22 = default, g23 = default, g33 = default;
+        Vector256<double> p00 = default, p01 = default, p02 = default, p03 = default, p10 = default, p11 = default,
+            p12 = default, p13 = default, p20 = default, p21 = default, p22 = default, p23 = default, p30 = default,
+            p31 = default, p32 = default, p33 = default;
+        var i = 0;
+        for (; i + 3 < rows; i += 4)
+        {
+            var x0 = Vector256.LoadUnsafe(ref t0, (nuint)i) & Vector256.GreaterThan(Vector256.LoadUnsafe(ref h0, (nuint)i), Vector256<double>.Zero) & m0;
+            x0.StoreUnsafe(ref d0, (nuint)i);
+            g00 += x0 * x0;
+            Vector256<double> x1 = default, x2 = default, x3 = default;
+            if (m > 1)
+            {
+                x1 = Vector256.LoadUnsafe(ref t1, (nuint)i) & Vector256.GreaterThan(Vector256.LoadUnsafe(ref h1, (nuint)i), Vector256<double>.Zero) & m1;
+                x1.StoreUnsafe(ref d1, (nuint)i);
+                g01 += x0 * x1;
+                g11 += x1 * x1;
+                if (m > 2)
+                {
+                    x2 = Vector256.LoadUnsafe(ref t2, (nuint)i) & Vector256.GreaterThan(Vector256.LoadUnsafe(ref h2, (nuint)i), Vector256<double>.Zero) & m2;
+                    x2.StoreUnsafe(ref d2, (nuint)i);
+                    g02 += x0 * x2;
+                    g12 += x1 * x2;
+                    g22 += x2 * x2;
+                    if (m > 3)
+                    {
+                        x3 = Vector256.LoadUnsafe(ref t3, (nuint)i) & Vector256.GreaterThan(Vector256.LoadUnsafe(ref h3, (nuint)i), Vector256<double>.Zero) & m3;
+                        x3.StoreUnsafe(ref d3, (nuint)i);
+                        g03 += x0 * x3;
+                        g13 += x1 * x3;
+                        g23 += x2 * x3;
+                        g33 += x3 * x3;
+                    }
+                }
+            }
+            if (rank > 0)
+            {
+                var u = Vector256.LoadUnsafe(ref u0, (nuint)i);
+                p00 += u * x0; p01 += u * x1; p02 += u * x2; p03 += u * x3;
+                if (rank > 1)
+                {
+                    u = Vector256.LoadUnsafe(ref u1, (nuint)i);
+                    p10 += u * x0; p11 += u * x1; p12 += u * x2; p13 += u * x3;
+                    if (rank > 2)
+                    {
+                        u = Vector256.LoadUnsafe(ref u2, (nuint)i);
+                        p20 += u * x0; p21 += u * x1; p22 += u * x2; p23 += u * x3;
+                        if (rank > 3)
+                        {
+                            u = Vector256.LoadUnsafe(ref u3, (nuint)i);
+                            p30 += u * x0; p31 += u * x1; p32 += u * x2; p33 += u * x3;
+                        }
+                    }
+                }
+            }
+        }
+        Span<double> g = stackalloc double[16];
+        Span<double> p = stackalloc double[16];
+        g[0] = Combine(g00); g[1] = Combine(g01); g[2] = Combine(g02); g[3] = Combine(g03);
+        g[5] = Combine(g11); g[6] = Combine(g12); g[7] = Combine(g13);
+        g[10] = Combine(g22); g[11] = Combine(g23); g[15] = Combine(g33);
+        p[0] = Combine(p00); p[1] = Combine(p01); p[2] = Combine(p02); p[3] = Combine(p03);
+        p[4] = Combine(p10); p[5] = Combine(p11); p[6] = Combine(p12); p[7] = Combine(p13);
+        p[8] = Combine(p20); p[9] = Combine(p21); p[10] = Combine(p22); p[11] = Combine(p23);
+        p[12] = Combine(p30); p[13] = Combine(p31); p[14] = Combine(p32); p[15] = Combine(p33);
+        Span<double> x = stackalloc double[4];
+        for (; i < rows; i++)
+        {
+            for (var a = 0; a < m; a++)
+            {
+                var live = representativeOf[a] >= 0;
+                var value = live ? t[representativeOf[a] * rows + i] : 0.0;
+                x[a] = live && post[a * rows + i] > 0 ? value : 0.0;
+                delta[a * rows + i] = x[a];
+            }
+            for (var a = 0; a < m; a++)
+                for (var b = a; b < m; b++) g[a * 4 + b] += x[a] * x[b];
+            for (var k = 0; k < rank; k++)
+            {
+                var u = basis[k * rows + i];
+                for (var b = 0; b < m; b++) p[k * 4 + b] += u * x[b];
+            }
+        }
+        for (var a = 0; a < m; a++)
+            for (var b = a; b < m; b++) gram[a * m + b] = gram[b * m + a] = g[a * 4 + b];
+        p.CopyTo(products);
+    }
+
+    /// <summary>(s0 + s1) + (s2 + s3): <see cref="SmallDenseLinearAlgebra.Dot"/>'s combination of its lane sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Combine(Vector256<double> s) => (s.GetElement(0) + s.GetElement(1)) + (s.GetElement(2) + s.GetElement(3));
+
     /// <summary>Backward pass from the output layer down, accumulating K = Σ_l s_l² (ΔᵀΔ) ∘ (HᵀH).</summary>
     private void SampleBackwardAndKernel(ref RandomStream stream)
     {
@@ -433,6 +577,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         var kernel = _kernel.AsSpan();
         kernel.Clear();
         Span<double> coefficients = stackalloc double[16]; // scale · F row of each T column, m ≤ 4
+        var fusedNext = false;
         _delta.AsSpan(0, m).Fill(1.0); // δ^{L+1} = 1 for every input (n_{L+1} = 1).
 
         for (var l = _depth + 1; l >= 1; l--)
@@ -440,7 +585,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             var width = _sizes[l];
             var rows = _sizes[l - 1];
             var delta = _delta.AsSpan(0, m * width);
-            Gram(delta, width, m, _deltaGram);
+            var fused = fusedNext; // δ^l's Gram and its products with U of layer l came with the mask of the layer above
+            fusedNext = false;
+            if (!fused) Gram(delta, width, m, _deltaGram);
 
             var variance = _scales[l] * _scales[l];
             var previousGram = _postGram[l - 1];
@@ -472,8 +619,12 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     _deltaOffsets[pairs++] = b * width;
                 }
             }
-            SmallDenseLinearAlgebra.DotBatch(
-                basis, delta, width, _basisOffsets.AsSpan(0, pairs), _deltaOffsets.AsSpan(0, pairs), _products);
+            if (fused) // all rank × m products are there (input-major: _fusedProducts[k·4 + b]); take the ones needed
+                for (var p = 0; p < pairs; p++)
+                    _products[p] = _fusedProducts[_basisOffsets[p] / width * 4 + _deltaOffsets[p] / width];
+            else
+                SmallDenseLinearAlgebra.DotBatch(
+                    basis, delta, width, _basisOffsets.AsSpan(0, pairs), _deltaOffsets.AsSpan(0, pairs), _products);
             pairs = 0;
             if (distinct <= 4 && factorRank <= 4)
             {
@@ -512,6 +663,15 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             // δ^{l−1} = ξ^{l−1} ⊙ (W^l)ᵀ δ^l, with ξ = 1[z > 0] ⇔ h > 0; a dead δ^l_a gives (W^l)ᵀ δ^l_a = 0 exactly, and
             // the mask of +0 is +0.
             var post = _post[l - 1];
+            if (m <= 4 && distinct > 0)
+            {
+                // The mask, δ^{l−1}'s Gram and (for l − 1 ≥ 2) its products with U of layer l − 1, in one pass.
+                var nextRank = l - 1 >= 2 ? _rank[l - 1] : 0;
+                GateGramAndProducts(t, rows, m, _representativeOf, post, _delta, _basisDraws[l - 1], nextRank,
+                    _deltaGram, _fusedProducts);
+                fusedNext = true;
+                continue;
+            }
             for (var a = 0; a < m; a++)
             {
                 var next = _delta.AsSpan(a * rows, rows);
