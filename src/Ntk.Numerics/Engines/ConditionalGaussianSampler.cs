@@ -254,16 +254,13 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         Gram(post, width, m, _postGram[l]);
     }
 
-    /// <summary>Elements per chunk of <see cref="AssembleHiddenLayer"/>: U, z and h of a chunk (≤ 24 KiB at m = 4) stay in L1.</summary>
-    private const int AssembleChunk = 256;
-
     /// <summary>
     /// For m ≤ 4, in one pass over <paramref name="width"/>: U ← s·U (the raw draws, in place), z_a = Σ_k R_ka U_k for
     /// every input with a representative (else exactly 0), h = relu(z) and the Gram matrix of h. Bitwise the separate
     /// passes: the scaling is elementwise; each z element is ((+0 + R_0a U_0) + R_1a U_1) + … in increasing k, as the
     /// cleared vector plus one axpy after another; relu is <see cref="DenseKernels.Gate"/>'s masking; each Gram entry
-    /// is <see cref="SmallDenseLinearAlgebra.Dot"/>'s chain (lane sums over the 4-aligned part carried from chunk to
-    /// chunk, whose bounds are multiples of 4, then (s0 + s1) + (s2 + s3), then the tail in increasing i).
+    /// is <see cref="SmallDenseLinearAlgebra.Dot"/>'s chain (four lane sums over the 4-aligned rows, (s0 + s1) +
+    /// (s2 + s3), then the tail in increasing i), all ten kept in registers, so h is never read back.
     /// </summary>
     internal static void AssembleHiddenLayer(
         Span<double> basis, double scale, int rank, int width, int m, ReadOnlySpan<double> r,
@@ -272,159 +269,135 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         if (m > 4 || basis.Length < rank * width || z.Length < m * width || post.Length < m * width
             || r.Length < rank * m || gram.Length < m * m || representativeOf.Length < m)
             throw new ArgumentException("AssembleHiddenLayer: spans too short or m > 4");
-        Span<int> first = stackalloc int[12];
-        Span<int> second = stackalloc int[12];
-        var pairs = 0;
-        for (var a = 0; a < m; a++)
-            for (var b = a; b < m; b++)
-            {
-                first[pairs] = a * width;
-                second[pairs++] = b * width;
-            }
-        // Pad the pair list to a multiple of 4 with copies of the last pair (their sums are dropped).
-        var padded = (pairs + 3) & ~3;
-        for (var p = pairs; p < padded; p++)
-        {
-            first[p] = first[pairs - 1];
-            second[p] = second[pairs - 1];
-        }
-        Span<Vector256<double>> sums = stackalloc Vector256<double>[12];
-        sums.Clear();
-        Span<double> coefficients = stackalloc double[16];
+        Span<double> c = stackalloc double[16];
         for (var k = 0; k < rank; k++)
-            for (var a = 0; a < m; a++) coefficients[a * 4 + k] = r[k * m + a];
-
-        ref var u = ref MemoryMarshal.GetReference(basis);
+            for (var a = 0; a < m; a++) c[a * 4 + k] = r[k * m + a];
+        ref var uRef = ref MemoryMarshal.GetReference(basis);
         ref var zRef = ref MemoryMarshal.GetReference(z);
         ref var hRef = ref MemoryMarshal.GetReference(post);
-        var aligned = width & ~3;
-        for (var start = 0; start < width; start += AssembleChunk)
+        var lastU = Math.Max(rank - 1, 0);
+        ref var u0 = ref uRef;
+        ref var u1 = ref Unsafe.Add(ref uRef, Math.Min(1, lastU) * width);
+        ref var u2 = ref Unsafe.Add(ref uRef, Math.Min(2, lastU) * width);
+        ref var u3 = ref Unsafe.Add(ref uRef, Math.Min(3, lastU) * width);
+        var last = m - 1;
+        ref var z0 = ref zRef;
+        ref var z1 = ref Unsafe.Add(ref zRef, Math.Min(1, last) * width);
+        ref var z2 = ref Unsafe.Add(ref zRef, Math.Min(2, last) * width);
+        ref var z3 = ref Unsafe.Add(ref zRef, Math.Min(3, last) * width);
+        ref var h0 = ref hRef;
+        ref var h1 = ref Unsafe.Add(ref hRef, Math.Min(1, last) * width);
+        ref var h2 = ref Unsafe.Add(ref hRef, Math.Min(2, last) * width);
+        ref var h3 = ref Unsafe.Add(ref hRef, Math.Min(3, last) * width);
+        // A dead input's z and h are exactly 0: all its coefficients 0 and its mask 0 would give ±0 sums, so it is
+        // written as +0 through the mask instead (z & 0).
+        var live0 = representativeOf[0] >= 0 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
+        var live1 = m > 1 && representativeOf[1] >= 0 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
+        var live2 = m > 2 && representativeOf[2] >= 0 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
+        var live3 = m > 3 && representativeOf[3] >= 0 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
+        var s = Vector256.Create(scale);
+        Vector256<double> c00 = Vector256.Create(c[0]), c01 = Vector256.Create(c[1]), c02 = Vector256.Create(c[2]), c03 = Vector256.Create(c[3]);
+        Vector256<double> c10 = Vector256.Create(c[4]), c11 = Vector256.Create(c[5]), c12 = Vector256.Create(c[6]), c13 = Vector256.Create(c[7]);
+        Vector256<double> c20 = Vector256.Create(c[8]), c21 = Vector256.Create(c[9]), c22 = Vector256.Create(c[10]), c23 = Vector256.Create(c[11]);
+        Vector256<double> c30 = Vector256.Create(c[12]), c31 = Vector256.Create(c[13]), c32 = Vector256.Create(c[14]), c33 = Vector256.Create(c[15]);
+        Vector256<double> g00 = default, g01 = default, g02 = default, g03 = default, g11 = default, g12 = default,
+            g13 = default, g22 = default, g23 = default, g33 = default;
+        var i = 0;
+        for (; i + 3 < width; i += 4)
         {
-            var end = Math.Min(width, start + AssembleChunk);
-            var vectorEnd = Math.Min(end, aligned);
-            for (var k = 0; k < rank; k++) ScaleRange(ref Unsafe.Add(ref u, k * width), scale, start, end);
+            Vector256<double> v0 = default, v1 = default, v2 = default, v3 = default;
+            if (rank > 0)
+            {
+                v0 = Vector256.LoadUnsafe(ref u0, (nuint)i) * s;
+                v0.StoreUnsafe(ref u0, (nuint)i);
+                if (rank > 1)
+                {
+                    v1 = Vector256.LoadUnsafe(ref u1, (nuint)i) * s;
+                    v1.StoreUnsafe(ref u1, (nuint)i);
+                    if (rank > 2)
+                    {
+                        v2 = Vector256.LoadUnsafe(ref u2, (nuint)i) * s;
+                        v2.StoreUnsafe(ref u2, (nuint)i);
+                        if (rank > 3)
+                        {
+                            v3 = Vector256.LoadUnsafe(ref u3, (nuint)i) * s;
+                            v3.StoreUnsafe(ref u3, (nuint)i);
+                        }
+                    }
+                }
+            }
+            var x0 = Combine(rank, v0, v1, v2, v3, c00, c01, c02, c03) & live0;
+            x0.StoreUnsafe(ref z0, (nuint)i);
+            x0 &= Vector256.GreaterThan(x0, Vector256<double>.Zero);
+            x0.StoreUnsafe(ref h0, (nuint)i);
+            g00 += x0 * x0;
+            if (m > 1)
+            {
+                var x1 = Combine(rank, v0, v1, v2, v3, c10, c11, c12, c13) & live1;
+                x1.StoreUnsafe(ref z1, (nuint)i);
+                x1 &= Vector256.GreaterThan(x1, Vector256<double>.Zero);
+                x1.StoreUnsafe(ref h1, (nuint)i);
+                g01 += x0 * x1;
+                g11 += x1 * x1;
+                if (m > 2)
+                {
+                    var x2 = Combine(rank, v0, v1, v2, v3, c20, c21, c22, c23) & live2;
+                    x2.StoreUnsafe(ref z2, (nuint)i);
+                    x2 &= Vector256.GreaterThan(x2, Vector256<double>.Zero);
+                    x2.StoreUnsafe(ref h2, (nuint)i);
+                    g02 += x0 * x2;
+                    g12 += x1 * x2;
+                    g22 += x2 * x2;
+                    if (m > 3)
+                    {
+                        var x3 = Combine(rank, v0, v1, v2, v3, c30, c31, c32, c33) & live3;
+                        x3.StoreUnsafe(ref z3, (nuint)i);
+                        x3 &= Vector256.GreaterThan(x3, Vector256<double>.Zero);
+                        x3.StoreUnsafe(ref h3, (nuint)i);
+                        g03 += x0 * x3;
+                        g13 += x1 * x3;
+                        g23 += x2 * x3;
+                        g33 += x3 * x3;
+                    }
+                }
+            }
+        }
+        Span<double> g = stackalloc double[16];
+        g[0] = Combine(g00); g[1] = Combine(g01); g[2] = Combine(g02); g[3] = Combine(g03);
+        g[5] = Combine(g11); g[6] = Combine(g12); g[7] = Combine(g13);
+        g[10] = Combine(g22); g[11] = Combine(g23); g[15] = Combine(g33);
+        Span<double> x = stackalloc double[4];
+        for (; i < width; i++)
+        {
+            for (var k = 0; k < rank; k++) basis[k * width + i] *= scale;
             for (var a = 0; a < m; a++)
             {
-                ref var za = ref Unsafe.Add(ref zRef, a * width);
-                ref var ha = ref Unsafe.Add(ref hRef, a * width);
-                if (representativeOf[a] < 0)
-                {
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref za, start), end - start).Clear();
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref ha, start), end - start).Clear();
-                    continue;
-                }
-                CombineRange(ref u, width, rank, coefficients.Slice(a * 4, 4), ref za, ref ha, start, end);
+                var sum = 0.0;
+                if (representativeOf[a] >= 0)
+                    for (var k = 0; k < rank; k++) sum += c[a * 4 + k] * basis[k * width + i];
+                z[a * width + i] = sum;
+                x[a] = sum > 0 ? sum : 0.0;
+                post[a * width + i] = x[a];
             }
-            for (var p = 0; p < padded; p += 4)
-                AccumulateFour(ref hRef, first.Slice(p, 4), second.Slice(p, 4), start, vectorEnd, sums.Slice(p, 4));
+            for (var a = 0; a < m; a++)
+                for (var b = a; b < m; b++) g[a * 4 + b] += x[a] * x[b];
         }
-        for (var p = 0; p < pairs; p++)
-        {
-            var s = sums[p];
-            var total = (s.GetElement(0) + s.GetElement(1)) + (s.GetElement(2) + s.GetElement(3));
-            for (var i = aligned; i < width; i++) total += post[first[p] + i] * post[second[p] + i];
-            sums[p] = Vector256.CreateScalar(total);
-        }
-        pairs = 0;
         for (var a = 0; a < m; a++)
-            for (var b = a; b < m; b++)
-                gram[a * m + b] = gram[b * m + a] = sums[pairs++].GetElement(0);
+            for (var b = a; b < m; b++) gram[a * m + b] = gram[b * m + a] = g[a * 4 + b];
     }
 
-    /// <summary>x[i] ← x[i]·s for start ≤ i &lt; end (elementwise).</summary>
-    private static void ScaleRange(ref double x, double scale, int start, int end)
+    /// <summary>((+0 + c0·v0) + c1·v1) + … over the first <paramref name="rank"/> terms (+0 for rank 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Combine(
+        int rank, Vector256<double> v0, Vector256<double> v1, Vector256<double> v2, Vector256<double> v3,
+        Vector256<double> c0, Vector256<double> c1, Vector256<double> c2, Vector256<double> c3)
     {
-        var i = start;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var wide = Vector512.Create(scale);
-            for (; i + 7 < end; i += 8) (Vector512.LoadUnsafe(ref x, (nuint)i) * wide).StoreUnsafe(ref x, (nuint)i);
-        }
-        var narrow = Vector256.Create(scale);
-        for (; i + 3 < end; i += 4) (Vector256.LoadUnsafe(ref x, (nuint)i) * narrow).StoreUnsafe(ref x, (nuint)i);
-        for (; i < end; i++) Unsafe.Add(ref x, i) *= scale;
-    }
-
-    /// <summary>
-    /// z[i] = ((+0 + c_0 U_0[i]) + c_1 U_1[i]) + … (k &lt; rank, U_k at u + k·width) and h[i] = z[i] &gt; 0 ? z[i] : +0
-    /// for start ≤ i &lt; end.
-    /// </summary>
-    private static void CombineRange(
-        ref double u, int width, int rank, ReadOnlySpan<double> c, ref double z, ref double h, int start, int end)
-    {
-        ref var u0 = ref u;
-        ref var u1 = ref Unsafe.Add(ref u, Math.Min(1, rank - 1) * width);
-        ref var u2 = ref Unsafe.Add(ref u, Math.Min(2, rank - 1) * width);
-        ref var u3 = ref Unsafe.Add(ref u, Math.Min(3, rank - 1) * width);
-        double c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
-        var i = start;
-        if (rank == 0)
-        {
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref z, start), end - start).Clear();
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref h, start), end - start).Clear();
-            return;
-        }
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<double> w0 = Vector512.Create(c0), w1 = Vector512.Create(c1), w2 = Vector512.Create(c2), w3 = Vector512.Create(c3);
-            for (; i + 7 < end; i += 8)
-            {
-                var sum = Vector512<double>.Zero + w0 * Vector512.LoadUnsafe(ref u0, (nuint)i);
-                if (rank > 1) sum += w1 * Vector512.LoadUnsafe(ref u1, (nuint)i);
-                if (rank > 2) sum += w2 * Vector512.LoadUnsafe(ref u2, (nuint)i);
-                if (rank > 3) sum += w3 * Vector512.LoadUnsafe(ref u3, (nuint)i);
-                sum.StoreUnsafe(ref z, (nuint)i);
-                (sum & Vector512.GreaterThan(sum, Vector512<double>.Zero)).StoreUnsafe(ref h, (nuint)i);
-            }
-        }
-        Vector256<double> v0 = Vector256.Create(c0), v1 = Vector256.Create(c1), v2 = Vector256.Create(c2), v3 = Vector256.Create(c3);
-        for (; i + 3 < end; i += 4)
-        {
-            var sum = Vector256<double>.Zero + v0 * Vector256.LoadUnsafe(ref u0, (nuint)i);
-            if (rank > 1) sum += v1 * Vector256.LoadUnsafe(ref u1, (nuint)i);
-            if (rank > 2) sum += v2 * Vector256.LoadUnsafe(ref u2, (nuint)i);
-            if (rank > 3) sum += v3 * Vector256.LoadUnsafe(ref u3, (nuint)i);
-            sum.StoreUnsafe(ref z, (nuint)i);
-            (sum & Vector256.GreaterThan(sum, Vector256<double>.Zero)).StoreUnsafe(ref h, (nuint)i);
-        }
-        for (; i < end; i++)
-        {
-            var sum = 0.0 + c0 * Unsafe.Add(ref u0, i);
-            if (rank > 1) sum += c1 * Unsafe.Add(ref u1, i);
-            if (rank > 2) sum += c2 * Unsafe.Add(ref u2, i);
-            if (rank > 3) sum += c3 * Unsafe.Add(ref u3, i);
-            Unsafe.Add(ref z, i) = sum;
-            Unsafe.Add(ref h, i) = sum > 0 ? sum : 0.0;
-        }
-    }
-
-    /// <summary>
-    /// sums[j] += the lane products x[first[j] + i]·x[second[j] + i] for i in [start, end) (end − start a multiple of
-    /// 4), each lane of one <see cref="SmallDenseLinearAlgebra.Dot"/> chain, four chains side by side.
-    /// </summary>
-    private static void AccumulateFour(
-        ref double x, ReadOnlySpan<int> first, ReadOnlySpan<int> second, int start, int end, Span<Vector256<double>> sums)
-    {
-        ref var a0 = ref Unsafe.Add(ref x, first[0]);
-        ref var a1 = ref Unsafe.Add(ref x, first[1]);
-        ref var a2 = ref Unsafe.Add(ref x, first[2]);
-        ref var a3 = ref Unsafe.Add(ref x, first[3]);
-        ref var b0 = ref Unsafe.Add(ref x, second[0]);
-        ref var b1 = ref Unsafe.Add(ref x, second[1]);
-        ref var b2 = ref Unsafe.Add(ref x, second[2]);
-        ref var b3 = ref Unsafe.Add(ref x, second[3]);
-        Vector256<double> s0 = sums[0], s1 = sums[1], s2 = sums[2], s3 = sums[3];
-        for (var i = start; i + 3 < end; i += 4)
-        {
-            s0 += Vector256.LoadUnsafe(ref a0, (nuint)i) * Vector256.LoadUnsafe(ref b0, (nuint)i);
-            s1 += Vector256.LoadUnsafe(ref a1, (nuint)i) * Vector256.LoadUnsafe(ref b1, (nuint)i);
-            s2 += Vector256.LoadUnsafe(ref a2, (nuint)i) * Vector256.LoadUnsafe(ref b2, (nuint)i);
-            s3 += Vector256.LoadUnsafe(ref a3, (nuint)i) * Vector256.LoadUnsafe(ref b3, (nuint)i);
-        }
-        sums[0] = s0;
-        sums[1] = s1;
-        sums[2] = s2;
-        sums[3] = s3;
+        var sum = Vector256<double>.Zero;
+        if (rank > 0) sum += c0 * v0;
+        if (rank > 1) sum += c1 * v1;
+        if (rank > 2) sum += c2 * v2;
+        if (rank > 3) sum += c3 * v3;
+        return sum;
     }
 
     /// <summary>
