@@ -98,6 +98,8 @@ internal static class SmallDenseLinearAlgebra
             var alpha = column[k];
             var below = column.Slice(k + 1);
             var belowNorm = NormFromSumOfSquares(below, bestBelowSum);
+            var scale = 0.0; // the reflector's scaling of x below row k, applied in the first trailing product pass
+            var scaled = false;
             if (belowNorm == 0)
             {
                 tau[k] = 0; // H_k = I; R_kk = α.
@@ -106,95 +108,127 @@ internal static class SmallDenseLinearAlgebra
             {
                 var beta = -Math.CopySign(Hypot(alpha, belowNorm), alpha);
                 tau[k] = (beta - alpha) / beta;
-                var scale = 1 / (alpha - beta);
-                System.Numerics.Tensors.TensorPrimitives.Multiply(below, scale, below); // elementwise: the scalar loop's products
+                scale = 1 / (alpha - beta);
+                scaled = true;
                 column[k] = beta;
             }
+            var t = tau[k];
+            if (scaled && (k + 1 >= steps || t == 0))
+                System.Numerics.Tensors.TensorPrimitives.Multiply(below, scale, below); // elementwise: the scalar loop's products
             if (k + 1 >= steps) break; // no further step reads the trailing columns' sums; a zero τ leaves them as they are
 
             // Apply H_k to the trailing columns: w_j = A_kj + Σ_{i>k} v_i A_ij, each a scalar chain in increasing i (the
             // QR's summation order), up to four side by side; then A_j ← A_j − τ w_j v in the pass that also takes the
             // sums of squares of A_j below rows k + 1 and k + 2 for the next step.
-            var t = tau[k];
             for (var first = k + 1; first < cols; first += 4)
             {
                 var count = Math.Min(4, cols - first);
-                if (t != 0) TrailingProducts(a, rows, k, first, count, w);
+                if (t != 0) TrailingProducts(a, rows, k, first, count, w, first == k + 1 && scaled, scale);
                 for (var j = 0; j < count; j++)
                 {
                     var wj = t == 0 ? 0 : w[j];
-                    var target = a.Slice((first + j) * rows, rows);
                     if (wj != 0)
                     {
                         wj *= t;
-                        target[k] -= wj;
+                        a[(first + j) * rows + k] -= wj;
                     }
-                    UpdateAndSumsOfSquares(target, below, k + 1, wj, out normSums[first + j], out belowSums[first + j]);
+                    w[j] = wj;
                 }
+                UpdateAndSumsOfSquares(a, rows, first, count, below, k + 1, w, normSums, belowSums);
             }
         }
         return steps;
     }
 
     /// <summary>
-    /// x_i ← x_i − w·v_{i−from} for from ≤ i &lt; rows (skipped when w = 0: no operation at all, as the step's loop
-    /// skipped the column), then fromSum = <see cref="Dot"/>(x[from..], x[from..]) and nextSum =
-    /// <see cref="Dot"/>(x[from+1..], x[from+1..]) of the updated x, in one pass: the second chain's blocks start one
-    /// row later, so each of its values is the same update recomputed from the old x (identical bits) before the
-    /// block of the first chain overwrites it.
+    /// For the count ≤ 4 columns x = A_c, c = first + j: x_i ← x_i − w_j·v_{i−from} for from ≤ i &lt; rows (no
+    /// operation at all where w_j = 0, as the step's loop skipped such a column), then normSums[c] =
+    /// <see cref="Dot"/>(x[from..], x[from..]) and belowSums[c] = <see cref="Dot"/>(x[from+1..], x[from+1..]) of the
+    /// updated x, in one pass for all of them: the second chain's blocks start one row later, so each of its values is
+    /// the same update recomputed from the old x (identical bits) before the first chain's block overwrites it.
     /// </summary>
     private static void UpdateAndSumsOfSquares(
-        Span<double> x, ReadOnlySpan<double> v, int from, double w, out double fromSum, out double nextSum)
+        Span<double> a, int rows, int first, int count, ReadOnlySpan<double> v, int from, ReadOnlySpan<double> w,
+        Span<double> normSums, Span<double> belowSums)
     {
-        var rows = x.Length;
-        if (v.Length < rows - from) throw new ArgumentException("UpdateAndSumsOfSquares: v too short");
-        ref var xRef = ref MemoryMarshal.GetReference(x);
+        if (count < 1 || count > 4 || (long)(first + count) * rows > a.Length || v.Length < rows - from || from > rows)
+            throw new ArgumentException("UpdateAndSumsOfSquares: spans too short");
+        ref var baseRef = ref MemoryMarshal.GetReference(a);
+        ref var x0 = ref Unsafe.Add(ref baseRef, first * rows);
+        ref var x1 = ref Unsafe.Add(ref baseRef, (first + Math.Min(1, count - 1)) * rows);
+        ref var x2 = ref Unsafe.Add(ref baseRef, (first + Math.Min(2, count - 1)) * rows);
+        ref var x3 = ref Unsafe.Add(ref baseRef, (first + Math.Min(3, count - 1)) * rows);
         ref var vRef = ref MemoryMarshal.GetReference(v); // v_0 pairs with x_from
-        var update = w != 0;
-        var wide = Vector256.Create(w);
-        Vector256<double> first = default, second = default;
+        double w0 = w[0], w1 = count > 1 ? w[1] : 0, w2 = count > 2 ? w[2] : 0, w3 = count > 3 ? w[3] : 0;
+        bool u0 = w0 != 0, u1 = w1 != 0, u2 = w2 != 0, u3 = w3 != 0;
+        Vector256<double> c0 = Vector256.Create(w0), c1 = Vector256.Create(w1), c2 = Vector256.Create(w2), c3 = Vector256.Create(w3);
+        Vector256<double> f0 = default, f1 = default, f2 = default, f3 = default, s0 = default, s1 = default, s2 = default, s3 = default;
         var i = from;
         for (; i + 4 < rows; i += 4)
         {
-            var a = Vector256.LoadUnsafe(ref xRef, (nuint)i);
-            var b = Vector256.LoadUnsafe(ref xRef, (nuint)(i + 1));
-            if (update)
+            var va = Vector256.LoadUnsafe(ref vRef, (nuint)(i - from));
+            var vb = Vector256.LoadUnsafe(ref vRef, (nuint)(i - from + 1));
+            UpdateBlock(ref x0, i, u0, c0, va, vb, ref f0, ref s0);
+            if (count > 1) UpdateBlock(ref x1, i, u1, c1, va, vb, ref f1, ref s1);
+            if (count > 2) UpdateBlock(ref x2, i, u2, c2, va, vb, ref f2, ref s2);
+            if (count > 3) UpdateBlock(ref x3, i, u3, c3, va, vb, ref f3, ref s3);
+        }
+        var lastBlock = i + 3 < rows; // a last block of the first chains only
+        for (var j = 0; j < count; j++)
+        {
+            ref var x = ref j == 0 ? ref x0 : ref j == 1 ? ref x1 : ref j == 2 ? ref x2 : ref x3;
+            var wj = j == 0 ? w0 : j == 1 ? w1 : j == 2 ? w2 : w3;
+            var f = j == 0 ? f0 : j == 1 ? f1 : j == 2 ? f2 : f3;
+            var sb = j == 0 ? s0 : j == 1 ? s1 : j == 2 ? s2 : s3;
+            var update = wj != 0;
+            var k = i;
+            if (lastBlock)
             {
-                a -= wide * Vector256.LoadUnsafe(ref vRef, (nuint)(i - from));
-                b -= wide * Vector256.LoadUnsafe(ref vRef, (nuint)(i - from + 1));
-                a.StoreUnsafe(ref xRef, (nuint)i);
+                var value = Vector256.LoadUnsafe(ref x, (nuint)k);
+                if (update)
+                {
+                    value -= Vector256.Create(wj) * Vector256.LoadUnsafe(ref vRef, (nuint)(k - from));
+                    value.StoreUnsafe(ref x, (nuint)k);
+                }
+                f += value * value;
+                k += 4;
             }
-            first += a * a;
-            second += b * b;
-        }
-        if (i + 3 < rows) // a last block of the first chain only
-        {
-            var a = Vector256.LoadUnsafe(ref xRef, (nuint)i);
-            if (update)
+            var total = (f.GetElement(0) + f.GetElement(1)) + (f.GetElement(2) + f.GetElement(3));
+            for (; k < rows; k++)
             {
-                a -= wide * Vector256.LoadUnsafe(ref vRef, (nuint)(i - from));
-                a.StoreUnsafe(ref xRef, (nuint)i);
+                ref var e = ref Unsafe.Add(ref x, k);
+                if (update) e -= wj * Unsafe.Add(ref vRef, k - from);
+                total += e * e;
             }
-            first += a * a;
-            i += 4;
+            normSums[first + j] = total;
+            // The second chain: its 4-blocks are the ones run above (from + 1 + 4q while from + 4q + 4 < rows), then its tail.
+            var blocks = Math.Max(rows - from - 1, 0) >> 2;
+            var next = (sb.GetElement(0) + sb.GetElement(1)) + (sb.GetElement(2) + sb.GetElement(3));
+            for (var r = from + 1 + 4 * blocks; r < rows; r++)
+            {
+                var e = Unsafe.Add(ref x, r);
+                next += e * e;
+            }
+            belowSums[first + j] = next;
         }
-        var total = (first.GetElement(0) + first.GetElement(1)) + (first.GetElement(2) + first.GetElement(3));
-        for (; i < rows; i++)
+    }
+
+    /// <summary>One block of <see cref="UpdateAndSumsOfSquares"/> for one column: rows i .. i + 3 and i + 1 .. i + 4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpdateBlock(
+        ref double x, int i, bool update, Vector256<double> w, Vector256<double> va, Vector256<double> vb,
+        ref Vector256<double> first, ref Vector256<double> second)
+    {
+        var a = Vector256.LoadUnsafe(ref x, (nuint)i);
+        var b = Vector256.LoadUnsafe(ref x, (nuint)(i + 1));
+        if (update)
         {
-            ref var e = ref Unsafe.Add(ref xRef, i);
-            if (update) e -= w * Unsafe.Add(ref vRef, i - from);
-            total += e * e;
+            a -= w * va;
+            b -= w * vb;
+            a.StoreUnsafe(ref x, (nuint)i);
         }
-        fromSum = total;
-        // The second chain: its 4-blocks are the ones run above (from + 1 + 4q while from + 4q + 4 < rows), then its tail.
-        var blocks = Math.Max(rows - from - 1, 0) >> 2;
-        var next = (second.GetElement(0) + second.GetElement(1)) + (second.GetElement(2) + second.GetElement(3));
-        for (var r = from + 1 + 4 * blocks; r < rows; r++)
-        {
-            var e = Unsafe.Add(ref xRef, r);
-            next += e * e;
-        }
-        nextSum = next;
+        first += a * a;
+        second += b * b;
     }
 
     /// <summary>
@@ -883,6 +917,48 @@ internal static class SmallDenseLinearAlgebra
     /// w[j] = A[k, c] + Σ_{i=k+1}^{rows−1} A[i, k]·A[i, c] for c = first + j, j &lt; count ≤ 4 (A column-major), each
     /// summed as one scalar chain in increasing i; the chains of absent columns (count &lt; 4) repeat the last one.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="applyScale"/>, each v_i = A[i, k] is first replaced by v_i·scale (the reflector's elementwise
+    /// scaling, the same product) in the same loop, and the chains use the scaled values.
+    /// </remarks>
+    private static void TrailingProducts(
+        Span<double> a, int rows, int k, int first, int count, Span<double> w, bool applyScale, double scale)
+    {
+        if (!applyScale)
+        {
+            TrailingProducts(a, rows, k, first, count, w);
+            return;
+        }
+        if ((long)(first + count) * rows > a.Length || k >= rows) throw new ArgumentOutOfRangeException(nameof(count));
+        ref var v = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), k * rows);
+        ref var c0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), first * rows);
+        ref var c1 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), (first + Math.Min(1, count - 1)) * rows);
+        ref var c2 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), (first + Math.Min(2, count - 1)) * rows);
+        ref var c3 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), (first + Math.Min(3, count - 1)) * rows);
+        double w0 = Unsafe.Add(ref c0, k), w1 = Unsafe.Add(ref c1, k), w2 = Unsafe.Add(ref c2, k), w3 = Unsafe.Add(ref c3, k);
+        if (count == 1)
+            for (var i = k + 1; i < rows; i++)
+            {
+                var x = Unsafe.Add(ref v, i) * scale;
+                Unsafe.Add(ref v, i) = x;
+                w0 += x * Unsafe.Add(ref c0, i);
+            }
+        else
+            for (var i = k + 1; i < rows; i++)
+            {
+                var x = Unsafe.Add(ref v, i) * scale;
+                Unsafe.Add(ref v, i) = x;
+                w0 += x * Unsafe.Add(ref c0, i);
+                w1 += x * Unsafe.Add(ref c1, i);
+                w2 += x * Unsafe.Add(ref c2, i);
+                w3 += x * Unsafe.Add(ref c3, i);
+            }
+        w[0] = w0;
+        w[1] = w1;
+        w[2] = w2;
+        w[3] = w3;
+    }
+
     private static void TrailingProducts(ReadOnlySpan<double> a, int rows, int k, int first, int count, Span<double> w)
     {
         if ((long)(first + count) * rows > a.Length || k >= rows) throw new ArgumentOutOfRangeException(nameof(count));
