@@ -404,61 +404,88 @@ internal static class SmallDenseLinearAlgebra
             || (long)rows * width > t.Length || tau.Length < rank || draws.Length < drawCount * bottomRows
             || coefficients.Length < 4 * width)
             throw new ArgumentException("FillBottomAndApplyQ: spans too short or more than four columns");
+        if (width == 0) return;
         Span<double> products = stackalloc double[4];
         var dot = rank > 0 && tau[rank - 1] != 0 ? rank - 1 : -1;
         ref var tBase = ref MemoryMarshal.GetReference(t);
         ref var g = ref MemoryMarshal.GetReference(draws);
         ref var dv = ref Unsafe.Add(ref MemoryMarshal.GetReference(qr), Math.Max(dot, 0) * rows);
-        for (var c = 0; c < width; c++)
+        // All columns together: each element is its draws' chain of axpys, then goes into the product with v_{rank−1}
+        // (up to four Dot chains side by side).
+        ref var g0 = ref g;
+        ref var g1 = ref Unsafe.Add(ref g, Math.Min(1, Math.Max(drawCount - 1, 0)) * bottomRows);
+        ref var g2 = ref Unsafe.Add(ref g, Math.Min(2, Math.Max(drawCount - 1, 0)) * bottomRows);
+        ref var g3 = ref Unsafe.Add(ref g, Math.Min(3, Math.Max(drawCount - 1, 0)) * bottomRows);
+        ref var d = ref Unsafe.Add(ref dv, rank);
+        ref var col0 = ref Unsafe.Add(ref tBase, rank);
+        ref var col1 = ref Unsafe.Add(ref tBase, Math.Min(1, width - 1) * rows + rank);
+        ref var col2 = ref Unsafe.Add(ref tBase, Math.Min(2, width - 1) * rows + rank);
+        ref var col3 = ref Unsafe.Add(ref tBase, Math.Min(3, width - 1) * rows + rank);
+        Span<Vector256<double>> c = stackalloc Vector256<double>[16];
+        for (var e = 0; e < 4 * width; e++) c[e] = Vector256.Create(coefficients[e]);
+        Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
+        var i = 0;
+        for (; i + 3 < bottomRows; i += 4)
         {
-            // One column at a time: its draws' chain of axpys per element, then the product with v_{rank−1}.
-            ref var column = ref Unsafe.Add(ref tBase, c * rows + rank);
-            ref var d = ref Unsafe.Add(ref dv, rank);
-            double a0 = coefficients[4 * c], a1 = coefficients[4 * c + 1], a2 = coefficients[4 * c + 2], a3 = coefficients[4 * c + 3];
-            ref var g0 = ref g;
-            ref var g1 = ref Unsafe.Add(ref g, Math.Min(1, Math.Max(drawCount - 1, 0)) * bottomRows);
-            ref var g2 = ref Unsafe.Add(ref g, Math.Min(2, Math.Max(drawCount - 1, 0)) * bottomRows);
-            ref var g3 = ref Unsafe.Add(ref g, Math.Min(3, Math.Max(drawCount - 1, 0)) * bottomRows);
-            var sums = Vector256<double>.Zero;
-            var i = 0;
-            if (Vector512.IsHardwareAccelerated && dot < 0)
+            Vector256<double> x0 = default, x1 = default, x2 = default, x3 = default;
+            if (drawCount > 0) x0 = Vector256.LoadUnsafe(ref g0, (nuint)i);
+            if (drawCount > 1) x1 = Vector256.LoadUnsafe(ref g1, (nuint)i);
+            if (drawCount > 2) x2 = Vector256.LoadUnsafe(ref g2, (nuint)i);
+            if (drawCount > 3) x3 = Vector256.LoadUnsafe(ref g3, (nuint)i);
+            var vd = dot >= 0 ? Vector256.LoadUnsafe(ref d, (nuint)i) : default;
+            var y = Combine(drawCount, x0, x1, x2, x3, c[0], c[1], c[2], c[3]);
+            y.StoreUnsafe(ref col0, (nuint)i);
+            s0 += vd * y;
+            if (width > 1)
             {
-                Vector512<double> w0 = Vector512.Create(a0), w1 = Vector512.Create(a1), w2 = Vector512.Create(a2), w3 = Vector512.Create(a3);
-                for (; i + 7 < bottomRows; i += 8)
+                y = Combine(drawCount, x0, x1, x2, x3, c[4], c[5], c[6], c[7]);
+                y.StoreUnsafe(ref col1, (nuint)i);
+                s1 += vd * y;
+                if (width > 2)
                 {
-                    var x = Vector512<double>.Zero;
-                    if (drawCount > 0) x += w0 * Vector512.LoadUnsafe(ref g0, (nuint)i);
-                    if (drawCount > 1) x += w1 * Vector512.LoadUnsafe(ref g1, (nuint)i);
-                    if (drawCount > 2) x += w2 * Vector512.LoadUnsafe(ref g2, (nuint)i);
-                    if (drawCount > 3) x += w3 * Vector512.LoadUnsafe(ref g3, (nuint)i);
-                    x.StoreUnsafe(ref column, (nuint)i);
+                    y = Combine(drawCount, x0, x1, x2, x3, c[8], c[9], c[10], c[11]);
+                    y.StoreUnsafe(ref col2, (nuint)i);
+                    s2 += vd * y;
+                    if (width > 3)
+                    {
+                        y = Combine(drawCount, x0, x1, x2, x3, c[12], c[13], c[14], c[15]);
+                        y.StoreUnsafe(ref col3, (nuint)i);
+                        s3 += vd * y;
+                    }
                 }
             }
-            Vector256<double> v0 = Vector256.Create(a0), v1 = Vector256.Create(a1), v2 = Vector256.Create(a2), v3 = Vector256.Create(a3);
-            for (; i + 3 < bottomRows; i += 4)
-            {
-                var x = Vector256<double>.Zero;
-                if (drawCount > 0) x += v0 * Vector256.LoadUnsafe(ref g0, (nuint)i);
-                if (drawCount > 1) x += v1 * Vector256.LoadUnsafe(ref g1, (nuint)i);
-                if (drawCount > 2) x += v2 * Vector256.LoadUnsafe(ref g2, (nuint)i);
-                if (drawCount > 3) x += v3 * Vector256.LoadUnsafe(ref g3, (nuint)i);
-                x.StoreUnsafe(ref column, (nuint)i);
-                if (dot >= 0) sums += Vector256.LoadUnsafe(ref d, (nuint)i) * x;
-            }
-            var total = (sums.GetElement(0) + sums.GetElement(1)) + (sums.GetElement(2) + sums.GetElement(3));
-            for (; i < bottomRows; i++)
+        }
+        products[0] = (s0.GetElement(0) + s0.GetElement(1)) + (s0.GetElement(2) + s0.GetElement(3));
+        products[1] = (s1.GetElement(0) + s1.GetElement(1)) + (s1.GetElement(2) + s1.GetElement(3));
+        products[2] = (s2.GetElement(0) + s2.GetElement(1)) + (s2.GetElement(2) + s2.GetElement(3));
+        products[3] = (s3.GetElement(0) + s3.GetElement(1)) + (s3.GetElement(2) + s3.GetElement(3));
+        for (; i < bottomRows; i++)
+            for (var col = 0; col < width; col++)
             {
                 var x = 0.0;
-                if (drawCount > 0) x += a0 * Unsafe.Add(ref g0, i);
-                if (drawCount > 1) x += a1 * Unsafe.Add(ref g1, i);
-                if (drawCount > 2) x += a2 * Unsafe.Add(ref g2, i);
-                if (drawCount > 3) x += a3 * Unsafe.Add(ref g3, i);
-                Unsafe.Add(ref column, i) = x;
-                if (dot >= 0) total += Unsafe.Add(ref d, i) * x;
+                if (drawCount > 0) x += coefficients[4 * col] * Unsafe.Add(ref g0, i);
+                if (drawCount > 1) x += coefficients[4 * col + 1] * Unsafe.Add(ref g1, i);
+                if (drawCount > 2) x += coefficients[4 * col + 2] * Unsafe.Add(ref g2, i);
+                if (drawCount > 3) x += coefficients[4 * col + 3] * Unsafe.Add(ref g3, i);
+                Unsafe.Add(ref tBase, col * rows + rank + i) = x;
+                if (dot >= 0) products[col] += Unsafe.Add(ref d, i) * x;
             }
-            products[c] = total;
-        }
         ApplyQGroup(qr, rows, rank, tau, t, 0, width, dot >= 0 ? products[..width] : default);
+    }
+
+    /// <summary>((+0 + c0·x0) + c1·x1) + … over the first <paramref name="count"/> terms (+0 for none): the cleared
+    /// vector plus one axpy after another.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Combine(
+        int count, Vector256<double> x0, Vector256<double> x1, Vector256<double> x2, Vector256<double> x3,
+        Vector256<double> c0, Vector256<double> c1, Vector256<double> c2, Vector256<double> c3)
+    {
+        var sum = Vector256<double>.Zero;
+        if (count > 0) sum += c0 * x0;
+        if (count > 1) sum += c1 * x1;
+        if (count > 2) sum += c2 * x2;
+        if (count > 3) sum += c3 * x3;
+        return sum;
     }
 
     /// <summary><see cref="ApplyQFused"/> for columns first .. first + count − 1 (count ≤ 4).</summary>
