@@ -486,18 +486,35 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     }
                 }
             }
+            // rank ≤ m: U_k · δ_b for b < m only (the other sums stay 0 and are never read).
             if (rank > 0)
             {
                 var u = Vector256.LoadUnsafe(ref u0, (nuint)i);
-                p00 += u * x0; p01 += u * x1; p02 += u * x2; p03 += u * x3;
+                p00 += u * x0;
+                if (m > 1)
+                {
+                    p01 += u * x1;
+                    if (m > 2)
+                    {
+                        p02 += u * x2;
+                        if (m > 3) p03 += u * x3;
+                    }
+                }
                 if (rank > 1)
                 {
                     u = Vector256.LoadUnsafe(ref u1, (nuint)i);
-                    p10 += u * x0; p11 += u * x1; p12 += u * x2; p13 += u * x3;
+                    p10 += u * x0;
+                    p11 += u * x1;
+                    if (m > 2)
+                    {
+                        p12 += u * x2;
+                        if (m > 3) p13 += u * x3;
+                    }
                     if (rank > 2)
                     {
                         u = Vector256.LoadUnsafe(ref u2, (nuint)i);
-                        p20 += u * x0; p21 += u * x1; p22 += u * x2; p23 += u * x3;
+                        p20 += u * x0; p21 += u * x1; p22 += u * x2;
+                        if (m > 3) p23 += u * x3;
                         if (rank > 3)
                         {
                             u = Vector256.LoadUnsafe(ref u3, (nuint)i);
