@@ -303,6 +303,79 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         Vector256<double> g00 = default, g01 = default, g02 = default, g03 = default, g11 = default, g12 = default,
             g13 = default, g22 = default, g23 = default, g33 = default;
         var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // 8 rows at a time: U, z and h elementwise in 8 lanes; each Gram product's lower half (rows i..i+3) then its
+            // upper half (rows i+4..i+7) into the 4-lane sums: the order the 4-row loop below would take.
+            var s8 = Vector512.Create(scale);
+            Vector512<double> e00 = Vector512.Create(c[0]), e01 = Vector512.Create(c[1]), e02 = Vector512.Create(c[2]), e03 = Vector512.Create(c[3]);
+            Vector512<double> e10 = Vector512.Create(c[4]), e11 = Vector512.Create(c[5]), e12 = Vector512.Create(c[6]), e13 = Vector512.Create(c[7]);
+            Vector512<double> e20 = Vector512.Create(c[8]), e21 = Vector512.Create(c[9]), e22 = Vector512.Create(c[10]), e23 = Vector512.Create(c[11]);
+            Vector512<double> e30 = Vector512.Create(c[12]), e31 = Vector512.Create(c[13]), e32 = Vector512.Create(c[14]), e33 = Vector512.Create(c[15]);
+            var l0 = Vector512.Create(live0, live0);
+            var l1 = Vector512.Create(live1, live1);
+            var l2 = Vector512.Create(live2, live2);
+            var l3 = Vector512.Create(live3, live3);
+            for (; i + 7 < width; i += 8)
+            {
+                Vector512<double> v0 = default, v1 = default, v2 = default, v3 = default;
+                if (rank > 0)
+                {
+                    v0 = Vector512.LoadUnsafe(ref u0, (nuint)i) * s8;
+                    v0.StoreUnsafe(ref u0, (nuint)i);
+                    if (rank > 1)
+                    {
+                        v1 = Vector512.LoadUnsafe(ref u1, (nuint)i) * s8;
+                        v1.StoreUnsafe(ref u1, (nuint)i);
+                        if (rank > 2)
+                        {
+                            v2 = Vector512.LoadUnsafe(ref u2, (nuint)i) * s8;
+                            v2.StoreUnsafe(ref u2, (nuint)i);
+                            if (rank > 3)
+                            {
+                                v3 = Vector512.LoadUnsafe(ref u3, (nuint)i) * s8;
+                                v3.StoreUnsafe(ref u3, (nuint)i);
+                            }
+                        }
+                    }
+                }
+                var x0 = Combine(rank, v0, v1, v2, v3, e00, e01, e02, e03) & l0;
+                x0.StoreUnsafe(ref z0, (nuint)i);
+                x0 &= Vector512.GreaterThan(x0, Vector512<double>.Zero);
+                x0.StoreUnsafe(ref h0, (nuint)i);
+                Accumulate(ref g00, x0 * x0);
+                if (m > 1)
+                {
+                    var x1 = Combine(rank, v0, v1, v2, v3, e10, e11, e12, e13) & l1;
+                    x1.StoreUnsafe(ref z1, (nuint)i);
+                    x1 &= Vector512.GreaterThan(x1, Vector512<double>.Zero);
+                    x1.StoreUnsafe(ref h1, (nuint)i);
+                    Accumulate(ref g01, x0 * x1);
+                    Accumulate(ref g11, x1 * x1);
+                    if (m > 2)
+                    {
+                        var x2 = Combine(rank, v0, v1, v2, v3, e20, e21, e22, e23) & l2;
+                        x2.StoreUnsafe(ref z2, (nuint)i);
+                        x2 &= Vector512.GreaterThan(x2, Vector512<double>.Zero);
+                        x2.StoreUnsafe(ref h2, (nuint)i);
+                        Accumulate(ref g02, x0 * x2);
+                        Accumulate(ref g12, x1 * x2);
+                        Accumulate(ref g22, x2 * x2);
+                        if (m > 3)
+                        {
+                            var x3 = Combine(rank, v0, v1, v2, v3, e30, e31, e32, e33) & l3;
+                            x3.StoreUnsafe(ref z3, (nuint)i);
+                            x3 &= Vector512.GreaterThan(x3, Vector512<double>.Zero);
+                            x3.StoreUnsafe(ref h3, (nuint)i);
+                            Accumulate(ref g03, x0 * x3);
+                            Accumulate(ref g13, x1 * x3);
+                            Accumulate(ref g23, x2 * x3);
+                            Accumulate(ref g33, x3 * x3);
+                        }
+                    }
+                }
+            }
+        }
         for (; i + 3 < width; i += 4)
         {
             Vector256<double> v0 = default, v1 = default, v2 = default, v3 = default;
@@ -384,6 +457,28 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         }
         for (var a = 0; a < m; a++)
             for (var b = a; b < m; b++) gram[a * m + b] = gram[b * m + a] = g[a * 4 + b];
+    }
+
+    /// <summary>sums += the lower half of the 8 products, then += their upper half (rows i..i+3, then i+4..i+7).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(ref Vector256<double> sums, Vector512<double> products)
+    {
+        sums += products.GetLower();
+        sums += products.GetUpper();
+    }
+
+    /// <summary>((+0 + c0·v0) + c1·v1) + … over the first <paramref name="rank"/> terms (+0 for rank 0), 8 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Combine(
+        int rank, Vector512<double> v0, Vector512<double> v1, Vector512<double> v2, Vector512<double> v3,
+        Vector512<double> c0, Vector512<double> c1, Vector512<double> c2, Vector512<double> c3)
+    {
+        var sum = Vector512<double>.Zero;
+        if (rank > 0) sum += c0 * v0;
+        if (rank > 1) sum += c1 * v1;
+        if (rank > 2) sum += c2 * v2;
+        if (rank > 3) sum += c3 * v3;
+        return sum;
     }
 
     /// <summary>((+0 + c0·v0) + c1·v1) + … over the first <paramref name="rank"/> terms (+0 for rank 0).</summary>
