@@ -252,15 +252,16 @@ internal static class ZigguratGaussian
         fixed (double* width = ZigguratTables.Width)
         fixed (double* start = values)
         {
-            var layerMask = Vector256.Create(LayerMask);
             var signMask = Vector256.Create(SignMask);
             var keyMask = Vector256.Create(KeyMask);
             var oneBits = Vector256.Create(OneBits);
             for (; i <= values.Length - 4; i += 4)
             {
-                var word = Vector256.Load((ulong*)(start + i));
-                var layer = (word & layerMask).AsInt64();
-                var widths = Avx2.GatherVector256(width, layer, 8);
+                var words = (ulong*)(start + i);
+                var word = Vector256.Load(words);
+                var widths = Vector256.Create(
+                    Sse2.LoadHigh(Vector128.CreateScalarUnsafe(width[(nint)(words[0] & LayerMask)]), width + (nint)(words[1] & LayerMask)),
+                    Sse2.LoadHigh(Vector128.CreateScalarUnsafe(width[(nint)(words[2] & LayerMask)]), width + (nint)(words[3] & LayerMask)));
                 var x = (((word >>> UniformShift) | oneBits).AsDouble() - Vector256<double>.One) * widths;
                 var signed = (x.AsUInt64() ^ ((word & signMask) << SignToTopShift)).AsDouble();
                 var accept = Vector256.LessThan((word >>> KeyShift).AsInt64(), (widths.AsUInt64() & keyMask).AsInt64());
