@@ -42,6 +42,13 @@ public sealed class DenseSampler : ITrialSampler
     /// <summary>From this many inputs on, the products are the matrix–matrix products of <see cref="PanelKernels"/>.</summary>
     internal const int PanelFromInputCount = 8;
 
+    /// <summary>
+    /// Up to this many inputs the forward pass keeps only the weight rows the backward pass reads (see
+    /// <see cref="Forward"/>): their backward product skips zero coefficients row by row, so dropping the rows whose
+    /// coefficients are all zero changes nothing.
+    /// </summary>
+    internal const int PackedUpToInputCount = 2;
+
     private readonly PointDefinition _point;
     private readonly WeightLaw _law;
     private readonly int _depth;
@@ -71,6 +78,11 @@ public sealed class DenseSampler : ITrialSampler
     private readonly double[][] _preRows;   // _preRows[l]: z^l unit-major (n_l × stride, NOT panel-major), l = 1..L
     private readonly double[][] _deltaRows; // _deltaRows[l]: δ^l (n_l × stride), l = 1..L+1 (L+1: ones)
     private readonly double[] _gramScratch; // stride × stride
+    // Pair path with m ≤ 2 (PackedFromInputCount): only the rows of Ŵ^l (l = 2..L) whose unit is active for some input
+    // are kept, packed in draw order from _weightOffsets[l]; _storedRows[l][..._storedCounts[l]] are their indices.
+    private readonly bool _packed;
+    private readonly int[][] _storedRows;
+    private readonly int[] _storedCounts;
 
     public DenseSampler(PointDefinition point)
     {
@@ -112,6 +124,9 @@ public sealed class DenseSampler : ITrialSampler
         _postRows = new double[_depth + 1][];
         _preRows = new double[_depth + 1][];
         _deltaRows = new double[_depth + 2][];
+        _storedRows = new int[_depth + 2][];
+        _storedCounts = new int[_depth + 2];
+        for (var l = 0; l <= _depth + 1; l++) _storedRows[l] = l >= 2 && l <= _depth && !_panel ? new int[_sizes[l]] : [];
         _postGram[0] = new double[m * m];
         _pre[0] = [];
         _delta[0] = [];
@@ -154,6 +169,7 @@ public sealed class DenseSampler : ITrialSampler
         }
         else
         {
+            _packed = m <= PackedUpToInputCount;
             _post[0] = inputs.ToArray();
             for (var l = 1; l <= _depth; l++)
             {
@@ -239,26 +255,41 @@ public sealed class DenseSampler : ITrialSampler
             var pre = _pre[l];
             var post = _post[l];
             var blockRows = l == 1 ? _firstLayerBlockRows : BlockRows(fanIn, width);
+            var pack = _packed && l >= 2;
+            var storedRows = _storedRows[l];
+            var stored = 0;
             for (var first = 0; first < width; first += blockRows)
             {
                 var rows = Math.Min(blockRows, width - first);
+                // Packed: the block is drawn right after the rows kept so far, over the slots of rows dropped before.
                 var block = l == 1
                     ? _firstLayerBlock.AsSpan(0, rows * fanIn)
-                    : _weights.AsSpan(_weightOffsets[l] + first * fanIn, rows * fanIn);
+                    : _weights.AsSpan(_weightOffsets[l] + (pack ? stored : first) * fanIn, rows * fanIn);
                 stream.Fill(_law, block);
                 var z = pre.AsSpan(first * m, rows * m);
                 DenseKernels.DotProducts(block, fanIn, rows, previous, fanIn, m, fanIn, z, m);
+                var kept = 0;
                 for (var r = 0; r < rows; r++)
                 {
                     var i = first + r;
+                    ulong active = 0;
                     for (var a = 0; a < m; a++)
                     {
                         var value = scale * z[r * m + a];
                         z[r * m + a] = value;
                         post[a * width + i] = DenseKernels.Relu(value); // value > 0 ? value : 0
+                        active |= DenseKernels.ActiveBit(value);
                     }
+                    if (!pack || active == 0) continue;
+                    // Unit i is active for some input: the backward pass reads row i of Ŵ^l (δ^l_i ≠ 0 is possible).
+                    // A unit inactive for every input has δ^l_i = +0 for all of them, and its row is skipped there.
+                    if (kept != r) block.Slice(r * fanIn, fanIn).CopyTo(block.Slice(kept * fanIn, fanIn));
+                    storedRows[stored + kept] = i;
+                    kept++;
                 }
+                stored += kept;
             }
+            _storedCounts[l] = stored;
             DenseKernels.Gram(post, width, m, _postGram[l]);
         }
         var last = _depth + 1;
@@ -279,7 +310,11 @@ public sealed class DenseSampler : ITrialSampler
             // δ^{L+1} = 1; deeper δ are zero on inactive units, whose rows contribute nothing.
             var coefficients = l == _depth ? _outputDelta : _delta[l + 1];
             delta.AsSpan().Clear();
-            DenseKernels.AccumulateTransposedProduct(nextWeights, nextWidth, width, coefficients, nextWidth, m, delta);
+            if (_packed && l < _depth)
+                DenseKernels.AccumulateTransposedRows(nextWeights, _storedRows[l + 1].AsSpan(0, _storedCounts[l + 1]),
+                    width, coefficients, nextWidth, m, delta);
+            else
+                DenseKernels.AccumulateTransposedProduct(nextWeights, nextWidth, width, coefficients, nextWidth, m, delta);
             for (var a = 0; a < m; a++)
             {
                 var target = delta.AsSpan(a * width, width);
