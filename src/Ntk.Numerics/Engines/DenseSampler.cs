@@ -224,10 +224,7 @@ public sealed class DenseSampler : ITrialSampler
         {
             MeasurementWriter.WriteLayerActivity(Layout, l, _pre[l], _sizes[l], measurement, _counts);
             if (Layout.HasConditionalCorrelator || Layout.HasConditionalPattern)
-            {
-                MeasurementWriter.WriteConditionalCorrelator(Layout, l, _postGram[l - 1], measurement);
-                MeasurementWriter.WritePatternEqualCond(Layout, l, _postGram[l - 1], _sizes[l], measurement);
-            }
+                MeasurementWriter.WriteConditionalStatistics(Layout, l, _postGram[l - 1], _sizes[l], measurement);
         }
         MeasurementWriter.WriteKernel(Layout, _kernel, _workspace, measurement);
     }
