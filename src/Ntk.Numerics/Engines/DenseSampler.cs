@@ -18,7 +18,7 @@ namespace Ntk.Numerics.Engines;
 /// <para>Speed (docs/performance.md): the weights of a layer are drawn in blocks of rows (32 KB, or 128 KB for the
 /// panel path) and multiplied while the block is still in the L1/L2 cache (layer 1's block is never stored: only
 /// W^2..W^{L+1} are needed again in the backward pass, which reads each of them once for all m inputs; with m ≤ 2 only
-/// the rows of W^2..W^L whose unit is active for some input are kept, packed: docs/performance.md §3b). The block size
+/// the rows of W^2..W^L whose unit is active for some input are kept, packed: docs/performance.md §3c). The block size
 /// never changes the numbers: the stream is filled in the same order either way.</para>
 /// <para>Two summation orders, both fixed by this code and independent of the machine's vector width, so a trial's
 /// measurement is bitwise the same on every x64/Arm64 node:</para>
