@@ -127,7 +127,8 @@ public sealed class DenseSampler : ITrialSampler
         _deltaRows = new double[_depth + 2][];
         _storedRows = new int[_depth + 2][];
         _storedCounts = new int[_depth + 2];
-        for (var l = 0; l <= _depth + 1; l++) _storedRows[l] = l >= 2 && l <= _depth && !_panel ? new int[_sizes[l]] : [];
+        _packed = !_panel && m is >= 1 and <= PackedUpToInputCount;
+        for (var l = 0; l <= _depth + 1; l++) _storedRows[l] = _packed && l >= 2 && l <= _depth ? new int[_sizes[l]] : [];
         _postGram[0] = new double[m * m];
         _pre[0] = [];
         _delta[0] = [];
@@ -170,7 +171,6 @@ public sealed class DenseSampler : ITrialSampler
         }
         else
         {
-            _packed = m <= PackedUpToInputCount;
             _post[0] = inputs.ToArray();
             for (var l = 1; l <= _depth; l++)
             {
