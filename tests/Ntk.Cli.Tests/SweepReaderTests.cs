@@ -69,7 +69,7 @@ public sealed class SweepReaderTests
     {
         using var directory = new TempDirectory();
         var document = ReadText(directory, """
-            { "trials": 1, "network": { "inputDim": 4, "depth": 1, "width": 64, "engine": ["auto", "dense"] },
+            { "trials": 1, "network": { "inputDim": 4, "depth": 3, "width": 64, "engine": ["auto", "dense"] },
               "inputs": { "kind": "pair", "thetaDegrees": 45 } }
             """);
 

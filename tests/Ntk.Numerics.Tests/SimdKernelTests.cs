@@ -96,6 +96,37 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Transposed_product_over_the_rows_with_a_nonzero_coefficient_equals_the_one_over_all_rows_bitwise()
+    {
+        var random = new Random(9);
+        foreach (var width in new[] { 1, 3, 7, 8, 16, 17, 40, 64 })
+        {
+            foreach (var m in new[] { 1, 2 })
+            {
+                const int rowCount = 31;
+                var weights = RandomValues(random, rowCount * width);
+                var coefficients = RandomValues(random, m * rowCount);
+                // Rows whose coefficients are all zero (dropped, as the dense engine drops a unit inactive for every
+                // input), and rows with one zero coefficient (kept: the other input still reads them).
+                for (var k = 0; k < rowCount; k += 3)
+                    for (var a = 0; a < m; a++) coefficients[a * rowCount + k] = a == 0 ? 0.0 : -0.0;
+                for (var k = 1; k < rowCount; k += 5) coefficients[(m - 1) * rowCount + k] = 0;
+                var kept = new List<int>();
+                for (var k = 0; k < rowCount; k++)
+                    if (Enumerable.Range(0, m).Any(a => coefficients[a * rowCount + k] != 0)) kept.Add(k);
+                var packed = new double[kept.Count * width];
+                for (var j = 0; j < kept.Count; j++)
+                    weights.AsSpan(kept[j] * width, width).CopyTo(packed.AsSpan(j * width, width));
+                var expected = new double[m * width];
+                DenseKernels.AccumulateTransposedProduct(weights, rowCount, width, coefficients, rowCount, m, expected);
+                var actual = new double[m * width];
+                DenseKernels.AccumulateTransposedRows(packed, kept.ToArray(), width, coefficients, rowCount, m, actual);
+                for (var i = 0; i < expected.Length; i++) AssertBitwise(expected[i], actual[i], $"width {width}, m {m}, element {i}");
+            }
+        }
+    }
+
+    [Fact]
     public void Bit_set_activity_counts_equal_the_plain_per_unit_loop()
     {
         var random = new Random(21);

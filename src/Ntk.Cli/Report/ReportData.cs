@@ -82,16 +82,21 @@ internal sealed record PlotContext(string Slug, string Description, IReadOnlyLis
     public static IReadOnlyList<PlotContext> Split(IReadOnlyList<PointResult> points, PointTotals? totals = null)
     {
         var measured = points.Where(p => p.IsMeasured()).OrderBy(p => p.Point).ToList();
-        var keys = measured.Select(KeyOf).ToList();
+        // The engine is an axis only where one network was measured by more than one engine (a comparison of the
+        // engines). With "auto" each network has the one engine chosen for speed (dense for narrow layers, conditional
+        // for wide ones, dense for non-Gaussian laws); both are exact, so the figures run across them.
+        var variesEngine = measured
+            .GroupBy(p => (p.InputDim, p.Weights, p.Depth, Widths: p.WidthsShort(), p.PhaseDeg, p.Inputs, Pair: p.ThetaDeg is not null))
+            .Any(g => g.Select(p => p.Engine).Distinct().Count() > 1);
+        Func<PointResult, ContextKey> keyOf = variesEngine ? KeyOf : point => KeyOf(point) with { Engine = ContextKey.AnyEngine };
+        var keys = measured.Select(keyOf).ToList();
         var variesDim = keys.Select(k => k.InputDim).Distinct().Count() > 1;
         var variesWeights = keys.Select(k => k.Weights).Distinct().Count() > 1;
-        // The engine is named only where it varies on its own: "auto" resolves to a different engine per weight law.
-        var variesEngine = keys.GroupBy(k => k.Weights).Any(g => g.Select(k => k.Engine).Distinct().Count() > 1);
         var variesPhase = keys.Select(k => k.PhaseDeg).Distinct().Count() > 1;
         var variesInputs = keys.Select(k => (k.Inputs, k.Pair)).Distinct().Count() > 1;
 
         var contexts = new List<PlotContext>();
-        foreach (var group in measured.GroupBy(KeyOf))
+        foreach (var group in measured.GroupBy(keyOf))
         {
             var key = group.Key;
             var slug = new List<string>();

@@ -24,7 +24,14 @@ internal sealed class PointTotals
     public IEnumerable<GroupTotals> Groups => _groups.Values.OrderBy(g => g.FirstPoint);
 
     /// <summary>Distinct angles of the measured points of a plot context (0 for a context without angles).</summary>
-    internal int AngleCount(ContextKey key) => _angles.TryGetValue(key, out var angles) ? angles.Count : 0;
+    internal int AngleCount(ContextKey key)
+    {
+        if (key.Engine != ContextKey.AnyEngine) return _angles.TryGetValue(key, out var angles) ? angles.Count : 0;
+        var union = new HashSet<double>();
+        foreach (var (other, angles) in _angles)
+            if (other with { Engine = ContextKey.AnyEngine } == key) union.UnionWith(angles);
+        return union.Count;
+    }
 
     /// <summary>The sorted distinct angles of each plot context with angles.</summary>
     internal IEnumerable<(ContextKey Key, double[] Angles)> ContextAngles =>
@@ -91,6 +98,9 @@ internal sealed record ReportDigest(ClaimDigest Claims, PointTotals Totals);
 /// <summary>The fields that split measured points into plot contexts (<see cref="PlotContext.Split"/>).</summary>
 internal sealed record ContextKey(int InputDim, string Weights, string Engine, double? PhaseDeg, int Inputs, bool Pair)
 {
+    /// <summary>The engine of a context that spans engines (the sweep compares none; see <see cref="PlotContext.Split"/>).</summary>
+    public const string AnyEngine = "";
+
     public static ContextKey Of(PointResult point) =>
         new(point.InputDim, point.Weights, point.Engine, point.PhaseDeg, point.Inputs, point.ThetaDeg is not null);
 }

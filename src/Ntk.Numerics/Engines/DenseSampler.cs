@@ -17,7 +17,8 @@ namespace Ntk.Numerics.Engines;
 /// with ξ^l = 1[z^l &gt; 0]. Kernel (docs/science.md §2): K_ab = Σ_{l=1}^{L+1} (2/n_{l−1}) (δ^l_a · δ^l_b)(h^{l−1}_a · h^{l−1}_b).</para>
 /// <para>Speed (docs/performance.md): the weights of a layer are drawn in blocks of rows (32 KB, or 128 KB for the
 /// panel path) and multiplied while the block is still in the L1/L2 cache (layer 1's block is never stored: only
-/// W^2..W^{L+1} are needed again in the backward pass, which reads each of them once for all m inputs). The block size
+/// W^2..W^{L+1} are needed again in the backward pass, which reads each of them once for all m inputs; with m ≤ 2 only
+/// the rows of W^2..W^L whose unit is active for some input are kept, packed: docs/performance.md §3c). The block size
 /// never changes the numbers: the stream is filled in the same order either way.</para>
 /// <para>Two summation orders, both fixed by this code and independent of the machine's vector width, so a trial's
 /// measurement is bitwise the same on every x64/Arm64 node:</para>
@@ -41,6 +42,13 @@ public sealed class DenseSampler : ITrialSampler
 
     /// <summary>From this many inputs on, the products are the matrix–matrix products of <see cref="PanelKernels"/>.</summary>
     internal const int PanelFromInputCount = 8;
+
+    /// <summary>
+    /// Up to this many inputs the forward pass keeps only the weight rows the backward pass reads (see
+    /// <see cref="Forward"/>): their backward product skips zero coefficients row by row, so dropping the rows whose
+    /// coefficients are all zero changes nothing.
+    /// </summary>
+    internal const int PackedUpToInputCount = 2;
 
     private readonly PointDefinition _point;
     private readonly WeightLaw _law;
@@ -71,6 +79,11 @@ public sealed class DenseSampler : ITrialSampler
     private readonly double[][] _preRows;   // _preRows[l]: z^l unit-major (n_l × stride, NOT panel-major), l = 1..L
     private readonly double[][] _deltaRows; // _deltaRows[l]: δ^l (n_l × stride), l = 1..L+1 (L+1: ones)
     private readonly double[] _gramScratch; // stride × stride
+    // Pair path with m ≤ 2 (PackedFromInputCount): only the rows of Ŵ^l (l = 2..L) whose unit is active for some input
+    // are kept, packed in draw order from _weightOffsets[l]; _storedRows[l][..._storedCounts[l]] are their indices.
+    private readonly bool _packed;
+    private readonly int[][] _storedRows;
+    private readonly int[] _storedCounts;
 
     public DenseSampler(PointDefinition point)
     {
@@ -112,6 +125,10 @@ public sealed class DenseSampler : ITrialSampler
         _postRows = new double[_depth + 1][];
         _preRows = new double[_depth + 1][];
         _deltaRows = new double[_depth + 2][];
+        _storedRows = new int[_depth + 2][];
+        _storedCounts = new int[_depth + 2];
+        _packed = !_panel && m is >= 1 and <= PackedUpToInputCount;
+        for (var l = 0; l <= _depth + 1; l++) _storedRows[l] = _packed && l >= 2 && l <= _depth ? new int[_sizes[l]] : [];
         _postGram[0] = new double[m * m];
         _pre[0] = [];
         _delta[0] = [];
@@ -208,10 +225,7 @@ public sealed class DenseSampler : ITrialSampler
         {
             MeasurementWriter.WriteLayerActivity(Layout, l, _pre[l], _sizes[l], measurement, _counts);
             if (Layout.HasConditionalCorrelator || Layout.HasConditionalPattern)
-            {
-                MeasurementWriter.WriteConditionalCorrelator(Layout, l, _postGram[l - 1], measurement);
-                MeasurementWriter.WritePatternEqualCond(Layout, l, _postGram[l - 1], _sizes[l], measurement);
-            }
+                MeasurementWriter.WriteConditionalStatistics(Layout, l, _postGram[l - 1], _sizes[l], measurement);
         }
         MeasurementWriter.WriteKernel(Layout, _kernel, _workspace, measurement);
     }
@@ -239,26 +253,41 @@ public sealed class DenseSampler : ITrialSampler
             var pre = _pre[l];
             var post = _post[l];
             var blockRows = l == 1 ? _firstLayerBlockRows : BlockRows(fanIn, width);
+            var pack = _packed && l >= 2;
+            var storedRows = _storedRows[l];
+            var stored = 0;
             for (var first = 0; first < width; first += blockRows)
             {
                 var rows = Math.Min(blockRows, width - first);
+                // Packed: the block is drawn right after the rows kept so far, over the slots of rows dropped before.
                 var block = l == 1
                     ? _firstLayerBlock.AsSpan(0, rows * fanIn)
-                    : _weights.AsSpan(_weightOffsets[l] + first * fanIn, rows * fanIn);
+                    : _weights.AsSpan(_weightOffsets[l] + (pack ? stored : first) * fanIn, rows * fanIn);
                 stream.Fill(_law, block);
                 var z = pre.AsSpan(first * m, rows * m);
                 DenseKernels.DotProducts(block, fanIn, rows, previous, fanIn, m, fanIn, z, m);
+                var kept = 0;
                 for (var r = 0; r < rows; r++)
                 {
                     var i = first + r;
+                    ulong active = 0;
                     for (var a = 0; a < m; a++)
                     {
                         var value = scale * z[r * m + a];
                         z[r * m + a] = value;
                         post[a * width + i] = DenseKernels.Relu(value); // value > 0 ? value : 0
+                        active |= DenseKernels.ActiveBit(value);
                     }
+                    if (!pack || active == 0) continue;
+                    // Unit i is active for some input: the backward pass reads row i of Ŵ^l (δ^l_i ≠ 0 is possible).
+                    // A unit inactive for every input has δ^l_i = +0 for all of them, and its row is skipped there.
+                    if (kept != r) block.Slice(r * fanIn, fanIn).CopyTo(block.Slice(kept * fanIn, fanIn));
+                    storedRows[stored + kept] = i;
+                    kept++;
                 }
+                stored += kept;
             }
+            _storedCounts[l] = stored;
             DenseKernels.Gram(post, width, m, _postGram[l]);
         }
         var last = _depth + 1;
@@ -279,7 +308,11 @@ public sealed class DenseSampler : ITrialSampler
             // δ^{L+1} = 1; deeper δ are zero on inactive units, whose rows contribute nothing.
             var coefficients = l == _depth ? _outputDelta : _delta[l + 1];
             delta.AsSpan().Clear();
-            DenseKernels.AccumulateTransposedProduct(nextWeights, nextWidth, width, coefficients, nextWidth, m, delta);
+            if (_packed && l < _depth)
+                DenseKernels.AccumulateTransposedRows(nextWeights, _storedRows[l + 1].AsSpan(0, _storedCounts[l + 1]),
+                    width, coefficients, nextWidth, m, delta);
+            else
+                DenseKernels.AccumulateTransposedProduct(nextWeights, nextWidth, width, coefficients, nextWidth, m, delta);
             for (var a = 0; a < m; a++)
             {
                 var target = delta.AsSpan(a * width, width);

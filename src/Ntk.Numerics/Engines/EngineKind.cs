@@ -33,13 +33,18 @@ public static class EngineChoice
     };
 
     /// <summary>
-    /// The concrete engine for a point. Conditional needs Gaussian weights. Auto picks, for Gaussian weights, the engine
-    /// measured faster: conditional when m² ≤ 2·n̄ (n̄ the mean hidden width), dense otherwise.
+    /// The concrete engine for a point. Conditional needs Gaussian weights. Auto picks, for Gaussian weights, conditional
+    /// only where its estimated time per trial is at least <see cref="ConditionalMargin"/> times below the dense engine's
+    /// (<see cref="DenseSecondsPerTrial"/>, <see cref="ConditionalSecondsPerTrial"/>), dense otherwise.
     /// </summary>
     /// <remarks>
-    /// The conditional cost grows like L·n·m² with a large constant (small QR factorizations, one pass per input), the
-    /// dense cost like L·n²·(draw + m), so their ratio is a function of m²/n; the threshold 2 is where the measured
-    /// ratio crosses 1 (the `ntk bench` figures are in docs/performance.md §1 and §9).
+    /// Both engines are exact, so the choice changes only which random numbers a point uses, never its law; it is made
+    /// for speed. The estimates are linear in each engine's work counts with coefficients fitted to an `ntk bench` grid
+    /// of 289 configurations (benchmarks/engine-grid.csv, docs/performance.md §3b). They are within about ±30% of the measured times, hence the
+    /// margin: on that grid auto never picks conditional where dense was faster, and where it picks dense although
+    /// conditional was faster, conditional was at most 1.5× faster. Narrow layers (n ≲ 16) favour dense at every m: the
+    /// conditional engine's fixed cost per layer (a QR of h^{l−1}, complement draws, bookkeeping) outweighs the n² draws
+    /// it saves.
     /// </remarks>
     public static EngineKind Resolve(EngineKind requested, NetworkSpec network, int inputCount)
     {
@@ -55,12 +60,53 @@ public static class EngineChoice
                 return EngineKind.Conditional;
             case EngineKind.Auto:
                 if (!gaussian) return EngineKind.Dense;
-                var meanWidth = 0.0;
-                foreach (var width in network.Widths) meanWidth += width;
-                meanWidth /= network.Depth;
-                return (double)inputCount * inputCount <= 2 * meanWidth ? EngineKind.Conditional : EngineKind.Dense;
+                return ConditionalSecondsPerTrial(network, inputCount) * ConditionalMargin < DenseSecondsPerTrial(network, inputCount)
+                    ? EngineKind.Conditional
+                    : EngineKind.Dense;
             default:
                 throw new ArgumentOutOfRangeException(nameof(requested));
         }
+    }
+
+    /// <summary>How much faster the conditional engine must be estimated to be before auto picks it.</summary>
+    internal const double ConditionalMargin = 1.2;
+
+    /// <summary>
+    /// The dense engine's estimated seconds per trial on one core of the development machine (docs/performance.md §3b):
+    /// 4.7e-8 + 1.0e-7 (L+1) + 1.8e-9 P + (8.4e-11 or 3.4e-11) m P + 4.3e-9 m H + 3.8e-8 (L+1) m², with P = Σ n_l n_{l−1}
+    /// the weights drawn, the m P multiply-adds costing less per FMA on the panel path (m ≥ 8), H = Σ_{l≤L} n_l the hidden
+    /// units (elementwise passes), and a per-layer m × m term (Gram matrices, kernel assembly).
+    /// </summary>
+    internal static double DenseSecondsPerTrial(NetworkSpec network, int inputCount)
+    {
+        double m = inputCount, layers = network.Depth + 1, hidden = 0;
+        for (var layer = 1; layer <= network.Depth; layer++) hidden += network.LayerSize(layer);
+        double weights = network.ParameterCount;
+        var perMultiplyAdd = inputCount >= DenseSampler.PanelFromInputCount ? 3.4e-11 : 8.4e-11;
+        return 4.7e-8 + 1.0e-7 * layers + 1.8e-9 * weights + perMultiplyAdd * m * weights + 4.3e-9 * m * hidden
+            + 3.8e-8 * layers * m * m;
+    }
+
+    /// <summary>
+    /// The conditional engine's estimated seconds per trial (docs/performance.md §3b): 4.7e-8 (L+1) + 2.7e-9 D
+    /// + 8.6e-10 m² N + 2.6e-10 n_0 m² + 4.2e-8 (L+1) m² + 2.5e-7 (L+1) m, with D every Gaussian it draws (forward
+    /// r_l n_l with r_l = min(m, n_{l−1}), backward ρ_l (n_{l−1} − r_l); docs/science.md §3), N = Σ_{l≤L+1} n_l (the
+    /// n_l × m products and Gram matrices), the inputs' projection (n_0 m²) and per-layer m × m and m-wide work (the
+    /// small QR factorizations and their bookkeeping).
+    /// </summary>
+    internal static double ConditionalSecondsPerTrial(NetworkSpec network, int inputCount)
+    {
+        double m = inputCount, layers = network.Depth + 1, units = 0, draws = 0;
+        for (var layer = 1; layer <= network.Depth + 1; layer++)
+        {
+            units += network.LayerSize(layer);
+            var rank = Math.Min(inputCount, network.LayerSize(layer - 1));
+            draws += (double)rank * network.LayerSize(layer);
+            if (layer < 2) continue;
+            var deltaRank = layer == network.Depth + 1 ? 1 : Math.Min(inputCount, network.LayerSize(layer));
+            draws += (double)deltaRank * (network.LayerSize(layer - 1) - rank);
+        }
+        return 4.7e-8 * layers + 2.7e-9 * draws + 8.6e-10 * m * m * units + 2.6e-10 * network.InputDim * m * m
+            + 4.2e-8 * layers * m * m + 2.5e-7 * layers * m;
     }
 }

@@ -13,6 +13,7 @@ namespace Ntk.Numerics.Measurement;
 internal static class MeasurementKernels
 {
     [ThreadStatic] private static ulong[]? t_activeBits;
+    [ThreadStatic] private static uint[]? t_unitBits;
 
     /// <summary>
     /// For z stored unit-major (z[i·m + a], i &lt; width): active[a] = #{i : z_{i;a} &gt; 0}, and for every pair a &lt; b
@@ -49,6 +50,8 @@ internal static class MeasurementKernels
         masks.Clear();
         if (inputMajor)
             for (var a = 0; a < m; a++) ActiveBits(preactivations.Slice(a * width, width), masks.Slice(a * words, words));
+        else if (Vector512.IsHardwareAccelerated && m >= 8)
+            UnitMajorActiveBits(preactivations, width, m, masks, words);
         else
             for (var i = 0; i < width; i++)
             {
@@ -59,6 +62,17 @@ internal static class MeasurementKernels
                 for (var a = 0; a < m; a++)
                     masks[a * words + word] |= DenseKernels.ActiveBit(row[a]) << shift;
             }
+        // Pair (a, b), a < b, has rank p in each per-pair block (MeasurementLayout.Pair), so each block is addressed
+        // from its first index once per layer.
+        pairs &= m >= 2;
+        var pairCount = layout.PairCount;
+        var correlatorBlock = pairs && correlators ? measurement.Slice(layout.Correlator(layer, 0, 1), pairCount) : default;
+        var pathBlock = pairs && !correlators && path ? measurement.Slice(layout.PathProduct(0, 1), pairCount) : default;
+        var agreementBlock = pairs && !correlators && patterns
+            ? measurement.Slice(layout.PatternAgreement(layer, 0, 1), pairCount) : default;
+        var equalBlock = pairs && !correlators && patterns
+            ? measurement.Slice(layout.PatternEqual(layer, 0, 1), pairCount) : default;
+        var p = 0;
         for (var a = 0; a < m; a++)
         {
             var maskA = masks.Slice(a * words, words);
@@ -66,25 +80,69 @@ internal static class MeasurementKernels
             foreach (var w in maskA) count += BitOperations.PopCount(w);
             active[a] = count;
             if (!pairs) continue;
-            for (var b = a + 1; b < m; b++)
+            for (var b = a + 1; b < m; b++, p++)
             {
                 var maskB = masks.Slice(b * words, words);
                 var both = 0;
                 for (var k = 0; k < words; k++) both += BitOperations.PopCount(maskA[k] & maskB[k]);
                 if (correlators)
                 {
-                    measurement[layout.Correlator(layer, a, b)] = both;
+                    correlatorBlock[p] = both;
                     continue;
                 }
-                if (path) measurement[layout.PathProduct(a, b)] *= both * inverseWidth;
+                if (path) pathBlock[p] *= both * inverseWidth;
                 if (patterns)
                 {
                     // Without the correlators the writer never sees the pair counts: the patterns are written here
                     // (units where the patterns differ, an exact integer count as in the writer).
                     var differ = 0;
                     for (var k = 0; k < words; k++) differ += BitOperations.PopCount(maskA[k] ^ maskB[k]);
-                    measurement[layout.PatternAgreement(layer, a, b)] = (width - differ) * inverseWidth;
-                    measurement[layout.PatternEqual(layer, a, b)] = differ == 0 ? 1 : 0;
+                    agreementBlock[p] = (width - differ) * inverseWidth;
+                    equalBlock[p] = differ == 0 ? 1 : 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The bit sets of unit-major z (z[i·m + a]): masks[a·words + (i &gt;&gt; 6)] bit (i &amp; 63) = 1[z_ia &gt; 0]. Inputs in
+    /// chunks of 32: each unit's 32 indicators from four 8-lane compares into one 32-bit word, then per input a the
+    /// bit a of 16 units' words at a time (shifted to the sign bit and gathered by ExtractMostSignificantBits). The
+    /// compares are exact, so the bits are those of the per-entry <see cref="DenseKernels.ActiveBit"/> loop.
+    /// </summary>
+    private static void UnitMajorActiveBits(ReadOnlySpan<double> z, int width, int m, Span<ulong> masks, int words)
+    {
+        var padded = words * 64;
+        var unitBits = t_unitBits;
+        if (unitBits is null || unitBits.Length < padded) t_unitBits = unitBits = new uint[padded];
+        unitBits.AsSpan(width, padded - width).Clear();
+        ref var zRef = ref MemoryMarshal.GetReference(z);
+        ref var uRef = ref MemoryMarshal.GetArrayDataReference(unitBits);
+        for (var a0 = 0; a0 < m; a0 += 32)
+        {
+            var chunk = Math.Min(32, m - a0);
+            var vectors = chunk / 8;
+            for (var i = 0; i < width; i++)
+            {
+                ref var row = ref Unsafe.Add(ref zRef, (nint)i * m + a0);
+                uint word = 0;
+                for (var j = 0; j < vectors; j++)
+                    word |= (uint)Vector512.GreaterThan(Vector512.LoadUnsafe(ref row, (nuint)(8 * j)), Vector512<double>.Zero)
+                        .ExtractMostSignificantBits() << (8 * j);
+                for (var j = 8 * vectors; j < chunk; j++) word |= (uint)DenseKernels.ActiveBit(Unsafe.Add(ref row, j)) << j;
+                Unsafe.Add(ref uRef, i) = word;
+            }
+            for (var bit = 0; bit < chunk; bit++)
+            {
+                var shift = 31 - bit;
+                var target = masks.Slice((a0 + bit) * words, words);
+                for (var w = 0; w < words; w++)
+                {
+                    ulong word = 0;
+                    for (var q = 0; q < 4; q++)
+                        word |= (ulong)Vector512.ShiftLeft(Vector512.LoadUnsafe(ref uRef, (nuint)(64 * w + 16 * q)), shift)
+                            .ExtractMostSignificantBits() << (16 * q);
+                    target[w] = word;
                 }
             }
         }

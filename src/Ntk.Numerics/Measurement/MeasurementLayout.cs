@@ -209,6 +209,9 @@ public sealed class MeasurementLayout
         return KernelRowStart(a) + (b - a);
     }
 
+    /// <summary>Number of pairs a &lt; b, m(m−1)/2: the length of each per-pair block (pair (a, b) at offset <see cref="Pair"/>).</summary>
+    public int PairCount => _pairCount;
+
     /// <summary>Index of the pair a &lt; b among the m(m−1)/2 pairs.</summary>
     public int Pair(int a, int b)
     {

@@ -64,22 +64,29 @@ public static class MeasurementWriter
                 if (active[a] == 0) measurement[layout.DeadLayer(a)] = 1;
             }
         // Without the correlators CountActivity has already multiplied the path products and written the patterns.
-        if (!layout.Has(StatisticGroups.Correlators)) return;
+        if (!layout.Has(StatisticGroups.Correlators) || m < 2) return;
         var path = layout.Has(StatisticGroups.PathProduct);
         var patterns = layout.Has(StatisticGroups.Patterns);
+        // Pair (a, b), a < b, has the same rank p in every per-pair block (MeasurementLayout.Pair: row-major upper
+        // triangle), so each block is addressed from its first index: one index computation per layer, not per pair.
+        var correlators = measurement.Slice(layout.Correlator(layer, 0, 1), layout.PairCount);
+        var pathProducts = path ? measurement.Slice(layout.PathProduct(0, 1), layout.PairCount) : default;
+        var agreement = patterns ? measurement.Slice(layout.PatternAgreement(layer, 0, 1), layout.PairCount) : default;
+        var equal = patterns ? measurement.Slice(layout.PatternEqual(layer, 0, 1), layout.PairCount) : default;
+        var p = 0;
         for (var a = 0; a < m; a++)
-            for (var b = a + 1; b < m; b++)
+            for (var b = a + 1; b < m; b++, p++)
             {
-                var both = measurement[layout.Correlator(layer, a, b)];
+                var both = correlators[p];
                 var c = both * inverseWidth;
-                measurement[layout.Correlator(layer, a, b)] = c;
-                if (path) measurement[layout.PathProduct(a, b)] *= c;
+                correlators[p] = c;
+                if (path) pathProducts[p] *= c;
                 if (patterns)
                 {
                     // Units where the patterns differ: active for exactly one of a, b (exact integer counts).
                     var differ = active[a] + active[b] - 2 * (int)both;
-                    measurement[layout.PatternAgreement(layer, a, b)] = (width - differ) * inverseWidth;
-                    measurement[layout.PatternEqual(layer, a, b)] = differ == 0 ? 1 : 0;
+                    agreement[p] = (width - differ) * inverseWidth;
+                    equal[p] = differ == 0 ? 1 : 0;
                 }
             }
     }
@@ -91,27 +98,8 @@ public static class MeasurementWriter
     /// exactly and the strict indicator is 0. Valid for Gaussian weights only.
     /// </summary>
     public static void WriteConditionalCorrelator(
-        MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, Span<double> measurement)
-    {
-        if (!layout.HasConditionalCorrelator) return;
-        var m = layout.InputCount;
-        for (var a = 0; a < m; a++)
-        {
-            var gaa = previousGram[a * m + a];
-            for (var b = a + 1; b < m; b++)
-            {
-                var gbb = previousGram[b * m + b];
-                double value;
-                if (gaa <= 0 || gbb <= 0) value = 0;
-                else
-                {
-                    var rho = Math.Clamp(previousGram[a * m + b] / Math.Sqrt(gaa * gbb), -1.0, 1.0);
-                    value = (Math.PI - Math.Acos(rho)) / (2 * Math.PI);
-                }
-                measurement[layout.CorrelatorCond(layer, a, b)] = value;
-            }
-        }
-    }
+        MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, Span<double> measurement) =>
+        WriteConditional(layout, layer, previousGram, 0, measurement, correlator: true, pattern: false);
 
     /// <summary>
     /// Writes the Rao–Blackwellized probability that the whole layer-l activation patterns of a and b coincide, given
@@ -121,25 +109,50 @@ public static class MeasurementWriter
     /// all-inactive (P = 1); if exactly one is 0, the other's units are active with probability ½ each (P = 2^{−n_l}).
     /// </summary>
     public static void WritePatternEqualCond(
-        MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, int width, Span<double> measurement)
+        MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, int width, Span<double> measurement) =>
+        WriteConditional(layout, layer, previousGram, width, measurement, correlator: false, pattern: true);
+
+    /// <summary>
+    /// <see cref="WriteConditionalCorrelator"/> and <see cref="WritePatternEqualCond"/> together (each where the layout
+    /// records it): both start from the same θ̂ of each pair, computed once here (the same operations, so the same bits).
+    /// </summary>
+    public static void WriteConditionalStatistics(
+        MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, int width, Span<double> measurement) =>
+        WriteConditional(layout, layer, previousGram, width, measurement, correlator: true, pattern: true);
+
+    private static void WriteConditional(
+        MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, int width, Span<double> measurement,
+        bool correlator, bool pattern)
     {
-        if (!layout.HasConditionalPattern) return;
+        correlator &= layout.HasConditionalCorrelator;
+        pattern &= layout.HasConditionalPattern;
         var m = layout.InputCount;
+        if ((!correlator && !pattern) || m < 2) return;
+        // Pair (a, b), a < b, has rank p in each per-pair block (see WriteLayerActivity).
+        var correlators = correlator ? measurement.Slice(layout.CorrelatorCond(layer, 0, 1), layout.PairCount) : default;
+        var patterns = pattern ? measurement.Slice(layout.PatternEqualCond(layer, 0, 1), layout.PairCount) : default;
+        var p = 0;
         for (var a = 0; a < m; a++)
         {
             var gaa = previousGram[a * m + a];
-            for (var b = a + 1; b < m; b++)
+            for (var b = a + 1; b < m; b++, p++)
             {
                 var gbb = previousGram[b * m + b];
-                double logP;
-                if (gaa <= 0 && gbb <= 0) logP = 0;
-                else if (gaa <= 0 || gbb <= 0) logP = -width * Math.Log(2);
-                else
+                var angle = 0.0; // θ̂, when both h are nonzero
+                if (!(gaa <= 0 || gbb <= 0))
                 {
                     var rho = Math.Clamp(previousGram[a * m + b] / Math.Sqrt(gaa * gbb), -1.0, 1.0);
-                    logP = width * Math.Log(1 - Math.Acos(rho) / Math.PI);
+                    angle = Math.Acos(rho);
                 }
-                measurement[layout.PatternEqualCond(layer, a, b)] = Math.Exp(logP);
+                if (correlator) correlators[p] = gaa <= 0 || gbb <= 0 ? 0 : (Math.PI - angle) / (2 * Math.PI);
+                if (pattern)
+                {
+                    double logP;
+                    if (gaa <= 0 && gbb <= 0) logP = 0;
+                    else if (gaa <= 0 || gbb <= 0) logP = -width * Math.Log(2);
+                    else logP = width * Math.Log(1 - angle / Math.PI);
+                    patterns[p] = Math.Exp(logP);
+                }
             }
         }
     }

@@ -39,8 +39,17 @@ public struct RandomStream
     /// <summary>Blocks generated per bulk step of <see cref="FillGaussian"/> (2 Gaussians each).</summary>
     private const int ChunkBlocks = 256;
 
-    /// <summary>Rejected words whose slot blocks <see cref="FillGaussian"/> encrypts together.</summary>
-    private const int SlotBatch = 16;
+    /// <summary>
+    /// Rejected words whose slot blocks <see cref="FillGaussian"/> encrypts together (a multiple of 8: whole AVX-512
+    /// vectors of blocks).
+    /// </summary>
+    private const int SlotBatch = 32;
+
+    /// <summary>
+    /// <see cref="FillGaussian"/> finishes its rejected words once this many have gathered over its chunks (and at the
+    /// end), not after every chunk: a chunk has ~2 of them, too few to fill the 8 lanes that encrypt slot blocks.
+    /// </summary>
+    private const int PendingLimit = SlotBatch;
 
     /// <summary>Blocks of the main and of the overflow sequence; the overflow sequence starts at this block index.</summary>
     private const ulong SequenceBlocks = 1UL << 30;
@@ -117,35 +126,40 @@ public struct RandomStream
             destination[filled++] = ZigguratGaussian.TryFast(word, out var value)
                 ? value : ZigguratGaussian.Slow(word, LastWordIndex(), ref this);
         }
-        if (BitConverter.IsLittleEndian)
+        if (BitConverter.IsLittleEndian && destination.Length - filled >= 2)
         {
-            Span<int> rejected = stackalloc int[2 * Math.Min(ChunkBlocks, (destination.Length - filled) >> 1)];
+            // The bulk part: main words firstWord + k for the values bulk[k]; chunk by chunk, Philox blocks then the
+            // fast path; the rejected positions (relative to bulk) gather in `rejected` and are finished in ascending
+            // order, PendingLimit or more at a time and before anything else reads the stream, so the overflow words
+            // are read in the order one NextGaussian per value would read them.
+            var bulk = destination[filled..];
+            var chunkValues = 2 * Math.Min(ChunkBlocks, bulk.Length >> 1);
+            // Room for the pending positions and one more chunk's, rounded up so SlotWords may read whole vectors.
+            Span<int> rejected = stackalloc int[(PendingLimit + chunkValues + 7) & ~7];
             Span<ulong> slotWords = stackalloc ulong[2 * SlotBatch];
-            while (destination.Length - filled >= 2)
+            var firstWord = 2 * _nextBlock;
+            var done = 0;
+            var pending = 0;
+            while (bulk.Length - done >= 2)
             {
-                var blocks = Math.Min(ChunkBlocks, (destination.Length - filled) >> 1);
-                var chunk = destination.Slice(filled, 2 * blocks);
+                var blocks = Math.Min(ChunkBlocks, (bulk.Length - done) >> 1);
+                var chunk = bulk.Slice(done, 2 * blocks);
                 // Block (x0, x1, x2, x3) in memory is the word pair (x0 | x1 << 32, x2 | x3 << 32): each value's
                 // slot first holds its own word, which the transform then replaces by the variate.
                 var first = ReserveBlocks(blocks);
                 Philox4x32.GenerateBlocks(_key0, _key1, first, _counter1, _counter2, _counter3, MemoryMarshal.Cast<double, uint>(chunk));
-                var rejectedCount = ZigguratGaussian.TransformInPlace(chunk, rejected);
-                // Words the fast path left are finished in ascending order, so any overflow words are read in the order
-                // one NextGaussian per value would read them. Their slot blocks are encrypted a batch at a time first:
-                // independent of each other, these overlap in the core instead of waiting one for another.
-                for (var batch = 0; batch < rejectedCount; batch += SlotBatch)
+                var rejectedCount = ZigguratGaussian.TransformInPlace(chunk, rejected[pending..]);
+                for (var r = pending; r < pending + rejectedCount; r++) rejected[r] += done;
+                pending += rejectedCount;
+                done += 2 * blocks;
+                if (pending >= PendingLimit)
                 {
-                    var end = Math.Min(rejectedCount, batch + SlotBatch);
-                    SlotWords(2 * first, rejected[batch..end], slotWords);
-                    for (var r = batch; r < end; r++)
-                    {
-                        var index = rejected[r];
-                        chunk[index] = ZigguratGaussian.Slow(
-                            BitConverter.DoubleToUInt64Bits(chunk[index]), slotWords[2 * (r - batch)], slotWords[2 * (r - batch) + 1], ref this);
-                    }
+                    FinishRejected(bulk, (uint)firstWord, rejected, pending, slotWords);
+                    pending = 0;
                 }
-                filled += 2 * blocks;
             }
+            FinishRejected(bulk, (uint)firstWord, rejected, pending, slotWords);
+            filled += done;
         }
         while (filled < destination.Length) destination[filled++] = NextGaussian();
     }
@@ -245,33 +259,57 @@ public struct RandomStream
     }
 
     /// <summary>
-    /// The slot words of main words <paramref name="firstIndex"/> + offsets[k] into words[2k], words[2k + 1]: 8 blocks
-    /// at a time in AVX-512 lanes where present (the same integer operations, the same bits as one by one).
+    /// Finishes the values bulk[positions[r]], r &lt; <paramref name="count"/> (ascending), whose words the fast path
+    /// rejected; bulk[k] holds main word <paramref name="firstWord"/> + k. Their slot blocks are encrypted a batch at a
+    /// time first: independent of each other, these overlap in the core instead of waiting one for another.
+    /// <paramref name="positions"/> has room for <paramref name="count"/> rounded up to 8.
     /// </summary>
-    private readonly void SlotWords(uint firstIndex, ReadOnlySpan<int> offsets, Span<ulong> words)
+    private void FinishRejected(Span<double> bulk, uint firstWord, Span<int> positions, int count, Span<ulong> slotWords)
     {
-        var k = 0;
+        for (var batch = 0; batch < count; batch += SlotBatch)
+        {
+            var end = Math.Min(count, batch + SlotBatch);
+            SlotWords(firstWord, positions[batch..], end - batch, slotWords);
+            for (var r = batch; r < end; r++)
+            {
+                var position = positions[r];
+                bulk[position] = ZigguratGaussian.Slow(
+                    BitConverter.DoubleToUInt64Bits(bulk[position]), slotWords[2 * (r - batch)], slotWords[2 * (r - batch) + 1], ref this);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The slot words of main words <paramref name="firstIndex"/> + offsets[k], k &lt; <paramref name="count"/>
+    /// (≤ <see cref="SlotBatch"/>), into words[2k], words[2k + 1]: 8 blocks at a time in AVX-512 lanes where present
+    /// (the same integer operations, the same bits as one by one). <paramref name="offsets"/> must hold
+    /// <paramref name="count"/> rounded up to 8 entries; the lanes past <paramref name="count"/> encrypt whatever
+    /// they hold and their words are not used.
+    /// </summary>
+    private readonly void SlotWords(uint firstIndex, ReadOnlySpan<int> offsets, int count, Span<ulong> words)
+    {
         if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
-            Span<ulong> counters = stackalloc ulong[8];
-            for (; k < offsets.Length; k += 8)
+            if (offsets.Length < ((count + 7) & ~7) || words.Length < 2 * ((count + 7) & ~7))
+                throw new ArgumentException("offsets, words: need room for whole vectors of 8 blocks", nameof(offsets));
+            ref var offset = ref MemoryMarshal.GetReference(offsets);
+            ref var output = ref MemoryMarshal.GetReference(words);
+            var interleaveLow = Vector512.Create(0UL, 8, 1, 9, 2, 10, 3, 11);
+            var interleaveHigh = Vector512.Create(4UL, 12, 5, 13, 6, 14, 7, 15);
+            for (var k = 0; k < count; k += 8)
             {
-                // Lanes past the end encrypt a copy of the last counter; their words are not used.
-                for (var lane = 0; lane < 8; lane++)
-                    counters[lane] = FirstSlotBlock | (firstIndex + (uint)offsets[Math.Min(k + lane, offsets.Length - 1)]);
+                // Lane b: the low 32 bits of (offset + firstIndex) | 2^31 are FirstSlotBlock | (firstIndex + offset).
+                var counters = (Avx512F.ConvertToVector512Int64(Vector256.LoadUnsafe(ref offset, (nuint)k)).AsUInt64()
+                    + Vector512.Create((ulong)firstIndex)) | Vector512.Create((ulong)FirstSlotBlock);
                 Philox4x32.Encrypt512(
-                    Vector512.Create<ulong>(counters), Vector512.Create((ulong)_counter1), Vector512.Create((ulong)_counter2),
+                    counters, Vector512.Create((ulong)_counter1), Vector512.Create((ulong)_counter2),
                     Vector512.Create((ulong)_counter3), _key0, _key1, out var word0, out var word1);
-                var lanes = Math.Min(8, offsets.Length - k);
-                for (var lane = 0; lane < lanes; lane++)
-                {
-                    words[2 * (k + lane)] = word0.GetElement(lane);
-                    words[2 * (k + lane) + 1] = word1.GetElement(lane);
-                }
+                Avx512F.PermuteVar8x64x2(word0, interleaveLow, word1).StoreUnsafe(ref output, (nuint)(2 * k));
+                Avx512F.PermuteVar8x64x2(word0, interleaveHigh, word1).StoreUnsafe(ref output, (nuint)(2 * k + 8));
             }
             return;
         }
-        for (; k < offsets.Length; k++)
+        for (var k = 0; k < count; k++)
             SlotWords(firstIndex + (uint)offsets[k], out words[2 * k], out words[2 * k + 1]);
     }
 
