@@ -10,13 +10,13 @@ public sealed class EngineSelectionTests
 {
     [Theory]
     // The five `ntk bench` configurations and the engine auto picks there (docs/performance.md §3b): at
-    // (10, 1, 64, 2) conditional was measured 1.3× faster, within the margin, so auto keeps dense.
+    // (10, 1, 64, 2) the two engines were measured equally fast (conditional 0.99× dense), so auto keeps dense.
     [InlineData(10, 1, 64, 2, EngineKind.Dense)]
     [InlineData(10, 3, 256, 2, EngineKind.Conditional)]
     [InlineData(10, 5, 1024, 2, EngineKind.Conditional)]
     [InlineData(32, 3, 256, 32, EngineKind.Dense)]
     [InlineData(784, 2, 512, 128, EngineKind.Dense)]
-    // Narrow layers: dense was measured 1.6–1.9× faster at m = 2 (the old rule m² ≤ 2·n̄ picked conditional).
+    // Narrow layers: dense was measured 1.8–2.1× faster at m = 2 (the old rule m² ≤ 2·n̄ picked conditional).
     [InlineData(10, 1, 4, 2, EngineKind.Dense)]
     [InlineData(10, 16, 4, 2, EngineKind.Dense)]
     [InlineData(10, 6, 8, 2, EngineKind.Dense)]
@@ -29,7 +29,7 @@ public sealed class EngineSelectionTests
     /// <summary>
     /// The `ntk bench` grid the estimates were fitted to (benchmarks/engine-grid.csv: trials per CPU second of each engine,
     /// one thread). Auto must never pick conditional where dense was measured faster (issue: "no slower than dense
-    /// anywhere auto picks it"), and must not leave a large gain behind: where conditional was at least 1.6× faster,
+    /// anywhere auto picks it"), and must not leave a large gain behind: where conditional was at least 1.75× faster,
     /// auto picks it.
     /// </summary>
     [Fact]
@@ -45,10 +45,10 @@ public sealed class EngineSelectionTests
             var choice = EngineChoice.Resolve(EngineKind.Auto, network, row.Inputs);
             var gain = row.Conditional / row.Dense;
             if (choice == EngineKind.Conditional && gain < 1) slower.Add($"{row} (conditional {gain:F2}× dense)");
-            if (choice == EngineKind.Dense && gain >= 1.6) missed.Add($"{row} (conditional {gain:F2}× dense)");
+            if (choice == EngineKind.Dense && gain >= 1.75) missed.Add($"{row} (conditional {gain:F2}× dense)");
         }
         Assert.True(slower.Count == 0, "auto picks conditional where dense was faster: " + string.Join("; ", slower));
-        Assert.True(missed.Count == 0, "auto picks dense where conditional was ≥ 1.6× faster: " + string.Join("; ", missed));
+        Assert.True(missed.Count == 0, "auto picks dense where conditional was ≥ 1.75× faster: " + string.Join("; ", missed));
         // Both engines are picked somewhere on the grid, so neither assertion above is vacuous.
         Assert.Contains(rows, row => EngineChoice.Resolve(EngineKind.Auto,
             NetworkSpec.Uniform(row.InputDim, row.Depth, row.Width, WeightLaw.Gaussian), row.Inputs) == EngineKind.Conditional);

@@ -95,7 +95,7 @@ public sealed class RandomStreamTests(ITestOutputHelper output)
     {
         // 2^20 Gaussians from four trials, in fills of varied lengths mixed with single draws and uniforms, so both
         // the fast and the slow path (~4,600 slow words) and every chunk boundary enter the hash. Run with
-        // DOTNET_EnableAVX512F=0 and DOTNET_EnableHWIntrinsic=0 too (docs/performance.md §4): every path must give it.
+        // DOTNET_EnableAVX512=0 and DOTNET_EnableHWIntrinsic=0 too (docs/performance.md §4): every path must give it.
         int[] lengths = [1, 7, 512, 513, 3, 4096, 1000, 65_536];
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         var total = 0;

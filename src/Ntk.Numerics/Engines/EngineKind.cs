@@ -42,7 +42,7 @@ public static class EngineChoice
     /// for speed. The estimates are linear in each engine's work counts with coefficients fitted to an `ntk bench` grid
     /// of 289 configurations (benchmarks/engine-grid.csv, docs/performance.md §3b). They are within about ±30% of the measured times, hence the
     /// margin: on that grid auto never picks conditional where dense was faster, and where it picks dense although
-    /// conditional was faster, conditional was at most 1.5× faster. Narrow layers (n ≲ 16) favour dense at every m: the
+    /// conditional was faster, conditional was at most 1.7× faster. Narrow layers (n ≲ 16) favour dense at every m: the
     /// conditional engine's fixed cost per layer (a QR of h^{l−1}, complement draws, bookkeeping) outweighs the n² draws
     /// it saves.
     /// </remarks>
@@ -73,7 +73,7 @@ public static class EngineChoice
 
     /// <summary>
     /// The dense engine's estimated seconds per trial on one core of the development machine (docs/performance.md §3b):
-    /// 4.7e-8 + 1.0e-7 (L+1) + 1.8e-9 P + (8.4e-11 or 3.4e-11) m P + 4.3e-9 m H + 3.8e-8 (L+1) m², with P = Σ n_l n_{l−1}
+    /// 6.3e-9 + 2.0e-7 (L+1) + 1.3e-9 P + (9.4e-11 or 4.7e-11) m P + 2.9e-9 m H + 1.9e-8 (L+1) m², with P = Σ n_l n_{l−1}
     /// the weights drawn, the m P multiply-adds costing less per FMA on the panel path (m ≥ 8), H = Σ_{l≤L} n_l the hidden
     /// units (elementwise passes), and a per-layer m × m term (Gram matrices, kernel assembly).
     /// </summary>
@@ -82,14 +82,14 @@ public static class EngineChoice
         double m = inputCount, layers = network.Depth + 1, hidden = 0;
         for (var layer = 1; layer <= network.Depth; layer++) hidden += network.LayerSize(layer);
         double weights = network.ParameterCount;
-        var perMultiplyAdd = inputCount >= DenseSampler.PanelFromInputCount ? 3.4e-11 : 8.4e-11;
-        return 4.7e-8 + 1.0e-7 * layers + 1.8e-9 * weights + perMultiplyAdd * m * weights + 4.3e-9 * m * hidden
-            + 3.8e-8 * layers * m * m;
+        var perMultiplyAdd = inputCount >= DenseSampler.PanelFromInputCount ? 4.7e-11 : 9.4e-11;
+        return 6.3e-9 + 2.0e-7 * layers + 1.3e-9 * weights + perMultiplyAdd * m * weights + 2.9e-9 * m * hidden
+            + 1.9e-8 * layers * m * m;
     }
 
     /// <summary>
-    /// The conditional engine's estimated seconds per trial (docs/performance.md §3b): 4.7e-8 (L+1) + 2.7e-9 D
-    /// + 8.6e-10 m² N + 2.6e-10 n_0 m² + 4.2e-8 (L+1) m² + 2.5e-7 (L+1) m, with D every Gaussian it draws (forward
+    /// The conditional engine's estimated seconds per trial (docs/performance.md §3b): 7.8e-8 (L+1) + 2.2e-9 D
+    /// + 7.5e-10 m² N + 4.0e-10 n_0 m² + 1.8e-8 (L+1) m² + 3.0e-7 (L+1) m, with D every Gaussian it draws (forward
     /// r_l n_l with r_l = min(m, n_{l−1}), backward ρ_l (n_{l−1} − r_l); docs/science.md §3), N = Σ_{l≤L+1} n_l (the
     /// n_l × m products and Gram matrices), the inputs' projection (n_0 m²) and per-layer m × m and m-wide work (the
     /// small QR factorizations and their bookkeeping).
@@ -106,7 +106,7 @@ public static class EngineChoice
             var deltaRank = layer == network.Depth + 1 ? 1 : Math.Min(inputCount, network.LayerSize(layer));
             draws += (double)deltaRank * (network.LayerSize(layer - 1) - rank);
         }
-        return 4.7e-8 * layers + 2.7e-9 * draws + 8.6e-10 * m * m * units + 2.6e-10 * network.InputDim * m * m
-            + 4.2e-8 * layers * m * m + 2.5e-7 * layers * m;
+        return 7.8e-8 * layers + 2.2e-9 * draws + 7.5e-10 * m * m * units + 4.0e-10 * network.InputDim * m * m
+            + 1.8e-8 * layers * m * m + 3.0e-7 * layers * m;
     }
 }
