@@ -653,7 +653,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
 
     /// <summary>(s0 + s1) + (s2 + s3): <see cref="SmallDenseLinearAlgebra.Dot"/>'s combination of its lane sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Combine(Vector256<double> s) => (s.GetElement(0) + s.GetElement(1)) + (s.GetElement(2) + s.GetElement(3));
+    private static double Combine(Vector256<double> s) => DenseKernels.LaneSum(s);
 
     /// <summary>Backward pass from the output layer down, accumulating K = Σ_l s_l² (ΔᵀΔ) ∘ (HᵀH).</summary>
     private void SampleBackwardAndKernel(ref RandomStream stream)
@@ -890,10 +890,10 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             s2 += v * Vector256.LoadUnsafe(ref y2, (nuint)i);
             s3 += v * Vector256.LoadUnsafe(ref y3, (nuint)i);
         }
-        var t0 = (s0.GetElement(0) + s0.GetElement(1)) + (s0.GetElement(2) + s0.GetElement(3));
-        var t1 = (s1.GetElement(0) + s1.GetElement(1)) + (s1.GetElement(2) + s1.GetElement(3));
-        var t2 = (s2.GetElement(0) + s2.GetElement(1)) + (s2.GetElement(2) + s2.GetElement(3));
-        var t3 = (s3.GetElement(0) + s3.GetElement(1)) + (s3.GetElement(2) + s3.GetElement(3));
+        var t0 = DenseKernels.LaneSum(s0);
+        var t1 = DenseKernels.LaneSum(s1);
+        var t2 = DenseKernels.LaneSum(s2);
+        var t3 = DenseKernels.LaneSum(s3);
         for (; i < rows; i++)
         {
             var v = Unsafe.Add(ref xa, i);

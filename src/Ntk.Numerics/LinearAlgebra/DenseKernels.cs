@@ -20,6 +20,14 @@ namespace Ntk.Numerics.LinearAlgebra;
 /// </remarks>
 internal static class DenseKernels
 {
+    /// <summary>
+    /// The four lanes of a 4-lane accumulator summed in the fixed order (s0 + s1) + (s2 + s3) that every dot product of
+    /// the engines ends with, whatever the machine's vector width (docs/performance.md §4: the order fixes the bits).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static double LaneSum(Vector256<double> sums) =>
+        (sums.GetElement(0) + sums.GetElement(1)) + (sums.GetElement(2) + sums.GetElement(3));
+
     private const int Tile = 4;
 
     /// <summary>True when the AVX-512 tiles run (else the pairwise reference path).</summary>
@@ -70,7 +78,7 @@ internal static class DenseKernels
                 i += 4;
             }
             var total = accumulator0 + accumulator1;
-            sum = (total.GetElement(0) + total.GetElement(1)) + (total.GetElement(2) + total.GetElement(3));
+            sum = LaneSum(total);
         }
         for (; i < length; i++) sum = Math.FusedMultiplyAdd(Unsafe.Add(ref xs, i), Unsafe.Add(ref ys, i), sum);
         return sum;
@@ -546,10 +554,10 @@ internal static class DenseKernels
                    + System.Runtime.Intrinsics.X86.Avx.Permute2x128(ab, cd, 0x31);
         }
         return Vector256.Create(
-            (ta.GetElement(0) + ta.GetElement(1)) + (ta.GetElement(2) + ta.GetElement(3)),
-            (tb.GetElement(0) + tb.GetElement(1)) + (tb.GetElement(2) + tb.GetElement(3)),
-            (tc.GetElement(0) + tc.GetElement(1)) + (tc.GetElement(2) + tc.GetElement(3)),
-            (td.GetElement(0) + td.GetElement(1)) + (td.GetElement(2) + td.GetElement(3)));
+            LaneSum(ta),
+            LaneSum(tb),
+            LaneSum(tc),
+            LaneSum(td));
     }
 
     /// <summary>
@@ -568,7 +576,7 @@ internal static class DenseKernels
             i += 4;
         }
         var total = accumulator0 + accumulator1;
-        var sum = (total.GetElement(0) + total.GetElement(1)) + (total.GetElement(2) + total.GetElement(3));
+        var sum = LaneSum(total);
         for (; i < length; i++) sum = Math.FusedMultiplyAdd(Unsafe.Add(ref x, i), Unsafe.Add(ref y, i), sum);
         return sum;
     }

@@ -193,7 +193,7 @@ internal static class SmallDenseLinearAlgebra
                 f += value * value;
                 k += 4;
             }
-            var total = (f.GetElement(0) + f.GetElement(1)) + (f.GetElement(2) + f.GetElement(3));
+            var total = DenseKernels.LaneSum(f);
             for (; k < rows; k++)
             {
                 ref var e = ref Unsafe.Add(ref x, k);
@@ -203,7 +203,7 @@ internal static class SmallDenseLinearAlgebra
             normSums[first + j] = total;
             // The second chain: its 4-blocks are the ones run above (from + 1 + 4q while from + 4q + 4 < rows), then its tail.
             var blocks = Math.Max(rows - from - 1, 0) >> 2;
-            var next = (sb.GetElement(0) + sb.GetElement(1)) + (sb.GetElement(2) + sb.GetElement(3));
+            var next = DenseKernels.LaneSum(sb);
             for (var r = from + 1 + 4 * blocks; r < rows; r++)
             {
                 var e = Unsafe.Add(ref x, r);
@@ -354,7 +354,8 @@ internal static class SmallDenseLinearAlgebra
                     if (w == 0) continue;
                     w *= t;
                     target[k] -= w;
-                    SubtractScaled(w, column[(k + 1)..], target[(k + 1)..]);
+                    // y − w·x as y + (−w)·x: negating w commutes with the rounded product, so the bits are the same.
+                    Axpy(-w, column[(k + 1)..], target[(k + 1)..]);
                 }
             }
         }
@@ -455,10 +456,10 @@ internal static class SmallDenseLinearAlgebra
                 }
             }
         }
-        products[0] = (s0.GetElement(0) + s0.GetElement(1)) + (s0.GetElement(2) + s0.GetElement(3));
-        products[1] = (s1.GetElement(0) + s1.GetElement(1)) + (s1.GetElement(2) + s1.GetElement(3));
-        products[2] = (s2.GetElement(0) + s2.GetElement(1)) + (s2.GetElement(2) + s2.GetElement(3));
-        products[3] = (s3.GetElement(0) + s3.GetElement(1)) + (s3.GetElement(2) + s3.GetElement(3));
+        products[0] = DenseKernels.LaneSum(s0);
+        products[1] = DenseKernels.LaneSum(s1);
+        products[2] = DenseKernels.LaneSum(s2);
+        products[3] = DenseKernels.LaneSum(s3);
         for (; i < bottomRows; i++)
             for (var col = 0; col < width; col++)
             {
@@ -602,10 +603,10 @@ internal static class SmallDenseLinearAlgebra
                 if (anyUpdate) vu = Vector256.LoadUnsafe(ref uv, (nuint)i);
             }
         }
-        var p0 = (s0.GetElement(0) + s0.GetElement(1)) + (s0.GetElement(2) + s0.GetElement(3));
-        var p1 = (s1.GetElement(0) + s1.GetElement(1)) + (s1.GetElement(2) + s1.GetElement(3));
-        var p2 = (s2.GetElement(0) + s2.GetElement(1)) + (s2.GetElement(2) + s2.GetElement(3));
-        var p3 = (s3.GetElement(0) + s3.GetElement(1)) + (s3.GetElement(2) + s3.GetElement(3));
+        var p0 = DenseKernels.LaneSum(s0);
+        var p1 = DenseKernels.LaneSum(s1);
+        var p2 = DenseKernels.LaneSum(s2);
+        var p3 = DenseKernels.LaneSum(s3);
         for (; i < rows; i++)
         {
             var v = i == start || !(u0 || u1 || u2 || u3) ? 1.0 : Unsafe.Add(ref uv, i);
@@ -663,7 +664,7 @@ internal static class SmallDenseLinearAlgebra
             var product = Vector256.LoadUnsafe(ref xRef, (nuint)i) * Vector256.LoadUnsafe(ref yRef, (nuint)i);
             sums += product;
         }
-        var total = (sums.GetElement(0) + sums.GetElement(1)) + (sums.GetElement(2) + sums.GetElement(3));
+        var total = DenseKernels.LaneSum(sums);
         for (; i < x.Length; i++) total += x[i] * y[i];
         return total;
     }
@@ -723,8 +724,8 @@ internal static class SmallDenseLinearAlgebra
             s0 += Vector256.LoadUnsafe(ref x0, (nuint)i) * Vector256.LoadUnsafe(ref y0, (nuint)i);
             s1 += Vector256.LoadUnsafe(ref x1, (nuint)i) * Vector256.LoadUnsafe(ref y1, (nuint)i);
         }
-        var t0 = (s0.GetElement(0) + s0.GetElement(1)) + (s0.GetElement(2) + s0.GetElement(3));
-        var t1 = (s1.GetElement(0) + s1.GetElement(1)) + (s1.GetElement(2) + s1.GetElement(3));
+        var t0 = DenseKernels.LaneSum(s0);
+        var t1 = DenseKernels.LaneSum(s1);
         for (; i < length; i++)
         {
             t0 += Unsafe.Add(ref x0, i) * Unsafe.Add(ref y0, i);
@@ -782,7 +783,7 @@ internal static class SmallDenseLinearAlgebra
     private static double FinishDot(ref double x, ref double y, int i, int length, Vector256<double> sums)
     {
         for (; i + 3 < length; i += 4) sums += Vector256.LoadUnsafe(ref x, (nuint)i) * Vector256.LoadUnsafe(ref y, (nuint)i);
-        var total = (sums.GetElement(0) + sums.GetElement(1)) + (sums.GetElement(2) + sums.GetElement(3));
+        var total = DenseKernels.LaneSum(sums);
         for (; i < length; i++) total += Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
         return total;
     }
@@ -1010,25 +1011,6 @@ internal static class SmallDenseLinearAlgebra
         w[1] = w1;
         w[2] = w2;
         w[3] = w3;
-    }
-
-    /// <summary>y ← y − α x elementwise (multiply, then subtract: the scalar loop's operations).</summary>
-    private static void SubtractScaled(double alpha, ReadOnlySpan<double> x, Span<double> y)
-    {
-        y = y[..x.Length];
-        ref var xRef = ref MemoryMarshal.GetReference(x);
-        ref var yRef = ref MemoryMarshal.GetReference(y);
-        var i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var wide = Vector512.Create(alpha);
-            for (; i + 7 < x.Length; i += 8)
-                (Vector512.LoadUnsafe(ref yRef, (nuint)i) - wide * Vector512.LoadUnsafe(ref xRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
-        }
-        var scale = Vector256.Create(alpha);
-        for (; i + 3 < x.Length; i += 4)
-            (Vector256.LoadUnsafe(ref yRef, (nuint)i) - scale * Vector256.LoadUnsafe(ref xRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
-        for (; i < x.Length; i++) y[i] -= alpha * x[i];
     }
 
     private static bool HasNonZero(ReadOnlySpan<double> x)
