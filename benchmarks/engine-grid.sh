@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Re-measures benchmarks/engine-grid.csv: both engines' trials per CPU second (one thread, `ntk bench --json`) on the
-# grid that EngineChoice's time estimates were fitted to (docs/performance.md §3b). About 8 minutes.
+# grid that EngineChoice's time estimates were fitted to (docs/performance.md §3b). About 11 minutes on 2 cores.
 # Usage: benchmarks/engine-grid.sh [path to ntk.dll] > engine-grid.csv
 set -euo pipefail
 ntk=${1:-src/Ntk.Cli/bin/Release/net10.0/ntk.dll}
