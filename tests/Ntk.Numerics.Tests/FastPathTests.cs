@@ -15,6 +15,33 @@ public sealed class FastPathTests(ITestOutputHelper output)
 {
     private const int MaxLength = 257;
 
+    /// <summary>Set by <see cref="VectorPathTests"/> in its child runs: which vector paths the runtime must offer.</summary>
+    internal const string ExpectedPathsVariable = "NTK_TEST_EXPECTED_VECTOR_PATHS";
+    internal const string Without512 = "without-512";
+    internal const string ScalarOnly = "scalar-only";
+
+    [Fact]
+    public void The_vector_switches_of_the_environment_take_effect()
+    {
+        // VectorPathTests reruns this class with a runtime switch off; a switch the runtime ignores (.NET 10 ignores
+        // DOTNET_EnableAVX512F, for one) would rerun the same vector path and check nothing new.
+        var expected = Environment.GetEnvironmentVariable(ExpectedPathsVariable);
+        output.WriteLine($"{ExpectedPathsVariable}={expected}; Vector512 {Vector512.IsHardwareAccelerated}, " +
+            $"Vector256 {Vector256.IsHardwareAccelerated}, Vector128 {Vector128.IsHardwareAccelerated}");
+        Assert.True(expected is null or Without512 or ScalarOnly, $"{ExpectedPathsVariable}: unknown value {expected}");
+        if (expected is Without512 or ScalarOnly)
+        {
+            Assert.False(Vector512.IsHardwareAccelerated);
+            Assert.False(PortableVectorMath.Is512Supported);
+        }
+        if (expected is ScalarOnly)
+        {
+            Assert.False(Vector256.IsHardwareAccelerated);
+            Assert.False(Vector128.IsHardwareAccelerated);
+            Assert.False(PortableVectorMath.Is256Supported);
+        }
+    }
+
     [Fact]
     public void Vectorized_Philox_blocks_equal_the_scalar_blocks_at_every_length_and_counter()
     {
