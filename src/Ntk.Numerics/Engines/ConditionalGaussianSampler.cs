@@ -339,14 +339,14 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                         }
                     }
                 }
-                var x0 = Combine(rank, v0, v1, v2, v3, e00, e01, e02, e03) & l0;
+                var x0 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, e00, e01, e02, e03) & l0;
                 x0.StoreUnsafe(ref z0, (nuint)i);
                 x0 &= Vector512.GreaterThan(x0, Vector512<double>.Zero);
                 x0.StoreUnsafe(ref h0, (nuint)i);
                 Accumulate(ref g00, x0 * x0);
                 if (m > 1)
                 {
-                    var x1 = Combine(rank, v0, v1, v2, v3, e10, e11, e12, e13) & l1;
+                    var x1 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, e10, e11, e12, e13) & l1;
                     x1.StoreUnsafe(ref z1, (nuint)i);
                     x1 &= Vector512.GreaterThan(x1, Vector512<double>.Zero);
                     x1.StoreUnsafe(ref h1, (nuint)i);
@@ -354,7 +354,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     Accumulate(ref g11, x1 * x1);
                     if (m > 2)
                     {
-                        var x2 = Combine(rank, v0, v1, v2, v3, e20, e21, e22, e23) & l2;
+                        var x2 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, e20, e21, e22, e23) & l2;
                         x2.StoreUnsafe(ref z2, (nuint)i);
                         x2 &= Vector512.GreaterThan(x2, Vector512<double>.Zero);
                         x2.StoreUnsafe(ref h2, (nuint)i);
@@ -363,7 +363,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                         Accumulate(ref g22, x2 * x2);
                         if (m > 3)
                         {
-                            var x3 = Combine(rank, v0, v1, v2, v3, e30, e31, e32, e33) & l3;
+                            var x3 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, e30, e31, e32, e33) & l3;
                             x3.StoreUnsafe(ref z3, (nuint)i);
                             x3 &= Vector512.GreaterThan(x3, Vector512<double>.Zero);
                             x3.StoreUnsafe(ref h3, (nuint)i);
@@ -399,14 +399,14 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     }
                 }
             }
-            var x0 = Combine(rank, v0, v1, v2, v3, c00, c01, c02, c03) & live0;
+            var x0 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, c00, c01, c02, c03) & live0;
             x0.StoreUnsafe(ref z0, (nuint)i);
             x0 &= Vector256.GreaterThan(x0, Vector256<double>.Zero);
             x0.StoreUnsafe(ref h0, (nuint)i);
             g00 += x0 * x0;
             if (m > 1)
             {
-                var x1 = Combine(rank, v0, v1, v2, v3, c10, c11, c12, c13) & live1;
+                var x1 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, c10, c11, c12, c13) & live1;
                 x1.StoreUnsafe(ref z1, (nuint)i);
                 x1 &= Vector256.GreaterThan(x1, Vector256<double>.Zero);
                 x1.StoreUnsafe(ref h1, (nuint)i);
@@ -414,7 +414,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                 g11 += x1 * x1;
                 if (m > 2)
                 {
-                    var x2 = Combine(rank, v0, v1, v2, v3, c20, c21, c22, c23) & live2;
+                    var x2 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, c20, c21, c22, c23) & live2;
                     x2.StoreUnsafe(ref z2, (nuint)i);
                     x2 &= Vector256.GreaterThan(x2, Vector256<double>.Zero);
                     x2.StoreUnsafe(ref h2, (nuint)i);
@@ -423,7 +423,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     g22 += x2 * x2;
                     if (m > 3)
                     {
-                        var x3 = Combine(rank, v0, v1, v2, v3, c30, c31, c32, c33) & live3;
+                        var x3 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, c30, c31, c32, c33) & live3;
                         x3.StoreUnsafe(ref z3, (nuint)i);
                         x3 &= Vector256.GreaterThan(x3, Vector256<double>.Zero);
                         x3.StoreUnsafe(ref h3, (nuint)i);
@@ -465,34 +465,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     {
         sums += products.GetLower();
         sums += products.GetUpper();
-    }
-
-    /// <summary>((+0 + c0·v0) + c1·v1) + … over the first <paramref name="rank"/> terms (+0 for rank 0), 8 lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> Combine(
-        int rank, Vector512<double> v0, Vector512<double> v1, Vector512<double> v2, Vector512<double> v3,
-        Vector512<double> c0, Vector512<double> c1, Vector512<double> c2, Vector512<double> c3)
-    {
-        var sum = Vector512<double>.Zero;
-        if (rank > 0) sum += c0 * v0;
-        if (rank > 1) sum += c1 * v1;
-        if (rank > 2) sum += c2 * v2;
-        if (rank > 3) sum += c3 * v3;
-        return sum;
-    }
-
-    /// <summary>((+0 + c0·v0) + c1·v1) + … over the first <paramref name="rank"/> terms (+0 for rank 0).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Combine(
-        int rank, Vector256<double> v0, Vector256<double> v1, Vector256<double> v2, Vector256<double> v3,
-        Vector256<double> c0, Vector256<double> c1, Vector256<double> c2, Vector256<double> c3)
-    {
-        var sum = Vector256<double>.Zero;
-        if (rank > 0) sum += c0 * v0;
-        if (rank > 1) sum += c1 * v1;
-        if (rank > 2) sum += c2 * v2;
-        if (rank > 3) sum += c3 * v3;
-        return sum;
     }
 
     /// <summary>
@@ -862,49 +834,19 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     gram[a * m + b] = gram[b * m + a] = products[count++];
             return;
         }
+        Span<int> rowOffsets = stackalloc int[4];
+        Span<int> columnOffsets = stackalloc int[4];
         for (var a = 0; a < m; a++)
         {
-            var column = x.Slice(a * rows, rows);
+            rowOffsets.Fill(a * rows);
             var b = a;
-            for (; b + 3 < m; b += 4) DotFour(column, x, rows, b, gram.Slice(a * m + b, 4));
-            for (; b < m; b++) gram[a * m + b] = SmallDenseLinearAlgebra.Dot(column, x.Slice(b * rows, rows));
+            for (; b + 3 < m; b += 4)
+            {
+                for (var j = 0; j < 4; j++) columnOffsets[j] = (b + j) * rows;
+                SmallDenseLinearAlgebra.DotBatch(x, x, rows, rowOffsets, columnOffsets, gram.Slice(a * m + b, 4));
+            }
+            for (; b < m; b++) gram[a * m + b] = SmallDenseLinearAlgebra.Dot(x.Slice(a * rows, rows), x.Slice(b * rows, rows));
             for (b = a + 1; b < m; b++) gram[b * m + a] = gram[a * m + b];
         }
-    }
-
-    /// <summary>products[j] = <see cref="SmallDenseLinearAlgebra.Dot"/>(x_a, x_{b+j}) for j = 0..3, bitwise.</summary>
-    private static void DotFour(ReadOnlySpan<double> column, ReadOnlySpan<double> x, int rows, int b, Span<double> products)
-    {
-        ref var xa = ref MemoryMarshal.GetReference(column);
-        ref var y0 = ref MemoryMarshal.GetReference(x.Slice(b * rows, rows));
-        ref var y1 = ref MemoryMarshal.GetReference(x.Slice((b + 1) * rows, rows));
-        ref var y2 = ref MemoryMarshal.GetReference(x.Slice((b + 2) * rows, rows));
-        ref var y3 = ref MemoryMarshal.GetReference(x.Slice((b + 3) * rows, rows));
-        Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
-        var i = 0;
-        for (; i + 3 < rows; i += 4)
-        {
-            var v = Vector256.LoadUnsafe(ref xa, (nuint)i);
-            s0 += v * Vector256.LoadUnsafe(ref y0, (nuint)i);
-            s1 += v * Vector256.LoadUnsafe(ref y1, (nuint)i);
-            s2 += v * Vector256.LoadUnsafe(ref y2, (nuint)i);
-            s3 += v * Vector256.LoadUnsafe(ref y3, (nuint)i);
-        }
-        var t0 = DenseKernels.LaneSum(s0);
-        var t1 = DenseKernels.LaneSum(s1);
-        var t2 = DenseKernels.LaneSum(s2);
-        var t3 = DenseKernels.LaneSum(s3);
-        for (; i < rows; i++)
-        {
-            var v = Unsafe.Add(ref xa, i);
-            t0 += v * Unsafe.Add(ref y0, i);
-            t1 += v * Unsafe.Add(ref y1, i);
-            t2 += v * Unsafe.Add(ref y2, i);
-            t3 += v * Unsafe.Add(ref y3, i);
-        }
-        products[0] = t0;
-        products[1] = t1;
-        products[2] = t2;
-        products[3] = t3;
     }
 }

@@ -434,22 +434,22 @@ internal static class SmallDenseLinearAlgebra
             if (drawCount > 2) x2 = Vector256.LoadUnsafe(ref g2, (nuint)i);
             if (drawCount > 3) x3 = Vector256.LoadUnsafe(ref g3, (nuint)i);
             var vd = dot >= 0 ? Vector256.LoadUnsafe(ref d, (nuint)i) : default;
-            var y = Combine(drawCount, x0, x1, x2, x3, c[0], c[1], c[2], c[3]);
+            var y = LinearCombination(drawCount, x0, x1, x2, x3, c[0], c[1], c[2], c[3]);
             y.StoreUnsafe(ref col0, (nuint)i);
             s0 += vd * y;
             if (width > 1)
             {
-                y = Combine(drawCount, x0, x1, x2, x3, c[4], c[5], c[6], c[7]);
+                y = LinearCombination(drawCount, x0, x1, x2, x3, c[4], c[5], c[6], c[7]);
                 y.StoreUnsafe(ref col1, (nuint)i);
                 s1 += vd * y;
                 if (width > 2)
                 {
-                    y = Combine(drawCount, x0, x1, x2, x3, c[8], c[9], c[10], c[11]);
+                    y = LinearCombination(drawCount, x0, x1, x2, x3, c[8], c[9], c[10], c[11]);
                     y.StoreUnsafe(ref col2, (nuint)i);
                     s2 += vd * y;
                     if (width > 3)
                     {
-                        y = Combine(drawCount, x0, x1, x2, x3, c[12], c[13], c[14], c[15]);
+                        y = LinearCombination(drawCount, x0, x1, x2, x3, c[12], c[13], c[14], c[15]);
                         y.StoreUnsafe(ref col3, (nuint)i);
                         s3 += vd * y;
                     }
@@ -475,13 +475,27 @@ internal static class SmallDenseLinearAlgebra
     }
 
     /// <summary>((+0 + c0·x0) + c1·x1) + … over the first <paramref name="count"/> terms (+0 for none): the cleared
-    /// vector plus one axpy after another.</summary>
+    /// vector plus one axpy after another, per lane (so the same bits as those axpys).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Combine(
+    internal static Vector256<double> LinearCombination(
         int count, Vector256<double> x0, Vector256<double> x1, Vector256<double> x2, Vector256<double> x3,
         Vector256<double> c0, Vector256<double> c1, Vector256<double> c2, Vector256<double> c3)
     {
         var sum = Vector256<double>.Zero;
+        if (count > 0) sum += c0 * x0;
+        if (count > 1) sum += c1 * x1;
+        if (count > 2) sum += c2 * x2;
+        if (count > 3) sum += c3 * x3;
+        return sum;
+    }
+
+    /// <summary><see cref="LinearCombination(int, Vector256{double}, Vector256{double}, Vector256{double}, Vector256{double}, Vector256{double}, Vector256{double}, Vector256{double}, Vector256{double})"/> in 8 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<double> LinearCombination(
+        int count, Vector512<double> x0, Vector512<double> x1, Vector512<double> x2, Vector512<double> x3,
+        Vector512<double> c0, Vector512<double> c1, Vector512<double> c2, Vector512<double> c3)
+    {
+        var sum = Vector512<double>.Zero;
         if (count > 0) sum += c0 * x0;
         if (count > 1) sum += c1 * x1;
         if (count > 2) sum += c2 * x2;
