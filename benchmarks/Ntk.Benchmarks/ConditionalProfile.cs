@@ -81,7 +81,8 @@ public static class ConditionalProfile
         long trial = 0;
 
         // Shapes of one trial (full ranks: generic inputs): forward l = 1..L+1 draws m·n_l (n_{L+1} = 1), backward
-        // l = L+1..2 draws ρ_l·(n_{l−1} − m) with ρ_{L+1} = 1 (δ^{L+1} = 1) and ρ_l = m below.
+        // l = L+1..2 draws ρ_l·n_{l−1} (Gram path, m ≤ 4) or ρ_l·(n_{l−1} − m) (QR path) with ρ_{L+1} = 1 (δ^{L+1} = 1)
+        // and ρ_l = m below.
         var sizes = new int[depth + 2];
         sizes[0] = n0;
         for (var l = 1; l <= depth; l++) sizes[l] = n;
@@ -92,7 +93,9 @@ public static class ConditionalProfile
         for (var l = 1; l <= depth + 1; l++)
         {
             forwardDraws[l] = Math.Min(m, sizes[l - 1]) * sizes[l];
-            if (l >= 2) backwardDraws[l] = (l == depth + 1 ? 1 : m) * (sizes[l - 1] - Math.Min(m, sizes[l - 1]));
+            // The Gram path (m ≤ 4, full rank) draws all n_{l−1} rows of the complement noise; the QR path n_{l−1} − r_l.
+            var gramPath = m <= 4 && m <= sizes[l - 1];
+            if (l >= 2) backwardDraws[l] = (l == depth + 1 ? 1 : m) * (sizes[l - 1] - (gramPath ? 0 : Math.Min(m, sizes[l - 1])));
             totalDraws += forwardDraws[l] + backwardDraws[l];
         }
         var drawBuffer = new double[Math.Max(1, sizes.Max() * m)];
@@ -116,6 +119,25 @@ public static class ConditionalProfile
         for (var k = 0; k < m; k++)
             for (var a = k; a < m; a++) rFactor[k * m + a] = 0.5 + 0.1 * a;
         var representatives = Enumerable.Range(0, m).ToArray();
+        // The Gram path's backward shapes: m draw columns and m columns of h per T column (a full pivoted triangle of
+        // Φ would skip some; all m is the upper bound).
+        var cholesky = new double[m * m];
+        var used = new bool[m];
+        var gramOffsets = Enumerable.Range(0, Math.Min(m, 4)).Select(k => k * n).ToArray();
+        var termOffsets = new int[32];
+        var termCounts = new int[4];
+        var firstCounts = new int[4];
+        var termCoefficients = new double[32];
+        for (var c = 0; c < Math.Min(m, 4); c++)
+        {
+            termCounts[c] = 2 * m;
+            firstCounts[c] = m;
+            for (var j = 0; j < 2 * m; j++)
+            {
+                termOffsets[c * 8 + j] = j % m * n;
+                termCoefficients[c * 8 + j] = 0.1 * (j + 1);
+            }
+        }
         var fill = RandomStream.For(2, 1_000_000, 0);
         fill.FillGaussian(z);
         fill.FillGaussian(basis);
@@ -138,12 +160,21 @@ public static class ConditionalProfile
                 for (var l = 1; l <= depth + 1; l++) stream.FillGaussian(drawBuffer.AsSpan(0, forwardDraws[l]));
                 for (var l = depth + 1; l >= 2; l--) stream.FillGaussian(drawBuffer.AsSpan(0, backwardDraws[l]));
             })),
-            ("forward: copy h + pivoted QR (per layer)", hidden * Time(seconds, () =>
+            ("forward, Gram path (m <= 4): pivoted Cholesky of h's Gram (per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
+                SmallDenseLinearAlgebra.PivotedCholesky(kernel, m, 1e-6, products, cholesky, used, pivots))),
+            ("backward, Gram path: h^T X projections (FusedProducts, per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
+                FusedKernels.FusedProducts(h, gramOffsets, basis, gramOffsets, m, n, products))),
+            ("backward, Gram path: T, mask, Gram of delta (GateCombinationGram, per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
+                FusedKernels.GateCombinationGram(basis, h, termOffsets, termCounts, firstCounts, termCoefficients, m, n, m,
+                    representatives, h, t, gram))),
+            ("backward, Gram path: U^T delta products (FusedProducts, per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
+                FusedKernels.FusedProducts(basis, gramOffsets, t, gramOffsets, m, n, products))),
+            ("forward, QR path (m > 4): copy h + pivoted QR (per layer)", m <= 4 ? 0 : hidden * Time(seconds, () =>
             {
                 h.CopyTo(qr, 0);
                 SmallDenseLinearAlgebra.PivotedQr(qr, n, m, 1e-13, tau, pivots, norms);
             })),
-            ("forward: scale draws + z = U R (per layer)", hidden * Time(seconds, () =>
+            ("forward, QR path: scale draws + z = U R (per layer)", m <= 4 ? 0 : hidden * Time(seconds, () =>
             {
                 System.Numerics.Tensors.TensorPrimitives.Multiply(basis, 0.5, t);
                 Array.Clear(z);
@@ -151,12 +182,12 @@ public static class ConditionalProfile
                     for (var k = 0; k < m; k++)
                         SmallDenseLinearAlgebra.Axpy(0.25, t.AsSpan(k * n, n), z.AsSpan(a * n, n));
             })),
-            ("forward: relu + Gram of h (per layer)", hidden * Time(seconds, () =>
+            ("forward, QR path: relu + Gram of h (per layer)", m <= 4 ? 0 : hidden * Time(seconds, () =>
             {
                 DenseKernels.Gate(z, z, h);
                 ConditionalGaussianSampler.Gram(h, n, m, gram);
             })),
-            ("forward: the two rows above fused, m <= 4 (AssembleHiddenLayer, per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
+            ("forward, m <= 4: scale, z = U R, relu, Gram (AssembleHiddenLayer, per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
                 ConditionalGaussianSampler.AssembleHiddenLayer(basis, 1.0, m, n, m, rFactor, representatives, z, h, gram))),
             ("writer: activity + correlators (per layer)", hidden * Time(seconds, () =>
             {
@@ -164,7 +195,7 @@ public static class ConditionalProfile
                 MeasurementWriter.WriteConditionalCorrelator(layout, 1, gram, measurement);
                 MeasurementWriter.WritePatternEqualCond(layout, 1, gram, n, measurement);
             })),
-            ("backward: Gram of delta + U^T delta dots + complement axpys (per layer)", hidden * Time(seconds, () =>
+            ("backward, QR path: Gram of delta + U^T delta dots + complement axpys (per layer)", m <= 4 ? 0 : hidden * Time(seconds, () =>
             {
                 ConditionalGaussianSampler.Gram(z, n, m, gram);
                 for (var b = 0; b < m; b++)
@@ -182,13 +213,14 @@ public static class ConditionalProfile
                         SmallDenseLinearAlgebra.Axpy(0.1, basis.AsSpan(j * n, n - m), column[m..]);
                 }
             })),
-            ("backward: apply Q (per layer)", hidden * Time(seconds, () =>
+            ("backward, QR path: apply Q (per layer)", m <= 4 ? 0 : hidden * Time(seconds, () =>
                 SmallDenseLinearAlgebra.ApplyQFused(qr, n, m, tau, t, m))),
-            ("backward: xi mask (per layer)", hidden * Time(seconds, () => DenseKernels.Gate(h, t, z))),
+            ("backward, QR path: xi mask (per layer)", m <= 4 ? 0 : hidden * Time(seconds, () => DenseKernels.Gate(h, t, z))),
             ("writer: kernel + spectrum", Time(seconds, () => MeasurementWriter.WriteKernel(layout, kernel, workspace, measurement))),
             ("accumulator: PointAccumulator.Push (shard loop, not in Sample)", Time(seconds, () => accumulator.Push(measurement))),
         };
 
+        steps.RemoveAll(step => step.Seconds == 0); // the other path's steps
         var whole = steps[0].Seconds;
         Console.WriteLine($"conditional engine, n0={n0} L={depth} n={n} m={m}: {1 / whole:F0} trials per CPU second (best of 5 slices, {seconds} s per step)");
         Console.WriteLine($"draws per trial {totalDraws:N0}");
@@ -196,7 +228,7 @@ public static class ConditionalProfile
         Console.WriteLine($"{"step",-72}  {"CPU µs/trial",12}  {"% of trial",10}");
         foreach (var (name, time) in steps)
             Console.WriteLine($"{name,-72}  {time * 1e6,12:F2}  {100 * time / whole,9:F1}%");
-        var sum = steps.Skip(1).Take(steps.Count - 2).Where(s => !s.Name.Contains("fused")).Sum(s => s.Seconds);
+        var sum = steps.Skip(1).Take(steps.Count - 2).Sum(s => s.Seconds);
         Console.WriteLine($"{"sum of the Sample() steps",-72}  {sum * 1e6,12:F2}  {100 * sum / whole,9:F1}%");
     }
 

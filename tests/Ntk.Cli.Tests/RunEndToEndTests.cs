@@ -179,11 +179,14 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("\"philox4x32-10/box-muller/1\"", "generator \"philox4x32-10/box-muller/1\"")]
-    [InlineData(null, "older than the recorded versions")]
-    public async Task Resume_of_a_state_drawn_by_another_generator_is_an_input_error_that_changes_nothing(
-        string? generatorJson, string expectedMessage)
+    [InlineData("generator", "\"philox4x32-10/box-muller/1\"", "generator \"philox4x32-10/box-muller/1\"")]
+    [InlineData("generator", null, "a generator older than the recorded versions")]
+    [InlineData("engines", "\"dense/1 conditional/1\"", "engines \"dense/1 conditional/1\"")]
+    [InlineData("engines", null, "engines older than the recorded versions")]
+    public async Task Resume_of_a_state_made_by_another_generator_or_engine_version_is_an_input_error_that_changes_nothing(
+        string field, string? recordedJson, string expectedMessage)
     {
+        var current = field == "generator" ? RandomStream.GeneratorVersion : Ntk.Numerics.Engines.EngineVersions.Current;
         using var temp = new TempDirectory();
         var sweep = temp.Write("e2e.json", SmallSweep);
         var outDir = Path.Combine(temp.Path, "out");
@@ -191,11 +194,11 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
         Assert.True(first.ExitCode == 0, first.ToString());
         var json = Path.Combine(outDir, "results.json");
         var recorded = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!;
-        Assert.Equal(RandomStream.GeneratorVersion, (string?)recorded["software"]!["generator"]);
-        // The same file as written by an earlier generator (or before the generator was recorded at all).
+        Assert.Equal(current, (string?)recorded["software"]![field]);
+        // The same file as written by an earlier version (or before the version was recorded at all).
         var software = recorded["software"]!.AsObject();
-        software.Remove("generator");
-        if (generatorJson is not null) software["generator"] = System.Text.Json.Nodes.JsonNode.Parse(generatorJson);
+        software.Remove(field);
+        if (recordedJson is not null) software[field] = System.Text.Json.Nodes.JsonNode.Parse(recordedJson);
         File.WriteAllText(json, recorded.ToJsonString());
         var before = Directory.GetFiles(outDir).Order().Select(f => (f, File.ReadAllBytes(f))).ToList();
 
@@ -204,7 +207,7 @@ public sealed class RunEndToEndTests(ITestOutputHelper output)
         Assert.Equal(2, resumed.ExitCode);
         Assert.Contains("--resume", resumed.Stderr);
         Assert.Contains(expectedMessage, resumed.Stderr);
-        Assert.Contains(RandomStream.GeneratorVersion, resumed.Stderr);
+        Assert.Contains(current, resumed.Stderr);
         var after = Directory.GetFiles(outDir).Order().Select(f => (f, File.ReadAllBytes(f))).ToList();
         Assert.Equal(before.Select(b => b.f), after.Select(a => a.f));
         for (var i = 0; i < before.Count; i++) Assert.True(before[i].Item2.AsSpan().SequenceEqual(after[i].Item2), $"{after[i].f} changed");

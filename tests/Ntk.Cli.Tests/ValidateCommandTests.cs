@@ -134,17 +134,19 @@ public sealed class ValidateCommandTests(ITestOutputHelper output)
     [Fact]
     public void Bench_counts_the_conditional_backward_draws_too()
     {
-        // n = 5, 4, 4, 1 and m = 3: forward 3·4 + 3·4 + 3·1 = 27; backward ρ·(n_{l−1} − r_l): l = 3: 1·(4 − 3),
-        // l = 2: 3·(4 − 3). The same as ConditionalGaussianSampler's fills for generic inputs.
+        // n = 5, 4, 4, 1 and m = 3: forward 3·4 + 3·4 + 3·1 = 27; backward on the Gram path (m ≤ 4, full rank)
+        // ρ·n_{l−1}: l = 3: 1·4, l = 2: 3·4. The same as ConditionalGaussianSampler's fills for generic inputs.
         var network = NetworkSpec.Uniform(5, 2, 4, WeightLaw.Gaussian);
 
         var all = WorkEstimate.PerTrialAllDraws(network, inputCount: 3, EngineKind.Conditional);
         var estimate = WorkEstimate.PerTrial(network, inputCount: 3, EngineKind.Conditional);
 
-        Assert.Equal(27 + 1 + 3, all.Draws);
+        Assert.Equal(27 + 4 + 12, all.Draws);
+        // m = 5 > 4 takes the QR path: n = 6, 6, 6, 1: forward 5·6 + 5·6 + 5·1; backward ρ·(n_{l−1} − r_l): 1·1 + 5·1.
+        Assert.Equal(65 + 1 + 5, WorkEstimate.PerTrialAllDraws(NetworkSpec.Uniform(6, 2, 6, WeightLaw.Gaussian), 5, EngineKind.Conditional).Draws);
         Assert.Equal(estimate.Flops, all.Flops);
         Assert.Equal(WorkEstimate.PerTrial(network, 3, EngineKind.Dense), WorkEstimate.PerTrialAllDraws(network, 3, EngineKind.Dense));
-        // (10, 5, 1024, 2): 10,242 forward + 1,022 + 4 · 2 · 1,022 backward (the bench's largest pair configuration).
-        Assert.Equal(19_440, WorkEstimate.PerTrialAllDraws(NetworkSpec.Uniform(10, 5, 1024, WeightLaw.Gaussian), 2, EngineKind.Conditional).Draws);
+        // (10, 5, 1024, 2): 10,242 forward + 1,024 + 4 · 2 · 1,024 backward (the bench's largest pair configuration).
+        Assert.Equal(19_458, WorkEstimate.PerTrialAllDraws(NetworkSpec.Uniform(10, 5, 1024, WeightLaw.Gaussian), 2, EngineKind.Conditional).Draws);
     }
 }

@@ -84,7 +84,7 @@ public sealed class ConditionalSamplerTests
         Assert.Equal(PinnedMeasurementHash, digest);
     }
 
-    private const string PinnedMeasurementHash = "72CF9ECCDD93DA51CACAAA5843163BF9FD04B0B6735232691EC2A4321026EB8C";
+    private const string PinnedMeasurementHash = "8DE12F5221BC99C7AA730D9CABA7D04BA9C280161DDD42331E24FC6536D3A400";
 
     [Fact]
     public void Sampling_allocates_nothing()
@@ -201,6 +201,32 @@ public sealed class ConditionalSamplerTests
             var diagonal = measurement[layout.Ntk(0, 0)];
             Assert.True(Math.Abs(measurement[layout.Ntk(0, 1)] - diagonal) <= 1e-6 * diagonal + 1e-300,
                 $"trial {t}: K_00 {diagonal:R}, K_01 {measurement[layout.Ntk(0, 1)]:R}");
+        }
+    }
+
+    /// <summary>
+    /// The Gram path (docs/numerics.md §13) is taken where h^{l−1}'s columns are well separated (every pivoted
+    /// Cholesky pivot of their Gram matrix above 1e-6 of the largest) and m ≤ 4; exactly dependent, nearly parallel
+    /// (angle ~1e-4), opposite (θ = π: rank 1 at layer 1) and m &gt; 4 inputs take the Householder QR.
+    /// </summary>
+    [Theory]
+    [InlineData(30.0, 2, new[] { true, true, true })]
+    [InlineData(90.0, 4, new[] { true, true, true })]
+    [InlineData(0.3, 2, new[] { true, true, true })]      // sin²θ ≈ 2.7e-5: still the Gram path
+    [InlineData(0.005, 2, new[] { false, false, false })] // sin²θ ≈ 7.6e-9: ReLU keeps the columns nearly parallel
+    [InlineData(180.0, 2, new[] { false, true, true })]   // x_b = −x_a; after the first ReLU disjoint supports
+    [InlineData(60.0, 5, new[] { false, false, false })]
+    public void The_Gram_path_is_taken_exactly_where_the_inputs_are_well_separated(double thetaDegrees, int m, bool[] expected)
+    {
+        const ulong seed = 77;
+        var inputs = m == 2 ? InputSet.Pair(6, thetaDegrees * Math.PI / 180) : InputSets.Sphere(6, m, 12);
+        var sampler = new ConditionalGaussianSampler(Point(seed, inputDim: 6, widths: [64, 64], inputs));
+        var measurement = new double[sampler.Layout.Count];
+        for (var t = 0; t < 20; t++)
+        {
+            sampler.Sample(t, measurement);
+            for (var l = 1; l <= 3; l++)
+                Assert.True(expected[l - 1] == sampler.SampledViaGram(l), $"θ = {thetaDegrees}°, m = {m}, trial {t}, layer {l}");
         }
     }
 

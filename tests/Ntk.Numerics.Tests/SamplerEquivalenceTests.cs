@@ -53,6 +53,9 @@ public sealed class SamplerEquivalenceTests
         ["widths 2-3, θ = π", 4, new[] { 2, 3 }, InputSet.Pair(4, Math.PI, 0.5), 40_000],
         ["widths 16-8-12, m = 4", 10, new[] { 16, 8, 12 }, Sphere(10, 4, 303), 15_000],
         ["depth 5 width 2, m = 3", 3, new[] { 2, 2, 2, 2, 2 }, Sphere(3, 3, 404), 40_000],
+        // The Gram path near its cut (κ(h)² ~ 1e5 at layer 1) and the QR path just past it.
+        ["widths 24-24-24, θ = 0.3° (Gram path, ill-conditioned)", 5, new[] { 24, 24, 24 }, InputSet.Pair(5, 0.3 * Math.PI / 180), 30_000],
+        ["widths 24-24, θ = 0.005° (QR path)", 5, new[] { 24, 24 }, InputSet.Pair(5, 0.005 * Math.PI / 180), 30_000],
     ];
 
     [Theory]

@@ -285,49 +285,109 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
                 }
     }
 
-    [Fact]
-    public void Fused_mask_Gram_and_basis_products_equal_the_separate_passes_bitwise()
+    /// <summary>The fused dot product's order (FusedKernels remarks), written out element by element: 8 lane chains of
+    /// fma over the rows below 8⌊n/8⌋, ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)), then the tail by fma.</summary>
+    private static double FusedDotReference(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
-        // ConditionalGaussianSampler.GateGramAndProducts (m ≤ 4) against Gate per input, the Gram by Dot and U_k · δ_b by Dot.
-        var random = new Random(28);
-        foreach (var rows in new[] { 1, 2, 3, 4, 5, 7, 8, 13, 64, 255, 256, 1027 })
-            for (var m = 1; m <= 4; m++)
-                for (var rank = 0; rank <= m; rank++)
+        Span<double> lanes = stackalloc double[8];
+        var blocks = x.Length / 8 * 8;
+        for (var i = 0; i < blocks; i++) lanes[i % 8] = Math.FusedMultiplyAdd(x[i], y[i], lanes[i % 8]);
+        var total = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+        for (var i = blocks; i < x.Length; i++) total = Math.FusedMultiplyAdd(x[i], y[i], total);
+        return total;
+    }
+
+    [Fact]
+    public void Fused_dot_products_follow_their_defined_order_bitwise_for_every_length_and_count()
+    {
+        var random = new Random(31);
+        foreach (var length in new[] { 0, 1, 3, 7, 8, 9, 15, 16, 17, 63, 64, 255, 256, 1027 })
+        {
+            var x = RandomValues(random, 4 * length);
+            var y = RandomValues(random, 4 * length);
+            if (length > 5) x[5] = -0.0;
+            for (var e = 0; e < 4; e++)
+                AssertBitwise(FusedDotReference(x.AsSpan(e * length, length), y.AsSpan(e * length, length)),
+                    FusedKernels.FusedDot(x.AsSpan(e * length, length), y.AsSpan(e * length, length)), $"length {length}, dot {e}");
+            for (var xCount = 0; xCount <= 4; xCount++)
+                for (var yCount = 0; yCount <= 4; yCount++)
                 {
-                    var t = RandomValues(random, m * rows);
+                    var xOffsets = Enumerable.Range(0, xCount).Select(e => (3 - e) * length).ToArray(); // any order
+                    var yOffsets = Enumerable.Range(0, yCount).Select(j => j * length).ToArray();
+                    var results = new double[16];
+                    FusedKernels.FusedProducts(x, xOffsets, y, yOffsets, yCount, length, results);
+                    for (var e = 0; e < xCount; e++)
+                        for (var j = 0; j < yCount; j++)
+                            AssertBitwise(FusedDotReference(x.AsSpan(xOffsets[e], length), y.AsSpan(yOffsets[j], length)),
+                                results[e * yCount + j], $"length {length}, {xCount} × {yCount}, pair {e},{j}");
+                }
+        }
+    }
+
+    [Fact]
+    public void Fused_mask_combination_and_Gram_follow_their_defined_order_bitwise()
+    {
+        // FusedKernels.GateCombinationGram against T combined term by term (a_0 x_0, then fma), the mask per input and
+        // the fused dot product per Gram entry.
+        var random = new Random(28);
+        foreach (var rows in new[] { 1, 2, 5, 7, 8, 9, 13, 64, 255, 256, 1027 })
+            for (var m = 1; m <= 4; m++)
+                for (var columns = 1; columns <= Math.Min(m, 4); columns++)
+                {
+                    var first = RandomValues(random, 4 * rows);
+                    var second = RandomValues(random, 4 * rows);
                     var post = RandomValues(random, m * rows);
                     for (var e = 0; e < post.Length; e += 5) post[e] = e % 2 == 0 ? 0.0 : -0.0;
                     if (post.Length > 3) post[3] = double.NaN;
-                    var basis = RandomValues(random, rank * rows);
-                    // input 1 shares input 0's column, input 2 is dead, input 3 has its own (column 1)
-                    var representativeOf = new[] { 0, 0, -1, 1 }[..m];
-                    var expectedDelta = new double[m * rows];
+                    var termOffsets = new int[32];
+                    var termCounts = new int[4];
+                    var firstCounts = new int[4];
+                    var coefficients = new double[32];
+                    for (var c = 0; c < columns; c++)
+                    {
+                        termCounts[c] = 1 + random.Next(8);
+                        firstCounts[c] = random.Next(termCounts[c] + 1);
+                        for (var j = 0; j < termCounts[c]; j++)
+                        {
+                            termOffsets[c * 8 + j] = random.Next(4) * rows;
+                            coefficients[c * 8 + j] = j == 1 ? 0.0 : random.NextDouble() * 2 - 1;
+                        }
+                    }
+                    var t = new double[columns * rows];
+                    for (var c = 0; c < columns; c++)
+                        for (var i = 0; i < rows; i++)
+                        {
+                            double Term(int j) => (j < firstCounts[c] ? first : second)[termOffsets[c * 8 + j] + i];
+                            var sum = coefficients[c * 8] * Term(0);
+                            for (var j = 1; j < termCounts[c]; j++) sum = Math.FusedMultiplyAdd(coefficients[c * 8 + j], Term(j), sum);
+                            t[c * rows + i] = sum;
+                        }
+                    // input 1 shares column 0, input 2 is dead, input 3 has the last column
+                    var representativeOf = new[] { 0, 0, -1, columns - 1 }[..m];
+                    var expected = new double[m * rows];
                     for (var a = 0; a < m; a++)
-                        if (representativeOf[a] >= 0)
-                            DenseKernels.Gate(post.AsSpan(a * rows, rows), t.AsSpan(representativeOf[a] * rows, rows), expectedDelta.AsSpan(a * rows, rows));
+                        for (var i = 0; i < rows; i++)
+                            expected[a * rows + i] = representativeOf[a] >= 0 && post[a * rows + i] > 0 ? t[representativeOf[a] * rows + i] : 0.0;
                     var delta = RandomValues(random, m * rows);
                     var gram = new double[m * m];
-                    var products = new double[16];
-                    ConditionalGaussianSampler.GateGramAndProducts(t, rows, m, representativeOf, post, delta, basis, rank, gram, products);
-                    var context = $"rows {rows}, m {m}, rank {rank}";
-                    for (var e = 0; e < expectedDelta.Length; e++) AssertBitwise(expectedDelta[e], delta[e], $"{context}, delta {e}");
+                    FusedKernels.GateCombinationGram(first, second, termOffsets, termCounts, firstCounts, coefficients, columns,
+                        rows, m, representativeOf, post, delta, gram);
+                    var context = $"rows {rows}, m {m}, columns {columns}";
+                    for (var e = 0; e < expected.Length; e++) AssertBitwise(expected[e], delta[e], $"{context}, delta {e}");
                     for (var a = 0; a < m; a++)
                         for (var b = 0; b < m; b++)
-                            AssertBitwise(SmallDenseLinearAlgebra.Dot(expectedDelta.AsSpan(a * rows, rows), expectedDelta.AsSpan(b * rows, rows)),
+                            AssertBitwise(FusedDotReference(expected.AsSpan(Math.Min(a, b) * rows, rows), expected.AsSpan(Math.Max(a, b) * rows, rows)),
                                 gram[a * m + b], $"{context}, Gram {a},{b}");
-                    for (var k = 0; k < rank; k++)
-                        for (var b = 0; b < m; b++)
-                            AssertBitwise(SmallDenseLinearAlgebra.Dot(basis.AsSpan(k * rows, rows), expectedDelta.AsSpan(b * rows, rows)),
-                                products[k * 4 + b], $"{context}, U_{k} · δ_{b}");
                 }
     }
 
     [Fact]
-    public void Fused_hidden_layer_assembly_equals_the_separate_passes_bitwise()
+    public void Fused_hidden_layer_assembly_follows_its_defined_order_bitwise()
     {
-        // ConditionalGaussianSampler.AssembleHiddenLayer (m ≤ 4) against scale, clear + axpys, Gate and Gram.
+        // ConditionalGaussianSampler.AssembleHiddenLayer (m ≤ 4) against its order written out: U ← s·U, z_a = R_0a U_0
+        // then fma(R_ka, U_k, ·) (+0 for a dead input or rank 0), h = relu(z), Gram by the fused dot product.
         var random = new Random(26);
-        foreach (var width in new[] { 1, 3, 4, 5, 8, 255, 256, 257, 260, 515, 1024 })
+        foreach (var width in new[] { 1, 3, 4, 5, 8, 9, 255, 256, 257, 260, 515, 1024 })
             for (var m = 1; m <= 4; m++)
                 for (var rank = 0; rank <= m; rank++)
                 {
@@ -337,21 +397,21 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
                     var representatives = new int[m];
                     for (var a = 0; a < m; a++) representatives[a] = a == 2 ? -1 : a; // a dead input at m ≥ 3
 
-                    var basis = (double[])draws.Clone();
-                    System.Numerics.Tensors.TensorPrimitives.Multiply(basis, 0.7, basis);
+                    var basis = draws.Select(u => u * 0.7).ToArray();
                     var z = new double[m * width];
-                    for (var a = 0; a < m; a++)
-                    {
-                        if (representatives[a] < 0) continue;
-                        for (var k = 0; k < rank; k++)
-                            SmallDenseLinearAlgebra.Axpy(r[k * m + a], basis.AsSpan(k * width, width), z.AsSpan(a * width, width));
-                    }
                     var post = new double[m * width];
-                    DenseKernels.Gate(z, z, post);
-                    var gram = new double[m * m];
                     for (var a = 0; a < m; a++)
-                        for (var b = 0; b < m; b++)
-                            gram[a * m + b] = SmallDenseLinearAlgebra.Dot(post.AsSpan(a * width, width), post.AsSpan(b * width, width));
+                        for (var i = 0; i < width; i++)
+                        {
+                            var sum = 0.0;
+                            if (representatives[a] >= 0 && rank > 0)
+                            {
+                                sum = r[a] * basis[i];
+                                for (var k = 1; k < rank; k++) sum = Math.FusedMultiplyAdd(r[k * m + a], basis[k * width + i], sum);
+                            }
+                            z[a * width + i] = sum;
+                            post[a * width + i] = sum > 0 ? sum : 0.0;
+                        }
 
                     var fusedBasis = (double[])draws.Clone();
                     var fusedZ = RandomValues(random, m * width);
@@ -363,7 +423,10 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
                     for (var e = 0; e < basis.Length; e++) AssertBitwise(basis[e], fusedBasis[e], $"{context}, U {e}");
                     for (var e = 0; e < z.Length; e++) AssertBitwise(z[e], fusedZ[e], $"{context}, z {e}");
                     for (var e = 0; e < post.Length; e++) AssertBitwise(post[e], fusedPost[e], $"{context}, h {e}");
-                    for (var e = 0; e < gram.Length; e++) AssertBitwise(gram[e], fusedGram[e], $"{context}, Gram {e}");
+                    for (var a = 0; a < m; a++)
+                        for (var b = 0; b < m; b++)
+                            AssertBitwise(FusedDotReference(post.AsSpan(Math.Min(a, b) * width, width), post.AsSpan(Math.Max(a, b) * width, width)),
+                                fusedGram[a * m + b], $"{context}, Gram {a},{b}");
                 }
     }
 

@@ -159,6 +159,39 @@ public sealed class SmallDenseLinearAlgebraTests
         AssertClose(matrix, factor * factor.Transpose(), FactorizationTolerance * matrix.FrobeniusNorm());
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(7)]
+    public void Solves_with_a_pivoted_Cholesky_factor_invert_F_and_its_transpose(int m)
+    {
+        // The conditional engine's Gram path (docs/numerics.md §13) solves F u = v and Fᵀ c = y with the factor of
+        // HᵀH; the pivot order must make F triangular in the order the solves walk it.
+        var random = new Random(40 + m);
+        var h = Matrix<double>.Build.Dense(m + 3, m, (_, _) => random.NextDouble() * 2 - 1);
+        var gram = h.TransposeThisAndMultiply(h);
+        var values = new double[m * m];
+        for (var a = 0; a < m; a++)
+            for (var b = 0; b < m; b++) values[a * m + b] = gram[a, b];
+        var factor = new double[m * m];
+        var pivots = new int[m];
+        Assert.Equal(m, SmallDenseLinearAlgebra.PivotedCholesky(values, m, RankTolerance, factor, new double[m * m], new bool[m], pivots));
+        Assert.Equal(Enumerable.Range(0, m), pivots.Order());
+        for (var k = 0; k < m; k++)
+            for (var j = k + 1; j < m; j++) Assert.Equal(0.0, factor[pivots[k] * m + j]); // row p_k is zero beyond column k
+        var f = Matrix<double>.Build.Dense(m, m, (a, k) => factor[a * m + k]);
+        var v = Enumerable.Range(0, m).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+        var u = new double[m];
+        SmallDenseLinearAlgebra.SolvePivotedLower(factor, m, pivots, v, u);
+        var c = new double[m];
+        SmallDenseLinearAlgebra.SolvePivotedLowerTransposed(factor, m, pivots, v, c);
+        var scale = f.L1Norm() * Math.Max(Vector<double>.Build.Dense(u).L1Norm(), Vector<double>.Build.Dense(c).L1Norm());
+        AssertClose(Matrix<double>.Build.Dense(m, 1, v), f * Matrix<double>.Build.Dense(m, 1, u), 1e-14 * scale);
+        AssertClose(Matrix<double>.Build.Dense(m, 1, v), f.Transpose() * Matrix<double>.Build.Dense(m, 1, c), 1e-14 * scale);
+    }
+
     [Fact]
     public void Pivoted_Cholesky_of_the_zero_matrix_has_rank_zero()
     {

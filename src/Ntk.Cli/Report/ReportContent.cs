@@ -129,6 +129,7 @@ internal static partial class ReportContent
         var rows = new List<IReadOnlyList<string>>
         {
             new[] { "software", $"{results.Software.Name} {results.Software.Version} (.NET {results.Software.Runtime})" },
+            new[] { "random sequence", $"{results.Software.Generator ?? "not recorded"}; engines {results.Software.Engines ?? "not recorded"}" },
             new[] { "results format", results.Format },
             new[] { "mode", run.Mode == "local" ? "local (one process)" : run.Mode },
             new[] { "workers", run.Workers.ToString(CultureInfo.InvariantCulture) },

@@ -39,7 +39,7 @@ internal static class ResultsDirectory
         {
             throw new InvalidInputException("--resume: " + e.Message);
         }
-        ResumeStates.CheckGenerator(previous.Software.Generator);
+        ResumeStates.CheckVersions(previous.Software.Generator, previous.Software.Engines);
         if (previous.SweepHash == sweepHash) return previous;
 
         using var current = JsonDocument.Parse(normalizedSweep);

@@ -44,7 +44,11 @@ internal sealed record ResultsFile(
 /// The random sequence's name (<see cref="Ntk.Numerics.Randomness.RandomStream.GeneratorVersion"/>): --resume refuses a
 /// state drawn with another one. Null in files written before it was recorded.
 /// </param>
-internal sealed record SoftwareInfo(string Name, string Version, string Runtime, string? Generator);
+/// <param name="Engines">
+/// What the engines make of that sequence (<see cref="Ntk.Numerics.Engines.EngineVersions.Current"/>): --resume refuses
+/// a state sampled by other engine versions too. Null in files written before it was recorded.
+/// </param>
+internal sealed record SoftwareInfo(string Name, string Version, string Runtime, string? Generator, string? Engines = null);
 
 /// <param name="Mode">"local" for ntk run, "cluster" for a coordinator.</param>
 /// <param name="Complete">True when every point reached its stopping rule.</param>

@@ -287,7 +287,8 @@ internal sealed class ResultsSink : IStreamingResultSink, IDisposable
             double.IsNaN(g.LargestAbsZ) ? null : g.LargestAbsZ)).ToList();
         var file = new ResultsFile(
             ResultsFile.CurrentFormat,
-            new SoftwareInfo("Ntk.Distributed", SoftwareVersion.Value, Environment.Version.ToString(), RandomStream.GeneratorVersion),
+            new SoftwareInfo("Ntk.Distributed", SoftwareVersion.Value, Environment.Version.ToString(), RandomStream.GeneratorVersion,
+                Ntk.Numerics.Engines.EngineVersions.Current),
             new RunInfo(_run.Mode, totals.Complete, _run.StartedUtc, now, (now - _run.StartedUtc).TotalSeconds, _run.Workers, _run.Nodes,
                 totals.Trials, unchecked((long)_plan.MasterSeed)),
             _run.SweepHash,

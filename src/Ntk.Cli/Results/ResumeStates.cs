@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Ntk.Cli.Terminal;
 using Ntk.Cluster;
+using Ntk.Numerics.Engines;
 using Ntk.Numerics.MonteCarlo;
 using Ntk.Numerics.Randomness;
 
@@ -35,16 +36,23 @@ internal static class ResumeStates
     }
 
     /// <summary>
-    /// A saved state continues only under the random sequence that drew it: shards drawn with another generator would
-    /// mix two sequences into one result that no single run reproduces (docs/contract.md §7). Called by
-    /// <see cref="ResultsDirectory.ReadForResume"/>, for ntk run and the coordinator alike.
+    /// A saved state continues only under the random sequence that drew it and the engines that sampled it: shards of
+    /// another generator or engine version would mix two sets of numbers into one result that no single run reproduces
+    /// (docs/contract.md §7). Called by <see cref="ResultsDirectory.ReadForResume"/>, for ntk run and the coordinator
+    /// alike, with results.json's <c>software.generator</c> and <c>software.engines</c> (null in older files).
     /// </summary>
-    public static void CheckGenerator(string? generator)
+    public static void CheckVersions(string? generator, string? engines)
     {
-        if (generator == RandomStream.GeneratorVersion) return;
-        var made = generator is null ? "a generator older than the recorded versions" : $"generator \"{generator}\"";
-        throw new InvalidInputException(
-            $"--resume: results.json was drawn with {made}, this build draws with \"{RandomStream.GeneratorVersion}\"; " +
-            "its trials cannot be continued. Start a fresh run (--force, or another --out)");
+        Check("a generator", "generator", "drawn with", generator, RandomStream.GeneratorVersion);
+        Check("engines", "engines", "sampled by", engines, EngineVersions.Current);
+
+        static void Check(string older, string name, string verb, string? recorded, string current)
+        {
+            if (recorded == current) return;
+            var made = recorded is null ? $"{older} older than the recorded versions" : $"{name} \"{recorded}\"";
+            throw new InvalidInputException(
+                $"--resume: results.json was {verb} {made}, this build uses {name} \"{current}\"; " +
+                "its trials cannot be continued. Start a fresh run (--force, or another --out)");
+        }
     }
 }

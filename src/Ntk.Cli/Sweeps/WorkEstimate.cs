@@ -41,8 +41,9 @@ internal readonly record struct WorkEstimate(double Draws, double Flops)
     /// <summary>
     /// <see cref="PerTrial"/> with every Gaussian the engine draws, for the roofline of <c>ntk bench</c>. Equal to it
     /// for dense; for conditional the forward draws are r_l·n_l (r_l = min(m, n_{l−1}), the rank of h^{l−1} for
-    /// generic inputs) and the backward pass draws another ρ_l·(n_{l−1} − r_l) for l = L+1 down to 2 (ρ_{L+1} = 1 for
-    /// δ^{L+1} = 1, ρ_l = min(m, n_l) below; docs/science.md §3), about twice <see cref="PerTrial"/>'s count.
+    /// generic inputs) and the backward pass draws another ρ_l·n_{l−1} on the Gram path (m ≤ 4 and r_l = m) or
+    /// ρ_l·(n_{l−1} − r_l) on the QR path, for l = L+1 down to 2 (ρ_{L+1} = 1 for δ^{L+1} = 1, ρ_l = min(m, n_l)
+    /// below; docs/science.md §3), about twice <see cref="PerTrial"/>'s count.
     /// </summary>
     /// <remarks>
     /// Kept apart from <see cref="PerTrial"/> because that one also sizes <c>"shardTrials": "auto"</c>
@@ -60,7 +61,10 @@ internal readonly record struct WorkEstimate(double Draws, double Flops)
             draws += (double)rank * network.LayerSize(layer);
             if (layer < 2) continue;
             var deltaRank = layer == network.Depth + 1 ? 1 : Math.Min(inputCount, network.LayerSize(layer));
-            draws += (double)deltaRank * (network.LayerSize(layer - 1) - rank);
+            // The Gram path (m ≤ 4, h^{l−1} of full rank) draws the whole n_{l−1}-vector and projects it; the QR
+            // path only the n_{l−1} − r_l complement coordinates.
+            var gramPath = inputCount <= 4 && rank == inputCount;
+            draws += (double)deltaRank * (network.LayerSize(layer - 1) - (gramPath ? 0 : rank));
         }
         return estimate with { Draws = draws };
     }

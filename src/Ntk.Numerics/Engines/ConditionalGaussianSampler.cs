@@ -26,6 +26,12 @@ namespace Ntk.Numerics.Engines;
 /// (W^l)ᵀ Δ = Q [Uᵀ Δ ; (G Q_⊥)ᵀ Δ], where Uᵀ Δ = Q_rᵀ (W^l)ᵀ Δ = (H⁺)ᵀ Zᵀ Δ expressed in the basis Q_r, and the
 /// n_{l−1} − r rows of (G Q_⊥)ᵀ Δ = Q_⊥ᵀ (P⊥ Gᵀ Δ) are iid N(0, s_l² ΔᵀΔ); they are drawn as s_l · G' Fᵀ with
 /// F Fᵀ = ΔᵀΔ a pivoted Cholesky factor. Then δ^{l−1} = ξ^{l−1} ⊙ (W^l)ᵀ Δ. No n × n matrix is formed.</para>
+/// <para><b>Gram path</b> (m ≤ 4, when the pivoted Cholesky F Fᵀ = HᵀH of the distinct columns has every pivot above
+/// <see cref="GramPathTolerance"/>; docs/numerics.md §13): the same law without the QR. Forward Z^l = U Fᵀ with
+/// Q_r = H F⁻ᵀ implied; backward (W^l)ᵀ Δ_b = Y_b + H c_b with Y_b = s_l Σ_j Φ_bj X_j (X: ρ columns of n_{l−1} fresh
+/// draws, Φ Φᵀ = ΔᵀΔ) and c_b = F⁻ᵀ (Uᵀ Δ_b − F⁻¹ Hᵀ Y_b), i.e. Q_r Uᵀ Δ_b + P⊥ Y_b. The choice depends on H only,
+/// which the layer is conditioned on. Its passes, and for m ≤ 4 the forward and mask/Gram passes of every layer, use
+/// the fused order of <see cref="FusedKernels"/>.</para>
 /// <para><b>Kernel</b> (docs/science.md §2): K_ab = Σ_{l=1}^{L+1} s_l² (δ^l_a · δ^l_b)(h^{l−1}_a · h^{l−1}_b), from the
 /// Gram matrices alone.</para>
 /// <para><b>Exact zeros and ties.</b> Before each factorization, inputs whose column is exactly zero (a dead input)
@@ -36,8 +42,9 @@ namespace Ntk.Numerics.Engines;
 /// <para><b>Order of random draws</b> from <c>RandomStream.For(seed, point, t)</c>, all by <c>FillGaussian</c>:
 /// first, for l = 1..L+1, the columns of U/s_l one after the other (basis vector k = 0..r_l−1, each n_l values by
 /// unit; r_l = numerical rank of h^{l−1}); then, for l = L+1 down to 2, the columns of G' one after the other
-/// (j = 0..ρ_l−1, each n_{l−1} − r_l values; ρ_l = numerical rank of δ^l). Layer 1's backward draws nothing
-/// (δ^0 is not used). The counts depend on the trial only through the ranks.</para>
+/// (j = 0..ρ_l−1, each n_{l−1} − r_l values on the QR path, n_{l−1} values on the Gram path; ρ_l = numerical rank of
+/// δ^l). Layer 1's backward draws nothing (δ^0 is not used). The counts depend on the trial only through the ranks and
+/// the paths. The numbers these draws become are versioned by <see cref="EngineVersions"/>.</para>
 /// <para><b>Storage.</b> Internally vectors are input-major (h^l, δ^l, columns of U and of the QR factor contiguous),
 /// so every O(n) loop is a long contiguous dot product or axpy; <see cref="MeasurementWriter"/> reads z^l input-major
 /// too (its activity bit sets are the same in either layout).</para>
@@ -57,6 +64,15 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     /// covariance of the sampled rows is then off by at most m·1e-13 relative, above the O(m·ε) rounding of the Gram.
     /// </summary>
     private const double CholeskyRankTolerance = 1e-13;
+
+    /// <summary>
+    /// Gram-path cut (m ≤ 4): layer l samples through the Cholesky factor of h^{l−1}'s Gram matrix only when every
+    /// pivot of its pivoted Cholesky exceeds 1e-6 of the largest diagonal entry, i.e. when no column of h^{l−1} lies
+    /// within an angle of ~1e-3 of the span of the others. Then κ(h)² ≲ m·10⁶ and the projections of the backward pass,
+    /// formed from the Gram matrix, are accurate to ~κ²·ε ≲ 1e-9 relative (docs/numerics.md §13); any other layer
+    /// (ties are merged before, so: nearly or exactly dependent inputs, too few rows) takes the Householder QR.
+    /// </summary>
+    private const double GramPathTolerance = 1e-6;
 
     private readonly PointDefinition _point;
     private readonly int _depth;
@@ -92,7 +108,15 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly int[] _basisOffsets;      // m², the (k, b) pairs of Uᵀ Δ: offset of U_k
     private readonly int[] _deltaOffsets;      // m², offset of Δ_b
     private readonly double[] _products;       // m², their products
-    private readonly double[] _fusedProducts = new double[16]; // m ≤ 4: U_k · δ_b of the next layer down at [k·4 + b]
+    private readonly double[] _fusedProducts = new double[16]; // m ≤ 4: U_k · δ_b of the next layer down at [k·m + b]
+    private readonly int[] _termOffsets = new int[32];     // m ≤ 4: the terms of T's columns for GateCombinationGram
+    private readonly double[] _termCoefficients = new double[32];
+    private readonly int[] _termCounts = new int[4];
+    private readonly int[] _firstCounts = new int[4];
+    private readonly bool[] _viaGram;          // _viaGram[l]: layer l sampled through the Cholesky factor of HᵀH
+    private readonly double[][] _gramFactor;   // _gramFactor[l]: F (d × d, rows per distinct column) with F Fᵀ = HᵀH
+    private readonly int[][] _gramPivots;      // _gramPivots[l]: its pivot order
+    private readonly int[][] _gramColumns;     // _gramColumns[l][e]: the input whose h^{l−1} column is H's column e
 
     /// <summary>Allocates every buffer for <paramref name="point"/>; its weight law must be Gaussian.</summary>
     public ConditionalGaussianSampler(PointDefinition point)
@@ -136,6 +160,17 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             _basisDraws[l] = new double[_sizes[l] * m];
         }
 
+        _viaGram = new bool[layers + 1];
+        _gramFactor = new double[layers + 1][];
+        _gramPivots = new int[layers + 1][];
+        _gramColumns = new int[layers + 1][];
+        for (var l = 0; l <= layers; l++)
+        {
+            _gramFactor[l] = new double[m * m];
+            _gramPivots[l] = new int[m];
+            _gramColumns[l] = new int[m];
+        }
+
         _preInputMajor = new double[widest * m];
         _rFactor = new double[m * m];
         _delta = new double[widest * m];
@@ -161,6 +196,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     }
 
     public MeasurementLayout Layout { get; }
+
+    /// <summary>Whether the last sampled trial took the Gram path at layer <paramref name="layer"/> (1..L+1); for tests.</summary>
+    internal bool SampledViaGram(int layer) => _viaGram[layer];
 
     /// <summary>
     /// Samples network <paramref name="trial"/> (≥ 0) and writes its measurement: per layer the activity (from z^l) and
@@ -201,22 +239,42 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         var qr = _qr[l];
 
         var distinct = FindRepresentatives(previous, rows, _postGram[l - 1]);
-        for (var j = 0; j < distinct; j++)
-            previous.AsSpan(_representativeColumn[j] * rows, rows).CopyTo(qr.AsSpan(j * rows, rows));
-        var rank = _rank[l] = SmallDenseLinearAlgebra.PivotedQr(
-            qr, rows, distinct, QrRankTolerance, _tau[l], _pivots, _norms);
-
-        // R expanded to the inputs: column a is the R column of a's representative (zero for a dead input).
-        for (var p = 0; p < distinct; p++) _positionOf[_pivots[p]] = p;
-        var r = _rFactor.AsSpan(0, rank * m);
-        r.Clear();
-        for (var a = 0; a < m; a++)
+        int rank;
+        Span<double> r;
+        if (_viaGram[l] = m <= 4 && FactorPostGram(l, distinct))
         {
-            var representative = _representativeOf[a];
-            if (representative < 0) continue;
-            var p = _positionOf[representative];
-            var last = Math.Min(p, rank - 1);
-            for (var k = 0; k <= last; k++) r[k * m + a] = qr[p * rows + k];
+            // Gram path: z_a = Σ_k F_ak U_k with F Fᵀ = HᵀH (F from the Gram matrix the previous layer already summed),
+            // the same law as U R Pᵀ: its rows are iid N(0, s_l² HᵀH). Q_r = H F⁻ᵀ is the implied orthonormal basis.
+            rank = _rank[l] = distinct;
+            var factor = _gramFactor[l];
+            r = _rFactor.AsSpan(0, rank * m);
+            r.Clear();
+            for (var a = 0; a < m; a++)
+            {
+                var representative = _representativeOf[a];
+                if (representative < 0) continue;
+                for (var k = 0; k < rank; k++) r[k * m + a] = factor[representative * rank + k];
+            }
+        }
+        else
+        {
+            for (var j = 0; j < distinct; j++)
+                previous.AsSpan(_representativeColumn[j] * rows, rows).CopyTo(qr.AsSpan(j * rows, rows));
+            rank = _rank[l] = SmallDenseLinearAlgebra.PivotedQr(
+                qr, rows, distinct, QrRankTolerance, _tau[l], _pivots, _norms);
+
+            // R expanded to the inputs: column a is the R column of a's representative (zero for a dead input).
+            for (var p = 0; p < distinct; p++) _positionOf[_pivots[p]] = p;
+            r = _rFactor.AsSpan(0, rank * m);
+            r.Clear();
+            for (var a = 0; a < m; a++)
+            {
+                var representative = _representativeOf[a];
+                if (representative < 0) continue;
+                var p = _positionOf[representative];
+                var last = Math.Min(p, rank - 1);
+                for (var k = 0; k <= last; k++) r[k * m + a] = qr[p * rows + k];
+            }
         }
 
         var basis = _basisDraws[l].AsSpan(0, rank * width);
@@ -255,23 +313,47 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     }
 
     /// <summary>
+    /// Pivoted Cholesky of the Gram matrix of h^{l−1}'s <paramref name="distinct"/> representative columns (from
+    /// <see cref="FindRepresentatives"/>) into layer l's <see cref="_gramFactor"/>, <see cref="_gramPivots"/> and
+    /// <see cref="_gramColumns"/>. True when it has full rank with every pivot above <see cref="GramPathTolerance"/>:
+    /// the layer then takes the Gram path.
+    /// </summary>
+    private bool FactorPostGram(int l, int distinct)
+    {
+        if (distinct == 0 || distinct > _sizes[l - 1]) return false;
+        var m = _inputCount;
+        var gram = _postGram[l - 1];
+        var compressed = _compressedGram.AsSpan(0, distinct * distinct);
+        var columns = _gramColumns[l];
+        for (var j = 0; j < distinct; j++)
+        {
+            columns[j] = _representativeColumn[j];
+            for (var k = 0; k < distinct; k++)
+                compressed[j * distinct + k] = gram[_representativeColumn[j] * m + _representativeColumn[k]];
+        }
+        return SmallDenseLinearAlgebra.PivotedCholesky(compressed, distinct, GramPathTolerance, _gramFactor[l],
+            _choleskyWork, _choleskyUsed, _gramPivots[l]) == distinct;
+    }
+
+    /// <summary>
     /// For m ≤ 4, in one pass over <paramref name="width"/>: U ← s·U (the raw draws, in place), z_a = Σ_k R_ka U_k for
-    /// every input with a representative (else exactly 0), h = relu(z) and the Gram matrix of h. Bitwise the separate
-    /// passes: the scaling is elementwise; each z element is ((+0 + R_0a U_0) + R_1a U_1) + … in increasing k, as the
-    /// cleared vector plus one axpy after another; relu is <see cref="DenseKernels.Gate"/>'s masking; each Gram entry
-    /// is <see cref="SmallDenseLinearAlgebra.Dot"/>'s chain (four lane sums over the 4-aligned rows, (s0 + s1) +
-    /// (s2 + s3), then the tail in increasing i), all ten kept in registers, so h is never read back.
+    /// every input with a representative (else exactly +0), h = relu(z) and the Gram matrix of h, all in the fused
+    /// order of <see cref="FusedKernels"/>: z_a = R_0a U_0, then z_a ← fma(R_ka, U_k, z_a) in increasing k (+0 for rank
+    /// 0); each Gram entry is <see cref="FusedKernels.FusedDot"/>(h_a, h_b), all ten kept in registers, so h is never
+    /// read back. The same bits with AVX-512, with Vector256 halves and in software.
     /// </summary>
     internal static void AssembleHiddenLayer(
         Span<double> basis, double scale, int rank, int width, int m, ReadOnlySpan<double> r,
         ReadOnlySpan<int> representativeOf, Span<double> z, Span<double> post, Span<double> gram)
     {
-        if (m > 4 || basis.Length < rank * width || z.Length < m * width || post.Length < m * width
+        if (m > 4 || rank > 4 || basis.Length < rank * width || z.Length < m * width || post.Length < m * width
             || r.Length < rank * m || gram.Length < m * m || representativeOf.Length < m)
             throw new ArgumentException("AssembleHiddenLayer: spans too short or m > 4");
         Span<double> c = stackalloc double[16];
         for (var k = 0; k < rank; k++)
             for (var a = 0; a < m; a++) c[a * 4 + k] = r[k * m + a];
+        Span<double> live = stackalloc double[4];
+        for (var a = 0; a < m; a++) live[a] = BitConverter.Int64BitsToDouble(representativeOf[a] >= 0 ? -1L : 0L);
         ref var uRef = ref MemoryMarshal.GetReference(basis);
         ref var zRef = ref MemoryMarshal.GetReference(z);
         ref var hRef = ref MemoryMarshal.GetReference(post);
@@ -289,34 +371,22 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         ref var h1 = ref Unsafe.Add(ref hRef, Math.Min(1, last) * width);
         ref var h2 = ref Unsafe.Add(ref hRef, Math.Min(2, last) * width);
         ref var h3 = ref Unsafe.Add(ref hRef, Math.Min(3, last) * width);
-        // A dead input's z and h are exactly 0: all its coefficients 0 and its mask 0 would give ±0 sums, so it is
-        // written as +0 through the mask instead (z & 0).
-        var live0 = representativeOf[0] >= 0 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
-        var live1 = m > 1 && representativeOf[1] >= 0 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
-        var live2 = m > 2 && representativeOf[2] >= 0 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
-        var live3 = m > 3 && representativeOf[3] >= 0 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
-        var s = Vector256.Create(scale);
-        Vector256<double> c00 = Vector256.Create(c[0]), c01 = Vector256.Create(c[1]), c02 = Vector256.Create(c[2]), c03 = Vector256.Create(c[3]);
-        Vector256<double> c10 = Vector256.Create(c[4]), c11 = Vector256.Create(c[5]), c12 = Vector256.Create(c[6]), c13 = Vector256.Create(c[7]);
-        Vector256<double> c20 = Vector256.Create(c[8]), c21 = Vector256.Create(c[9]), c22 = Vector256.Create(c[10]), c23 = Vector256.Create(c[11]);
-        Vector256<double> c30 = Vector256.Create(c[12]), c31 = Vector256.Create(c[13]), c32 = Vector256.Create(c[14]), c33 = Vector256.Create(c[15]);
-        Vector256<double> g00 = default, g01 = default, g02 = default, g03 = default, g11 = default, g12 = default,
-            g13 = default, g22 = default, g23 = default, g33 = default;
-        var i = 0;
+        var blocks = width & ~7;
+        Span<double> g = stackalloc double[16];
         if (Vector512.IsHardwareAccelerated)
         {
-            // 8 rows at a time: U, z and h elementwise in 8 lanes; each Gram product's lower half (rows i..i+3) then its
-            // upper half (rows i+4..i+7) into the 4-lane sums: the order the 4-row loop below would take.
             var s8 = Vector512.Create(scale);
             Vector512<double> e00 = Vector512.Create(c[0]), e01 = Vector512.Create(c[1]), e02 = Vector512.Create(c[2]), e03 = Vector512.Create(c[3]);
             Vector512<double> e10 = Vector512.Create(c[4]), e11 = Vector512.Create(c[5]), e12 = Vector512.Create(c[6]), e13 = Vector512.Create(c[7]);
             Vector512<double> e20 = Vector512.Create(c[8]), e21 = Vector512.Create(c[9]), e22 = Vector512.Create(c[10]), e23 = Vector512.Create(c[11]);
             Vector512<double> e30 = Vector512.Create(c[12]), e31 = Vector512.Create(c[13]), e32 = Vector512.Create(c[14]), e33 = Vector512.Create(c[15]);
-            var l0 = Vector512.Create(live0, live0);
-            var l1 = Vector512.Create(live1, live1);
-            var l2 = Vector512.Create(live2, live2);
-            var l3 = Vector512.Create(live3, live3);
-            for (; i + 7 < width; i += 8)
+            var l0 = Vector512.Create(live[0]);
+            var l1 = Vector512.Create(live[Math.Min(1, last)]);
+            var l2 = Vector512.Create(live[Math.Min(2, last)]);
+            var l3 = Vector512.Create(live[Math.Min(3, last)]);
+            Vector512<double> g00 = default, g01 = default, g02 = default, g03 = default, g11 = default, g12 = default,
+                g13 = default, g22 = default, g23 = default, g33 = default;
+            for (var i = 0; i < blocks; i += 8)
             {
                 Vector512<double> v0 = default, v1 = default, v2 = default, v3 = default;
                 if (rank > 0)
@@ -339,293 +409,173 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                         }
                     }
                 }
-                var x0 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, e00, e01, e02, e03) & l0;
+                var x0 = Combine(rank, v0, v1, v2, v3, e00, e01, e02, e03) & l0;
                 x0.StoreUnsafe(ref z0, (nuint)i);
                 x0 &= Vector512.GreaterThan(x0, Vector512<double>.Zero);
                 x0.StoreUnsafe(ref h0, (nuint)i);
-                Accumulate(ref g00, x0 * x0);
+                g00 = Vector512.FusedMultiplyAdd(x0, x0, g00);
                 if (m > 1)
                 {
-                    var x1 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, e10, e11, e12, e13) & l1;
+                    var x1 = Combine(rank, v0, v1, v2, v3, e10, e11, e12, e13) & l1;
                     x1.StoreUnsafe(ref z1, (nuint)i);
                     x1 &= Vector512.GreaterThan(x1, Vector512<double>.Zero);
                     x1.StoreUnsafe(ref h1, (nuint)i);
-                    Accumulate(ref g01, x0 * x1);
-                    Accumulate(ref g11, x1 * x1);
+                    g01 = Vector512.FusedMultiplyAdd(x0, x1, g01);
+                    g11 = Vector512.FusedMultiplyAdd(x1, x1, g11);
                     if (m > 2)
                     {
-                        var x2 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, e20, e21, e22, e23) & l2;
+                        var x2 = Combine(rank, v0, v1, v2, v3, e20, e21, e22, e23) & l2;
                         x2.StoreUnsafe(ref z2, (nuint)i);
                         x2 &= Vector512.GreaterThan(x2, Vector512<double>.Zero);
                         x2.StoreUnsafe(ref h2, (nuint)i);
-                        Accumulate(ref g02, x0 * x2);
-                        Accumulate(ref g12, x1 * x2);
-                        Accumulate(ref g22, x2 * x2);
+                        g02 = Vector512.FusedMultiplyAdd(x0, x2, g02);
+                        g12 = Vector512.FusedMultiplyAdd(x1, x2, g12);
+                        g22 = Vector512.FusedMultiplyAdd(x2, x2, g22);
                         if (m > 3)
                         {
-                            var x3 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, e30, e31, e32, e33) & l3;
+                            var x3 = Combine(rank, v0, v1, v2, v3, e30, e31, e32, e33) & l3;
                             x3.StoreUnsafe(ref z3, (nuint)i);
                             x3 &= Vector512.GreaterThan(x3, Vector512<double>.Zero);
                             x3.StoreUnsafe(ref h3, (nuint)i);
-                            Accumulate(ref g03, x0 * x3);
-                            Accumulate(ref g13, x1 * x3);
-                            Accumulate(ref g23, x2 * x3);
-                            Accumulate(ref g33, x3 * x3);
+                            g03 = Vector512.FusedMultiplyAdd(x0, x3, g03);
+                            g13 = Vector512.FusedMultiplyAdd(x1, x3, g13);
+                            g23 = Vector512.FusedMultiplyAdd(x2, x3, g23);
+                            g33 = Vector512.FusedMultiplyAdd(x3, x3, g33);
                         }
                     }
                 }
             }
+            g[0] = FusedKernels.Sum(g00); g[1] = FusedKernels.Sum(g01); g[2] = FusedKernels.Sum(g02); g[3] = FusedKernels.Sum(g03);
+            g[5] = FusedKernels.Sum(g11); g[6] = FusedKernels.Sum(g12); g[7] = FusedKernels.Sum(g13);
+            g[10] = FusedKernels.Sum(g22); g[11] = FusedKernels.Sum(g23); g[15] = FusedKernels.Sum(g33);
         }
-        for (; i + 3 < width; i += 4)
+        else
         {
-            Vector256<double> v0 = default, v1 = default, v2 = default, v3 = default;
-            if (rank > 0)
+            // The same lanes as two Vector256 halves.
+            var s4 = Vector256.Create(scale);
+            Vector256<double> e00 = Vector256.Create(c[0]), e01 = Vector256.Create(c[1]), e02 = Vector256.Create(c[2]), e03 = Vector256.Create(c[3]);
+            Vector256<double> e10 = Vector256.Create(c[4]), e11 = Vector256.Create(c[5]), e12 = Vector256.Create(c[6]), e13 = Vector256.Create(c[7]);
+            Vector256<double> e20 = Vector256.Create(c[8]), e21 = Vector256.Create(c[9]), e22 = Vector256.Create(c[10]), e23 = Vector256.Create(c[11]);
+            Vector256<double> e30 = Vector256.Create(c[12]), e31 = Vector256.Create(c[13]), e32 = Vector256.Create(c[14]), e33 = Vector256.Create(c[15]);
+            var l0 = Vector256.Create(live[0]);
+            var l1 = Vector256.Create(live[Math.Min(1, last)]);
+            var l2 = Vector256.Create(live[Math.Min(2, last)]);
+            var l3 = Vector256.Create(live[Math.Min(3, last)]);
+            FusedKernels.Lanes8 g00 = default, g01 = default, g02 = default, g03 = default, g11 = default, g12 = default,
+                g13 = default, g22 = default, g23 = default, g33 = default;
+            for (var i = 0; i < blocks; i += 8)
             {
-                v0 = Vector256.LoadUnsafe(ref u0, (nuint)i) * s;
-                v0.StoreUnsafe(ref u0, (nuint)i);
-                if (rank > 1)
+                FusedKernels.Lanes8 v0 = default, v1 = default, v2 = default, v3 = default;
+                if (rank > 0)
                 {
-                    v1 = Vector256.LoadUnsafe(ref u1, (nuint)i) * s;
-                    v1.StoreUnsafe(ref u1, (nuint)i);
-                    if (rank > 2)
+                    v0 = FusedKernels.Lanes8.Times(s4, FusedKernels.Lanes8.Load(ref u0, i));
+                    v0.Store(ref u0, i);
+                    if (rank > 1)
                     {
-                        v2 = Vector256.LoadUnsafe(ref u2, (nuint)i) * s;
-                        v2.StoreUnsafe(ref u2, (nuint)i);
-                        if (rank > 3)
+                        v1 = FusedKernels.Lanes8.Times(s4, FusedKernels.Lanes8.Load(ref u1, i));
+                        v1.Store(ref u1, i);
+                        if (rank > 2)
                         {
-                            v3 = Vector256.LoadUnsafe(ref u3, (nuint)i) * s;
-                            v3.StoreUnsafe(ref u3, (nuint)i);
+                            v2 = FusedKernels.Lanes8.Times(s4, FusedKernels.Lanes8.Load(ref u2, i));
+                            v2.Store(ref u2, i);
+                            if (rank > 3)
+                            {
+                                v3 = FusedKernels.Lanes8.Times(s4, FusedKernels.Lanes8.Load(ref u3, i));
+                                v3.Store(ref u3, i);
+                            }
+                        }
+                    }
+                }
+                var x0 = FusedKernels.Lanes8.And(Combine(rank, v0, v1, v2, v3, e00, e01, e02, e03), l0);
+                x0.Store(ref z0, i);
+                x0 = FusedKernels.Lanes8.Relu(x0);
+                x0.Store(ref h0, i);
+                g00.Accumulate(x0, x0);
+                if (m > 1)
+                {
+                    var x1 = FusedKernels.Lanes8.And(Combine(rank, v0, v1, v2, v3, e10, e11, e12, e13), l1);
+                    x1.Store(ref z1, i);
+                    x1 = FusedKernels.Lanes8.Relu(x1);
+                    x1.Store(ref h1, i);
+                    g01.Accumulate(x0, x1);
+                    g11.Accumulate(x1, x1);
+                    if (m > 2)
+                    {
+                        var x2 = FusedKernels.Lanes8.And(Combine(rank, v0, v1, v2, v3, e20, e21, e22, e23), l2);
+                        x2.Store(ref z2, i);
+                        x2 = FusedKernels.Lanes8.Relu(x2);
+                        x2.Store(ref h2, i);
+                        g02.Accumulate(x0, x2);
+                        g12.Accumulate(x1, x2);
+                        g22.Accumulate(x2, x2);
+                        if (m > 3)
+                        {
+                            var x3 = FusedKernels.Lanes8.And(Combine(rank, v0, v1, v2, v3, e30, e31, e32, e33), l3);
+                            x3.Store(ref z3, i);
+                            x3 = FusedKernels.Lanes8.Relu(x3);
+                            x3.Store(ref h3, i);
+                            g03.Accumulate(x0, x3);
+                            g13.Accumulate(x1, x3);
+                            g23.Accumulate(x2, x3);
+                            g33.Accumulate(x3, x3);
                         }
                     }
                 }
             }
-            var x0 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, c00, c01, c02, c03) & live0;
-            x0.StoreUnsafe(ref z0, (nuint)i);
-            x0 &= Vector256.GreaterThan(x0, Vector256<double>.Zero);
-            x0.StoreUnsafe(ref h0, (nuint)i);
-            g00 += x0 * x0;
-            if (m > 1)
-            {
-                var x1 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, c10, c11, c12, c13) & live1;
-                x1.StoreUnsafe(ref z1, (nuint)i);
-                x1 &= Vector256.GreaterThan(x1, Vector256<double>.Zero);
-                x1.StoreUnsafe(ref h1, (nuint)i);
-                g01 += x0 * x1;
-                g11 += x1 * x1;
-                if (m > 2)
-                {
-                    var x2 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, c20, c21, c22, c23) & live2;
-                    x2.StoreUnsafe(ref z2, (nuint)i);
-                    x2 &= Vector256.GreaterThan(x2, Vector256<double>.Zero);
-                    x2.StoreUnsafe(ref h2, (nuint)i);
-                    g02 += x0 * x2;
-                    g12 += x1 * x2;
-                    g22 += x2 * x2;
-                    if (m > 3)
-                    {
-                        var x3 = SmallDenseLinearAlgebra.LinearCombination(rank, v0, v1, v2, v3, c30, c31, c32, c33) & live3;
-                        x3.StoreUnsafe(ref z3, (nuint)i);
-                        x3 &= Vector256.GreaterThan(x3, Vector256<double>.Zero);
-                        x3.StoreUnsafe(ref h3, (nuint)i);
-                        g03 += x0 * x3;
-                        g13 += x1 * x3;
-                        g23 += x2 * x3;
-                        g33 += x3 * x3;
-                    }
-                }
-            }
+            g[0] = g00.Sum(); g[1] = g01.Sum(); g[2] = g02.Sum(); g[3] = g03.Sum();
+            g[5] = g11.Sum(); g[6] = g12.Sum(); g[7] = g13.Sum();
+            g[10] = g22.Sum(); g[11] = g23.Sum(); g[15] = g33.Sum();
         }
-        Span<double> g = stackalloc double[16];
-        g[0] = Combine(g00); g[1] = Combine(g01); g[2] = Combine(g02); g[3] = Combine(g03);
-        g[5] = Combine(g11); g[6] = Combine(g12); g[7] = Combine(g13);
-        g[10] = Combine(g22); g[11] = Combine(g23); g[15] = Combine(g33);
         Span<double> x = stackalloc double[4];
-        for (; i < width; i++)
+        for (var i = blocks; i < width; i++)
         {
             for (var k = 0; k < rank; k++) basis[k * width + i] *= scale;
             for (var a = 0; a < m; a++)
             {
                 var sum = 0.0;
-                if (representativeOf[a] >= 0)
-                    for (var k = 0; k < rank; k++) sum += c[a * 4 + k] * basis[k * width + i];
+                if (representativeOf[a] >= 0 && rank > 0)
+                {
+                    sum = c[a * 4] * basis[i];
+                    for (var k = 1; k < rank; k++) sum = Math.FusedMultiplyAdd(c[a * 4 + k], basis[k * width + i], sum);
+                }
                 z[a * width + i] = sum;
                 x[a] = sum > 0 ? sum : 0.0;
                 post[a * width + i] = x[a];
             }
             for (var a = 0; a < m; a++)
-                for (var b = a; b < m; b++) g[a * 4 + b] += x[a] * x[b];
+                for (var b = a; b < m; b++) g[a * 4 + b] = Math.FusedMultiplyAdd(x[a], x[b], g[a * 4 + b]);
         }
         for (var a = 0; a < m; a++)
             for (var b = a; b < m; b++) gram[a * m + b] = gram[b * m + a] = g[a * 4 + b];
     }
 
-    /// <summary>sums += the lower half of the 8 products, then += their upper half (rows i..i+3, then i+4..i+7).</summary>
+    /// <summary>c0 x0, then fma(c_k, x_k, ·) for k = 1 … count − 1; +0 for count 0 (<see cref="FusedKernels"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate(ref Vector256<double> sums, Vector512<double> products)
+    private static Vector512<double> Combine(
+        int count, Vector512<double> x0, Vector512<double> x1, Vector512<double> x2, Vector512<double> x3,
+        Vector512<double> c0, Vector512<double> c1, Vector512<double> c2, Vector512<double> c3)
     {
-        sums += products.GetLower();
-        sums += products.GetUpper();
+        if (count == 0) return Vector512<double>.Zero;
+        var sum = c0 * x0;
+        if (count > 1) sum = Vector512.FusedMultiplyAdd(c1, x1, sum);
+        if (count > 2) sum = Vector512.FusedMultiplyAdd(c2, x2, sum);
+        if (count > 3) sum = Vector512.FusedMultiplyAdd(c3, x3, sum);
+        return sum;
     }
 
-    /// <summary>
-    /// For m ≤ 4, in one pass over the rows: δ_a = h_a &gt; 0 ? T[representativeOf[a]] : +0 (+0 throughout for a dead
-    /// δ column: its T column would be exactly 0), the Gram matrix of δ, and products[k·4 + b] = U_k · δ_b for every
-    /// k &lt; rank and input b. Bitwise <see cref="DenseKernels.Gate"/>, <see cref="Gram"/> and
-    /// <see cref="SmallDenseLinearAlgebra.DotBatch"/>: each sum is <see cref="SmallDenseLinearAlgebra.Dot"/>'s chain
-    /// (four lane sums over the 4-aligned rows, (s0 + s1) + (s2 + s3), then the tail), only all of them side by side:
-    /// each δ and U value is loaded once for up to 26 sums.
-    /// </summary>
-    internal static void GateGramAndProducts(
-        ReadOnlySpan<double> t, int rows, int m, ReadOnlySpan<int> representativeOf, ReadOnlySpan<double> post,
-        Span<double> delta, ReadOnlySpan<double> basis, int rank, Span<double> gram, Span<double> products)
-    {
-        if (m > 4 || rank > 4 || delta.Length < m * rows || post.Length < m * rows || basis.Length < rank * rows
-            || gram.Length < m * m || products.Length < 16 || representativeOf.Length < m)
-            throw new ArgumentException("GateGramAndProducts: spans too short or m > 4");
-        for (var a = 0; a < m; a++)
-            if (representativeOf[a] >= 0 && (long)(representativeOf[a] + 1) * rows > t.Length)
-                throw new ArgumentException("GateGramAndProducts: T too short");
-        ref var tRef = ref MemoryMarshal.GetReference(t);
-        ref var hRef = ref MemoryMarshal.GetReference(post);
-        ref var dRef = ref MemoryMarshal.GetReference(delta);
-        ref var uRef = ref MemoryMarshal.GetReference(basis);
-        // Per input: its T column (any valid column for a dead input, whose mask is forced to 0).
-        var live0 = representativeOf[0] >= 0;
-        var live1 = m > 1 && representativeOf[1] >= 0;
-        var live2 = m > 2 && representativeOf[2] >= 0;
-        var live3 = m > 3 && representativeOf[3] >= 0;
-        ref var t0 = ref Unsafe.Add(ref tRef, Math.Max(representativeOf[0], 0) * rows);
-        ref var t1 = ref Unsafe.Add(ref tRef, (m > 1 ? Math.Max(representativeOf[1], 0) : 0) * rows);
-        ref var t2 = ref Unsafe.Add(ref tRef, (m > 2 ? Math.Max(representativeOf[2], 0) : 0) * rows);
-        ref var t3 = ref Unsafe.Add(ref tRef, (m > 3 ? Math.Max(representativeOf[3], 0) : 0) * rows);
-        var last = m - 1;
-        ref var h0 = ref hRef;
-        ref var h1 = ref Unsafe.Add(ref hRef, Math.Min(1, last) * rows);
-        ref var h2 = ref Unsafe.Add(ref hRef, Math.Min(2, last) * rows);
-        ref var h3 = ref Unsafe.Add(ref hRef, Math.Min(3, last) * rows);
-        ref var d0 = ref dRef;
-        ref var d1 = ref Unsafe.Add(ref dRef, Math.Min(1, last) * rows);
-        ref var d2 = ref Unsafe.Add(ref dRef, Math.Min(2, last) * rows);
-        ref var d3 = ref Unsafe.Add(ref dRef, Math.Min(3, last) * rows);
-        var lastU = Math.Max(rank - 1, 0);
-        ref var u0 = ref uRef;
-        ref var u1 = ref Unsafe.Add(ref uRef, Math.Min(1, lastU) * rows);
-        ref var u2 = ref Unsafe.Add(ref uRef, Math.Min(2, lastU) * rows);
-        ref var u3 = ref Unsafe.Add(ref uRef, Math.Min(3, lastU) * rows);
-        var m0 = live0 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
-        var m1 = live1 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
-        var m2 = live2 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
-        var m3 = live3 ? Vector256<double>.AllBitsSet : Vector256<double>.Zero;
-
-        Vector256<double> g00 = default, g01 = default, g02 = default, g03 = default, g11 = default, g12 = default,
-            g13 = default, g22 = default, g23 = default, g33 = default;
-        Vector256<double> p00 = default, p01 = default, p02 = default, p03 = default, p10 = default, p11 = default,
-            p12 = default, p13 = default, p20 = default, p21 = default, p22 = default, p23 = default, p30 = default,
-            p31 = default, p32 = default, p33 = default;
-        var i = 0;
-        for (; i + 3 < rows; i += 4)
-        {
-            var x0 = Vector256.LoadUnsafe(ref t0, (nuint)i) & Vector256.GreaterThan(Vector256.LoadUnsafe(ref h0, (nuint)i), Vector256<double>.Zero) & m0;
-            x0.StoreUnsafe(ref d0, (nuint)i);
-            g00 += x0 * x0;
-            Vector256<double> x1 = default, x2 = default, x3 = default;
-            if (m > 1)
-            {
-                x1 = Vector256.LoadUnsafe(ref t1, (nuint)i) & Vector256.GreaterThan(Vector256.LoadUnsafe(ref h1, (nuint)i), Vector256<double>.Zero) & m1;
-                x1.StoreUnsafe(ref d1, (nuint)i);
-                g01 += x0 * x1;
-                g11 += x1 * x1;
-                if (m > 2)
-                {
-                    x2 = Vector256.LoadUnsafe(ref t2, (nuint)i) & Vector256.GreaterThan(Vector256.LoadUnsafe(ref h2, (nuint)i), Vector256<double>.Zero) & m2;
-                    x2.StoreUnsafe(ref d2, (nuint)i);
-                    g02 += x0 * x2;
-                    g12 += x1 * x2;
-                    g22 += x2 * x2;
-                    if (m > 3)
-                    {
-                        x3 = Vector256.LoadUnsafe(ref t3, (nuint)i) & Vector256.GreaterThan(Vector256.LoadUnsafe(ref h3, (nuint)i), Vector256<double>.Zero) & m3;
-                        x3.StoreUnsafe(ref d3, (nuint)i);
-                        g03 += x0 * x3;
-                        g13 += x1 * x3;
-                        g23 += x2 * x3;
-                        g33 += x3 * x3;
-                    }
-                }
-            }
-            // rank ≤ m: U_k · δ_b for b < m only (the other sums stay 0 and are never read).
-            if (rank > 0)
-            {
-                var u = Vector256.LoadUnsafe(ref u0, (nuint)i);
-                p00 += u * x0;
-                if (m > 1)
-                {
-                    p01 += u * x1;
-                    if (m > 2)
-                    {
-                        p02 += u * x2;
-                        if (m > 3) p03 += u * x3;
-                    }
-                }
-                if (rank > 1)
-                {
-                    u = Vector256.LoadUnsafe(ref u1, (nuint)i);
-                    p10 += u * x0;
-                    p11 += u * x1;
-                    if (m > 2)
-                    {
-                        p12 += u * x2;
-                        if (m > 3) p13 += u * x3;
-                    }
-                    if (rank > 2)
-                    {
-                        u = Vector256.LoadUnsafe(ref u2, (nuint)i);
-                        p20 += u * x0; p21 += u * x1; p22 += u * x2;
-                        if (m > 3) p23 += u * x3;
-                        if (rank > 3)
-                        {
-                            u = Vector256.LoadUnsafe(ref u3, (nuint)i);
-                            p30 += u * x0; p31 += u * x1; p32 += u * x2; p33 += u * x3;
-                        }
-                    }
-                }
-            }
-        }
-        Span<double> g = stackalloc double[16];
-        Span<double> p = stackalloc double[16];
-        g[0] = Combine(g00); g[1] = Combine(g01); g[2] = Combine(g02); g[3] = Combine(g03);
-        g[5] = Combine(g11); g[6] = Combine(g12); g[7] = Combine(g13);
-        g[10] = Combine(g22); g[11] = Combine(g23); g[15] = Combine(g33);
-        p[0] = Combine(p00); p[1] = Combine(p01); p[2] = Combine(p02); p[3] = Combine(p03);
-        p[4] = Combine(p10); p[5] = Combine(p11); p[6] = Combine(p12); p[7] = Combine(p13);
-        p[8] = Combine(p20); p[9] = Combine(p21); p[10] = Combine(p22); p[11] = Combine(p23);
-        p[12] = Combine(p30); p[13] = Combine(p31); p[14] = Combine(p32); p[15] = Combine(p33);
-        Span<double> x = stackalloc double[4];
-        for (; i < rows; i++)
-        {
-            for (var a = 0; a < m; a++)
-            {
-                var live = representativeOf[a] >= 0;
-                var value = live ? t[representativeOf[a] * rows + i] : 0.0;
-                x[a] = live && post[a * rows + i] > 0 ? value : 0.0;
-                delta[a * rows + i] = x[a];
-            }
-            for (var a = 0; a < m; a++)
-                for (var b = a; b < m; b++) g[a * 4 + b] += x[a] * x[b];
-            for (var k = 0; k < rank; k++)
-            {
-                var u = basis[k * rows + i];
-                for (var b = 0; b < m; b++) p[k * 4 + b] += u * x[b];
-            }
-        }
-        for (var a = 0; a < m; a++)
-            for (var b = a; b < m; b++) gram[a * m + b] = gram[b * m + a] = g[a * 4 + b];
-        p.CopyTo(products);
-    }
-
-    /// <summary>(s0 + s1) + (s2 + s3): <see cref="SmallDenseLinearAlgebra.Dot"/>'s combination of its lane sums.</summary>
+    /// <summary>The same combination on two Vector256 halves.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Combine(Vector256<double> s) => DenseKernels.LaneSum(s);
+    private static FusedKernels.Lanes8 Combine(
+        int count, FusedKernels.Lanes8 x0, FusedKernels.Lanes8 x1, FusedKernels.Lanes8 x2, FusedKernels.Lanes8 x3,
+        Vector256<double> c0, Vector256<double> c1, Vector256<double> c2, Vector256<double> c3)
+    {
+        if (count == 0) return default;
+        var sum = FusedKernels.Lanes8.Times(c0, x0);
+        if (count > 1) sum.Accumulate(c1, x1);
+        if (count > 2) sum.Accumulate(c2, x2);
+        if (count > 3) sum.Accumulate(c3, x3);
+        return sum;
+    }
 
     /// <summary>Backward pass from the output layer down, accumulating K = Σ_l s_l² (ΔᵀΔ) ∘ (HᵀH).</summary>
     private void SampleBackwardAndKernel(ref RandomStream stream)
@@ -634,6 +584,8 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         var kernel = _kernel.AsSpan();
         kernel.Clear();
         Span<double> coefficients = stackalloc double[16]; // scale · F row of each T column, m ≤ 4
+        Span<int> basisOffsets = stackalloc int[4];
+        Span<int> deltaOffsets = stackalloc int[4];
         var fusedNext = false;
         _delta.AsSpan(0, m).Fill(1.0); // δ^{L+1} = 1 for every input (n_{L+1} = 1).
 
@@ -653,7 +605,10 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
 
             var rank = _rank[l];
             var basis = _basisDraws[l].AsSpan(0, rank * width);
-            var complementRows = rows - rank;
+            var viaGram = _viaGram[l];
+            // The Gram path draws G'ᵀΔ's rows for all of R^{n_{l−1}} and projects them; the QR path draws only the
+            // n_{l−1} − r coordinates of the complement in its Householder basis.
+            var complementRows = viaGram ? rows : rows - rank;
             var factorRank = FactorDeltaGram(delta, width);
             var draws = _complementDraws.AsSpan(0, factorRank * complementRows);
             stream.FillGaussian(draws);
@@ -678,12 +633,14 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             }
             if (fused) // all rank × m products are there (input-major: _fusedProducts[k·4 + b]); take the ones needed
                 for (var p = 0; p < pairs; p++)
-                    _products[p] = _fusedProducts[_basisOffsets[p] / width * 4 + _deltaOffsets[p] / width];
+                    _products[p] = _fusedProducts[_basisOffsets[p] / width * m + _deltaOffsets[p] / width];
             else
                 SmallDenseLinearAlgebra.DotBatch(
                     basis, delta, width, _basisOffsets.AsSpan(0, pairs), _deltaOffsets.AsSpan(0, pairs), _products);
             pairs = 0;
-            if (distinct <= 4 && factorRank <= 4)
+            if (viaGram)
+                TransposedProductTermsViaGram(l, rows, rank, distinct, factorRank, draws, scale);
+            else if (distinct <= 4 && factorRank <= 4)
             {
                 // The bottom rows are filled in the pass that takes the last reflector's products (bitwise the axpys
                 // below, see FillBottomAndApplyQ).
@@ -722,10 +679,30 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             var post = _post[l - 1];
             if (m <= 4 && distinct > 0)
             {
-                // The mask, δ^{l−1}'s Gram and (for l − 1 ≥ 2) its products with U of layer l − 1, in one pass.
+                // T (combined on the fly from its terms on the Gram path; its stored columns, each one term of
+                // coefficient 1, on the QR path), the mask and δ^{l−1}'s Gram in one pass; then for l − 1 ≥ 2 the
+                // products of δ^{l−1} with U of layer l − 1 in another.
+                ReadOnlySpan<double> first = draws, second = post;
+                if (!viaGram)
+                {
+                    for (var c = 0; c < distinct; c++)
+                    {
+                        _termOffsets[c * 8] = c * rows;
+                        _termCoefficients[c * 8] = 1.0;
+                        _termCounts[c] = _firstCounts[c] = 1;
+                    }
+                    first = second = t;
+                }
+                FusedKernels.GateCombinationGram(first, second, _termOffsets, _termCounts, _firstCounts,
+                    _termCoefficients, distinct, rows, m, _representativeOf, post, _delta, _deltaGram);
                 var nextRank = l - 1 >= 2 ? _rank[l - 1] : 0;
-                GateGramAndProducts(t, rows, m, _representativeOf, post, _delta, _basisDraws[l - 1], nextRank,
-                    _deltaGram, _fusedProducts);
+                if (nextRank > 0)
+                {
+                    for (var k = 0; k < nextRank; k++) basisOffsets[k] = k * rows;
+                    for (var b = 0; b < m; b++) deltaOffsets[b] = b * rows;
+                    FusedKernels.FusedProducts(_basisDraws[l - 1], basisOffsets[..nextRank], _delta, deltaOffsets, m, rows,
+                        _fusedProducts);
+                }
                 fusedNext = true;
                 continue;
             }
@@ -736,6 +713,67 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                 if (representative < 0) next.Clear();
                 else DenseKernels.Gate(post.AsSpan(a * rows, rows), t.Slice(representative * rows, rows), next);
             }
+        }
+    }
+
+    /// <summary>
+    /// The Gram path's (W^l)ᵀ Δ for the <paramref name="distinct"/> representative columns of Δ (docs/science.md §3):
+    /// with H the d = <paramref name="rank"/> distinct columns of h^{l−1}, F Fᵀ = HᵀH and Q_r = H F⁻ᵀ,
+    /// (W^l)ᵀ Δ_b = Q_r (Uᵀ Δ_b) + P⊥ Y_b, where Y_b = s_l Σ_j Φ_bj X_j (X the ρ fresh columns of
+    /// <paramref name="draws"/>, Φ Φᵀ = ΔᵀΔ) has rows iid N(0, s_l² ΔᵀΔ) and P⊥ Y_b = Y_b − H (HᵀH)⁻¹ Hᵀ Y_b. Both
+    /// terms in span(H) collapse into one coefficient vector, c_b = F⁻ᵀ (Uᵀ Δ_b − F⁻¹ (Hᵀ X) (s_l Φ_b)ᵀ), so
+    /// T_b = Σ_j s_l Φ_bj X_j + Σ_e c_be H_e: one set of d·ρ dot products and one linear combination per column.
+    /// </summary>
+    private void TransposedProductTermsViaGram(
+        int l, int rows, int rank, int distinct, int factorRank, ReadOnlySpan<double> draws, double scale)
+    {
+        var m = _inputCount;
+        var post = _post[l - 1];
+        var columns = _gramColumns[l];
+        var factor = _gramFactor[l];
+        var pivots = _gramPivots[l];
+        Span<int> hOffsets = stackalloc int[16];
+        Span<int> xOffsets = stackalloc int[16];
+        Span<double> projections = stackalloc double[16]; // H_e · X_j at [e·ρ + j]
+        for (var e = 0; e < rank; e++) hOffsets[e] = columns[e] * rows;
+        for (var j = 0; j < factorRank; j++) xOffsets[j] = j * rows;
+        FusedKernels.FusedProducts(post, hOffsets[..rank], draws, xOffsets, factorRank, rows, projections);
+
+        Span<double> w = stackalloc double[4]; // s_l Φ_b
+        Span<double> v = stackalloc double[4];
+        Span<double> u = stackalloc double[4];
+        Span<double> coefficients = stackalloc double[4];
+        var pairs = 0;
+        for (var c = 0; c < distinct; c++)
+        {
+            var b = _representativeColumn[c];
+            for (var j = 0; j < factorRank; j++) w[j] = scale * _factor[b * m + j];
+            for (var e = 0; e < rank; e++) // Hᵀ Y_b
+            {
+                var sum = 0.0;
+                for (var j = 0; j < factorRank; j++) sum += projections[e * factorRank + j] * w[j];
+                v[e] = sum;
+            }
+            SmallDenseLinearAlgebra.SolvePivotedLower(factor, rank, pivots, v[..rank], u);
+            for (var k = 0; k < rank; k++) u[k] = _products[pairs++] - u[k];
+            SmallDenseLinearAlgebra.SolvePivotedLowerTransposed(factor, rank, pivots, u[..rank], coefficients);
+
+            // T_b's terms, Σ_j w_j X_j then Σ_e c_e H_e, for the fused pass (FusedKernels.GateCombinationGram); the
+            // zero entries of Φ's pivoted triangle are skipped.
+            var terms = 0;
+            for (var j = 0; j < factorRank; j++)
+                if (w[j] != 0)
+                {
+                    _termOffsets[c * 8 + terms] = j * rows;
+                    _termCoefficients[c * 8 + terms++] = w[j];
+                }
+            _firstCounts[c] = terms;
+            for (var e = 0; e < rank; e++)
+            {
+                _termOffsets[c * 8 + terms] = columns[e] * rows;
+                _termCoefficients[c * 8 + terms++] = coefficients[e];
+            }
+            _termCounts[c] = terms;
         }
     }
 

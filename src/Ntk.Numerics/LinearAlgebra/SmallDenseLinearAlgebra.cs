@@ -834,11 +834,13 @@ internal static class SmallDenseLinearAlgebra
     /// ≤ <paramref name="relativeTolerance"/> · max_a A_aa (Higham, Accuracy and Stability §10.3). Writes F (m × m
     /// row-major, columns r.. zero) with F Fᵀ = A up to that tolerance, rows in the ORIGINAL order (the permutation is
     /// absorbed: F is a permuted lower-triangular factor). Returns r. A zero row of A gives an exactly-zero row of F.
-    /// <paramref name="work"/> needs m² doubles, <paramref name="used"/> m flags.
+    /// <paramref name="work"/> needs m² doubles, <paramref name="used"/> m flags; <paramref name="pivots"/>, when not
+    /// empty (m entries), receives the pivot order: pivots[k] is the row whose column-k entry is the k-th pivot, so
+    /// row pivots[k] of F is zero beyond column k (see <see cref="SolvePivotedLower"/>).
     /// </summary>
     public static int PivotedCholesky(
         ReadOnlySpan<double> matrix, int m, double relativeTolerance,
-        Span<double> factor, Span<double> work, Span<bool> used)
+        Span<double> factor, Span<double> work, Span<bool> used, Span<int> pivots = default)
     {
         var s = work[..(m * m)];
         matrix[..(m * m)].CopyTo(s);
@@ -866,6 +868,7 @@ internal static class SmallDenseLinearAlgebra
             if (!(pivotValue > threshold)) return k;
 
             used[pivot] = true;
+            if (!pivots.IsEmpty) pivots[k] = pivot;
             var root = Math.Sqrt(pivotValue);
             factor[pivot * m + k] = root;
             var inverse = 1 / root;
@@ -883,6 +886,38 @@ internal static class SmallDenseLinearAlgebra
             }
         }
         return m;
+    }
+
+    /// <summary>
+    /// Solves F u = v for a full-rank factor of <see cref="PivotedCholesky"/> (m × m row-major, rank m, its pivot
+    /// order <paramref name="pivots"/>): u is indexed by F's columns, v by its rows. Forward substitution in pivot
+    /// order, u_k = (v[p_k] − Σ_{j&lt;k} F[p_k, j] u_j) / F[p_k, k], the sum in increasing j.
+    /// </summary>
+    internal static void SolvePivotedLower(
+        ReadOnlySpan<double> factor, int m, ReadOnlySpan<int> pivots, ReadOnlySpan<double> v, Span<double> u)
+    {
+        for (var k = 0; k < m; k++)
+        {
+            var row = pivots[k] * m;
+            var sum = v[pivots[k]];
+            for (var j = 0; j < k; j++) sum -= factor[row + j] * u[j];
+            u[k] = sum / factor[row + k];
+        }
+    }
+
+    /// <summary>
+    /// Solves Fᵀ c = y for the same factor as <see cref="SolvePivotedLower"/>: c is indexed by F's rows, y by its
+    /// columns. Back substitution, c[p_j] = (y_j − Σ_{k&gt;j} F[p_k, j] c[p_k]) / F[p_j, j], the sum in decreasing k.
+    /// </summary>
+    internal static void SolvePivotedLowerTransposed(
+        ReadOnlySpan<double> factor, int m, ReadOnlySpan<int> pivots, ReadOnlySpan<double> y, Span<double> c)
+    {
+        for (var j = m - 1; j >= 0; j--)
+        {
+            var sum = y[j];
+            for (var k = m - 1; k > j; k--) sum -= factor[pivots[k] * m + j] * c[pivots[k]];
+            c[pivots[j]] = sum / factor[pivots[j] * m + j];
+        }
     }
 
     /// <summary>Euclidean norm. One pass (√(x·x)) when x·x is safely inside the normal range; otherwise a scaled

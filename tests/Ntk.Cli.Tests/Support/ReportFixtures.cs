@@ -72,7 +72,7 @@ internal static class ReportFixtures
         var started = new DateTimeOffset(2026, 11, 28, 21, 0, 0, TimeSpan.Zero);
         return new ResultsFile(
             ResultsFile.CurrentFormat,
-            new SoftwareInfo("Ntk.Distributed", "0.1.0", "10.0.0", RandomStream.GeneratorVersion),
+            new SoftwareInfo("Ntk.Distributed", "0.1.0", "10.0.0", RandomStream.GeneratorVersion, Ntk.Numerics.Engines.EngineVersions.Current),
             new RunInfo("local", complete, started, started.AddSeconds(754.25), 754.25, 2, ["local"],
                 points.Sum(p => p.Trials), 42),
             "3f2a9c0d",

@@ -1,0 +1,448 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Ntk.Numerics.LinearAlgebra;
+
+/// <summary>
+/// Kernels of the conditional engine's Gram path (docs/numerics.md §13) in one fixed order built on fused
+/// multiply–adds: 8 lanes, each a chain of fma in increasing row, the same on every machine. Where AVX-512 runs the
+/// 8 lanes are one Vector512; elsewhere they are two Vector256 halves (<see cref="Lanes8"/>), and without any
+/// hardware vectors .NET computes each lane's fma exactly (correctly rounded) in software. So every path gives the
+/// same bits.
+/// </summary>
+/// <remarks>
+/// <para><b>Fused dot product</b> (<see cref="FusedDot"/>) of length n: lane ℓ = i mod 8 keeps s_ℓ ← fma(x_i, y_i, s_ℓ)
+/// from +0 over the rows i &lt; 8⌊n/8⌋; the lanes are combined as ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+/// then the tail rows, in increasing i, total ← fma(x_i, y_i, total).</para>
+/// <para><b>Fused combination</b> of terms (a_j, x_j), j = 0..J−1, per element: a_0 x_0, then y ← fma(a_j, x_j, y)
+/// for j = 1, 2, … in order; +0 for no terms.</para>
+/// </remarks>
+internal static class FusedKernels
+{
+    /// <summary>Eight lanes as two Vector256 halves: lanes 0–3 (rows i..i+3) and 4–7 (rows i+4..i+7).</summary>
+    internal struct Lanes8
+    {
+        public Vector256<double> Lower;
+        public Vector256<double> Upper;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Lanes8 Load(ref double source, int i) => new()
+        {
+            Lower = Vector256.LoadUnsafe(ref source, (nuint)i),
+            Upper = Vector256.LoadUnsafe(ref source, (nuint)(i + 4)),
+        };
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Store(ref double target, int i)
+        {
+            Lower.StoreUnsafe(ref target, (nuint)i);
+            Upper.StoreUnsafe(ref target, (nuint)(i + 4));
+        }
+
+        /// <summary>this ← fma(x, y, this) per lane.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Accumulate(Lanes8 x, Lanes8 y)
+        {
+            Lower = Vector256.FusedMultiplyAdd(x.Lower, y.Lower, Lower);
+            Upper = Vector256.FusedMultiplyAdd(x.Upper, y.Upper, Upper);
+        }
+
+        /// <summary>this ← fma(c, x, this) per lane, c broadcast.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Accumulate(Vector256<double> c, Lanes8 x)
+        {
+            Lower = Vector256.FusedMultiplyAdd(c, x.Lower, Lower);
+            Upper = Vector256.FusedMultiplyAdd(c, x.Upper, Upper);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Lanes8 Times(Vector256<double> c, Lanes8 x) => new() { Lower = c * x.Lower, Upper = c * x.Upper };
+
+        /// <summary>x where x &gt; 0, else +0 (relu by mask; NaN and −0 give +0).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Lanes8 Relu(Lanes8 x) => new()
+        {
+            Lower = x.Lower & Vector256.GreaterThan(x.Lower, Vector256<double>.Zero),
+            Upper = x.Upper & Vector256.GreaterThan(x.Upper, Vector256<double>.Zero),
+        };
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Lanes8 And(Lanes8 x, Vector256<double> mask) => new() { Lower = x.Lower & mask, Upper = x.Upper & mask };
+
+        /// <summary>x where mask &gt; 0 elementwise, else +0.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Lanes8 Where(Lanes8 x, Lanes8 mask) => new()
+        {
+            Lower = x.Lower & Vector256.GreaterThan(mask.Lower, Vector256<double>.Zero),
+            Upper = x.Upper & Vector256.GreaterThan(mask.Upper, Vector256<double>.Zero),
+        };
+
+        /// <summary>((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly double Sum() => DenseKernels.LaneSum(Lower) + DenseKernels.LaneSum(Upper);
+    }
+
+    /// <summary>The lane combination of <see cref="Lanes8.Sum"/> for 8 lanes held in one Vector512.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static double Sum(Vector512<double> lanes) =>
+        DenseKernels.LaneSum(lanes.GetLower()) + DenseKernels.LaneSum(lanes.GetUpper());
+
+    /// <summary>The fused dot product x · y over the length of <paramref name="x"/> (order in the type's remarks).</summary>
+    internal static double FusedDot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        y = y[..x.Length];
+        ref var xRef = ref MemoryMarshal.GetReference(x);
+        ref var yRef = ref MemoryMarshal.GetReference(y);
+        var blocks = x.Length & ~7;
+        double total;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var sums = Vector512<double>.Zero;
+            for (var i = 0; i < blocks; i += 8)
+                sums = Vector512.FusedMultiplyAdd(
+                    Vector512.LoadUnsafe(ref xRef, (nuint)i), Vector512.LoadUnsafe(ref yRef, (nuint)i), sums);
+            total = Sum(sums);
+        }
+        else
+        {
+            var sums = default(Lanes8);
+            for (var i = 0; i < blocks; i += 8) sums.Accumulate(Lanes8.Load(ref xRef, i), Lanes8.Load(ref yRef, i));
+            total = sums.Sum();
+        }
+        for (var i = blocks; i < x.Length; i++) total = Math.FusedMultiplyAdd(x[i], y[i], total);
+        return total;
+    }
+
+    /// <summary>
+    /// results[e·<paramref name="yCount"/> + j] = <see cref="FusedDot"/>(x at xOffsets[e], y at yOffsets[j]) over
+    /// <paramref name="length"/> rows, for e &lt; xOffsets.Length ≤ 4 and j &lt; <paramref name="yCount"/> ≤ 4, bitwise:
+    /// the same chains, all side by side in one pass, each vector loaded once per row block.
+    /// </summary>
+    internal static void FusedProducts(
+        ReadOnlySpan<double> x, ReadOnlySpan<int> xOffsets, ReadOnlySpan<double> y, ReadOnlySpan<int> yOffsets,
+        int yCount, int length, Span<double> results)
+    {
+        var xCount = xOffsets.Length;
+        if (xCount > 4 || yCount is < 0 or > 4 || yOffsets.Length < yCount || results.Length < xCount * yCount || length < 0)
+            throw new ArgumentException("FusedProducts: at most 4 × 4 vectors, one result per pair");
+        foreach (var offset in xOffsets)
+            if (offset < 0 || (long)offset + length > x.Length) throw new ArgumentOutOfRangeException(nameof(xOffsets));
+        for (var j = 0; j < yCount; j++)
+            if (yOffsets[j] < 0 || (long)yOffsets[j] + length > y.Length) throw new ArgumentOutOfRangeException(nameof(yOffsets));
+        if (xCount == 0 || yCount == 0) return;
+        ref var xBase = ref MemoryMarshal.GetReference(x);
+        ref var yBase = ref MemoryMarshal.GetReference(y);
+        ref var x0 = ref Unsafe.Add(ref xBase, xOffsets[0]);
+        ref var x1 = ref Unsafe.Add(ref xBase, xOffsets[Math.Min(1, xCount - 1)]);
+        ref var x2 = ref Unsafe.Add(ref xBase, xOffsets[Math.Min(2, xCount - 1)]);
+        ref var x3 = ref Unsafe.Add(ref xBase, xOffsets[Math.Min(3, xCount - 1)]);
+        ref var y0 = ref Unsafe.Add(ref yBase, yOffsets[0]);
+        ref var y1 = ref Unsafe.Add(ref yBase, yOffsets[Math.Min(1, yCount - 1)]);
+        ref var y2 = ref Unsafe.Add(ref yBase, yOffsets[Math.Min(2, yCount - 1)]);
+        ref var y3 = ref Unsafe.Add(ref yBase, yOffsets[Math.Min(3, yCount - 1)]);
+        var blocks = length & ~7;
+        Span<double> totals = stackalloc double[16]; // [e·4 + j], only the pairs in use are summed
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<double> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default,
+                s12 = default, s13 = default, s20 = default, s21 = default, s22 = default, s23 = default,
+                s30 = default, s31 = default, s32 = default, s33 = default;
+            for (var i = 0; i < blocks; i += 8)
+            {
+                var b0 = Vector512.LoadUnsafe(ref y0, (nuint)i);
+                var b1 = Vector512.LoadUnsafe(ref y1, (nuint)i);
+                var b2 = Vector512.LoadUnsafe(ref y2, (nuint)i);
+                var b3 = Vector512.LoadUnsafe(ref y3, (nuint)i);
+                var v = Vector512.LoadUnsafe(ref x0, (nuint)i);
+                s00 = Vector512.FusedMultiplyAdd(v, b0, s00);
+                if (yCount > 1) s01 = Vector512.FusedMultiplyAdd(v, b1, s01);
+                if (yCount > 2) s02 = Vector512.FusedMultiplyAdd(v, b2, s02);
+                if (yCount > 3) s03 = Vector512.FusedMultiplyAdd(v, b3, s03);
+                if (xCount > 1)
+                {
+                    v = Vector512.LoadUnsafe(ref x1, (nuint)i);
+                    s10 = Vector512.FusedMultiplyAdd(v, b0, s10);
+                    if (yCount > 1) s11 = Vector512.FusedMultiplyAdd(v, b1, s11);
+                    if (yCount > 2) s12 = Vector512.FusedMultiplyAdd(v, b2, s12);
+                    if (yCount > 3) s13 = Vector512.FusedMultiplyAdd(v, b3, s13);
+                    if (xCount > 2)
+                    {
+                        v = Vector512.LoadUnsafe(ref x2, (nuint)i);
+                        s20 = Vector512.FusedMultiplyAdd(v, b0, s20);
+                        if (yCount > 1) s21 = Vector512.FusedMultiplyAdd(v, b1, s21);
+                        if (yCount > 2) s22 = Vector512.FusedMultiplyAdd(v, b2, s22);
+                        if (yCount > 3) s23 = Vector512.FusedMultiplyAdd(v, b3, s23);
+                        if (xCount > 3)
+                        {
+                            v = Vector512.LoadUnsafe(ref x3, (nuint)i);
+                            s30 = Vector512.FusedMultiplyAdd(v, b0, s30);
+                            if (yCount > 1) s31 = Vector512.FusedMultiplyAdd(v, b1, s31);
+                            if (yCount > 2) s32 = Vector512.FusedMultiplyAdd(v, b2, s32);
+                            if (yCount > 3) s33 = Vector512.FusedMultiplyAdd(v, b3, s33);
+                        }
+                    }
+                }
+            }
+            totals[0] = Sum(s00);
+            if (yCount > 1) totals[1] = Sum(s01);
+            if (yCount > 2) totals[2] = Sum(s02);
+            if (yCount > 3) totals[3] = Sum(s03);
+            if (xCount > 1)
+            {
+                totals[4] = Sum(s10);
+                if (yCount > 1) totals[5] = Sum(s11);
+                if (yCount > 2) totals[6] = Sum(s12);
+                if (yCount > 3) totals[7] = Sum(s13);
+                if (xCount > 2)
+                {
+                    totals[8] = Sum(s20);
+                    if (yCount > 1) totals[9] = Sum(s21);
+                    if (yCount > 2) totals[10] = Sum(s22);
+                    if (yCount > 3) totals[11] = Sum(s23);
+                    if (xCount > 3)
+                    {
+                        totals[12] = Sum(s30);
+                        if (yCount > 1) totals[13] = Sum(s31);
+                        if (yCount > 2) totals[14] = Sum(s32);
+                        if (yCount > 3) totals[15] = Sum(s33);
+                    }
+                }
+            }
+        }
+        else
+        {
+            Lanes8 s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default,
+                s12 = default, s13 = default, s20 = default, s21 = default, s22 = default, s23 = default,
+                s30 = default, s31 = default, s32 = default, s33 = default;
+            for (var i = 0; i < blocks; i += 8)
+            {
+                var b0 = Lanes8.Load(ref y0, i);
+                var b1 = Lanes8.Load(ref y1, i);
+                var b2 = Lanes8.Load(ref y2, i);
+                var b3 = Lanes8.Load(ref y3, i);
+                var v = Lanes8.Load(ref x0, i);
+                s00.Accumulate(v, b0);
+                if (yCount > 1) s01.Accumulate(v, b1);
+                if (yCount > 2) s02.Accumulate(v, b2);
+                if (yCount > 3) s03.Accumulate(v, b3);
+                if (xCount > 1)
+                {
+                    v = Lanes8.Load(ref x1, i);
+                    s10.Accumulate(v, b0);
+                    if (yCount > 1) s11.Accumulate(v, b1);
+                    if (yCount > 2) s12.Accumulate(v, b2);
+                    if (yCount > 3) s13.Accumulate(v, b3);
+                    if (xCount > 2)
+                    {
+                        v = Lanes8.Load(ref x2, i);
+                        s20.Accumulate(v, b0);
+                        if (yCount > 1) s21.Accumulate(v, b1);
+                        if (yCount > 2) s22.Accumulate(v, b2);
+                        if (yCount > 3) s23.Accumulate(v, b3);
+                        if (xCount > 3)
+                        {
+                            v = Lanes8.Load(ref x3, i);
+                            s30.Accumulate(v, b0);
+                            if (yCount > 1) s31.Accumulate(v, b1);
+                            if (yCount > 2) s32.Accumulate(v, b2);
+                            if (yCount > 3) s33.Accumulate(v, b3);
+                        }
+                    }
+                }
+            }
+            totals[0] = s00.Sum(); totals[1] = s01.Sum(); totals[2] = s02.Sum(); totals[3] = s03.Sum();
+            totals[4] = s10.Sum(); totals[5] = s11.Sum(); totals[6] = s12.Sum(); totals[7] = s13.Sum();
+            totals[8] = s20.Sum(); totals[9] = s21.Sum(); totals[10] = s22.Sum(); totals[11] = s23.Sum();
+            totals[12] = s30.Sum(); totals[13] = s31.Sum(); totals[14] = s32.Sum(); totals[15] = s33.Sum();
+        }
+        for (var e = 0; e < xCount; e++)
+        {
+            ref var xe = ref Unsafe.Add(ref xBase, xOffsets[e]);
+            for (var j = 0; j < yCount; j++)
+            {
+                var total = totals[e * 4 + j];
+                if (blocks < length)
+                {
+                    ref var yj = ref Unsafe.Add(ref yBase, yOffsets[j]);
+                    for (var i = blocks; i < length; i++) total = Math.FusedMultiplyAdd(Unsafe.Add(ref xe, i), Unsafe.Add(ref yj, i), total);
+                }
+                results[e * yCount + j] = total;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The backward pass's last step for m ≤ 4 (docs/numerics.md §13), in one pass over the rows: for each column c &lt;
+    /// <paramref name="columns"/> ≤ 4, T_c = the fused combination of its terms (the type's remarks:
+    /// termCounts[c] ≤ 8 terms, term j's coefficient at coefficients[c·8 + j] and its vector at termOffsets[c·8 + j],
+    /// in <paramref name="first"/> for j &lt; firstCounts[c], else in <paramref name="second"/>); then for every input
+    /// a, δ_a = T_{representativeOf[a]} where post_a &gt; 0, else +0 (+0 throughout for representativeOf[a] &lt; 0); and the
+    /// Gram matrix of δ, each entry <see cref="FusedDot"/>(δ_a, δ_b). T is never stored (inputs that share a column
+    /// combine it each, the same operations).
+    /// </summary>
+    internal static unsafe void GateCombinationGram(
+        ReadOnlySpan<double> first, ReadOnlySpan<double> second, ReadOnlySpan<int> termOffsets,
+        ReadOnlySpan<int> termCounts, ReadOnlySpan<int> firstCounts, ReadOnlySpan<double> coefficients, int columns,
+        int rows, int m, ReadOnlySpan<int> representativeOf, ReadOnlySpan<double> post, Span<double> delta,
+        Span<double> gram)
+    {
+        if (m is < 1 or > 4 || columns is < 0 or > 4 || termOffsets.Length < 8 * columns || termCounts.Length < columns
+            || firstCounts.Length < columns || coefficients.Length < 8 * columns || representativeOf.Length < m
+            || post.Length < m * rows || delta.Length < m * rows || gram.Length < m * m)
+            throw new ArgumentException("GateCombinationGram: spans too short, m > 4 or more than 4 columns");
+        for (var c = 0; c < columns; c++)
+        {
+            if (termCounts[c] is < 1 or > 8) throw new ArgumentException("GateCombinationGram: 1 to 8 terms per column");
+            for (var j = 0; j < termCounts[c]; j++)
+            {
+                var offset = termOffsets[c * 8 + j];
+                if (offset < 0 || (long)offset + rows > (j < firstCounts[c] ? first.Length : second.Length))
+                    throw new ArgumentOutOfRangeException(nameof(termOffsets), "a term runs past its span");
+            }
+        }
+        for (var a = 0; a < m; a++)
+            if (representativeOf[a] >= columns) throw new ArgumentException("GateCombinationGram: representative beyond the columns");
+
+        fixed (double* firstBase = first, secondBase = second, hBase = post, dBase = delta, coefficientBase = coefficients)
+        {
+            // Per input a: its column's term vectors (8 slots), coefficients and count; count 0 for a dead input.
+            var terms = stackalloc double*[32];
+            var weights = stackalloc double*[4];
+            var counts = stackalloc int[4];
+            var h = stackalloc double*[4];
+            var d = stackalloc double*[4];
+            for (var a = 0; a < 4; a++)
+            {
+                var input = Math.Min(a, m - 1);
+                h[a] = hBase + input * rows;
+                d[a] = dBase + input * rows;
+                var column = representativeOf[input];
+                counts[a] = a < m && column >= 0 ? termCounts[column] : 0;
+                weights[a] = coefficientBase + Math.Max(column, 0) * 8;
+                for (var j = 0; j < 8; j++)
+                    terms[a * 8 + j] = counts[a] > j
+                        ? (j < firstCounts[column] ? firstBase : secondBase) + termOffsets[column * 8 + j]
+                        : null;
+            }
+            var blocks = rows & ~7;
+            Span<double> g = stackalloc double[16];
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<double> g00 = default, g01 = default, g02 = default, g03 = default, g11 = default, g12 = default,
+                    g13 = default, g22 = default, g23 = default, g33 = default;
+                for (var i = 0; i < blocks; i += 8)
+                {
+                    var x0 = Gated512(terms, weights[0], counts[0], h[0], i);
+                    Vector512.Store(x0, d[0] + i);
+                    g00 = Vector512.FusedMultiplyAdd(x0, x0, g00);
+                    if (m > 1)
+                    {
+                        var x1 = Gated512(terms + 8, weights[1], counts[1], h[1], i);
+                        Vector512.Store(x1, d[1] + i);
+                        g01 = Vector512.FusedMultiplyAdd(x0, x1, g01);
+                        g11 = Vector512.FusedMultiplyAdd(x1, x1, g11);
+                        if (m > 2)
+                        {
+                            var x2 = Gated512(terms + 16, weights[2], counts[2], h[2], i);
+                            Vector512.Store(x2, d[2] + i);
+                            g02 = Vector512.FusedMultiplyAdd(x0, x2, g02);
+                            g12 = Vector512.FusedMultiplyAdd(x1, x2, g12);
+                            g22 = Vector512.FusedMultiplyAdd(x2, x2, g22);
+                            if (m > 3)
+                            {
+                                var x3 = Gated512(terms + 24, weights[3], counts[3], h[3], i);
+                                Vector512.Store(x3, d[3] + i);
+                                g03 = Vector512.FusedMultiplyAdd(x0, x3, g03);
+                                g13 = Vector512.FusedMultiplyAdd(x1, x3, g13);
+                                g23 = Vector512.FusedMultiplyAdd(x2, x3, g23);
+                                g33 = Vector512.FusedMultiplyAdd(x3, x3, g33);
+                            }
+                        }
+                    }
+                }
+                g[0] = Sum(g00); g[1] = Sum(g01); g[2] = Sum(g02); g[3] = Sum(g03);
+                g[5] = Sum(g11); g[6] = Sum(g12); g[7] = Sum(g13);
+                g[10] = Sum(g22); g[11] = Sum(g23); g[15] = Sum(g33);
+            }
+            else
+            {
+                Lanes8 g00 = default, g01 = default, g02 = default, g03 = default, g11 = default, g12 = default,
+                    g13 = default, g22 = default, g23 = default, g33 = default;
+                for (var i = 0; i < blocks; i += 8)
+                {
+                    var x0 = Gated256(terms, weights[0], counts[0], h[0], i);
+                    x0.Store(ref *d[0], i);
+                    g00.Accumulate(x0, x0);
+                    if (m > 1)
+                    {
+                        var x1 = Gated256(terms + 8, weights[1], counts[1], h[1], i);
+                        x1.Store(ref *d[1], i);
+                        g01.Accumulate(x0, x1);
+                        g11.Accumulate(x1, x1);
+                        if (m > 2)
+                        {
+                            var x2 = Gated256(terms + 16, weights[2], counts[2], h[2], i);
+                            x2.Store(ref *d[2], i);
+                            g02.Accumulate(x0, x2);
+                            g12.Accumulate(x1, x2);
+                            g22.Accumulate(x2, x2);
+                            if (m > 3)
+                            {
+                                var x3 = Gated256(terms + 24, weights[3], counts[3], h[3], i);
+                                x3.Store(ref *d[3], i);
+                                g03.Accumulate(x0, x3);
+                                g13.Accumulate(x1, x3);
+                                g23.Accumulate(x2, x3);
+                                g33.Accumulate(x3, x3);
+                            }
+                        }
+                    }
+                }
+                g[0] = g00.Sum(); g[1] = g01.Sum(); g[2] = g02.Sum(); g[3] = g03.Sum();
+                g[5] = g11.Sum(); g[6] = g12.Sum(); g[7] = g13.Sum();
+                g[10] = g22.Sum(); g[11] = g23.Sum(); g[15] = g33.Sum();
+            }
+            Span<double> x = stackalloc double[4];
+            for (var i = blocks; i < rows; i++)
+            {
+                for (var a = 0; a < m; a++)
+                {
+                    var value = 0.0;
+                    if (counts[a] > 0 && h[a][i] > 0)
+                    {
+                        var p = terms + a * 8;
+                        value = weights[a][0] * p[0][i];
+                        for (var j = 1; j < counts[a]; j++) value = Math.FusedMultiplyAdd(weights[a][j], p[j][i], value);
+                    }
+                    x[a] = value;
+                    d[a][i] = value;
+                }
+                for (var a = 0; a < m; a++)
+                    for (var b = a; b < m; b++) g[a * 4 + b] = Math.FusedMultiplyAdd(x[a], x[b], g[a * 4 + b]);
+            }
+            for (var a = 0; a < m; a++)
+                for (var b = a; b < m; b++) gram[a * m + b] = gram[b * m + a] = g[a * 4 + b];
+        }
+    }
+
+    /// <summary>The fused combination of <paramref name="count"/> terms at rows i..i+7, where h &gt; 0, else +0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<double> Gated512(double** terms, double* weights, int count, double* h, int i)
+    {
+        if (count == 0) return Vector512<double>.Zero;
+        var sum = Vector512.Create(weights[0]) * Vector512.Load(terms[0] + i);
+        for (var j = 1; j < count; j++) sum = Vector512.FusedMultiplyAdd(Vector512.Create(weights[j]), Vector512.Load(terms[j] + i), sum);
+        return sum & Vector512.GreaterThan(Vector512.Load(h + i), Vector512<double>.Zero);
+    }
+
+    /// <summary><see cref="Gated512"/> on two Vector256 halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Lanes8 Gated256(double** terms, double* weights, int count, double* h, int i)
+    {
+        if (count == 0) return default;
+        var sum = Lanes8.Times(Vector256.Create(weights[0]), Lanes8.Load(ref terms[0][i], 0));
+        for (var j = 1; j < count; j++) sum.Accumulate(Vector256.Create(weights[j]), Lanes8.Load(ref terms[j][i], 0));
+        return Lanes8.Where(sum, Lanes8.Load(ref h[i], 0));
+    }
+}
