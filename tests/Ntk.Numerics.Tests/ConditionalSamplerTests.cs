@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Ntk.Numerics.Engines;
 using Ntk.Numerics.Networks;
 using Ntk.Numerics.Randomness;
+using Ntk.Numerics.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -94,17 +95,7 @@ public sealed class ConditionalSamplerTests
         var point = Point(seed, inputDim: 4, widths: [9, 2, 6], InputSets.Sphere(4, 3, 8));
         var sampler = new ConditionalGaussianSampler(point);
         var measurement = new double[point.Layout.Count];
-        for (var t = 0; t < 200; t++) sampler.Sample(t, measurement); // warm-up (JIT tiers)
-
-        // Three windows of 200 trials: a late JIT tier-up (on a loaded machine) may allocate once on this thread, a
-        // per-trial allocation shows in every window.
-        var windows = new long[3];
-        for (var w = 0; w < windows.Length; w++)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var t = 200 * (w + 1); t < 200 * (w + 2); t++) sampler.Sample(t, measurement);
-            windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
+        var windows = AllocationProbe.BytesPerWindow(trial => sampler.Sample(trial, measurement));
         _output.WriteLine("bytes allocated per window: " + string.Join(", ", windows));
 
         Assert.Equal(0, windows.Min());

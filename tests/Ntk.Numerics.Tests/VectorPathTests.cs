@@ -65,7 +65,8 @@ public sealed class VectorPathTests(ITestOutputHelper output)
             var passed = Regex.Matches(text, @"^\s*Passed (Ntk\.Numerics\.Tests\.\S+)", RegexOptions.Multiline)
                 .Select(match => match.Groups[1].Value).ToList();
             output.WriteLine($"{switchName}=0: exit code {process.ExitCode}, {passed.Count} tests passed");
-            Assert.True(process.ExitCode == 0, $"child test run with {switchName}=0 failed:\n{Tail(text)}\n{Tail(errors)}");
+            Assert.True(process.ExitCode == 0,
+                $"child test run with {switchName}=0 failed:\n{FailedTests(text)}\n{Tail(text)}\n{Tail(errors)}");
             // Every class ran (a renamed class would silently drop out of the filter), and the switch took effect.
             foreach (var name in BitwiseClasses)
                 Assert.True(passed.Any(test => test.Contains("." + name + ".", StringComparison.Ordinal)),
@@ -80,4 +81,8 @@ public sealed class VectorPathTests(ITestOutputHelper output)
     }
 
     private static string Tail(string text) => text.Length <= 4000 ? text : "…" + text[^4000..];
+
+    /// <summary>Each failed test of the child's output with the start of its message (the tail may not reach it).</summary>
+    private static string FailedTests(string text) => string.Join("\n", Regex.Matches(text, @"^\s*Failed Ntk\.Numerics\.Tests\.", RegexOptions.Multiline)
+        .Select(match => text.Substring(match.Index, Math.Min(2000, text.Length - match.Index))));
 }
