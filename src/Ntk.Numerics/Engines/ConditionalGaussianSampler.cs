@@ -339,7 +339,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     /// For m ≤ 4, in one pass over <paramref name="width"/>: U ← s·U (the raw draws, in place), z_a = Σ_k R_ka U_k for
     /// every input with a representative (else exactly +0), h = relu(z) and the Gram matrix of h, all in the fused
     /// order of <see cref="FusedKernels"/>: z_a = R_0a U_0, then z_a ← fma(R_ka, U_k, z_a) in increasing k (+0 for rank
-    /// 0); each Gram entry is <see cref="FusedKernels.FusedDot"/>(h_a, h_b), all ten kept in registers, so h is never
+    /// 0); each Gram entry is the fused dot product of h_a and h_b, all ten kept in registers, so h is never
     /// read back. The same bits with AVX-512, with Vector256 halves and in software.
     /// </summary>
     internal static void AssembleHiddenLayer(
@@ -445,9 +445,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     }
                 }
             }
-            g[0] = FusedKernels.Sum(g00); g[1] = FusedKernels.Sum(g01); g[2] = FusedKernels.Sum(g02); g[3] = FusedKernels.Sum(g03);
-            g[5] = FusedKernels.Sum(g11); g[6] = FusedKernels.Sum(g12); g[7] = FusedKernels.Sum(g13);
-            g[10] = FusedKernels.Sum(g22); g[11] = FusedKernels.Sum(g23); g[15] = FusedKernels.Sum(g33);
+            FusedKernels.StoreUpperSums(g, g00, g01, g02, g03, g11, g12, g13, g22, g23, g33);
         }
         else
         {
@@ -522,9 +520,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     }
                 }
             }
-            g[0] = g00.Sum(); g[1] = g01.Sum(); g[2] = g02.Sum(); g[3] = g03.Sum();
-            g[5] = g11.Sum(); g[6] = g12.Sum(); g[7] = g13.Sum();
-            g[10] = g22.Sum(); g[11] = g23.Sum(); g[15] = g33.Sum();
+            FusedKernels.StoreUpperSums(g, g00, g01, g02, g03, g11, g12, g13, g22, g23, g33);
         }
         Span<double> x = stackalloc double[4];
         for (var i = blocks; i < width; i++)
@@ -542,11 +538,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                 x[a] = sum > 0 ? sum : 0.0;
                 post[a * width + i] = x[a];
             }
-            for (var a = 0; a < m; a++)
-                for (var b = a; b < m; b++) g[a * 4 + b] = Math.FusedMultiplyAdd(x[a], x[b], g[a * 4 + b]);
+            FusedKernels.AccumulateUpper(x, m, g);
         }
-        for (var a = 0; a < m; a++)
-            for (var b = a; b < m; b++) gram[a * m + b] = gram[b * m + a] = g[a * 4 + b];
+        FusedKernels.CopySymmetric(g, m, gram);
     }
 
     /// <summary>c0 x0, then fma(c_k, x_k, ·) for k = 1 … count − 1; +0 for count 0 (<see cref="FusedKernels"/>).</summary>
@@ -614,8 +608,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             stream.FillGaussian(draws);
             var scale = _scales[l];
 
-            // T (rows × m, column-major): top r rows Uᵀ Δ = Q_rᵀ (W^l)ᵀ Δ, fixed by the forward values; the other rows
-            // Q_⊥ᵀ P⊥ Gᵀ Δ, iid N(0, s_l² ΔᵀΔ), drawn as s_l G' Fᵀ. Then (W^l)ᵀ Δ = Q T.
+            // QR path: T (rows × m, column-major): top r rows Uᵀ Δ = Q_rᵀ (W^l)ᵀ Δ, fixed by the forward values; the
+            // other rows Q_⊥ᵀ P⊥ Gᵀ Δ, iid N(0, s_l² ΔᵀΔ), drawn as s_l G' Fᵀ. Then (W^l)ᵀ Δ = Q T. (Gram path: the
+            // terms of (W^l)ᵀ Δ, TransposedProductTermsViaGram.)
             var t = _transposedProduct.AsSpan(0, m * rows);
             // Only the distinct non-zero columns of Δ (FactorDeltaGram's representatives) get a column of T: a tied
             // input's column would be the same operations on bitwise-equal data, a dead one's is exactly 0 (below).
@@ -631,7 +626,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     _deltaOffsets[pairs++] = b * width;
                 }
             }
-            if (fused) // all rank × m products are there (input-major: _fusedProducts[k·4 + b]); take the ones needed
+            if (fused) // all rank × m products are there (_fusedProducts[k·m + b]); take the ones needed
                 for (var p = 0; p < pairs; p++)
                     _products[p] = _fusedProducts[_basisOffsets[p] / width * m + _deltaOffsets[p] / width];
             else

@@ -12,7 +12,7 @@ namespace Ntk.Numerics.LinearAlgebra;
 /// same bits.
 /// </summary>
 /// <remarks>
-/// <para><b>Fused dot product</b> (<see cref="FusedDot"/>) of length n: lane ℓ = i mod 8 keeps s_ℓ ← fma(x_i, y_i, s_ℓ)
+/// <para><b>Fused dot product</b> of length n: lane ℓ = i mod 8 keeps s_ℓ ← fma(x_i, y_i, s_ℓ)
 /// from +0 over the rows i &lt; 8⌊n/8⌋; the lanes are combined as ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
 /// then the tail rows, in increasing i, total ← fma(x_i, y_i, total).</para>
 /// <para><b>Fused combination</b> of terms (a_j, x_j), j = 0..J−1, per element: a_0 x_0, then y ← fma(a_j, x_j, y)
@@ -88,34 +88,41 @@ internal static class FusedKernels
     internal static double Sum(Vector512<double> lanes) =>
         DenseKernels.LaneSum(lanes.GetLower()) + DenseKernels.LaneSum(lanes.GetUpper());
 
-    /// <summary>The fused dot product x · y over the length of <paramref name="x"/> (order in the type's remarks).</summary>
-    internal static double FusedDot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    /// <summary>The ten lane-combined sums of an m ≤ 4 Gram matrix's upper triangle into g[a·4 + b], b ≥ a.</summary>
+    internal static void StoreUpperSums(Span<double> g, Vector512<double> g00, Vector512<double> g01, Vector512<double> g02,
+        Vector512<double> g03, Vector512<double> g11, Vector512<double> g12, Vector512<double> g13, Vector512<double> g22,
+        Vector512<double> g23, Vector512<double> g33)
     {
-        y = y[..x.Length];
-        ref var xRef = ref MemoryMarshal.GetReference(x);
-        ref var yRef = ref MemoryMarshal.GetReference(y);
-        var blocks = x.Length & ~7;
-        double total;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var sums = Vector512<double>.Zero;
-            for (var i = 0; i < blocks; i += 8)
-                sums = Vector512.FusedMultiplyAdd(
-                    Vector512.LoadUnsafe(ref xRef, (nuint)i), Vector512.LoadUnsafe(ref yRef, (nuint)i), sums);
-            total = Sum(sums);
-        }
-        else
-        {
-            var sums = default(Lanes8);
-            for (var i = 0; i < blocks; i += 8) sums.Accumulate(Lanes8.Load(ref xRef, i), Lanes8.Load(ref yRef, i));
-            total = sums.Sum();
-        }
-        for (var i = blocks; i < x.Length; i++) total = Math.FusedMultiplyAdd(x[i], y[i], total);
-        return total;
+        g[0] = Sum(g00); g[1] = Sum(g01); g[2] = Sum(g02); g[3] = Sum(g03);
+        g[5] = Sum(g11); g[6] = Sum(g12); g[7] = Sum(g13);
+        g[10] = Sum(g22); g[11] = Sum(g23); g[15] = Sum(g33);
+    }
+
+    /// <summary><see cref="StoreUpperSums(Span{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double})"/> for lanes held as two halves.</summary>
+    internal static void StoreUpperSums(Span<double> g, Lanes8 g00, Lanes8 g01, Lanes8 g02, Lanes8 g03, Lanes8 g11,
+        Lanes8 g12, Lanes8 g13, Lanes8 g22, Lanes8 g23, Lanes8 g33)
+    {
+        g[0] = g00.Sum(); g[1] = g01.Sum(); g[2] = g02.Sum(); g[3] = g03.Sum();
+        g[5] = g11.Sum(); g[6] = g12.Sum(); g[7] = g13.Sum();
+        g[10] = g22.Sum(); g[11] = g23.Sum(); g[15] = g33.Sum();
+    }
+
+    /// <summary>One tail row of an m ≤ 4 Gram matrix: g[a·4 + b] ← fma(x_a, x_b, g[a·4 + b]) for a ≤ b &lt; m.</summary>
+    internal static void AccumulateUpper(ReadOnlySpan<double> x, int m, Span<double> g)
+    {
+        for (var a = 0; a < m; a++)
+            for (var b = a; b < m; b++) g[a * 4 + b] = Math.FusedMultiplyAdd(x[a], x[b], g[a * 4 + b]);
+    }
+
+    /// <summary>The m × m Gram matrix from its upper triangle g[a·4 + b].</summary>
+    internal static void CopySymmetric(ReadOnlySpan<double> g, int m, Span<double> gram)
+    {
+        for (var a = 0; a < m; a++)
+            for (var b = a; b < m; b++) gram[a * m + b] = gram[b * m + a] = g[a * 4 + b];
     }
 
     /// <summary>
-    /// results[e·<paramref name="yCount"/> + j] = <see cref="FusedDot"/>(x at xOffsets[e], y at yOffsets[j]) over
+    /// results[e·<paramref name="yCount"/> + j] = the fused dot product of x at xOffsets[e] and y at yOffsets[j] over
     /// <paramref name="length"/> rows, for e &lt; xOffsets.Length ≤ 4 and j &lt; <paramref name="yCount"/> ≤ 4, bitwise:
     /// the same chains, all side by side in one pass, each vector loaded once per row block.
     /// </summary>
@@ -278,7 +285,7 @@ internal static class FusedKernels
     /// termCounts[c] ≤ 8 terms, term j's coefficient at coefficients[c·8 + j] and its vector at termOffsets[c·8 + j],
     /// in <paramref name="first"/> for j &lt; firstCounts[c], else in <paramref name="second"/>); then for every input
     /// a, δ_a = T_{representativeOf[a]} where post_a &gt; 0, else +0 (+0 throughout for representativeOf[a] &lt; 0); and the
-    /// Gram matrix of δ, each entry <see cref="FusedDot"/>(δ_a, δ_b). T is never stored (inputs that share a column
+    /// Gram matrix of δ, each entry the fused dot product of δ_a and δ_b. T is never stored (inputs that share a column
     /// combine it each, the same operations).
     /// </summary>
     internal static unsafe void GateCombinationGram(
@@ -361,9 +368,7 @@ internal static class FusedKernels
                         }
                     }
                 }
-                g[0] = Sum(g00); g[1] = Sum(g01); g[2] = Sum(g02); g[3] = Sum(g03);
-                g[5] = Sum(g11); g[6] = Sum(g12); g[7] = Sum(g13);
-                g[10] = Sum(g22); g[11] = Sum(g23); g[15] = Sum(g33);
+                StoreUpperSums(g, g00, g01, g02, g03, g11, g12, g13, g22, g23, g33);
             }
             else
             {
@@ -399,9 +404,7 @@ internal static class FusedKernels
                         }
                     }
                 }
-                g[0] = g00.Sum(); g[1] = g01.Sum(); g[2] = g02.Sum(); g[3] = g03.Sum();
-                g[5] = g11.Sum(); g[6] = g12.Sum(); g[7] = g13.Sum();
-                g[10] = g22.Sum(); g[11] = g23.Sum(); g[15] = g33.Sum();
+                StoreUpperSums(g, g00, g01, g02, g03, g11, g12, g13, g22, g23, g33);
             }
             Span<double> x = stackalloc double[4];
             for (var i = blocks; i < rows; i++)
@@ -418,11 +421,9 @@ internal static class FusedKernels
                     x[a] = value;
                     d[a][i] = value;
                 }
-                for (var a = 0; a < m; a++)
-                    for (var b = a; b < m; b++) g[a * 4 + b] = Math.FusedMultiplyAdd(x[a], x[b], g[a * 4 + b]);
+                AccumulateUpper(x, m, g);
             }
-            for (var a = 0; a < m; a++)
-                for (var b = a; b < m; b++) gram[a * m + b] = gram[b * m + a] = g[a * 4 + b];
+            CopySymmetric(g, m, gram);
         }
     }
 
