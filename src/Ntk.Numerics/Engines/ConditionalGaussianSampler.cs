@@ -101,6 +101,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly int[] _representativeColumn; // representative index → input
     private readonly int[] _pivots;            // pivoted position → representative index
     private readonly int[] _positionOf;        // representative index → pivoted position
+    private readonly double[] _firstLayerR;    // m × m: layer 1's R expanded to the inputs, once per point (x is fixed)
+    private readonly int[] _firstLayerRepresentativeOf; // m: x's representatives, once per point
+    private bool _firstLayerFactored;
     private readonly double[] _norms;          // m
     private readonly double[] _kernel;         // m × m
     private readonly double[] _workspace;      // m² + m
@@ -186,6 +189,8 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         _representativeColumn = new int[m];
         _pivots = new int[m];
         _positionOf = new int[m];
+        _firstLayerR = new double[m * m];
+        _firstLayerRepresentativeOf = new int[m];
         _norms = new double[m];
         _kernel = new double[m * m];
         _workspace = new double[m * m + m];
@@ -233,47 +238,28 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private void SampleForwardLayer(int l, ref RandomStream stream)
     {
         var m = _inputCount;
-        var rows = _sizes[l - 1];
         var width = _sizes[l];
-        var previous = _post[l - 1];
-        var qr = _qr[l];
 
-        var distinct = FindRepresentatives(previous, rows, _postGram[l - 1]);
         int rank;
         Span<double> r;
-        if (_viaGram[l] = m <= 4 && FactorPostGram(l, distinct))
+        if (l == 1 && _firstLayerFactored)
         {
-            // Gram path: z_a = Σ_k F_ak U_k with F Fᵀ = HᵀH (F from the Gram matrix the previous layer already summed),
-            // the same law as U R Pᵀ: its rows are iid N(0, s_l² HᵀH). Q_r = H F⁻ᵀ is the implied orthonormal basis.
-            rank = _rank[l] = distinct;
-            var factor = _gramFactor[l];
+            // h^0 = x is the same in every trial, and so are its representatives, its factorization (R, or F on the
+            // Gram path: _qr[1], _gramFactor[1] keep it) and the path taken: done once per point, the same values as
+            // recomputing them (an O(n_0 m²) QR per trial made 784-dimensional inputs 2× slower at m = 16).
+            rank = _rank[1];
             r = _rFactor.AsSpan(0, rank * m);
-            r.Clear();
-            for (var a = 0; a < m; a++)
-            {
-                var representative = _representativeOf[a];
-                if (representative < 0) continue;
-                for (var k = 0; k < rank; k++) r[k * m + a] = factor[representative * rank + k];
-            }
+            _firstLayerR.AsSpan(0, rank * m).CopyTo(r);
+            _firstLayerRepresentativeOf.CopyTo(_representativeOf.AsSpan());
         }
         else
         {
-            for (var j = 0; j < distinct; j++)
-                previous.AsSpan(_representativeColumn[j] * rows, rows).CopyTo(qr.AsSpan(j * rows, rows));
-            rank = _rank[l] = SmallDenseLinearAlgebra.PivotedQr(
-                qr, rows, distinct, QrRankTolerance, _tau[l], _pivots, _norms);
-
-            // R expanded to the inputs: column a is the R column of a's representative (zero for a dead input).
-            for (var p = 0; p < distinct; p++) _positionOf[_pivots[p]] = p;
-            r = _rFactor.AsSpan(0, rank * m);
-            r.Clear();
-            for (var a = 0; a < m; a++)
+            rank = FactorPreviousLayer(l, out r);
+            if (l == 1)
             {
-                var representative = _representativeOf[a];
-                if (representative < 0) continue;
-                var p = _positionOf[representative];
-                var last = Math.Min(p, rank - 1);
-                for (var k = 0; k <= last; k++) r[k * m + a] = qr[p * rows + k];
+                r.CopyTo(_firstLayerR);
+                _representativeOf.CopyTo(_firstLayerRepresentativeOf.AsSpan());
+                _firstLayerFactored = true;
             }
         }
 
@@ -310,6 +296,58 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         var post = _post[l].AsSpan(0, m * width);
         DenseKernels.Gate(z, z, post); // post[e] = z[e] > 0 ? z[e] : 0, branch-free (random signs)
         Gram(post, width, m, _postGram[l]);
+    }
+
+    /// <summary>
+    /// Layer l's factorization of h^{l−1}: its representatives (<see cref="FindRepresentatives"/>), then the Gram path's
+    /// pivoted Cholesky where it applies (<see cref="_viaGram"/>), else the pivoted QR; <paramref name="r"/> is R (or
+    /// F) expanded to the inputs, rank × m. Returns the rank.
+    /// </summary>
+    private int FactorPreviousLayer(int l, out Span<double> r)
+    {
+        var m = _inputCount;
+        var rows = _sizes[l - 1];
+        var previous = _post[l - 1];
+        var qr = _qr[l];
+
+        var distinct = FindRepresentatives(previous, rows, _postGram[l - 1]);
+        int rank;
+        if (_viaGram[l] = m <= 4 && FactorPostGram(l, distinct))
+        {
+            // Gram path: z_a = Σ_k F_ak U_k with F Fᵀ = HᵀH (F from the Gram matrix the previous layer already summed),
+            // the same law as U R Pᵀ: its rows are iid N(0, s_l² HᵀH). Q_r = H F⁻ᵀ is the implied orthonormal basis.
+            rank = _rank[l] = distinct;
+            var factor = _gramFactor[l];
+            r = _rFactor.AsSpan(0, rank * m);
+            r.Clear();
+            for (var a = 0; a < m; a++)
+            {
+                var representative = _representativeOf[a];
+                if (representative < 0) continue;
+                for (var k = 0; k < rank; k++) r[k * m + a] = factor[representative * rank + k];
+            }
+        }
+        else
+        {
+            for (var j = 0; j < distinct; j++)
+                previous.AsSpan(_representativeColumn[j] * rows, rows).CopyTo(qr.AsSpan(j * rows, rows));
+            rank = _rank[l] = SmallDenseLinearAlgebra.PivotedQr(
+                qr, rows, distinct, QrRankTolerance, _tau[l], _pivots, _norms);
+
+            // R expanded to the inputs: column a is the R column of a's representative (zero for a dead input).
+            for (var p = 0; p < distinct; p++) _positionOf[_pivots[p]] = p;
+            r = _rFactor.AsSpan(0, rank * m);
+            r.Clear();
+            for (var a = 0; a < m; a++)
+            {
+                var representative = _representativeOf[a];
+                if (representative < 0) continue;
+                var p = _positionOf[representative];
+                var last = Math.Min(p, rank - 1);
+                for (var k = 0; k <= last; k++) r[k * m + a] = qr[p * rows + k];
+            }
+        }
+        return rank;
     }
 
     /// <summary>
