@@ -40,11 +40,13 @@ public static class EngineChoice
     /// <remarks>
     /// Both engines are exact, so the choice changes only which random numbers a point uses, never its law; it is made
     /// for speed. The estimates are linear in each engine's work counts with coefficients fitted to an `ntk bench` grid
-    /// of 289 configurations (benchmarks/engine-grid.csv, docs/performance.md §3b). They are within about ±30% of the measured times, hence the
-    /// margin: on that grid auto never picks conditional where dense was faster, and where it picks dense although
-    /// conditional was faster, conditional was at most 1.7× faster. Narrow layers (n ≲ 16) favour dense at every m: the
-    /// conditional engine's fixed cost per layer (a QR of h^{l−1}, complement draws, bookkeeping) outweighs the n² draws
-    /// it saves.
+    /// of 289 configurations (benchmarks/engine-grid.csv, docs/performance.md §3b). They are within about ±30% of the
+    /// measured times, and the measurements themselves move by 10–20% between runs on a shared machine, hence the margin:
+    /// the smallest with which auto never picks conditional where dense was faster on that grid. Where it picks dense
+    /// although conditional was faster, conditional was at most 1.9× faster (wide layers at m ≥ 48, where the dense
+    /// engine's weights outgrow the cache, which a linear estimate does not see). Narrow layers (n ≲ 16) favour dense at
+    /// every m: the conditional engine's fixed cost per layer (factorizations, complement draws, bookkeeping) outweighs
+    /// the n² draws it saves.
     /// </remarks>
     public static EngineKind Resolve(EngineKind requested, NetworkSpec network, int inputCount)
     {
@@ -69,12 +71,12 @@ public static class EngineChoice
     }
 
     /// <summary>How much faster the conditional engine must be estimated to be before auto picks it.</summary>
-    internal const double ConditionalMargin = 1.2;
+    internal const double ConditionalMargin = 1.3;
 
     /// <summary>
     /// The dense engine's estimated seconds per trial on one core of the development machine (docs/performance.md §3b):
-    /// 6.3e-9 + 2.0e-7 (L+1) + 1.3e-9 P + (9.4e-11 or 4.7e-11) m P + 2.9e-9 m H + 1.9e-8 (L+1) m², with P = Σ n_l n_{l−1}
-    /// the weights drawn, the m P multiply-adds costing less per FMA on the panel path (m ≥ 8), H = Σ_{l≤L} n_l the hidden
+    /// 2.0e-7 (L+1) + 1.6e-9 P + (1.5e-10 or 7.6e-11) m P + 4.5e-9 m H + 2.2e-8 (L+1) m², with P = Σ n_l n_{l−1} the
+    /// weights drawn, the m P multiply-adds costing less per FMA on the panel path (m ≥ 8), H = Σ_{l≤L} n_l the hidden
     /// units (elementwise passes), and a per-layer m × m term (Gram matrices, kernel assembly).
     /// </summary>
     internal static double DenseSecondsPerTrial(NetworkSpec network, int inputCount)
@@ -82,31 +84,40 @@ public static class EngineChoice
         double m = inputCount, layers = network.Depth + 1, hidden = 0;
         for (var layer = 1; layer <= network.Depth; layer++) hidden += network.LayerSize(layer);
         double weights = network.ParameterCount;
-        var perMultiplyAdd = inputCount >= DenseSampler.PanelFromInputCount ? 4.7e-11 : 9.4e-11;
-        return 6.3e-9 + 2.0e-7 * layers + 1.3e-9 * weights + perMultiplyAdd * m * weights + 2.9e-9 * m * hidden
-            + 1.9e-8 * layers * m * m;
+        var perMultiplyAdd = inputCount >= DenseSampler.PanelFromInputCount ? 7.6e-11 : 1.5e-10;
+        return 2.0e-7 * layers + 1.6e-9 * weights + perMultiplyAdd * m * weights + 4.5e-9 * m * hidden
+            + 2.2e-8 * layers * m * m;
     }
 
     /// <summary>
-    /// The conditional engine's estimated seconds per trial (docs/performance.md §3b): 7.8e-8 (L+1) + 2.2e-9 D
-    /// + 7.5e-10 m² N + 4.0e-10 n_0 m² + 1.8e-8 (L+1) m² + 3.0e-7 (L+1) m, with D every Gaussian it draws (forward
-    /// r_l n_l with r_l = min(m, n_{l−1}), backward ρ_l (n_{l−1} − r_l); docs/science.md §3), N = Σ_{l≤L+1} n_l (the
-    /// n_l × m products and Gram matrices), the inputs' projection (n_0 m²) and per-layer m × m and m-wide work (the
-    /// small QR factorizations and their bookkeeping).
+    /// The conditional engine's estimated seconds per trial (docs/performance.md §3b), with D every Gaussian it draws and
+    /// N = Σ_{l≤L+1} n_l (the n_l × m products and Gram matrices). For m ≤ 4 (the fused kernels, and the Gram path where
+    /// h^{l−1} is well conditioned; docs/numerics.md §13): 7.2e-8 (L+1) + 3.3e-7 (L+1) m + 1.1e-10 m² N + 2.7e-9 D;
+    /// for m > 4 (a Householder QR per layer): 2.0e-6 (L+1) + 1.6e-8 (L+1) m + 3.6e-8 (L+1) m² + 8.9e-10 m² N + 2.7e-9 D.
+    /// D counts forward r_l n_l with r_l = min(m, n_{l−1}) and backward ρ_l n_{l−1} on the Gram path, ρ_l (n_{l−1} − r_l)
+    /// on the QR path (docs/science.md §3), as `ntk bench` does. Layer 1's factorization of the inputs is made once per
+    /// point, so n_0 does not enter.
     /// </summary>
     internal static double ConditionalSecondsPerTrial(NetworkSpec network, int inputCount)
     {
         double m = inputCount, layers = network.Depth + 1, units = 0, draws = 0;
+        var fused = inputCount <= FusedUpTo;
         for (var layer = 1; layer <= network.Depth + 1; layer++)
         {
             units += network.LayerSize(layer);
-            var rank = Math.Min(inputCount, network.LayerSize(layer - 1));
+            var rows = network.LayerSize(layer - 1);
+            var rank = Math.Min(inputCount, rows);
             draws += (double)rank * network.LayerSize(layer);
             if (layer < 2) continue;
             var deltaRank = layer == network.Depth + 1 ? 1 : Math.Min(inputCount, network.LayerSize(layer));
-            draws += (double)deltaRank * (network.LayerSize(layer - 1) - rank);
+            var viaGram = fused && rows >= inputCount; // assumes well-separated inputs, as on the grid
+            draws += (double)deltaRank * (viaGram ? rows : rows - rank);
         }
-        return 7.8e-8 * layers + 2.2e-9 * draws + 7.5e-10 * m * m * units + 4.0e-10 * network.InputDim * m * m
-            + 1.8e-8 * layers * m * m + 3.0e-7 * layers * m;
+        return fused
+            ? 7.2e-8 * layers + 3.3e-7 * layers * m + 1.1e-10 * m * m * units + 2.7e-9 * draws
+            : 2.0e-6 * layers + 1.6e-8 * layers * m + 3.6e-8 * layers * m * m + 8.9e-10 * m * m * units + 2.7e-9 * draws;
     }
+
+    /// <summary>Up to this many inputs the conditional engine takes its fused kernels (and the Gram path).</summary>
+    private const int FusedUpTo = 4;
 }
