@@ -267,12 +267,12 @@ public sealed partial class MultiNodeClusterTests(ITestOutputHelper output)
     }
 
     private sealed record LogEvent(DateTimeOffset Time, string Name, string? Role, string? Roles, long Trials, int ResumedPoints, int? ProcessId,
-        int? PointIndex = null, int? ShardIndex = null, int? ShardsMerged = null);
+        int? PointIndex = null, int? ShardIndex = null, int? ShardsMerged = null, int? HeldCount = null);
 
     /// <summary>Every event with an {Event} property in the compact-JSON logs of <paramref name="directory"/>, by time.</summary>
     private static List<LogEvent> ReadEvents(string directory) =>
         NodeLogs.Read(directory).Select(e => new LogEvent(e.Time, e.Name, e["Role"], e["Roles"], e.Long("TrialCount") ?? 0,
-            e.Int("ResumedPoints") ?? 0, e.ProcessId, e.Int("PointIndex"), e.Int("ShardIndex"), e.Int("ShardsMerged"))).ToList();
+            e.Int("ResumedPoints") ?? 0, e.ProcessId, e.Int("PointIndex"), e.Int("ShardIndex"), e.Int("ShardsMerged"), e.Int("HeldCount"))).ToList();
 
     private static int CountEvents(string directory, string name, int processId) =>
         ReadEvents(directory).Count(e => e.Name == name && e.ProcessId == processId);
