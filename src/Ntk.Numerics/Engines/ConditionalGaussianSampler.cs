@@ -74,6 +74,12 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     /// </summary>
     private const double GramPathTolerance = 1e-6;
 
+    /// <summary>
+    /// Up to this many inputs the forward and backward passes take the fused kernels of <see cref="FusedKernels"/> (at
+    /// most 4 × 4 chains in registers), and a layer may take the Gram path; above it, the Householder QR at every layer.
+    /// </summary>
+    internal const int FusedUpTo = 4;
+
     private readonly PointDefinition _point;
     private readonly int _depth;
     private readonly int _inputCount;
@@ -248,8 +254,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             // Gram path: _qr[1], _gramFactor[1] keep it) and the path taken: done once per point, the same values as
             // recomputing them (an O(n_0 m²) QR per trial made 784-dimensional inputs 2× slower at m = 16).
             rank = _rank[1];
-            r = _rFactor.AsSpan(0, rank * m);
-            _firstLayerR.AsSpan(0, rank * m).CopyTo(r);
+            r = _firstLayerR.AsSpan(0, rank * m); // only read below
             _firstLayerRepresentativeOf.CopyTo(_representativeOf.AsSpan());
         }
         else
@@ -266,7 +271,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         var basis = _basisDraws[l].AsSpan(0, rank * width);
         stream.FillGaussian(basis);
         var scale = _scales[l];
-        if (l <= _depth && m <= 4)
+        if (l <= _depth && m <= FusedUpTo)
         {
             // Scale, z = U R, relu and the Gram of h in one pass per L1-sized chunk, the same operations per element
             // and the same Dot order per Gram entry as the separate passes below (bitwise the same values).
@@ -312,7 +317,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
 
         var distinct = FindRepresentatives(previous, rows, _postGram[l - 1]);
         int rank;
-        if (_viaGram[l] = m <= 4 && FactorPostGram(l, distinct))
+        if (_viaGram[l] = m <= FusedUpTo && FactorPostGram(l, distinct))
         {
             // Gram path: z_a = Σ_k F_ak U_k with F Fᵀ = HᵀH (F from the Gram matrix the previous layer already summed),
             // the same law as U R Pᵀ: its rows are iid N(0, s_l² HᵀH). Q_r = H F⁻ᵀ is the implied orthonormal basis.
@@ -710,7 +715,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             // δ^{l−1} = ξ^{l−1} ⊙ (W^l)ᵀ δ^l, with ξ = 1[z > 0] ⇔ h > 0; a dead δ^l_a gives (W^l)ᵀ δ^l_a = 0 exactly, and
             // the mask of +0 is +0.
             var post = _post[l - 1];
-            if (m <= 4 && distinct > 0)
+            if (m <= FusedUpTo && distinct > 0)
             {
                 // T (combined on the fly from its terms on the Gram path; its stored columns, each one term of
                 // coefficient 1, on the QR path), the mask and δ^{l−1}'s Gram in one pass; then for l − 1 ≥ 2 the

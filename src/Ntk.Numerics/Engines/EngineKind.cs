@@ -101,7 +101,7 @@ public static class EngineChoice
     internal static double ConditionalSecondsPerTrial(NetworkSpec network, int inputCount)
     {
         double m = inputCount, layers = network.Depth + 1, units = 0, draws = 0;
-        var fused = inputCount <= FusedUpTo;
+        var fused = inputCount <= ConditionalGaussianSampler.FusedUpTo;
         for (var layer = 1; layer <= network.Depth + 1; layer++)
         {
             units += network.LayerSize(layer);
@@ -117,7 +117,4 @@ public static class EngineChoice
             ? 7.2e-8 * layers + 3.3e-7 * layers * m + 1.1e-10 * m * m * units + 2.7e-9 * draws
             : 2.0e-6 * layers + 1.6e-8 * layers * m + 3.6e-8 * layers * m * m + 8.9e-10 * m * m * units + 2.7e-9 * draws;
     }
-
-    /// <summary>Up to this many inputs the conditional engine takes its fused kernels (and the Gram path).</summary>
-    private const int FusedUpTo = 4;
 }
