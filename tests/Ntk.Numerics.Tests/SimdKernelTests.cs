@@ -342,7 +342,8 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
                     var coefficients = new double[32];
                     for (var c = 0; c < columns; c++)
                     {
-                        termCounts[c] = 1 + random.Next(8);
+                        // At most 4 terms half of the time: the pair kernel (m ≤ 2) takes those, and more go the general way.
+                        termCounts[c] = 1 + random.Next(random.Next(2) == 0 ? 4 : 8);
                         firstCounts[c] = random.Next(termCounts[c] + 1);
                         for (var j = 0; j < termCounts[c]; j++)
                         {
@@ -367,10 +368,19 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
                             expected[a * rows + i] = representativeOf[a] >= 0 && post[a * rows + i] > 0 ? t[representativeOf[a] * rows + i] : 0.0;
                     var delta = RandomValues(random, m * rows);
                     var gram = new double[m * m];
+                    // The products with the next layer's basis columns (0 to 4 of them), against FusedProducts on δ.
+                    var basisCount = (rows + m + columns) % 5;
+                    var basis = RandomValues(random, basisCount * rows);
+                    var products = new double[16];
                     FusedKernels.GateCombinationGram(first, second, termOffsets, termCounts, firstCounts, coefficients, columns,
-                        rows, m, representativeOf, post, delta, gram);
-                    var context = $"rows {rows}, m {m}, columns {columns}";
+                        rows, m, representativeOf, post, delta, gram, basis, basisCount, products);
+                    var context = $"rows {rows}, m {m}, columns {columns}, {basisCount} basis columns";
                     for (var e = 0; e < expected.Length; e++) AssertBitwise(expected[e], delta[e], $"{context}, delta {e}");
+                    var expectedProducts = new double[16];
+                    FusedKernels.FusedProducts(basis, Enumerable.Range(0, basisCount).Select(k => k * rows).ToArray(), expected,
+                        Enumerable.Range(0, m).Select(a => a * rows).ToArray(), m, rows, expectedProducts);
+                    for (var e = 0; e < basisCount * m; e++)
+                        AssertBitwise(expectedProducts[e], products[e], $"{context}, product {e / m},{e % m}");
                     for (var a = 0; a < m; a++)
                         for (var b = 0; b < m; b++)
                             AssertBitwise(FusedDotReference(expected.AsSpan(Math.Min(a, b) * rows, rows), expected.AsSpan(Math.Max(a, b) * rows, rows)),

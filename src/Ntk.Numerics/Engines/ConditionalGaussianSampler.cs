@@ -621,8 +621,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         var kernel = _kernel.AsSpan();
         kernel.Clear();
         Span<double> coefficients = stackalloc double[16]; // scale · F row of each T column, m ≤ 4
-        Span<int> basisOffsets = stackalloc int[4];
-        Span<int> deltaOffsets = stackalloc int[4];
         var fusedNext = false;
         _delta.AsSpan(0, m).Fill(1.0); // δ^{L+1} = 1 for every input (n_{L+1} = 1).
 
@@ -731,16 +729,10 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     }
                     first = second = t;
                 }
-                FusedKernels.GateCombinationGram(first, second, _termOffsets, _termCounts, _firstCounts,
-                    _termCoefficients, distinct, rows, m, _representativeOf, post, _delta, _deltaGram);
                 var nextRank = l - 1 >= 2 ? _rank[l - 1] : 0;
-                if (nextRank > 0)
-                {
-                    for (var k = 0; k < nextRank; k++) basisOffsets[k] = k * rows;
-                    for (var b = 0; b < m; b++) deltaOffsets[b] = b * rows;
-                    FusedKernels.FusedProducts(_basisDraws[l - 1], basisOffsets[..nextRank], _delta, deltaOffsets, m, rows,
-                        _fusedProducts);
-                }
+                FusedKernels.GateCombinationGram(first, second, _termOffsets, _termCounts, _firstCounts,
+                    _termCoefficients, distinct, rows, m, _representativeOf, post, _delta, _deltaGram,
+                    _basisDraws[l - 1].AsSpan(0, nextRank * rows), nextRank, _fusedProducts);
                 fusedNext = true;
                 continue;
             }

@@ -288,12 +288,29 @@ internal static class FusedKernels
     /// Gram matrix of δ, each entry the fused dot product of δ_a and δ_b. T is never stored (inputs that share a column
     /// combine it each, the same operations).
     /// </summary>
+    internal static void GateCombinationGram(
+        ReadOnlySpan<double> first, ReadOnlySpan<double> second, ReadOnlySpan<int> termOffsets,
+        ReadOnlySpan<int> termCounts, ReadOnlySpan<int> firstCounts, ReadOnlySpan<double> coefficients, int columns,
+        int rows, int m, ReadOnlySpan<int> representativeOf, ReadOnlySpan<double> post, Span<double> delta,
+        Span<double> gram) =>
+        GateCombinationGram(first, second, termOffsets, termCounts, firstCounts, coefficients, columns, rows, m,
+            representativeOf, post, delta, gram, default, 0, default);
+
+    /// <summary>
+    /// <see cref="GateCombinationGram(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{double}, int, int, int, ReadOnlySpan{int}, ReadOnlySpan{double}, Span{double}, Span{double})"/>,
+    /// and also, for <paramref name="basisCount"/> &gt; 0, products[k·m + a] = the fused dot product of column k &lt;
+    /// <paramref name="basisCount"/> ≤ 4 of <paramref name="basis"/> (at k·rows) and δ_a: bitwise what
+    /// <see cref="FusedProducts"/> gives for them (the conditional engine's Uᵀ δ of the next layer down). For m ≤ 2 they
+    /// are accumulated in the same pass, so δ is not read back.
+    /// </summary>
     internal static unsafe void GateCombinationGram(
         ReadOnlySpan<double> first, ReadOnlySpan<double> second, ReadOnlySpan<int> termOffsets,
         ReadOnlySpan<int> termCounts, ReadOnlySpan<int> firstCounts, ReadOnlySpan<double> coefficients, int columns,
         int rows, int m, ReadOnlySpan<int> representativeOf, ReadOnlySpan<double> post, Span<double> delta,
-        Span<double> gram)
+        Span<double> gram, ReadOnlySpan<double> basis, int basisCount, Span<double> products)
     {
+        if (basisCount is < 0 or > 4 || (basisCount > 0 && (basis.Length < basisCount * rows || products.Length < basisCount * m)))
+            throw new ArgumentException("GateCombinationGram: at most 4 basis columns, with room for their products");
         if (m is < 1 or > 4 || columns is < 0 or > 4 || termOffsets.Length < 8 * columns || termCounts.Length < columns
             || firstCounts.Length < columns || coefficients.Length < 8 * columns || representativeOf.Length < m
             || post.Length < m * rows || delta.Length < m * rows || gram.Length < m * m)
@@ -311,7 +328,8 @@ internal static class FusedKernels
         for (var a = 0; a < m; a++)
             if (representativeOf[a] >= columns) throw new ArgumentException("GateCombinationGram: representative beyond the columns");
 
-        fixed (double* firstBase = first, secondBase = second, hBase = post, dBase = delta, coefficientBase = coefficients)
+        fixed (double* firstBase = first, secondBase = second, hBase = post, dBase = delta, coefficientBase = coefficients,
+               uBase = basis)
         {
             // Per input a: its column's term vectors (8 slots), coefficients and count; count 0 for a dead input.
             var terms = stackalloc double*[32];
@@ -334,7 +352,88 @@ internal static class FusedKernels
             }
             var blocks = rows & ~7;
             Span<double> g = stackalloc double[16];
-            if (Vector512.IsHardwareAccelerated)
+            var fusedBasis = false;
+            if (Vector512.IsHardwareAccelerated && m <= 2 && counts[0] <= 4 && counts[1] <= 4 && basisCount <= 2)
+            {
+                // Pairs (m ≤ 2, the common case) with at most 4 terms per column: the same operations as below, with
+                // every term's vector and coefficient held in registers across the rows instead of reloaded per block,
+                // and the products with the basis columns (FusedProducts' chains) taken from δ while it is in registers.
+                fusedBasis = true;
+                Vector512<double> g00 = default, g01 = default, g11 = default;
+                Vector512<double> s00 = default, s01 = default, s10 = default, s11 = default; // [k, a]
+                double* u0 = uBase, u1 = basisCount > 1 ? uBase + rows : uBase;
+                double* p00 = terms[0], p01 = terms[1], p02 = terms[2], p03 = terms[3];
+                double* p10 = terms[8], p11 = terms[9], p12 = terms[10], p13 = terms[11];
+                var w00 = Vector512.Create(counts[0] > 0 ? weights[0][0] : 0);
+                var w01 = Vector512.Create(counts[0] > 1 ? weights[0][1] : 0);
+                var w02 = Vector512.Create(counts[0] > 2 ? weights[0][2] : 0);
+                var w03 = Vector512.Create(counts[0] > 3 ? weights[0][3] : 0);
+                var w10 = Vector512.Create(counts[1] > 0 ? weights[1][0] : 0);
+                var w11 = Vector512.Create(counts[1] > 1 ? weights[1][1] : 0);
+                var w12 = Vector512.Create(counts[1] > 2 ? weights[1][2] : 0);
+                var w13 = Vector512.Create(counts[1] > 3 ? weights[1][3] : 0);
+                int n0 = counts[0], n1 = m > 1 ? counts[1] : 0;
+                double* h0 = h[0], h1 = h[1], d0 = d[0], d1 = d[1];
+                for (var i = 0; i < blocks; i += 8)
+                {
+                    var x0 = Vector512<double>.Zero;
+                    if (n0 > 0)
+                    {
+                        x0 = w00 * Vector512.Load(p00 + i);
+                        if (n0 > 1) x0 = Vector512.FusedMultiplyAdd(w01, Vector512.Load(p01 + i), x0);
+                        if (n0 > 2) x0 = Vector512.FusedMultiplyAdd(w02, Vector512.Load(p02 + i), x0);
+                        if (n0 > 3) x0 = Vector512.FusedMultiplyAdd(w03, Vector512.Load(p03 + i), x0);
+                        x0 &= Vector512.GreaterThan(Vector512.Load(h0 + i), Vector512<double>.Zero);
+                    }
+                    Vector512.Store(x0, d0 + i);
+                    g00 = Vector512.FusedMultiplyAdd(x0, x0, g00);
+                    Vector512<double> b0 = default, b1 = default;
+                    if (basisCount > 0)
+                    {
+                        b0 = Vector512.Load(u0 + i);
+                        s00 = Vector512.FusedMultiplyAdd(b0, x0, s00);
+                        if (basisCount > 1)
+                        {
+                            b1 = Vector512.Load(u1 + i);
+                            s10 = Vector512.FusedMultiplyAdd(b1, x0, s10);
+                        }
+                    }
+                    if (m > 1)
+                    {
+                        var x1 = Vector512<double>.Zero;
+                        if (n1 > 0)
+                        {
+                            x1 = w10 * Vector512.Load(p10 + i);
+                            if (n1 > 1) x1 = Vector512.FusedMultiplyAdd(w11, Vector512.Load(p11 + i), x1);
+                            if (n1 > 2) x1 = Vector512.FusedMultiplyAdd(w12, Vector512.Load(p12 + i), x1);
+                            if (n1 > 3) x1 = Vector512.FusedMultiplyAdd(w13, Vector512.Load(p13 + i), x1);
+                            x1 &= Vector512.GreaterThan(Vector512.Load(h1 + i), Vector512<double>.Zero);
+                        }
+                        Vector512.Store(x1, d1 + i);
+                        g01 = Vector512.FusedMultiplyAdd(x0, x1, g01);
+                        g11 = Vector512.FusedMultiplyAdd(x1, x1, g11);
+                        if (basisCount > 0)
+                        {
+                            s01 = Vector512.FusedMultiplyAdd(b0, x1, s01);
+                            if (basisCount > 1) s11 = Vector512.FusedMultiplyAdd(b1, x1, s11);
+                        }
+                    }
+                }
+                g[0] = Sum(g00);
+                g[1] = Sum(g01);
+                g[5] = Sum(g11);
+                if (basisCount > 0)
+                {
+                    products[0] = Sum(s00);
+                    if (m > 1) products[1] = Sum(s01);
+                    if (basisCount > 1)
+                    {
+                        products[m] = Sum(s10);
+                        if (m > 1) products[m + 1] = Sum(s11);
+                    }
+                }
+            }
+            else if (Vector512.IsHardwareAccelerated)
             {
                 Vector512<double> g00 = default, g01 = default, g02 = default, g03 = default, g11 = default, g12 = default,
                     g13 = default, g22 = default, g23 = default, g33 = default;
@@ -422,8 +521,20 @@ internal static class FusedKernels
                     d[a][i] = value;
                 }
                 AccumulateUpper(x, m, g);
+                if (fusedBasis) // FusedProducts' tail: after the lane sums, row by row
+                    for (var k = 0; k < basisCount; k++)
+                        for (var a = 0; a < m; a++)
+                            products[k * m + a] = Math.FusedMultiplyAdd(uBase[k * rows + i], x[a], products[k * m + a]);
             }
             CopySymmetric(g, m, gram);
+            if (basisCount > 0 && !fusedBasis)
+            {
+                Span<int> basisOffsets = stackalloc int[4];
+                Span<int> deltaOffsets = stackalloc int[4];
+                for (var k = 0; k < basisCount; k++) basisOffsets[k] = k * rows;
+                for (var a = 0; a < m; a++) deltaOffsets[a] = a * rows;
+                FusedProducts(basis, basisOffsets[..basisCount], delta, deltaOffsets, m, rows, products);
+            }
         }
     }
 
