@@ -85,6 +85,44 @@ public sealed class ConditionalSamplerTests
         Assert.Equal(PinnedMeasurementHash, digest);
     }
 
+    /// <summary>
+    /// For m ≤ 4 a trial draws in one fill sized by the last trial's fills, and leaves that plan where a rank or a path
+    /// differs (tiny layers, where units and whole inputs die, and tied inputs make that frequent here): every trial must give the bits of a sampler
+    /// that has no plan (a new one per trial), and both cases must have occurred.
+    /// </summary>
+    [Fact]
+    public void Planned_and_separate_fills_give_the_same_bits()
+    {
+        var x = new[] { 0.3, -1.1, 0.7 };
+        PointDefinition[] points =
+        [
+            Point(21, inputDim: 3, widths: [2, 1, 3], InputSets.Sphere(3, 2, 4)),
+            Point(22, inputDim: 3, widths: [3, 2, 2, 4], new InputSet(3, [.. x, .. x, 0.5, 0.5, -0.2, .. x.Select(v => -v)])),
+            Point(23, inputDim: 5, widths: [4, 4], InputSets.Sphere(5, 4, 8)),
+            Point(24, inputDim: 10, widths: [16, 16], InputSet.Pair(10, Math.PI / 3)),
+        ];
+        int onPlan = 0, offPlan = 0;
+        foreach (var point in points)
+        {
+            var reused = new ConditionalGaussianSampler(point);
+            var planned = new double[point.Layout.Count];
+            var separate = new double[point.Layout.Count];
+            for (var t = 0; t < 300; t++)
+            {
+                reused.Sample(t, planned);
+                if (reused.FollowedPlan) onPlan++;
+                else offPlan++;
+                var fresh = new ConditionalGaussianSampler(point);
+                fresh.Sample(t, separate);
+                Assert.False(fresh.FollowedPlan);
+                AssertBitwiseEqual(separate, planned);
+            }
+        }
+        _output.WriteLine($"trials on the plan {onPlan}, off it {offPlan}");
+        Assert.True(onPlan > 100, $"only {onPlan} trials followed the plan");
+        Assert.True(offPlan > 100, $"only {offPlan} trials left the plan");
+    }
+
     private const string PinnedMeasurementHash = "8DE12F5221BC99C7AA730D9CABA7D04BA9C280161DDD42331E24FC6536D3A400";
 
     [Fact]

@@ -103,6 +103,16 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly double[] _choleskyWork;   // m × m
     private readonly bool[] _choleskyUsed;     // m
     private readonly double[] _complementDraws; // G' column-major (ρ × (n − r)), ≤ n_max × m
+    private readonly double[][] _basisArray;   // _basisArray[l]: where layer l's U is this trial (_basisDraws[l] or _plannedDraws)
+    private readonly int[] _basisOffset;       // … and its offset there
+    private readonly double[] _plannedDraws;   // m ≤ 4: a whole trial's draws in one fill, while the trial follows the plan
+    private readonly int[] _plannedCounts;     // the 2L + 1 fills' sizes of the last trial, the plan of the next
+    private readonly int[] _actualCounts;      // this trial's
+    private int _plannedTotal;                 // their sum; 0: no plan (the first trial, or m > 4)
+    private RandomStream _trialStart;          // the stream before the planned fill, to leave the plan
+    private int _drawCursor;                   // draws of _plannedDraws taken so far
+    private int _fillIndex;
+    private bool _onPlan;
     private readonly int[] _representativeOf;  // input → representative index, −1 for a zero column
     private readonly int[] _representativeColumn; // representative index → input
     private readonly int[] _pivots;            // pivoted position → representative index
@@ -191,6 +201,14 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         _choleskyWork = new double[m * m];
         _choleskyUsed = new bool[m];
         _complementDraws = new double[widest * m];
+        _basisArray = new double[layers + 1][];
+        _basisOffset = new int[layers + 1];
+        _plannedCounts = new int[2 * layers - 1];
+        _actualCounts = new int[2 * layers - 1];
+        // At most m draws per unit forward and m per unit of the layer below backward (ranks ≤ m).
+        var mostDraws = 0L;
+        for (var l = 1; l <= layers; l++) mostDraws += (long)m * (_sizes[l] + (l >= 2 ? _sizes[l - 1] : 0));
+        _plannedDraws = m <= FusedUpTo ? new double[mostDraws] : [];
         _representativeOf = new int[m];
         _representativeColumn = new int[m];
         _pivots = new int[m];
@@ -220,6 +238,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         if (measurement.Length < Layout.Count)
             throw new ArgumentException($"measurement: need {Layout.Count} values", nameof(measurement));
         var stream = RandomStream.For(_point.MasterSeed, _point.PointIndex, trial);
+        BeginDraws(ref stream);
         MeasurementWriter.BeginTrial(Layout, measurement);
 
         for (var l = 1; l <= _depth + 1; l++)
@@ -235,8 +254,71 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         }
 
         SampleBackwardAndKernel(ref stream);
+        EndDraws();
         MeasurementWriter.WriteKernel(Layout, _kernel, _workspace, measurement);
     }
+
+    /// <summary>
+    /// A trial draws in 2L + 1 fills (forward l = 1..L+1, backward l = L+1..2) whose sizes depend on it only through
+    /// ranks and paths, which are the same in almost every trial. For m ≤ 4, where the draws are most of a trial and
+    /// each fill's fixed cost counts (docs/performance.md §0c), the sizes of the last trial are the plan of this one: all
+    /// its draws are made in one fill up front, and each fill that has its planned size takes the next slice of them.
+    /// A fill of k values then of j values is a fill of k + j (<see cref="RandomStream.FillGaussian"/>), so the values
+    /// are those of the separate fills; at the first fill off the plan the stream restarts and skips the draws taken.
+    /// </summary>
+    private void BeginDraws(ref RandomStream stream)
+    {
+        _fillIndex = 0;
+        _drawCursor = 0;
+        _onPlan = _plannedTotal > 0;
+        if (!_onPlan) return;
+        _trialStart = stream;
+        stream.FillGaussian(_plannedDraws.AsSpan(0, _plannedTotal));
+    }
+
+    /// <summary>Where the trial's next <paramref name="count"/> draws are: the plan's slice, or freshly drawn into <paramref name="own"/>.</summary>
+    private (double[] Array, int Offset) NextDraws(ref RandomStream stream, int count, double[] own)
+    {
+        var fill = _fillIndex++;
+        _actualCounts[fill] = count;
+        if (_onPlan)
+        {
+            if (_plannedCounts[fill] == count)
+            {
+                var offset = _drawCursor;
+                _drawCursor += count;
+                return (_plannedDraws, offset);
+            }
+            // Off the plan (a rank or a path changed): back to the trial's start, past the draws taken (in pieces of
+            // the backward scratch, which holds nothing needed between fills).
+            _onPlan = false;
+            stream = _trialStart;
+            for (var skipped = 0; skipped < _drawCursor;)
+            {
+                var piece = Math.Min(_complementDraws.Length, _drawCursor - skipped);
+                stream.FillGaussian(_complementDraws.AsSpan(0, piece));
+                skipped += piece;
+            }
+        }
+        stream.FillGaussian(own.AsSpan(0, count));
+        return (own, 0);
+    }
+
+    /// <summary>Whether the last sampled trial took all its draws from the planned fill; for tests.</summary>
+    internal bool FollowedPlan { get; private set; }
+
+    /// <summary>After a trial: its fill sizes become the plan, unless they were it.</summary>
+    private void EndDraws()
+    {
+        FollowedPlan = _onPlan && _drawCursor == _plannedTotal;
+        if (_plannedDraws.Length == 0 || FollowedPlan) return;
+        _actualCounts.CopyTo(_plannedCounts, 0);
+        _plannedTotal = 0;
+        foreach (var count in _actualCounts) _plannedTotal += count;
+    }
+
+    /// <summary>Layer l's U (its first <paramref name="length"/> values), wherever this trial drew it.</summary>
+    private Span<double> Basis(int l, int length) => _basisArray[l].AsSpan(_basisOffset[l], length);
 
     /// <summary>
     /// z^l = U R Pᵀ from the pivoted QR of h^{l−1}; for l ≤ L also h^l = relu(z^l) and its Gram matrix.
@@ -268,8 +350,8 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             }
         }
 
-        var basis = _basisDraws[l].AsSpan(0, rank * width);
-        stream.FillGaussian(basis);
+        (_basisArray[l], _basisOffset[l]) = NextDraws(ref stream, rank * width, _basisDraws[l]);
+        var basis = Basis(l, rank * width);
         var scale = _scales[l];
         if (l <= _depth && m <= FusedUpTo)
         {
@@ -639,14 +721,14 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             if (l == 1) break;
 
             var rank = _rank[l];
-            var basis = _basisDraws[l].AsSpan(0, rank * width);
+            var basis = Basis(l, rank * width);
             var viaGram = _viaGram[l];
             // The Gram path draws G'ᵀΔ's rows for all of R^{n_{l−1}} and projects them; the QR path draws only the
             // n_{l−1} − r coordinates of the complement in its Householder basis.
             var complementRows = viaGram ? rows : rows - rank;
             var factorRank = FactorDeltaGram(delta, width);
-            var draws = _complementDraws.AsSpan(0, factorRank * complementRows);
-            stream.FillGaussian(draws);
+            var (drawArray, drawOffset) = NextDraws(ref stream, factorRank * complementRows, _complementDraws);
+            var draws = drawArray.AsSpan(drawOffset, factorRank * complementRows);
             var scale = _scales[l];
 
             // QR path: T (rows × m, column-major): top r rows Uᵀ Δ = Q_rᵀ (W^l)ᵀ Δ, fixed by the forward values; the
@@ -732,7 +814,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                 var nextRank = l - 1 >= 2 ? _rank[l - 1] : 0;
                 FusedKernels.GateCombinationGram(first, second, _termOffsets, _termCounts, _firstCounts,
                     _termCoefficients, distinct, rows, m, _representativeOf, post, _delta, _deltaGram,
-                    _basisDraws[l - 1].AsSpan(0, nextRank * rows), nextRank, _fusedProducts);
+                    Basis(l - 1, nextRank * rows), nextRank, _fusedProducts);
                 fusedNext = true;
                 continue;
             }
