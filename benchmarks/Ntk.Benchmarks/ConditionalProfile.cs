@@ -188,7 +188,7 @@ public static class ConditionalProfile
                 ConditionalGaussianSampler.Gram(h, n, m, gram);
             })),
             ("forward, m <= 4: scale, z = U R, relu, Gram (AssembleHiddenLayer, per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
-                ConditionalGaussianSampler.AssembleHiddenLayer(basis, 1.0, m, n, m, rFactor, representatives, z, h, gram))),
+                ConditionalGaussianSampler.AssembleHiddenLayer(basis, 1.0, m, n, m, rFactor, representatives, h, gram))),
             ("writer: activity + correlators (per layer)", hidden * Time(seconds, () =>
             {
                 MeasurementWriter.WriteLayerActivity(layout, 1, z, n, inputMajor: true, measurement, counts);

@@ -80,6 +80,13 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     /// </summary>
     internal const int FusedUpTo = 4;
 
+    /// <summary>
+    /// The one-fill plan (<see cref="BeginDraws"/>) is used up to this many draws per trial (64 KB): it saves a fixed
+    /// cost per fill, which only small fills feel, while a trial's draws made up front must wait in the cache, which at
+    /// 10⁴–10⁵ draws costs more than it saves (docs/performance.md §0c).
+    /// </summary>
+    private const long PlannedDrawsLimit = 8192;
+
     private readonly PointDefinition _point;
     private readonly int _depth;
     private readonly int _inputCount;
@@ -87,7 +94,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly double[] _scales;         // _scales[l] = s_l = √(2/n_{l−1}), l = 1..L+1
     private readonly double[][] _post;         // _post[l]: h^l input-major (m × n_l: h[a·n_l + i]), l = 0..L; _post[0] = x
     private readonly double[][] _postGram;     // _postGram[l]: HᵀH of h^l (m × m), l = 0..L
-    private readonly double[] _preInputMajor;  // z^l input-major (m × n_l), also what MeasurementWriter reads
+    private readonly double[] _preInputMajor;  // z^l input-major (m × n_l), m > 4
     private readonly double[][] _qr;           // _qr[l]: pivoted QR of the distinct non-zero columns of h^{l−1}, column-major
     private readonly double[][] _tau;          // _tau[l]: reflector coefficients of _qr[l]
     private readonly int[] _rank;              // _rank[l] = r_l
@@ -208,7 +215,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         // At most m draws per unit forward and m per unit of the layer below backward (ranks ≤ m).
         var mostDraws = 0L;
         for (var l = 1; l <= layers; l++) mostDraws += (long)m * (_sizes[l] + (l >= 2 ? _sizes[l - 1] : 0));
-        _plannedDraws = m <= FusedUpTo ? new double[mostDraws] : [];
+        _plannedDraws = m <= FusedUpTo && mostDraws <= PlannedDrawsLimit ? new double[mostDraws] : [];
         _representativeOf = new int[m];
         _representativeColumn = new int[m];
         _pivots = new int[m];
@@ -246,8 +253,10 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             SampleForwardLayer(l, ref stream);
             if (l <= _depth)
             {
+                // ξ = 1[z > 0] = 1[h > 0] exactly (h = z where z > 0, else +0), so the writer reads h: the fused pass
+                // for m ≤ 4 need not store z.
                 MeasurementWriter.WriteLayerActivity(
-                    Layout, l, _preInputMajor, _sizes[l], inputMajor: true, measurement, _counts);
+                    Layout, l, _post[l], _sizes[l], inputMajor: true, measurement, _counts);
                 MeasurementWriter.WriteConditionalCorrelator(Layout, l, _postGram[l - 1], measurement);
                 MeasurementWriter.WritePatternEqualCond(Layout, l, _postGram[l - 1], _sizes[l], measurement);
             }
@@ -357,8 +366,8 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         {
             // Scale, z = U R, relu and the Gram of h in one pass per L1-sized chunk, the same operations per element
             // and the same Dot order per Gram entry as the separate passes below (bitwise the same values).
-            AssembleHiddenLayer(basis, scale, rank, width, m, r, _representativeOf, _preInputMajor.AsSpan(0, m * width),
-                _post[l].AsSpan(0, m * width), _postGram[l]);
+            AssembleHiddenLayer(basis, scale, rank, width, m, r, _representativeOf, _post[l].AsSpan(0, m * width),
+                _postGram[l]);
             return;
         }
         TensorPrimitives.Multiply(basis, scale, basis); // elementwise: the same products as a scalar loop
@@ -462,16 +471,16 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
 
     /// <summary>
     /// For m ≤ 4, in one pass over <paramref name="width"/>: U ← s·U (the raw draws, in place), z_a = Σ_k R_ka U_k for
-    /// every input with a representative (else exactly +0), h = relu(z) and the Gram matrix of h, all in the fused
+    /// every input with a representative (else exactly +0; z itself is not stored), h = relu(z) and the Gram matrix of h, all in the fused
     /// order of <see cref="FusedKernels"/>: z_a = R_0a U_0, then z_a ← fma(R_ka, U_k, z_a) in increasing k (+0 for rank
     /// 0); each Gram entry is the fused dot product of h_a and h_b, all ten kept in registers, so h is never
     /// read back. The same bits with AVX-512, with Vector256 halves and in software.
     /// </summary>
     internal static void AssembleHiddenLayer(
         Span<double> basis, double scale, int rank, int width, int m, ReadOnlySpan<double> r,
-        ReadOnlySpan<int> representativeOf, Span<double> z, Span<double> post, Span<double> gram)
+        ReadOnlySpan<int> representativeOf, Span<double> post, Span<double> gram)
     {
-        if (m > 4 || rank > 4 || basis.Length < rank * width || z.Length < m * width || post.Length < m * width
+        if (m > 4 || rank > 4 || basis.Length < rank * width || post.Length < m * width
             || r.Length < rank * m || gram.Length < m * m || representativeOf.Length < m)
             throw new ArgumentException("AssembleHiddenLayer: spans too short or m > 4");
         Span<double> c = stackalloc double[16];
@@ -480,7 +489,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         Span<double> live = stackalloc double[4];
         for (var a = 0; a < m; a++) live[a] = BitConverter.Int64BitsToDouble(representativeOf[a] >= 0 ? -1L : 0L);
         ref var uRef = ref MemoryMarshal.GetReference(basis);
-        ref var zRef = ref MemoryMarshal.GetReference(z);
         ref var hRef = ref MemoryMarshal.GetReference(post);
         var lastU = Math.Max(rank - 1, 0);
         ref var u0 = ref uRef;
@@ -488,10 +496,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         ref var u2 = ref Unsafe.Add(ref uRef, Math.Min(2, lastU) * width);
         ref var u3 = ref Unsafe.Add(ref uRef, Math.Min(3, lastU) * width);
         var last = m - 1;
-        ref var z0 = ref zRef;
-        ref var z1 = ref Unsafe.Add(ref zRef, Math.Min(1, last) * width);
-        ref var z2 = ref Unsafe.Add(ref zRef, Math.Min(2, last) * width);
-        ref var z3 = ref Unsafe.Add(ref zRef, Math.Min(3, last) * width);
         ref var h0 = ref hRef;
         ref var h1 = ref Unsafe.Add(ref hRef, Math.Min(1, last) * width);
         ref var h2 = ref Unsafe.Add(ref hRef, Math.Min(2, last) * width);
@@ -535,14 +539,12 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     }
                 }
                 var x0 = Combine(rank, v0, v1, v2, v3, e00, e01, e02, e03) & l0;
-                x0.StoreUnsafe(ref z0, (nuint)i);
                 x0 &= Vector512.GreaterThan(x0, Vector512<double>.Zero);
                 x0.StoreUnsafe(ref h0, (nuint)i);
                 g00 = Vector512.FusedMultiplyAdd(x0, x0, g00);
                 if (m > 1)
                 {
                     var x1 = Combine(rank, v0, v1, v2, v3, e10, e11, e12, e13) & l1;
-                    x1.StoreUnsafe(ref z1, (nuint)i);
                     x1 &= Vector512.GreaterThan(x1, Vector512<double>.Zero);
                     x1.StoreUnsafe(ref h1, (nuint)i);
                     g01 = Vector512.FusedMultiplyAdd(x0, x1, g01);
@@ -550,7 +552,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     if (m > 2)
                     {
                         var x2 = Combine(rank, v0, v1, v2, v3, e20, e21, e22, e23) & l2;
-                        x2.StoreUnsafe(ref z2, (nuint)i);
                         x2 &= Vector512.GreaterThan(x2, Vector512<double>.Zero);
                         x2.StoreUnsafe(ref h2, (nuint)i);
                         g02 = Vector512.FusedMultiplyAdd(x0, x2, g02);
@@ -559,7 +560,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                         if (m > 3)
                         {
                             var x3 = Combine(rank, v0, v1, v2, v3, e30, e31, e32, e33) & l3;
-                            x3.StoreUnsafe(ref z3, (nuint)i);
                             x3 &= Vector512.GreaterThan(x3, Vector512<double>.Zero);
                             x3.StoreUnsafe(ref h3, (nuint)i);
                             g03 = Vector512.FusedMultiplyAdd(x0, x3, g03);
@@ -610,14 +610,12 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     }
                 }
                 var x0 = FusedKernels.Lanes8.And(Combine(rank, v0, v1, v2, v3, e00, e01, e02, e03), l0);
-                x0.Store(ref z0, i);
                 x0 = FusedKernels.Lanes8.Relu(x0);
                 x0.Store(ref h0, i);
                 g00.Accumulate(x0, x0);
                 if (m > 1)
                 {
                     var x1 = FusedKernels.Lanes8.And(Combine(rank, v0, v1, v2, v3, e10, e11, e12, e13), l1);
-                    x1.Store(ref z1, i);
                     x1 = FusedKernels.Lanes8.Relu(x1);
                     x1.Store(ref h1, i);
                     g01.Accumulate(x0, x1);
@@ -625,7 +623,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     if (m > 2)
                     {
                         var x2 = FusedKernels.Lanes8.And(Combine(rank, v0, v1, v2, v3, e20, e21, e22, e23), l2);
-                        x2.Store(ref z2, i);
                         x2 = FusedKernels.Lanes8.Relu(x2);
                         x2.Store(ref h2, i);
                         g02.Accumulate(x0, x2);
@@ -634,7 +631,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                         if (m > 3)
                         {
                             var x3 = FusedKernels.Lanes8.And(Combine(rank, v0, v1, v2, v3, e30, e31, e32, e33), l3);
-                            x3.Store(ref z3, i);
                             x3 = FusedKernels.Lanes8.Relu(x3);
                             x3.Store(ref h3, i);
                             g03.Accumulate(x0, x3);
@@ -659,7 +655,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     sum = c[a * 4] * basis[i];
                     for (var k = 1; k < rank; k++) sum = Math.FusedMultiplyAdd(c[a * 4 + k], basis[k * width + i], sum);
                 }
-                z[a * width + i] = sum;
                 x[a] = sum > 0 ? sum : 0.0;
                 post[a * width + i] = x[a];
             }

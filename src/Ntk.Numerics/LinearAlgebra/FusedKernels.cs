@@ -89,6 +89,7 @@ internal static class FusedKernels
         DenseKernels.LaneSum(lanes.GetLower()) + DenseKernels.LaneSum(lanes.GetUpper());
 
     /// <summary>The ten lane-combined sums of an m ≤ 4 Gram matrix's upper triangle into g[a·4 + b], b ≥ a.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // ten vectors would otherwise go through the stack
     internal static void StoreUpperSums(Span<double> g, Vector512<double> g00, Vector512<double> g01, Vector512<double> g02,
         Vector512<double> g03, Vector512<double> g11, Vector512<double> g12, Vector512<double> g13, Vector512<double> g22,
         Vector512<double> g23, Vector512<double> g33)
