@@ -106,6 +106,7 @@ public static class ConditionalProfile
         var basis = new double[n * m];
         var t = new double[n * m];
         var gram = new double[m * m];
+        var activeBits = new ulong[m * ((n + 63) / 64)];
         var kernel = new double[m * m];
         var workspace = new double[m * m + m];
         var tau = new double[m];
@@ -188,7 +189,7 @@ public static class ConditionalProfile
                 ConditionalGaussianSampler.Gram(h, n, m, gram);
             })),
             ("forward, m <= 4: scale, z = U R, relu, Gram (AssembleHiddenLayer, per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
-                ConditionalGaussianSampler.AssembleHiddenLayer(basis, 1.0, m, n, m, rFactor, representatives, h, gram))),
+                ConditionalGaussianSampler.AssembleHiddenLayer(basis, 1.0, m, n, m, rFactor, representatives, h, gram, activeBits))),
             ("writer: activity + correlators (per layer)", hidden * Time(seconds, () =>
             {
                 MeasurementWriter.WriteLayerActivity(layout, 1, z, n, inputMajor: true, measurement, counts);

@@ -423,13 +423,20 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
                     var fusedBasis = (double[])draws.Clone();
                     var fusedPost = RandomValues(random, m * width);
                     var fusedGram = new double[m * m];
+                    var words = (width + 63) / 64;
+                    var fusedBits = Enumerable.Repeat(ulong.MaxValue, m * words + 1).ToArray(); // stale bits must go
                     ConditionalGaussianSampler.AssembleHiddenLayer(
-                        fusedBasis, 0.7, rank, width, m, r, representatives, fusedPost, fusedGram);
+                        fusedBasis, 0.7, rank, width, m, r, representatives, fusedPost, fusedGram, fusedBits);
                     var context = $"width {width}, m {m}, rank {rank}";
                     for (var e = 0; e < basis.Length; e++) AssertBitwise(basis[e], fusedBasis[e], $"{context}, U {e}");
                     // z is not stored: the activity is read from h, whose positive entries are exactly z's.
                     for (var e = 0; e < z.Length; e++) Assert.Equal(z[e] > 0, fusedPost[e] > 0);
-                    for (var e = 0; e < post.Length; e++) AssertBitwise(post[e], fusedPost[e], $"{context}, h {e}");
+                    // ... and the bit sets of ξ = 1[z > 0] it hands to the writer are the writer's own (bits past width clear).
+                    var bits = new ulong[m * words];
+                    for (var a = 0; a < m; a++)
+                        MeasurementKernels.ActiveBits(z.AsSpan(a * width, width), bits.AsSpan(a * words, words));
+                    for (var e = 0; e < bits.Length; e++) Assert.True(bits[e] == fusedBits[e], $"{context}, bit word {e}");
+                    Assert.Equal(ulong.MaxValue, fusedBits[^1]);                    for (var e = 0; e < post.Length; e++) AssertBitwise(post[e], fusedPost[e], $"{context}, h {e}");
                     for (var a = 0; a < m; a++)
                         for (var b = 0; b < m; b++)
                             AssertBitwise(FusedDotReference(post.AsSpan(Math.Min(a, b) * width, width), post.AsSpan(Math.Max(a, b) * width, width)),

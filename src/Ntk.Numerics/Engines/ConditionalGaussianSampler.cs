@@ -95,6 +95,8 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly double[][] _post;         // _post[l]: h^l input-major (m × n_l: h[a·n_l + i]), l = 0..L; _post[0] = x
     private readonly double[][] _postGram;     // _postGram[l]: HᵀH of h^l (m × m), l = 0..L
     private readonly double[] _preInputMajor;  // z^l input-major (m × n_l), m > 4
+    private readonly ulong[] _activeBits;      // m ≤ 4: ξ^l as bit sets, m × ⌈n_l/64⌉ words (AssembleHiddenLayer)
+    private int _activeBitsLayer;              // the layer they are of (0: none)
     private readonly double[][] _qr;           // _qr[l]: pivoted QR of the distinct non-zero columns of h^{l−1}, column-major
     private readonly double[][] _tau;          // _tau[l]: reflector coefficients of _qr[l]
     private readonly int[] _rank;              // _rank[l] = r_l
@@ -198,6 +200,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         }
 
         _preInputMajor = new double[widest * m];
+        _activeBits = new ulong[m * ((widest + 63) / 64)];
         _rFactor = new double[m * m];
         _delta = new double[widest * m];
         _transposedProduct = new double[widest * m];
@@ -253,10 +256,13 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             SampleForwardLayer(l, ref stream);
             if (l <= _depth)
             {
-                // ξ = 1[z > 0] = 1[h > 0] exactly (h = z where z > 0, else +0), so the writer reads h: the fused pass
-                // for m ≤ 4 need not store z.
-                MeasurementWriter.WriteLayerActivity(
-                    Layout, l, _post[l], _sizes[l], inputMajor: true, measurement, _counts);
+                // ξ = 1[z > 0] = 1[h > 0] exactly (h = z where z > 0, else +0): the writer reads the bit sets the fused
+                // pass made for m ≤ 4 (it stores no z), else h.
+                if (_activeBitsLayer == l)
+                    MeasurementWriter.WriteLayerActivity(Layout, l, _activeBits, _sizes[l], measurement, _counts);
+                else
+                    MeasurementWriter.WriteLayerActivity(
+                        Layout, l, _post[l], _sizes[l], inputMajor: true, measurement, _counts);
                 MeasurementWriter.WriteConditionalCorrelator(Layout, l, _postGram[l - 1], measurement);
                 MeasurementWriter.WritePatternEqualCond(Layout, l, _postGram[l - 1], _sizes[l], measurement);
             }
@@ -367,7 +373,8 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             // Scale, z = U R, relu and the Gram of h in one pass per L1-sized chunk, the same operations per element
             // and the same Dot order per Gram entry as the separate passes below (bitwise the same values).
             AssembleHiddenLayer(basis, scale, rank, width, m, r, _representativeOf, _post[l].AsSpan(0, m * width),
-                _postGram[l]);
+                _postGram[l], _activeBits);
+            _activeBitsLayer = l;
             return;
         }
         TensorPrimitives.Multiply(basis, scale, basis); // elementwise: the same products as a scalar loop
@@ -478,11 +485,17 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     /// </summary>
     internal static void AssembleHiddenLayer(
         Span<double> basis, double scale, int rank, int width, int m, ReadOnlySpan<double> r,
-        ReadOnlySpan<int> representativeOf, Span<double> post, Span<double> gram)
+        ReadOnlySpan<int> representativeOf, Span<double> post, Span<double> gram, Span<ulong> activeBits)
     {
+        var words = (width + 63) >> 6;
         if (m > 4 || rank > 4 || basis.Length < rank * width || post.Length < m * width
-            || r.Length < rank * m || gram.Length < m * m || representativeOf.Length < m)
-            throw new ArgumentException("AssembleHiddenLayer: spans too short or m > 4");
+            || r.Length < rank * m || gram.Length < m * m || representativeOf.Length < m || activeBits.Length < m * words
+            || !BitConverter.IsLittleEndian)
+            throw new ArgumentException("AssembleHiddenLayer: spans too short, m > 4 or a big-endian machine");
+        // ξ = 1[z > 0] of input a, unit i: bit i mod 64 of activeBits[a·words + i/64], i.e. (little-endian) bit i mod 8
+        // of byte a·8·words + i/8; one byte per block of 8 units from the compare the relu makes anyway.
+        activeBits[..(m * words)].Clear();
+        ref var bitRef = ref MemoryMarshal.GetReference(MemoryMarshal.AsBytes(activeBits));
         Span<double> c = stackalloc double[16];
         for (var k = 0; k < rank; k++)
             for (var a = 0; a < m; a++) c[a * 4 + k] = r[k * m + a];
@@ -500,6 +513,10 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         ref var h1 = ref Unsafe.Add(ref hRef, Math.Min(1, last) * width);
         ref var h2 = ref Unsafe.Add(ref hRef, Math.Min(2, last) * width);
         ref var h3 = ref Unsafe.Add(ref hRef, Math.Min(3, last) * width);
+        ref var b0 = ref bitRef;
+        ref var b1 = ref Unsafe.Add(ref bitRef, Math.Min(1, last) * 8 * words);
+        ref var b2 = ref Unsafe.Add(ref bitRef, Math.Min(2, last) * 8 * words);
+        ref var b3 = ref Unsafe.Add(ref bitRef, Math.Min(3, last) * 8 * words);
         var blocks = width & ~7;
         Span<double> g = stackalloc double[16];
         if (Vector512.IsHardwareAccelerated)
@@ -539,20 +556,26 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     }
                 }
                 var x0 = Combine(rank, v0, v1, v2, v3, e00, e01, e02, e03) & l0;
-                x0 &= Vector512.GreaterThan(x0, Vector512<double>.Zero);
+                var k0 = Vector512.GreaterThan(x0, Vector512<double>.Zero);
+                x0 &= k0;
+                Unsafe.Add(ref b0, i >> 3) = (byte)k0.ExtractMostSignificantBits();
                 x0.StoreUnsafe(ref h0, (nuint)i);
                 g00 = Vector512.FusedMultiplyAdd(x0, x0, g00);
                 if (m > 1)
                 {
                     var x1 = Combine(rank, v0, v1, v2, v3, e10, e11, e12, e13) & l1;
-                    x1 &= Vector512.GreaterThan(x1, Vector512<double>.Zero);
+                    var k1 = Vector512.GreaterThan(x1, Vector512<double>.Zero);
+                    x1 &= k1;
+                    Unsafe.Add(ref b1, i >> 3) = (byte)k1.ExtractMostSignificantBits();
                     x1.StoreUnsafe(ref h1, (nuint)i);
                     g01 = Vector512.FusedMultiplyAdd(x0, x1, g01);
                     g11 = Vector512.FusedMultiplyAdd(x1, x1, g11);
                     if (m > 2)
                     {
                         var x2 = Combine(rank, v0, v1, v2, v3, e20, e21, e22, e23) & l2;
-                        x2 &= Vector512.GreaterThan(x2, Vector512<double>.Zero);
+                        var k2 = Vector512.GreaterThan(x2, Vector512<double>.Zero);
+                        x2 &= k2;
+                        Unsafe.Add(ref b2, i >> 3) = (byte)k2.ExtractMostSignificantBits();
                         x2.StoreUnsafe(ref h2, (nuint)i);
                         g02 = Vector512.FusedMultiplyAdd(x0, x2, g02);
                         g12 = Vector512.FusedMultiplyAdd(x1, x2, g12);
@@ -560,7 +583,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                         if (m > 3)
                         {
                             var x3 = Combine(rank, v0, v1, v2, v3, e30, e31, e32, e33) & l3;
-                            x3 &= Vector512.GreaterThan(x3, Vector512<double>.Zero);
+                            var k3 = Vector512.GreaterThan(x3, Vector512<double>.Zero);
+                            x3 &= k3;
+                            Unsafe.Add(ref b3, i >> 3) = (byte)k3.ExtractMostSignificantBits();
                             x3.StoreUnsafe(ref h3, (nuint)i);
                             g03 = Vector512.FusedMultiplyAdd(x0, x3, g03);
                             g13 = Vector512.FusedMultiplyAdd(x1, x3, g13);
@@ -610,20 +635,23 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     }
                 }
                 var x0 = FusedKernels.Lanes8.And(Combine(rank, v0, v1, v2, v3, e00, e01, e02, e03), l0);
-                x0 = FusedKernels.Lanes8.Relu(x0);
+                x0 = FusedKernels.Lanes8.Relu(x0, out var k0);
+                Unsafe.Add(ref b0, i >> 3) = k0;
                 x0.Store(ref h0, i);
                 g00.Accumulate(x0, x0);
                 if (m > 1)
                 {
                     var x1 = FusedKernels.Lanes8.And(Combine(rank, v0, v1, v2, v3, e10, e11, e12, e13), l1);
-                    x1 = FusedKernels.Lanes8.Relu(x1);
+                    x1 = FusedKernels.Lanes8.Relu(x1, out var k1);
+                    Unsafe.Add(ref b1, i >> 3) = k1;
                     x1.Store(ref h1, i);
                     g01.Accumulate(x0, x1);
                     g11.Accumulate(x1, x1);
                     if (m > 2)
                     {
                         var x2 = FusedKernels.Lanes8.And(Combine(rank, v0, v1, v2, v3, e20, e21, e22, e23), l2);
-                        x2 = FusedKernels.Lanes8.Relu(x2);
+                        x2 = FusedKernels.Lanes8.Relu(x2, out var k2);
+                        Unsafe.Add(ref b2, i >> 3) = k2;
                         x2.Store(ref h2, i);
                         g02.Accumulate(x0, x2);
                         g12.Accumulate(x1, x2);
@@ -631,7 +659,8 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                         if (m > 3)
                         {
                             var x3 = FusedKernels.Lanes8.And(Combine(rank, v0, v1, v2, v3, e30, e31, e32, e33), l3);
-                            x3 = FusedKernels.Lanes8.Relu(x3);
+                            x3 = FusedKernels.Lanes8.Relu(x3, out var k3);
+                            Unsafe.Add(ref b3, i >> 3) = k3;
                             x3.Store(ref h3, i);
                             g03.Accumulate(x0, x3);
                             g13.Accumulate(x1, x3);
@@ -657,6 +686,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                 }
                 x[a] = sum > 0 ? sum : 0.0;
                 post[a * width + i] = x[a];
+                if (sum > 0) Unsafe.Add(ref bitRef, a * 8 * words + (i >> 3)) |= (byte)(1 << (i & 7));
             }
             FusedKernels.AccumulateUpper(x, m, g);
         }

@@ -59,13 +59,15 @@ internal static class FusedKernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Lanes8 Times(Vector256<double> c, Lanes8 x) => new() { Lower = c * x.Lower, Upper = c * x.Upper };
 
-        /// <summary>x where x &gt; 0, else +0 (relu by mask; NaN and −0 give +0).</summary>
+        /// <summary>x where x &gt; 0, else +0 (relu by mask; NaN and −0 give +0), and the 8 indicators x &gt; 0 as bits (lane i at bit i).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Lanes8 Relu(Lanes8 x) => new()
+        public static Lanes8 Relu(Lanes8 x, out byte active)
         {
-            Lower = x.Lower & Vector256.GreaterThan(x.Lower, Vector256<double>.Zero),
-            Upper = x.Upper & Vector256.GreaterThan(x.Upper, Vector256<double>.Zero),
-        };
+            var lower = Vector256.GreaterThan(x.Lower, Vector256<double>.Zero);
+            var upper = Vector256.GreaterThan(x.Upper, Vector256<double>.Zero);
+            active = (byte)(lower.ExtractMostSignificantBits() | upper.ExtractMostSignificantBits() << 4);
+            return new Lanes8 { Lower = x.Lower & lower, Upper = x.Upper & upper };
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Lanes8 And(Lanes8 x, Vector256<double> mask) => new() { Lower = x.Lower & mask, Upper = x.Upper & mask };
@@ -304,6 +306,7 @@ internal static class FusedKernels
     /// <see cref="FusedProducts"/> gives for them (the conditional engine's Uᵀ δ of the next layer down). For m ≤ 2 they
     /// are accumulated in the same pass, so δ is not read back.
     /// </summary>
+    [SkipLocalsInit] // every scratch entry is written before it is read
     internal static unsafe void GateCombinationGram(
         ReadOnlySpan<double> first, ReadOnlySpan<double> second, ReadOnlySpan<int> termOffsets,
         ReadOnlySpan<int> termCounts, ReadOnlySpan<int> firstCounts, ReadOnlySpan<double> coefficients, int columns,

@@ -37,11 +37,6 @@ internal static class MeasurementKernels
     {
         // Pairs are counted for the correlators (the count, scaled by the writer) or, without them, straight into the
         // path product: the same c = count · (1/width) either way, so the path product's bits do not depend on the selection.
-        var correlators = layout.Has(StatisticGroups.Correlators);
-        var path = layout.Has(StatisticGroups.PathProduct);
-        var patterns = layout.Has(StatisticGroups.Patterns);
-        var pairs = correlators || path || patterns;
-        var inverseWidth = 1.0 / width;
         var words = (width + 63) >> 6;
         var needed = m * words;
         var bits = t_activeBits;
@@ -62,6 +57,25 @@ internal static class MeasurementKernels
                 for (var a = 0; a < m; a++)
                     masks[a * words + word] |= DenseKernels.ActiveBit(row[a]) << shift;
             }
+        CountFromBits(masks, width, m, active, measurement, layout, layer);
+    }
+
+    /// <summary>
+    /// The counts of <see cref="CountActivity(ReadOnlySpan{double}, int, int, bool, Span{int}, Span{double}, MeasurementLayout, int)"/>
+    /// from the bit sets themselves: masks[a·words + (i &gt;&gt; 6)] bit (i &amp; 63) = 1[z_ia &gt; 0] for i &lt; width, words =
+    /// ⌈width/64⌉, and every bit from width on clear (an engine that finds the signs in a pass of its own hands them over).
+    /// </summary>
+    public static void CountFromBits(
+        ReadOnlySpan<ulong> masks, int width, int m, Span<int> active, Span<double> measurement, MeasurementLayout layout,
+        int layer)
+    {
+        var correlators = layout.Has(StatisticGroups.Correlators);
+        var path = layout.Has(StatisticGroups.PathProduct);
+        var patterns = layout.Has(StatisticGroups.Patterns);
+        var pairs = correlators || path || patterns;
+        var inverseWidth = 1.0 / width;
+        var words = (width + 63) >> 6;
+        if (masks.Length < m * words) throw new ArgumentException("masks: need m × ⌈width/64⌉ words", nameof(masks));
         // Pair (a, b), a < b, has rank p in each per-pair block (MeasurementLayout.Pair), so each block is addressed
         // from its first index once per layer.
         pairs &= m >= 2;

@@ -55,7 +55,28 @@ public static class MeasurementWriter
         var active = counts[..m];
         // Active counts per input and per pair (exact integers, from bit sets; see MeasurementKernels).
         MeasurementKernels.CountActivity(preactivations, width, m, inputMajor, active, measurement, layout, layer);
+        FinishLayerActivity(layout, layer, width, measurement, active);
+    }
 
+    /// <summary>
+    /// <see cref="WriteLayerActivity(MeasurementLayout, int, ReadOnlySpan{double}, int, bool, Span{double}, Span{int})"/>
+    /// from the bit sets of ξ = 1[z &gt; 0] (<see cref="MeasurementKernels.CountFromBits"/>: per input ⌈width/64⌉ words,
+    /// unit i at bit i mod 64 of word i/64, bits from width on clear): the same integer counts, so the same measurement.
+    /// </summary>
+    public static void WriteLayerActivity(
+        MeasurementLayout layout, int layer, ReadOnlySpan<ulong> activeBits, int width, Span<double> measurement,
+        Span<int> counts)
+    {
+        if (!RecordsLayerActivity(layout)) return;
+        var active = counts[..layout.InputCount];
+        MeasurementKernels.CountFromBits(activeBits, width, layout.InputCount, active, measurement, layout, layer);
+        FinishLayerActivity(layout, layer, width, measurement, active);
+    }
+
+    private static void FinishLayerActivity(
+        MeasurementLayout layout, int layer, int width, Span<double> measurement, ReadOnlySpan<int> active)
+    {
+        var m = layout.InputCount;
         var inverseWidth = 1.0 / width;
         if (layout.Has(StatisticGroups.Activity))
             for (var a = 0; a < m; a++)
