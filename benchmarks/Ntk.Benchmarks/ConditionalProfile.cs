@@ -15,7 +15,7 @@ namespace Ntk.Benchmarks;
 /// </summary>
 /// <remarks>
 /// It times the whole <c>Sample</c> and, separately, each step the sampler performs per trial (docs/science.md §3), on
-/// data of the same shapes: the Gaussian draws of one trial (the same counts, one fill per layer and direction), the
+/// data of the same shapes: the Gaussian draws of one trial (the same counts, in one fill where the sampler plans one), the
 /// pivoted QR of h^{l−1}, the assembly z = U R, relu, the Gram matrices, the unit-major copy of z, the layer statistics
 /// and kernel/spectrum of <see cref="MeasurementWriter"/>, the backward dots/axpys and reflector applications, the ξ
 /// mask, and <see cref="PointAccumulator.Push"/>. Each step is summed over the layers of the configuration; the sum of
@@ -98,7 +98,10 @@ public static class ConditionalProfile
             if (l >= 2) backwardDraws[l] = (l == depth + 1 ? 1 : m) * (sizes[l - 1] - (gramPath ? 0 : Math.Min(m, sizes[l - 1])));
             totalDraws += forwardDraws[l] + backwardDraws[l];
         }
-        var drawBuffer = new double[Math.Max(1, sizes.Max() * m)];
+        // The sampler draws a trial's values in one fill for m ≤ 4 up to 8,192 of them (ConditionalGaussianSampler's
+        // plan), else per layer and direction.
+        var planned = m <= 4 && totalDraws <= 8192;
+        var drawBuffer = new double[Math.Max(planned ? (int)totalDraws : 1, sizes.Max() * m)];
 
         var h = new double[n * m];
         var z = new double[n * m];
@@ -155,9 +158,15 @@ public static class ConditionalProfile
         var steps = new List<(string Name, double Seconds)>
         {
             ("whole Sample()", Time(seconds, () => sampler.Sample(trial++, measurement))),
-            ("draws: RandomStream.For + one fill per layer and direction", Time(seconds, () =>
+            (planned ? "draws: RandomStream.For + one fill of the trial's draws (the plan)" : "draws: RandomStream.For + one fill per layer and direction",
+                Time(seconds, () =>
             {
                 var stream = RandomStream.For(20261129, 0, trial++);
+                if (planned)
+                {
+                    stream.FillGaussian(drawBuffer.AsSpan(0, (int)totalDraws));
+                    return;
+                }
                 for (var l = 1; l <= depth + 1; l++) stream.FillGaussian(drawBuffer.AsSpan(0, forwardDraws[l]));
                 for (var l = depth + 1; l >= 2; l--) stream.FillGaussian(drawBuffer.AsSpan(0, backwardDraws[l]));
             })),
@@ -165,10 +174,12 @@ public static class ConditionalProfile
                 SmallDenseLinearAlgebra.PivotedCholesky(kernel, m, 1e-6, products, cholesky, used, pivots))),
             ("backward, Gram path: h^T X projections (FusedProducts, per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
                 FusedKernels.FusedProducts(h, gramOffsets, basis, gramOffsets, m, n, products))),
-            ("backward, Gram path: T, mask, Gram of delta (GateCombinationGram, per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
+            // For m ≤ 2 the pass also takes the next layer's Uᵀ δ products (as the sampler does); for m = 3, 4 they are a
+            // pass of their own.
+            ("backward, Gram path: T, mask, delta Gram [+ U^T delta, m <= 2] (per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
                 FusedKernels.GateCombinationGram(basis, h, termOffsets, termCounts, firstCounts, termCoefficients, m, n, m,
-                    representatives, h, t, gram))),
-            ("backward, Gram path: U^T delta products (FusedProducts, per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
+                    representatives, h, t, gram, basis, m <= 2 ? m : 0, products))),
+            ("backward, Gram path, m = 3, 4: U^T delta products (FusedProducts, per layer)", m is <= 2 or > 4 ? 0 : hidden * Time(seconds, () =>
                 FusedKernels.FusedProducts(basis, gramOffsets, t, gramOffsets, m, n, products))),
             ("forward, QR path (m > 4): copy h + pivoted QR (per layer)", m <= 4 ? 0 : hidden * Time(seconds, () =>
             {
@@ -192,7 +203,9 @@ public static class ConditionalProfile
                 ConditionalGaussianSampler.AssembleHiddenLayer(basis, 1.0, m, n, m, rFactor, representatives, h, gram, activeBits))),
             ("writer: activity + correlators (per layer)", hidden * Time(seconds, () =>
             {
-                MeasurementWriter.WriteLayerActivity(layout, 1, z, n, inputMajor: true, measurement, counts);
+                // m ≤ 4: from the bit sets the fused forward pass made.
+                if (m <= 4) MeasurementWriter.WriteLayerActivity(layout, 1, activeBits, n, measurement, counts);
+                else MeasurementWriter.WriteLayerActivity(layout, 1, z, n, inputMajor: true, measurement, counts);
                 MeasurementWriter.WriteConditionalCorrelator(layout, 1, gram, measurement);
                 MeasurementWriter.WritePatternEqualCond(layout, 1, gram, n, measurement);
             })),
