@@ -89,8 +89,8 @@ public static class PairedComparison
     }
 
     /// <summary>
-    /// A sampler of the conditional engine at (n0, L, n, m) with the inputs of <c>conditional-profile … loop</c>, as a
-    /// function (first trial, count) → Σ measurement[0]; called in each build's load context, so it runs that build.
+    /// The conditional engine at (n0, L, n, m) with the inputs of <c>conditional-profile … loop</c>, as a function
+    /// (first trial, count) → Σ measurement[0]; called in each build's load context, so it runs that build.
     /// </summary>
     public static Func<long, int, double> Loop(string configuration)
     {
@@ -101,10 +101,12 @@ public static class PairedComparison
         setup.FillGaussian(values);
         var point = new PointDefinition(0, NetworkSpec.Uniform(n0, depth, n, WeightLaw.Gaussian),
             new InputSet(n0, ImmutableArray.Create(values)), EngineKind.Conditional, 20261129);
-        var sampler = point.CreateSampler();
-        var measurement = new double[sampler.Layout.Count];
+        var measurement = new double[point.Layout.Count];
         return (first, count) =>
         {
+            // A new sampler per slice: where its buffers land (cache sets, 4 KB aliasing between them) moves a build's
+            // speed by a few percent for as long as they stay; new ones each slice average that out.
+            var sampler = point.CreateSampler();
             var sum = 0.0;
             for (var t = 0; t < count; t++)
             {

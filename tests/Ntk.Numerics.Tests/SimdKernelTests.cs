@@ -445,6 +445,56 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Pair_assembly_gives_the_general_assembly_bits_and_the_fused_products_with_the_next_draws()
+    {
+        // ConditionalGaussianSampler.AssemblePair (m ≤ 2, AVX-512 only: the sampler takes AssembleHiddenLayer elsewhere)
+        // against AssembleHiddenLayer on the same data, and its products of h with 0–2 draw columns against FusedProducts.
+        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            Assert.Throws<ArgumentException>(() => ConditionalGaussianSampler.AssemblePair(
+                new double[8], 1, 1, 8, 1, [1.0], [0], new double[8], new double[1], new ulong[1], default, 0, default));
+            return; // the child runs without AVX-512 (VectorPathTests): the sampler does not call it there
+        }
+        var random = new Random(41);
+        foreach (var width in new[] { 1, 7, 8, 9, 63, 64, 65, 255, 256, 1027 })
+            for (var m = 1; m <= 2; m++)
+                for (var rank = 0; rank <= m; rank++)
+                    for (var projected = 0; projected <= 2; projected++)
+                    {
+                        var draws = RandomValues(random, rank * width);
+                        var r = RandomValues(random, rank * m);
+                        if (rank == 2) r[1] = 0; // a zero coefficient (signed-zero products)
+                        var representatives = m == 2 && width % 2 == 1 ? new[] { 0, -1 } : Enumerable.Range(0, m).ToArray();
+                        var next = RandomValues(random, projected * width);
+                        var words = (width + 63) / 64;
+
+                        var basis = (double[])draws.Clone();
+                        var post = new double[m * width];
+                        var gram = new double[m * m];
+                        var bits = new ulong[m * words];
+                        ConditionalGaussianSampler.AssembleHiddenLayer(basis, 0.7, rank, width, m, r, representatives, post, gram, bits);
+
+                        var pairBasis = (double[])draws.Clone();
+                        var pairPost = RandomValues(random, m * width);
+                        var pairGram = new double[m * m];
+                        var pairBits = Enumerable.Repeat(ulong.MaxValue, m * words).ToArray();
+                        var projections = new double[4];
+                        ConditionalGaussianSampler.AssemblePair(pairBasis, 0.7, rank, width, m, r, representatives, pairPost,
+                            pairGram, pairBits, next, projected, projections);
+
+                        var context = $"width {width}, m {m}, rank {rank}, {projected} draw columns";
+                        for (var e = 0; e < basis.Length; e++) AssertBitwise(basis[e], pairBasis[e], $"{context}, U {e}");
+                        for (var e = 0; e < post.Length; e++) AssertBitwise(post[e], pairPost[e], $"{context}, h {e}");
+                        for (var e = 0; e < gram.Length; e++) AssertBitwise(gram[e], pairGram[e], $"{context}, Gram {e}");
+                        Assert.Equal(bits, pairBits);
+                        var expected = new double[4];
+                        FusedKernels.FusedProducts(post, Enumerable.Range(0, m).Select(a => a * width).ToArray(), next,
+                            Enumerable.Range(0, projected).Select(j => j * width).ToArray(), projected, width, expected);
+                        for (var e = 0; e < m * projected; e++) AssertBitwise(expected[e], projections[e], $"{context}, product {e}");
+                    }
+    }
+
+    [Fact]
     public void Input_major_activity_counts_equal_the_unit_major_ones_including_signed_zeros_and_NaN()
     {
         // The conditional engine hands z input-major to the writer; the vector compares must give the unit-major bits.

@@ -117,6 +117,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly double[] _plannedDraws;   // m ≤ 4: a whole trial's draws in one fill, while the trial follows the plan
     private readonly int[] _plannedCounts;     // the 2L + 1 fills' sizes of the last trial, the plan of the next
     private readonly int[] _actualCounts;      // this trial's
+    private readonly int[] _plannedOffsets;    // where each planned fill starts in _plannedDraws
+    private readonly double[][] _preProjections; // m ≤ 2: [l] = h^{l−1}_a · X_j of layer l's planned backward draws, [a·ρ + j]
+    private readonly int[] _preProjectedCount; // [l]: their ρ this trial (0: none)
     private int _plannedTotal;                 // their sum; 0: no plan (the first trial, or m > 4)
     private RandomStream _trialStart;          // the stream before the planned fill, to leave the plan
     private int _drawCursor;                   // draws of _plannedDraws taken so far
@@ -215,6 +218,10 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         _basisOffset = new int[layers + 1];
         _plannedCounts = new int[2 * layers - 1];
         _actualCounts = new int[2 * layers - 1];
+        _plannedOffsets = new int[2 * layers - 1];
+        _preProjections = new double[layers + 1][];
+        for (var l = 0; l <= layers; l++) _preProjections[l] = new double[4];
+        _preProjectedCount = new int[layers + 1];
         // At most m draws per unit forward and m per unit of the layer below backward (ranks ≤ m).
         var mostDraws = 0L;
         for (var l = 1; l <= layers; l++) mostDraws += (long)m * (_sizes[l] + (l >= 2 ? _sizes[l - 1] : 0));
@@ -285,6 +292,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     {
         _fillIndex = 0;
         _drawCursor = 0;
+        Array.Clear(_preProjectedCount);
         _onPlan = _plannedTotal > 0;
         if (!_onPlan) return;
         _trialStart = stream;
@@ -329,7 +337,11 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         if (_plannedDraws.Length == 0 || FollowedPlan) return;
         _actualCounts.CopyTo(_plannedCounts, 0);
         _plannedTotal = 0;
-        foreach (var count in _actualCounts) _plannedTotal += count;
+        for (var fill = 0; fill < _actualCounts.Length; fill++)
+        {
+            _plannedOffsets[fill] = _plannedTotal;
+            _plannedTotal += _actualCounts[fill];
+        }
     }
 
     /// <summary>Layer l's U (its first <paramref name="length"/> values), wherever this trial drew it.</summary>
@@ -372,8 +384,27 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         {
             // Scale, z = U R, relu and the Gram of h in one pass per L1-sized chunk, the same operations per element
             // and the same Dot order per Gram entry as the separate passes below (bitwise the same values).
-            AssembleHiddenLayer(basis, scale, rank, width, m, r, _representativeOf, _post[l].AsSpan(0, m * width),
-                _postGram[l], _activeBits);
+            // m ≤ 2 and the trial on its plan so far: layer l + 1's backward draws X are already drawn, so the products
+            // h^l_a · X_j its backward pass needs (TransposedProductTermsViaGram) are taken here, from h in registers.
+            var projected = 0;
+            ReadOnlySpan<double> projectionDraws = default;
+            if (m <= 2 && _onPlan && Vector512.IsHardwareAccelerated)
+            {
+                var fill = 2 * _depth + 1 - l; // fills: forward l = 1..L+1, then backward l = L+1..2
+                var count = _plannedCounts[fill];
+                if (count > 0 && count % width == 0 && count / width <= m)
+                {
+                    projected = count / width;
+                    projectionDraws = _plannedDraws.AsSpan(_plannedOffsets[fill], count);
+                }
+            }
+            if (m <= 2 && Vector512.IsHardwareAccelerated)
+                AssemblePair(basis, scale, rank, width, m, r, _representativeOf, _post[l].AsSpan(0, m * width),
+                    _postGram[l], _activeBits, projectionDraws, projected, _preProjections[l + 1]);
+            else
+                AssembleHiddenLayer(basis, scale, rank, width, m, r, _representativeOf, _post[l].AsSpan(0, m * width),
+                    _postGram[l], _activeBits);
+            _preProjectedCount[l + 1] = projected;
             _activeBitsLayer = l;
             return;
         }
@@ -693,6 +724,140 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         FusedKernels.CopySymmetric(g, m, gram);
     }
 
+    /// <summary>
+    /// <see cref="AssembleHiddenLayer"/> for m ≤ 2 where AVX-512 runs (the same operations, so the same bits), with fewer
+    /// live registers, and the fused dot products of each h_a with the <paramref name="projected"/> ≤ 2 columns of
+    /// <paramref name="projectionDraws"/> (<paramref name="width"/> values each) into projections[a·projected + j]:
+    /// bitwise <see cref="FusedKernels.FusedProducts"/>' chains, taken while h is in registers.
+    /// </summary>
+    internal static void AssemblePair(
+        Span<double> basis, double scale, int rank, int width, int m, ReadOnlySpan<double> r,
+        ReadOnlySpan<int> representativeOf, Span<double> post, Span<double> gram, Span<ulong> activeBits,
+        ReadOnlySpan<double> projectionDraws, int projected, Span<double> projections)
+    {
+        var words = (width + 63) >> 6;
+        if (m is < 1 or > 2 || rank > m || rank < 0 || basis.Length < rank * width || post.Length < m * width
+            || r.Length < rank * m || gram.Length < m * m || representativeOf.Length < m || activeBits.Length < m * words
+            || projected is < 0 or > 2 || projectionDraws.Length < projected * width || projections.Length < m * projected
+            || !BitConverter.IsLittleEndian || !Vector512.IsHardwareAccelerated)
+            throw new ArgumentException("AssemblePair: spans too short, m > 2, or no AVX-512");
+        activeBits[..(m * words)].Clear(); // as in AssembleHiddenLayer
+        ref var bitRef = ref MemoryMarshal.GetReference(MemoryMarshal.AsBytes(activeBits));
+        ref var b0 = ref bitRef;
+        ref var b1 = ref Unsafe.Add(ref bitRef, (m - 1) * 8 * words);
+        ref var u0 = ref MemoryMarshal.GetReference(basis);
+        ref var u1 = ref Unsafe.Add(ref u0, Math.Max(rank - 1, 0) * width);
+        ref var h0 = ref MemoryMarshal.GetReference(post);
+        ref var h1 = ref Unsafe.Add(ref h0, (m - 1) * width);
+        ref var q0 = ref MemoryMarshal.GetReference(projectionDraws);
+        ref var q1 = ref Unsafe.Add(ref q0, Math.Max(projected - 1, 0) * width);
+        double c00 = rank > 0 ? r[0] : 0, c01 = rank > 1 ? r[m] : 0; // input 0: R_00, R_10
+        double c10 = rank > 0 && m > 1 ? r[1] : 0, c11 = rank > 1 ? r[m + 1] : 0; // input 1: R_01, R_11
+        var live0 = representativeOf[0] >= 0;
+        var live1 = m > 1 && representativeOf[1] >= 0;
+        var l0 = Vector512.Create(BitConverter.Int64BitsToDouble(live0 ? -1L : 0L));
+        var l1 = Vector512.Create(BitConverter.Int64BitsToDouble(live1 ? -1L : 0L));
+        Vector512<double> e00 = Vector512.Create(c00), e01 = Vector512.Create(c01);
+        Vector512<double> e10 = Vector512.Create(c10), e11 = Vector512.Create(c11);
+        var s8 = Vector512.Create(scale);
+        Vector512<double> g00 = default, g01 = default, g11 = default;
+        Vector512<double> t00 = default, t01 = default, t10 = default, t11 = default; // [a, j]
+        var blocks = width & ~7;
+        for (var i = 0; i < blocks; i += 8)
+        {
+            Vector512<double> v0 = default, v1 = default;
+            if (rank > 0)
+            {
+                v0 = Vector512.LoadUnsafe(ref u0, (nuint)i) * s8;
+                v0.StoreUnsafe(ref u0, (nuint)i);
+                if (rank > 1)
+                {
+                    v1 = Vector512.LoadUnsafe(ref u1, (nuint)i) * s8;
+                    v1.StoreUnsafe(ref u1, (nuint)i);
+                }
+            }
+            Vector512<double> p0 = default, p1 = default;
+            if (projected > 0)
+            {
+                p0 = Vector512.LoadUnsafe(ref q0, (nuint)i);
+                if (projected > 1) p1 = Vector512.LoadUnsafe(ref q1, (nuint)i);
+            }
+            var x0 = Pair(rank, v0, v1, e00, e01) & l0;
+            var k0 = Vector512.GreaterThan(x0, Vector512<double>.Zero);
+            x0 &= k0;
+            Unsafe.Add(ref b0, i >> 3) = (byte)k0.ExtractMostSignificantBits();
+            x0.StoreUnsafe(ref h0, (nuint)i);
+            g00 = Vector512.FusedMultiplyAdd(x0, x0, g00);
+            if (projected > 0)
+            {
+                t00 = Vector512.FusedMultiplyAdd(x0, p0, t00);
+                if (projected > 1) t01 = Vector512.FusedMultiplyAdd(x0, p1, t01);
+            }
+            if (m > 1)
+            {
+                var x1 = Pair(rank, v0, v1, e10, e11) & l1;
+                var k1 = Vector512.GreaterThan(x1, Vector512<double>.Zero);
+                x1 &= k1;
+                Unsafe.Add(ref b1, i >> 3) = (byte)k1.ExtractMostSignificantBits();
+                x1.StoreUnsafe(ref h1, (nuint)i);
+                g01 = Vector512.FusedMultiplyAdd(x0, x1, g01);
+                g11 = Vector512.FusedMultiplyAdd(x1, x1, g11);
+                if (projected > 0)
+                {
+                    t10 = Vector512.FusedMultiplyAdd(x1, p0, t10);
+                    if (projected > 1) t11 = Vector512.FusedMultiplyAdd(x1, p1, t11);
+                }
+            }
+        }
+        Span<double> g = stackalloc double[16];
+        g[0] = FusedKernels.Sum(g00);
+        g[1] = FusedKernels.Sum(g01);
+        g[5] = FusedKernels.Sum(g11);
+        if (projected > 0)
+        {
+            projections[0] = FusedKernels.Sum(t00);
+            if (projected > 1) projections[1] = FusedKernels.Sum(t01);
+            if (m > 1)
+            {
+                projections[projected] = FusedKernels.Sum(t10);
+                if (projected > 1) projections[projected + 1] = FusedKernels.Sum(t11);
+            }
+        }
+        Span<double> x = stackalloc double[4];
+        Span<double> cs = [c00, c01, c10, c11];
+        for (var i = blocks; i < width; i++)
+        {
+            for (var k = 0; k < rank; k++) basis[k * width + i] *= scale;
+            for (var a = 0; a < m; a++)
+            {
+                var sum = 0.0;
+                if (representativeOf[a] >= 0 && rank > 0)
+                {
+                    sum = cs[a * 2] * basis[i];
+                    if (rank > 1) sum = Math.FusedMultiplyAdd(cs[a * 2 + 1], basis[width + i], sum);
+                }
+                x[a] = sum > 0 ? sum : 0.0;
+                post[a * width + i] = x[a];
+                if (sum > 0) Unsafe.Add(ref bitRef, a * 8 * words + (i >> 3)) |= (byte)(1 << (i & 7));
+                for (var j = 0; j < projected; j++) // FusedProducts' tail: after the lane sums, row by row
+                    projections[a * projected + j] = Math.FusedMultiplyAdd(x[a], projectionDraws[j * width + i], projections[a * projected + j]);
+            }
+            FusedKernels.AccumulateUpper(x, m, g);
+        }
+        FusedKernels.CopySymmetric(g, m, gram);
+    }
+
+    /// <summary><see cref="Combine(int, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double})"/> for rank ≤ 2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Pair(int count, Vector512<double> x0, Vector512<double> x1, Vector512<double> c0,
+        Vector512<double> c1)
+    {
+        if (count == 0) return Vector512<double>.Zero;
+        var sum = c0 * x0;
+        if (count > 1) sum = Vector512.FusedMultiplyAdd(c1, x1, sum);
+        return sum;
+    }
+
     /// <summary>c0 x0, then fma(c_k, x_k, ·) for k = 1 … count − 1; +0 for count 0 (<see cref="FusedKernels"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<double> Combine(
@@ -782,7 +947,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                     basis, delta, width, _basisOffsets.AsSpan(0, pairs), _deltaOffsets.AsSpan(0, pairs), _products);
             pairs = 0;
             if (viaGram)
-                TransposedProductTermsViaGram(l, rows, rank, distinct, factorRank, draws, scale);
+                TransposedProductTermsViaGram(l, rows, rank, distinct, factorRank, draws, scale,
+                    precomputed: drawArray == _plannedDraws && drawOffset == _plannedOffsets[_fillIndex - 1]
+                        && _preProjectedCount[l] == factorRank);
             else if (distinct <= 4 && factorRank <= 4)
             {
                 // The bottom rows are filled in the pass that takes the last reflector's products (bitwise the axpys
@@ -862,7 +1029,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     /// T_b = Σ_j s_l Φ_bj X_j + Σ_e c_be H_e: one set of d·ρ dot products and one linear combination per column.
     /// </summary>
     private void TransposedProductTermsViaGram(
-        int l, int rows, int rank, int distinct, int factorRank, ReadOnlySpan<double> draws, double scale)
+        int l, int rows, int rank, int distinct, int factorRank, ReadOnlySpan<double> draws, double scale, bool precomputed)
     {
         var m = _inputCount;
         var post = _post[l - 1];
@@ -872,9 +1039,18 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         Span<int> hOffsets = stackalloc int[16];
         Span<int> xOffsets = stackalloc int[16];
         Span<double> projections = stackalloc double[16]; // H_e · X_j at [e·ρ + j]
-        for (var e = 0; e < rank; e++) hOffsets[e] = columns[e] * rows;
-        for (var j = 0; j < factorRank; j++) xOffsets[j] = j * rows;
-        FusedKernels.FusedProducts(post, hOffsets[..rank], draws, xOffsets, factorRank, rows, projections);
+        if (precomputed) // the same fused dot products, taken in the forward pass of layer l − 1 (m ≤ 2)
+        {
+            var pre = _preProjections[l];
+            for (var e = 0; e < rank; e++)
+                for (var j = 0; j < factorRank; j++) projections[e * factorRank + j] = pre[columns[e] * factorRank + j];
+        }
+        else
+        {
+            for (var e = 0; e < rank; e++) hOffsets[e] = columns[e] * rows;
+            for (var j = 0; j < factorRank; j++) xOffsets[j] = j * rows;
+            FusedKernels.FusedProducts(post, hOffsets[..rank], draws, xOffsets, factorRank, rows, projections);
+        }
 
         Span<double> w = stackalloc double[4]; // s_l Φ_b
         Span<double> v = stackalloc double[4];
