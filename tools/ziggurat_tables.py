@@ -161,13 +161,19 @@ internal static class ZigguratTables
     /// Width[i] = x_i, a double whose lowest 12 mantissa bits are K_i, with K_i/4096 ≤ (inner edge)/x_i: a draw
     /// u·x_i whose top 12 bits of u are below K_i lies under the density at once. x_i ≥ f⁻¹(y_i) (a cover).
     /// </summary>
-    public static ReadOnlySpan<double> Width =>
+    public static ReadOnlySpan<double> Width => WidthValues;
+
+    // Arrays, not `ReadOnlySpan<double> … => [ … ]`: a build without optimizations (dotnet test's default Debug) made
+    // that allocate 72 bytes on every access, so every Gaussian did (ConditionalSamplerTests.Sampling_allocates_nothing).
+    private static readonly double[] WidthValues =
     [
 {rows([repr(w) for w in x], 4)}
     ];
 
     /// <summary>Height[i] = y_i, the bottom of layer i (Height[0] = 0, Height[1] = f(r)); Height[Layers] ≥ 1 is the top.</summary>
-    public static ReadOnlySpan<double> Height =>
+    public static ReadOnlySpan<double> Height => HeightValues;
+
+    private static readonly double[] HeightValues =
     [
 {rows([repr(float(v)) for v in y], 4)}
     ];

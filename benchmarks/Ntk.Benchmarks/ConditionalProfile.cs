@@ -41,14 +41,7 @@ public static class ConditionalProfile
     /// </summary>
     private static void Loop(string configuration, long trials)
     {
-        var parts = configuration.Split(',').Select(int.Parse).ToArray();
-        int n0 = parts[0], depth = parts[1], n = parts[2], m = parts[3];
-        var values = new double[m * n0];
-        var setup = RandomStream.For(1, 1_000_000, 0);
-        setup.FillGaussian(values);
-        var point = new PointDefinition(0, NetworkSpec.Uniform(n0, depth, n, WeightLaw.Gaussian),
-            new InputSet(n0, ImmutableArray.Create(values)), EngineKind.Conditional, 20261129);
-        var sampler = point.CreateSampler();
+        var sampler = LoopPoint(configuration).CreateSampler();
         var measurement = new double[sampler.Layout.Count];
         for (var t = 0; t < 2000; t++) sampler.Sample(-1 - t + 100_000_000, measurement); // warm-up: optimized tiers
         Thread.Sleep(500);
@@ -61,6 +54,18 @@ public static class ConditionalProfile
         }
         var cpu = (Environment.CpuUsage.TotalTime - start).TotalSeconds;
         Console.WriteLine($"{trials} trials, {trials / cpu:F0} trials per CPU second (checksum {sum:R})");
+    }
+
+    /// <summary>The point of the loop (and of <c>engine-ab</c>): n0,L,n,m of uniform width, m random Gaussian inputs.</summary>
+    internal static PointDefinition LoopPoint(string configuration)
+    {
+        var parts = configuration.Split(',').Select(int.Parse).ToArray();
+        int n0 = parts[0], depth = parts[1], n = parts[2], m = parts[3];
+        var values = new double[m * n0];
+        var setup = RandomStream.For(1, 1_000_000, 0);
+        setup.FillGaussian(values);
+        return new PointDefinition(0, NetworkSpec.Uniform(n0, depth, n, WeightLaw.Gaussian),
+            new InputSet(n0, ImmutableArray.Create(values)), EngineKind.Conditional, 20261129);
     }
 
     private static void Breakdown(string[] args)
@@ -101,6 +106,7 @@ public static class ConditionalProfile
         // The sampler draws a trial's values in one fill for m ≤ 4 up to 8,192 of them (ConditionalGaussianSampler's
         // plan), else per layer and direction.
         var planned = m <= 4 && totalDraws <= 8192;
+        var pairForward = m <= 2 && planned && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
         var drawBuffer = new double[Math.Max(planned ? (int)totalDraws : 1, sizes.Max() * m)];
 
         var h = new double[n * m];
@@ -172,7 +178,8 @@ public static class ConditionalProfile
             })),
             ("forward, Gram path (m <= 4): pivoted Cholesky of h's Gram (per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
                 SmallDenseLinearAlgebra.PivotedCholesky(kernel, m, 1e-6, products, cholesky, used, pivots))),
-            ("backward, Gram path: h^T X projections (FusedProducts, per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
+            // For m ≤ 2 on AVX-512 with the plan the forward pass takes these products (AssemblePair, below).
+            ("backward, Gram path: h^T X projections (FusedProducts, per layer)", m > 4 || pairForward ? 0 : hidden * Time(seconds, () =>
                 FusedKernels.FusedProducts(h, gramOffsets, basis, gramOffsets, m, n, products))),
             // For m ≤ 2 the pass also takes the next layer's Uᵀ δ products (as the sampler does); for m = 3, 4 they are a
             // pass of their own.
@@ -199,8 +206,11 @@ public static class ConditionalProfile
                 DenseKernels.Gate(z, z, h);
                 ConditionalGaussianSampler.Gram(h, n, m, gram);
             })),
-            ("forward, m <= 4: scale, z = U R, relu, Gram (AssembleHiddenLayer, per layer)", m > 4 ? 0 : hidden * Time(seconds, () =>
+            ("forward, m <= 4: scale, z = U R, relu, Gram (AssembleHiddenLayer, per layer)", m > 4 || pairForward ? 0 : hidden * Time(seconds, () =>
                 ConditionalGaussianSampler.AssembleHiddenLayer(basis, 1.0, m, n, m, rFactor, representatives, h, gram, activeBits))),
+            ("forward, m <= 2: the same + h^T X of the next draws (AssemblePair, per layer)", !pairForward ? 0 : hidden * Time(seconds, () =>
+                ConditionalGaussianSampler.AssemblePair(basis, 1.0, m, n, m, rFactor, representatives, h, gram, activeBits,
+                    z.AsSpan(0, m * n), m, products))),
             ("writer: activity + correlators (per layer)", hidden * Time(seconds, () =>
             {
                 // m ≤ 4: from the bit sets the fused forward pass made.

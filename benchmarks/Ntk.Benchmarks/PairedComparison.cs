@@ -1,10 +1,6 @@
-using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.Loader;
-using Ntk.Numerics.Engines;
-using Ntk.Numerics.Networks;
-using Ntk.Numerics.Randomness;
 
 namespace Ntk.Benchmarks;
 
@@ -94,13 +90,7 @@ public static class PairedComparison
     /// </summary>
     public static Func<long, int, double> Loop(string configuration)
     {
-        var parts = configuration.Split(',').Select(int.Parse).ToArray();
-        int n0 = parts[0], depth = parts[1], n = parts[2], m = parts[3];
-        var values = new double[m * n0];
-        var setup = RandomStream.For(1, 1_000_000, 0);
-        setup.FillGaussian(values);
-        var point = new PointDefinition(0, NetworkSpec.Uniform(n0, depth, n, WeightLaw.Gaussian),
-            new InputSet(n0, ImmutableArray.Create(values)), EngineKind.Conditional, 20261129);
+        var point = ConditionalProfile.LoopPoint(configuration);
         var measurement = new double[point.Layout.Count];
         return (first, count) =>
         {

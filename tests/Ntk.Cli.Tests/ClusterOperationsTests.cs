@@ -23,13 +23,23 @@ public sealed class ClusterOperationsTests(ITestOutputHelper output)
 
     private const int Points = 4;
     private const int ShardsPerPoint = 20;
-    private const int TrialsPerPoint = 4000;
+    private const int TrialsPerPoint = 100_000;
+
+    /// <summary>
+    /// The small cluster sweep with 25× the trials (20 shards of 5,000 per point): long enough (a few seconds) that the
+    /// second worker, which starts with the first but gets its plan and samplers a little later, computes shards too.
+    /// At 4,000 trials per point one worker finished all 80 shards before the other began (the engines got faster).
+    /// </summary>
+    private static readonly string Sweep = SmallSweep
+        .Replace("\"trials\": 4000", "\"trials\": 100000", StringComparison.Ordinal)
+        .Replace("\"shardTrials\": 200", "\"shardTrials\": 5000", StringComparison.Ordinal);
 
     [Fact]
     public async Task Three_processes_bootstrap_through_config_discovery_answer_probes_and_export_metrics_matching_the_log()
     {
         using var temp = new TempDirectory();
-        var sweep = temp.Write("sweep.json", SmallSweep);
+        Assert.Contains("\"trials\": 100000", Sweep, StringComparison.Ordinal);
+        var sweep = temp.Write("sweep.json", Sweep);
         var config = temp.Write("test.hocon", TestHocon);
         var reference = await CliRunner.RunAsync("run", sweep, "--out", Path.Combine(temp.Path, "reference"), "--workers", "3");
         Assert.True(reference.ExitCode == 0, reference.ToString());

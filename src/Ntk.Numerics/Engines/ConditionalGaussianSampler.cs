@@ -706,19 +706,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         Span<double> x = stackalloc double[4];
         for (var i = blocks; i < width; i++)
         {
-            for (var k = 0; k < rank; k++) basis[k * width + i] *= scale;
-            for (var a = 0; a < m; a++)
-            {
-                var sum = 0.0;
-                if (representativeOf[a] >= 0 && rank > 0)
-                {
-                    sum = c[a * 4] * basis[i];
-                    for (var k = 1; k < rank; k++) sum = Math.FusedMultiplyAdd(c[a * 4 + k], basis[k * width + i], sum);
-                }
-                x[a] = sum > 0 ? sum : 0.0;
-                post[a * width + i] = x[a];
-                if (sum > 0) Unsafe.Add(ref bitRef, a * 8 * words + (i >> 3)) |= (byte)(1 << (i & 7));
-            }
+            AssembleTailRow(basis, scale, rank, width, m, i, c, representativeOf, post, ref bitRef, words, x);
             FusedKernels.AccumulateUpper(x, m, g);
         }
         FusedKernels.CopySymmetric(g, m, gram);
@@ -824,24 +812,17 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             }
         }
         Span<double> x = stackalloc double[4];
-        Span<double> cs = [c00, c01, c10, c11];
+        Span<double> c = stackalloc double[16]; // AssembleHiddenLayer's layout, c[a·4 + k] = R_ka
+        c[0] = c00;
+        c[1] = c01;
+        c[4] = c10;
+        c[5] = c11;
         for (var i = blocks; i < width; i++)
         {
-            for (var k = 0; k < rank; k++) basis[k * width + i] *= scale;
+            AssembleTailRow(basis, scale, rank, width, m, i, c, representativeOf, post, ref bitRef, words, x);
             for (var a = 0; a < m; a++)
-            {
-                var sum = 0.0;
-                if (representativeOf[a] >= 0 && rank > 0)
-                {
-                    sum = cs[a * 2] * basis[i];
-                    if (rank > 1) sum = Math.FusedMultiplyAdd(cs[a * 2 + 1], basis[width + i], sum);
-                }
-                x[a] = sum > 0 ? sum : 0.0;
-                post[a * width + i] = x[a];
-                if (sum > 0) Unsafe.Add(ref bitRef, a * 8 * words + (i >> 3)) |= (byte)(1 << (i & 7));
                 for (var j = 0; j < projected; j++) // FusedProducts' tail: after the lane sums, row by row
                     projections[a * projected + j] = Math.FusedMultiplyAdd(x[a], projectionDraws[j * width + i], projections[a * projected + j]);
-            }
             FusedKernels.AccumulateUpper(x, m, g);
         }
         FusedKernels.CopySymmetric(g, m, gram);
@@ -856,6 +837,30 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         var sum = c0 * x0;
         if (count > 1) sum = Vector512.FusedMultiplyAdd(c1, x1, sum);
         return sum;
+    }
+
+    /// <summary>
+    /// Row i (at or past the last whole block of 8) of the fused forward pass, in scalar: U ← s·U, z_a = c_a0 U_0 then
+    /// fma(c_ak, U_k, ·) (+0 for a dead input or rank 0; c[a·4 + k] = R_ka), h_a = relu(z_a) into post and
+    /// <paramref name="x"/>, and ξ_a's bit.
+    /// </summary>
+    private static void AssembleTailRow(Span<double> basis, double scale, int rank, int width, int m, int i,
+        ReadOnlySpan<double> c, ReadOnlySpan<int> representativeOf, Span<double> post, ref byte bits, int words,
+        Span<double> x)
+    {
+        for (var k = 0; k < rank; k++) basis[k * width + i] *= scale;
+        for (var a = 0; a < m; a++)
+        {
+            var sum = 0.0;
+            if (representativeOf[a] >= 0 && rank > 0)
+            {
+                sum = c[a * 4] * basis[i];
+                for (var k = 1; k < rank; k++) sum = Math.FusedMultiplyAdd(c[a * 4 + k], basis[k * width + i], sum);
+            }
+            x[a] = sum > 0 ? sum : 0.0;
+            post[a * width + i] = x[a];
+            if (sum > 0) Unsafe.Add(ref bits, a * 8 * words + (i >> 3)) |= (byte)(1 << (i & 7));
+        }
     }
 
     /// <summary>c0 x0, then fma(c_k, x_k, ·) for k = 1 … count − 1; +0 for count 0 (<see cref="FusedKernels"/>).</summary>

@@ -380,15 +380,7 @@ internal static class FusedKernels
                 double* h0 = h[0], h1 = h[1], d0 = d[0], d1 = d[1];
                 for (var i = 0; i < blocks; i += 8)
                 {
-                    var x0 = Vector512<double>.Zero;
-                    if (n0 > 0)
-                    {
-                        x0 = w00 * Vector512.Load(p00 + i);
-                        if (n0 > 1) x0 = Vector512.FusedMultiplyAdd(w01, Vector512.Load(p01 + i), x0);
-                        if (n0 > 2) x0 = Vector512.FusedMultiplyAdd(w02, Vector512.Load(p02 + i), x0);
-                        if (n0 > 3) x0 = Vector512.FusedMultiplyAdd(w03, Vector512.Load(p03 + i), x0);
-                        x0 &= Vector512.GreaterThan(Vector512.Load(h0 + i), Vector512<double>.Zero);
-                    }
+                    var x0 = PairColumn(n0, w00, w01, w02, w03, p00, p01, p02, p03, h0, i);
                     Vector512.Store(x0, d0 + i);
                     g00 = Vector512.FusedMultiplyAdd(x0, x0, g00);
                     Vector512<double> b0 = default, b1 = default;
@@ -404,15 +396,7 @@ internal static class FusedKernels
                     }
                     if (m > 1)
                     {
-                        var x1 = Vector512<double>.Zero;
-                        if (n1 > 0)
-                        {
-                            x1 = w10 * Vector512.Load(p10 + i);
-                            if (n1 > 1) x1 = Vector512.FusedMultiplyAdd(w11, Vector512.Load(p11 + i), x1);
-                            if (n1 > 2) x1 = Vector512.FusedMultiplyAdd(w12, Vector512.Load(p12 + i), x1);
-                            if (n1 > 3) x1 = Vector512.FusedMultiplyAdd(w13, Vector512.Load(p13 + i), x1);
-                            x1 &= Vector512.GreaterThan(Vector512.Load(h1 + i), Vector512<double>.Zero);
-                        }
+                        var x1 = PairColumn(n1, w10, w11, w12, w13, p10, p11, p12, p13, h1, i);
                         Vector512.Store(x1, d1 + i);
                         g01 = Vector512.FusedMultiplyAdd(x0, x1, g01);
                         g11 = Vector512.FusedMultiplyAdd(x1, x1, g11);
@@ -540,6 +524,19 @@ internal static class FusedKernels
                 FusedProducts(basis, basisOffsets[..basisCount], delta, deltaOffsets, m, rows, products);
             }
         }
+    }
+
+    /// <summary>The pair kernel's column: the fused combination of its count ≤ 4 terms at rows i..i+7, where h &gt; 0, else +0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<double> PairColumn(int count, Vector512<double> w0, Vector512<double> w1,
+        Vector512<double> w2, Vector512<double> w3, double* p0, double* p1, double* p2, double* p3, double* h, int i)
+    {
+        if (count == 0) return Vector512<double>.Zero;
+        var x = w0 * Vector512.Load(p0 + i);
+        if (count > 1) x = Vector512.FusedMultiplyAdd(w1, Vector512.Load(p1 + i), x);
+        if (count > 2) x = Vector512.FusedMultiplyAdd(w2, Vector512.Load(p2 + i), x);
+        if (count > 3) x = Vector512.FusedMultiplyAdd(w3, Vector512.Load(p3 + i), x);
+        return x & Vector512.GreaterThan(Vector512.Load(h + i), Vector512<double>.Zero);
     }
 
     /// <summary>The fused combination of <paramref name="count"/> terms at rows i..i+7, where h &gt; 0, else +0.</summary>

@@ -36,7 +36,11 @@ internal static class ZigguratTables
     /// Width[i] = x_i, a double whose lowest 12 mantissa bits are K_i, with K_i/4096 ≤ (inner edge)/x_i: a draw
     /// u·x_i whose top 12 bits of u are below K_i lies under the density at once. x_i ≥ f⁻¹(y_i) (a cover).
     /// </summary>
-    public static ReadOnlySpan<double> Width =>
+    public static ReadOnlySpan<double> Width => WidthValues;
+
+    // Arrays, not `ReadOnlySpan<double> … => [ … ]`: a build without optimizations (dotnet test's default Debug) made
+    // that allocate 72 bytes on every access, so every Gaussian did (ConditionalSamplerTests.Sampling_allocates_nothing).
+    private static readonly double[] WidthValues =
     [
         4.2734453031005435, 4.038849846110514, 3.856002654983914, 3.74261322455091,
         3.6594095557865907, 3.5932670241581666, 3.538147586279568, 3.490760355967701,
@@ -297,7 +301,9 @@ internal static class ZigguratTables
     ];
 
     /// <summary>Height[i] = y_i, the bottom of layer i (Height[0] = 0, Height[1] = f(r)); Height[Layers] ≥ 1 is the top.</summary>
-    public static ReadOnlySpan<double> Height =>
+    public static ReadOnlySpan<double> Height => HeightValues;
+
+    private static readonly double[] HeightValues =
     [
         0.0, 0.00028696392708331967, 0.0005905960731346199, 0.0009086261047707405,
         0.0012362914478815427, 0.0015714068886810899, 0.0019126909174239312, 0.0022592916785422663,
