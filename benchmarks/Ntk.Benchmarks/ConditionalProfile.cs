@@ -70,16 +70,12 @@ public static class ConditionalProfile
 
     private static void Breakdown(string[] args)
     {
-        var parts = (args.Length > 1 ? args[1] : "10,5,1024,2").Split(',').Select(int.Parse).ToArray();
+        var configuration = args.Length > 1 ? args[1] : "10,5,1024,2";
+        var parts = configuration.Split(',').Select(int.Parse).ToArray();
         var seconds = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1.0;
         int n0 = parts[0], depth = parts[1], n = parts[2], m = parts[3];
 
-        var values = new double[m * n0];
-        var setup = RandomStream.For(1, 1_000_000, 0);
-        setup.FillGaussian(values);
-        var point = new PointDefinition(0, NetworkSpec.Uniform(n0, depth, n, WeightLaw.Gaussian),
-            new InputSet(n0, ImmutableArray.Create(values)), EngineKind.Conditional, 20261129);
-        var sampler = point.CreateSampler();
+        var sampler = LoopPoint(configuration).CreateSampler();
         var measurement = new double[sampler.Layout.Count];
         var layout = sampler.Layout;
         var accumulator = new PointAccumulator(layout);
@@ -103,9 +99,8 @@ public static class ConditionalProfile
             if (l >= 2) backwardDraws[l] = (l == depth + 1 ? 1 : m) * (sizes[l - 1] - (gramPath ? 0 : Math.Min(m, sizes[l - 1])));
             totalDraws += forwardDraws[l] + backwardDraws[l];
         }
-        // The sampler draws a trial's values in one fill for m ≤ 4 up to 8,192 of them (ConditionalGaussianSampler's
-        // plan), else per layer and direction.
-        var planned = m <= 4 && totalDraws <= 8192;
+        // Whether the sampler draws a trial's values in one fill (its plan, m ≤ 4 and few draws), else per layer and direction.
+        var planned = ((ConditionalGaussianSampler)sampler).PlansDraws;
         var pairForward = m <= 2 && planned && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
         var drawBuffer = new double[Math.Max(planned ? (int)totalDraws : 1, sizes.Max() * m)];
 

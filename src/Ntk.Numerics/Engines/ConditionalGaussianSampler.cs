@@ -94,9 +94,8 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     private readonly double[] _scales;         // _scales[l] = s_l = √(2/n_{l−1}), l = 1..L+1
     private readonly double[][] _post;         // _post[l]: h^l input-major (m × n_l: h[a·n_l + i]), l = 0..L; _post[0] = x
     private readonly double[][] _postGram;     // _postGram[l]: HᵀH of h^l (m × m), l = 0..L
-    private readonly double[] _preInputMajor;  // z^l input-major (m × n_l), m > 4
-    private readonly ulong[] _activeBits;      // m ≤ 4: ξ^l as bit sets, m × ⌈n_l/64⌉ words (AssembleHiddenLayer)
-    private int _activeBitsLayer;              // the layer they are of (0: none)
+    private readonly double[] _preInputMajor;  // z^l input-major (m × n_l): the layers without the fused pass (m > 4, l = L+1)
+    private readonly ulong[] _activeBits;      // m ≤ 4: ξ^l of the layer just sampled as bit sets, m × ⌈n_l/64⌉ words
     private readonly double[][] _qr;           // _qr[l]: pivoted QR of the distinct non-zero columns of h^{l−1}, column-major
     private readonly double[][] _tau;          // _tau[l]: reflector coefficients of _qr[l]
     private readonly int[] _rank;              // _rank[l] = r_l
@@ -265,7 +264,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             {
                 // ξ = 1[z > 0] = 1[h > 0] exactly (h = z where z > 0, else +0): the writer reads the bit sets the fused
                 // pass made for m ≤ 4 (it stores no z), else h.
-                if (_activeBitsLayer == l)
+                if (_inputCount <= FusedUpTo)
                     MeasurementWriter.WriteLayerActivity(Layout, l, _activeBits, _sizes[l], measurement, _counts);
                 else
                     MeasurementWriter.WriteLayerActivity(
@@ -292,7 +291,6 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
     {
         _fillIndex = 0;
         _drawCursor = 0;
-        Array.Clear(_preProjectedCount);
         _onPlan = _plannedTotal > 0;
         if (!_onPlan) return;
         _trialStart = stream;
@@ -326,6 +324,9 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         stream.FillGaussian(own.AsSpan(0, count));
         return (own, 0);
     }
+
+    /// <summary>Whether this sampler draws a trial in one planned fill when it can (m ≤ 4, at most 8,192 draws).</summary>
+    internal bool PlansDraws => _plannedDraws.Length > 0;
 
     /// <summary>Whether the last sampled trial took all its draws from the planned fill; for tests.</summary>
     internal bool FollowedPlan { get; private set; }
@@ -384,28 +385,26 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
         {
             // Scale, z = U R, relu and the Gram of h in one pass per L1-sized chunk, the same operations per element
             // and the same Dot order per Gram entry as the separate passes below (bitwise the same values).
-            // m ≤ 2 and the trial on its plan so far: layer l + 1's backward draws X are already drawn, so the products
-            // h^l_a · X_j its backward pass needs (TransposedProductTermsViaGram) are taken here, from h in registers.
-            var projected = 0;
-            ReadOnlySpan<double> projectionDraws = default;
-            if (m <= 2 && _onPlan && Vector512.IsHardwareAccelerated)
+            var projected = 0; // layer l + 1's products h^l · X taken here (set every trial: read only for it)
+            if (m <= 2 && Vector512.IsHardwareAccelerated)
             {
+                // On the plan so far, layer l + 1's backward draws X are already drawn, so the products h^l_a · X_j its
+                // backward pass needs (TransposedProductTermsViaGram) are taken here, from h in registers.
+                ReadOnlySpan<double> projectionDraws = default;
                 var fill = 2 * _depth + 1 - l; // fills: forward l = 1..L+1, then backward l = L+1..2
                 var count = _plannedCounts[fill];
-                if (count > 0 && count % width == 0 && count / width <= m)
+                if (_onPlan && count > 0 && count % width == 0 && count / width <= m)
                 {
                     projected = count / width;
                     projectionDraws = _plannedDraws.AsSpan(_plannedOffsets[fill], count);
                 }
-            }
-            if (m <= 2 && Vector512.IsHardwareAccelerated)
                 AssemblePair(basis, scale, rank, width, m, r, _representativeOf, _post[l].AsSpan(0, m * width),
                     _postGram[l], _activeBits, projectionDraws, projected, _preProjections[l + 1]);
+            }
             else
                 AssembleHiddenLayer(basis, scale, rank, width, m, r, _representativeOf, _post[l].AsSpan(0, m * width),
                     _postGram[l], _activeBits);
             _preProjectedCount[l + 1] = projected;
-            _activeBitsLayer = l;
             return;
         }
         TensorPrimitives.Multiply(basis, scale, basis); // elementwise: the same products as a scalar loop
@@ -953,8 +952,8 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
             pairs = 0;
             if (viaGram)
                 TransposedProductTermsViaGram(l, rows, rank, distinct, factorRank, draws, scale,
-                    precomputed: drawArray == _plannedDraws && drawOffset == _plannedOffsets[_fillIndex - 1]
-                        && _preProjectedCount[l] == factorRank);
+                    // From the plan's slice (where the forward pass read X) and with as many columns as it took.
+                    precomputed: drawArray == _plannedDraws && _preProjectedCount[l] == factorRank);
             else if (distinct <= 4 && factorRank <= 4)
             {
                 // The bottom rows are filled in the pass that takes the last reflector's products (bitwise the axpys

@@ -35,8 +35,6 @@ internal static class MeasurementKernels
         ReadOnlySpan<double> preactivations, int width, int m, bool inputMajor, Span<int> active,
         Span<double> measurement, MeasurementLayout layout, int layer)
     {
-        // Pairs are counted for the correlators (the count, scaled by the writer) or, without them, straight into the
-        // path product: the same c = count · (1/width) either way, so the path product's bits do not depend on the selection.
         var words = (width + 63) >> 6;
         var needed = m * words;
         var bits = t_activeBits;
@@ -69,6 +67,8 @@ internal static class MeasurementKernels
         ReadOnlySpan<ulong> masks, int width, int m, Span<int> active, Span<double> measurement, MeasurementLayout layout,
         int layer)
     {
+        // Pairs are counted for the correlators (the count, scaled by the writer) or, without them, straight into the
+        // path product: the same c = count · (1/width) either way, so the path product's bits do not depend on the selection.
         var correlators = layout.Has(StatisticGroups.Correlators);
         var path = layout.Has(StatisticGroups.PathProduct);
         var patterns = layout.Has(StatisticGroups.Patterns);
