@@ -211,8 +211,7 @@ public static class ConditionalProfile
                 // m ≤ 4: from the bit sets the fused forward pass made.
                 if (m <= 4) MeasurementWriter.WriteLayerActivity(layout, 1, activeBits, n, measurement, counts);
                 else MeasurementWriter.WriteLayerActivity(layout, 1, z, n, inputMajor: true, measurement, counts);
-                MeasurementWriter.WriteConditionalCorrelator(layout, 1, gram, measurement);
-                MeasurementWriter.WritePatternEqualCond(layout, 1, gram, n, measurement);
+                MeasurementWriter.WriteConditionalStatistics(layout, 1, gram, n, measurement);
             })),
             ("backward, QR path: Gram of delta + U^T delta dots + complement axpys (per layer)", m <= 4 ? 0 : hidden * Time(seconds, () =>
             {

@@ -1,3 +1,4 @@
+using Ntk.Numerics.LinearAlgebra;
 using System.Collections.Immutable;
 using Ntk.Numerics.Networks;
 
@@ -18,18 +19,19 @@ namespace Ntk.Numerics.Analytic;
 /// <remarks>
 /// Since κ1(1) = 1 the diagonal is constant, Σ^l_aa = (2/n0)‖x_a‖², so ρ_{l+1} = κ1(ρ_l) with ρ_1 = cos θ_ab; the code
 /// iterates ρ directly, which keeps ρ = 1 exact for identical inputs (arccos is ill-conditioned at 1: an ulp of error in
-/// ρ would move c_l by ~1e-8). ρ is clamped to [−1, 1] against rounding.
+/// ρ would move c_l by ~1e-8). ρ is clamped to [−1, 1] against rounding. arccos is <see cref="PortableMath.Acos"/>, not
+/// the C runtime's, so the predictions have the same bits on every machine.
 /// </remarks>
 public static class AnalyticNtk
 {
     /// <summary>κ0(ρ) = 1 − arccos(ρ)/π = 2·P(u &gt; 0, v &gt; 0) for standard normals of correlation ρ; ρ clamped to [−1, 1].</summary>
-    public static double Kappa0(double rho) => 1.0 - Math.Acos(Math.Clamp(rho, -1.0, 1.0)) / Math.PI;
+    public static double Kappa0(double rho) => 1.0 - PortableMath.Acos(Math.Clamp(rho, -1.0, 1.0)) / Math.PI;
 
     /// <summary>κ1(ρ) = (√(1−ρ²) + (π − arccos ρ) ρ)/π = 2·E[relu(u) relu(v)] for standard normals of correlation ρ; ρ clamped.</summary>
     public static double Kappa1(double rho)
     {
         rho = Math.Clamp(rho, -1.0, 1.0);
-        return (Math.Sqrt(1.0 - rho * rho) + (Math.PI - Math.Acos(rho)) * rho) / Math.PI;
+        return (Math.Sqrt(1.0 - rho * rho) + (Math.PI - PortableMath.Acos(rho)) * rho) / Math.PI;
     }
 
     /// <summary>cos θ_ab = x_a·x_b / (‖x_a‖‖x_b‖), clamped to [−1, 1]; exactly 1 for bitwise-identical inputs.</summary>
@@ -43,7 +45,7 @@ public static class AnalyticNtk
     }
 
     /// <summary>θ_ab in radians, in [0, π].</summary>
-    public static double Angle(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb) => Math.Acos(Cosine(xa, xb));
+    public static double Angle(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb) => PortableMath.Acos(Cosine(xa, xb));
 
     /// <summary>Σ^l, ρ_l, c_l and Θ_ab of one pair of inputs for depth L (see the class summary).</summary>
     public static AnalyticPair Pair(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb, int depth)
@@ -112,7 +114,7 @@ public static class AnalyticNtk
     {
         CheckPair(xa, xb);
         var cosine = Cosine(xa, xb);
-        var angle = Math.Acos(cosine);
+        var angle = PortableMath.Acos(cosine);
         var sine = Math.Sqrt(Math.Max(0.0, 1.0 - cosine * cosine));
         return 2.0 / xa.Length * Math.Sqrt(Dot(xa, xa) * Dot(xb, xb)) *
                (2.0 * (Math.PI - angle) * cosine + sine) / Math.PI;

@@ -1,3 +1,4 @@
+using Ntk.Numerics.LinearAlgebra;
 using Ntk.Numerics.Engines;
 using Ntk.Numerics.Measurement;
 using Ntk.Numerics.Networks;
@@ -67,7 +68,7 @@ public static class ExactMoments
                 var agree = 1 - AnalyticNtk.Angle(xa, xb) / Math.PI;
                 var n = widths[0];
                 if (key.Kind == StatisticKind.PatternAgreement) return (agree, agree * (1 - agree) / n);
-                var equal = Math.Exp(n * Math.Log(agree));
+                var equal = agree > 0 ? PortableMath.Exp(n * PortableMath.Log(agree)) : 0;
                 return (equal, key.Kind == StatisticKind.PatternEqualCond ? 0 : equal * (1 - equal));
             }
             case StatisticKind.ActiveFraction:
@@ -95,7 +96,7 @@ public static class ExactMoments
     public static double AliveProbability(IReadOnlyList<int> widths, int layers)
     {
         var p = 1.0;
-        for (var j = 0; j < layers; j++) p *= 1 - Math.Pow(2, -widths[j]);
+        for (var j = 0; j < layers; j++) p *= 1 - Math.ScaleB(1.0, -widths[j]);
         return p;
     }
 

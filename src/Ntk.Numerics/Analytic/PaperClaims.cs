@@ -27,7 +27,7 @@ public static class PaperClaims
     public static double Theorem11(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb, int depth)
     {
         var analytic = AnalyticNtk.Pair(xa, xb, depth);
-        return InnerProduct(xa, xb) * depth / xa.Length * Math.Pow(2.0, depth + 1) * analytic.PathProduct;
+        return InnerProduct(xa, xb) * depth / xa.Length * Math.ScaleB(1.0, depth + 1) * analytic.PathProduct;
     }
 
     /// <summary>Corollary 1.1: E[K_aa] = 2L‖x‖²/n0 (the exact value is 2(L+1)‖x‖²/n0).</summary>

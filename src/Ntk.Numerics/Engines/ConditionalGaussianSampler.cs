@@ -269,8 +269,7 @@ public sealed class ConditionalGaussianSampler : ITrialSampler
                 else
                     MeasurementWriter.WriteLayerActivity(
                         Layout, l, _post[l], _sizes[l], inputMajor: true, measurement, _counts);
-                MeasurementWriter.WriteConditionalCorrelator(Layout, l, _postGram[l - 1], measurement);
-                MeasurementWriter.WritePatternEqualCond(Layout, l, _postGram[l - 1], _sizes[l], measurement);
+                MeasurementWriter.WriteConditionalStatistics(Layout, l, _postGram[l - 1], _sizes[l], measurement);
             }
         }
 

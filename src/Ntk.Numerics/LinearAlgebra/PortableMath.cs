@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Ntk.Numerics.LinearAlgebra;
 
 /// <summary>
@@ -12,6 +14,13 @@ internal static class PortableMath
     private const double InverseLn2 = 1.44269504088896338700e+00;
     private const double Sqrt2 = 1.41421356237309504880;
     private const double TwoPi = 6.28318530717958647692;
+    private const double TwoToMinus64 = 1.0 / 18446744073709551616.0;
+    private const double TwoTo64 = 18446744073709551616.0;
+    // π and π/2 as the nearest double plus the rest (fdlibm's e_acos.c splits them the same way).
+    private const double PiHigh = 3.14159265358979311600e+00;
+    private const double PiLow = 1.22464679914735317720e-16;
+    private const double PiOver2High = 1.57079632679489655800e+00;
+    private const double PiOver2Low = 6.12323399573676588610e-17;
 
     /// <summary>
     /// Natural logarithm of a positive normal double (not subnormal, not infinite; callers pass values ≥ 2^−1022):
@@ -46,13 +55,15 @@ internal static class PortableMath
     }
 
     /// <summary>
-    /// e^x for |x| ≤ 700: x = k ln 2 + r with |r| ≤ ln2/2, e^r by its Taylor series to r^16 (truncation &lt; 1e−19),
-    /// scaled by 2^k through the exponent bits.
+    /// e^x: x = k ln 2 + r with |r| ≤ ln2/2, e^r by its Taylor series to r^16 (truncation &lt; 1e−19), scaled by 2^k
+    /// through the exponent bits. Outside [−700, 700] 2^k may not be a double: the result is scaled by 2^(k∓64) (exact)
+    /// and then by 2^±64, which rounds once (to a subnormal, or to +∞ past the largest double); below −750 it is 0
+    /// (e^−745.2 is half the smallest subnormal) and above 710 it is +∞. NaN gives NaN.
     /// </summary>
     public static double Exp(double x)
     {
-        if (!(Math.Abs(x) <= 700))
-            throw new ArgumentOutOfRangeException(nameof(x), x, "PortableMath.Exp: argument outside [−700, 700]");
+        if (x < -750) return 0;
+        if (x > 710) return double.PositiveInfinity;
         var k = Math.Round(x * InverseLn2);
         var r = (x - k * Ln2High) - k * Ln2Low;
         var series = 1.0 / 20922789888000; // 1/16!
@@ -71,7 +82,62 @@ internal static class PortableMath
         series = series * r + 1.0 / 6;
         series = series * r + 0.5;
         var expR = 1 + (r + r * r * series);
-        return expR * BitConverter.Int64BitsToDouble((long)(k + 1023) << 52);
+        if (Math.Abs(x) <= 700) return expR * BitConverter.Int64BitsToDouble((long)(k + 1023) << 52);
+        if (double.IsNaN(x)) return x;
+        return x < 0
+            ? expR * BitConverter.Int64BitsToDouble((long)(k + 64 + 1023) << 52) * TwoToMinus64
+            : expR * BitConverter.Int64BitsToDouble((long)(k - 64 + 1023) << 52) * TwoTo64;
+    }
+
+    /// <summary>
+    /// arccos x for x ∈ [−1, 1] (NaN outside): with z = x² and s = x for |x| ≤ ½, or z = (1 ∓ x)/2 (exact) and s = √z
+    /// for x ≷ ±½, so that z ≤ ¼ always, arcsin s = s + s·z·P(z) where P(z) = Σ_{k=1..24} C(2k, k)/((2k + 1)·4^k)·z^(k−1)
+    /// is arcsin's Taylor series (each coefficient an exact ratio of integers below 2^53, so one correctly rounded
+    /// division); the first term left out is below 2·10^−18 relative at z = ¼. Then arccos x = π/2 − arcsin x,
+    /// 2 arcsin s, or π − 2 arcsin s, with π and π/2 in two parts. P is evaluated as E(z²) + z·O(z²), two Horner chains
+    /// of 12 terms each, to halve the latency. Accuracy: a few ulp (PortableMathTests against the C runtime).
+    /// </summary>
+    public static double Acos(double x)
+    {
+        var magnitude = Math.Abs(x);
+        var z = magnitude <= 0.5 ? x * x : (1 - magnitude) * 0.5;
+        var s = magnitude <= 0.5 ? x : Math.Sqrt(z);
+        var tail = s * (z * ArcsinSeries(z)); // arcsin s − s
+        if (magnitude <= 0.5) return PiOver2High - x + (PiOver2Low - tail);
+        var twiceArcsin = 2 * (s + tail);
+        return x > 0 ? twiceArcsin : PiHigh - (twiceArcsin - PiLow);
+    }
+
+    /// <summary>P(z) of <see cref="Acos"/>, for 0 ≤ z ≤ ¼.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double ArcsinSeries(double z)
+    {
+        var u = z * z;
+        var even = 514589420475.0 / 206708186021888;
+        even = even * u + 67282234305.0 / 23639499997184;
+        even = even * u + 1472719325.0 / 446676598784;
+        even = even * u + 116680311.0 / 30064771072;
+        even = even * u + 9694845.0 / 2080374784;
+        even = even * u + 1300075.0 / 226492416;
+        even = even * u + 88179.0 / 12058624;
+        even = even * u + 12155.0 / 1245184;
+        even = even * u + 143.0 / 10240;
+        even = even * u + 63.0 / 2816;
+        even = even * u + 5.0 / 112;
+        even = even * u + 1.0 / 6;
+        var odd = 8061900920775.0 / 3448068464705536;
+        odd = odd * u + 17534158031.0 / 6597069766656;
+        odd = odd * u + 34461632205.0 / 11269994184704;
+        odd = odd * u + 2268783825.0 / 635655159808;
+        odd = odd * u + 100180065.0 / 23622320128;
+        odd = odd * u + 5014575.0 / 973078528;
+        odd = odd * u + 676039.0 / 104857600;
+        odd = odd * u + 46189.0 / 5505024;
+        odd = odd * u + 6435.0 / 557056;
+        odd = odd * u + 231.0 / 13312;
+        odd = odd * u + 35.0 / 1152;
+        odd = odd * u + 3.0 / 40;
+        return even + z * odd;
     }
 
     /// <summary>

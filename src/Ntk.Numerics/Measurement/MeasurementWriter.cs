@@ -14,6 +14,8 @@ namespace Ntk.Numerics.Measurement;
 /// </remarks>
 public static class MeasurementWriter
 {
+    private const double Ln2 = 0.69314718055994530942;
+
     /// <summary>Resets the entries that are built up layer by layer (path product to 1, dead flags to 0), where recorded.</summary>
     public static void BeginTrial(MeasurementLayout layout, Span<double> measurement)
     {
@@ -128,6 +130,7 @@ public static class MeasurementWriter
     /// on the same side of its hyperplane with probability 1 − θ̂/π, so P = (1 − θ̂/π)^{n_l}, evaluated as
     /// exp(n_l·log(1 − θ̂/π)) (log domain; an underflow is an honest 0). If h_a = h_b = 0 both patterns are
     /// all-inactive (P = 1); if exactly one is 0, the other's units are active with probability ½ each (P = 2^{−n_l}).
+    /// arccos, log and exp are <see cref="PortableMath"/>'s, so the bits do not depend on the machine's C runtime.
     /// </summary>
     public static void WritePatternEqualCond(
         MeasurementLayout layout, int layer, ReadOnlySpan<double> previousGram, int width, Span<double> measurement) =>
@@ -163,16 +166,16 @@ public static class MeasurementWriter
                 if (!(gaa <= 0 || gbb <= 0))
                 {
                     var rho = Math.Clamp(previousGram[a * m + b] / Math.Sqrt(gaa * gbb), -1.0, 1.0);
-                    angle = Math.Acos(rho);
+                    angle = PortableMath.Acos(rho);
                 }
                 if (correlator) correlators[p] = gaa <= 0 || gbb <= 0 ? 0 : (Math.PI - angle) / (2 * Math.PI);
                 if (pattern)
                 {
-                    double logP;
-                    if (gaa <= 0 && gbb <= 0) logP = 0;
-                    else if (gaa <= 0 || gbb <= 0) logP = -width * Math.Log(2);
-                    else logP = width * Math.Log(1 - angle / Math.PI);
-                    patterns[p] = Math.Exp(logP);
+                    // PortableMath, not the C runtime's acos/log/exp, so that every machine gives these bits.
+                    var same = 1 - angle / Math.PI; // probability of the same side of one row's hyperplane
+                    if (gaa <= 0 && gbb <= 0) patterns[p] = 1;
+                    else if (gaa <= 0 || gbb <= 0) patterns[p] = PortableMath.Exp(-width * Ln2);
+                    else patterns[p] = same > 0 ? PortableMath.Exp(width * PortableMath.Log(same)) : 0;
                 }
             }
         }

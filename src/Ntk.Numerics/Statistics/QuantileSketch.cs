@@ -306,9 +306,10 @@ public sealed class QuantileSketch
 
     private const double SmallestNormal = 2.2250738585072014E-308;
 
-    private double UpperBound(int index) => Math.Exp(index * _logGamma);
+    // The bounds by the portable exponential too: the quantiles printed from the buckets are then the same bits everywhere.
+    private double UpperBound(int index) => PortableMath.Exp(index * _logGamma);
 
-    private double LowerBound(int index) => Math.Exp((index - 1) * _logGamma);
+    private double LowerBound(int index) => PortableMath.Exp((index - 1) * _logGamma);
 
     private double Representative(int index) => 2.0 * UpperBound(index) / (_gamma + 1.0);
 
