@@ -108,11 +108,18 @@ public sealed class PaperClaimsTests
     [InlineData(784)]
     public void Claims_proportional_to_the_inner_product_are_exactly_zero_for_orthogonal_pair_inputs(int inputDim)
     {
-        // The sweep's pair at 90°: x_b = (cos π/2, sin π/2, 0, …) with cos π/2 = 6.1e-17 in floating point.
-        var inputs = InputSet.Pair(inputDim, Math.PI / 2);
-        Assert.NotEqual(0.0, AnalyticNtk.Dot(inputs.Input(0), inputs.Input(1)));
-        Assert.Equal(0.0, PaperClaims.Theorem11(inputs.Input(0), inputs.Input(1), 3));
-        Assert.Equal(0.0, PaperClaims.Theorem22Bound(inputs.Input(0), inputs.Input(1), 3));
+        // The sweep's pair at 90° is exactly orthogonal (its cosine is that of a quarter turn, exactly 0).
+        var sweepPair = InputSet.PairDegrees(inputDim, 90);
+        Assert.Equal(0.0, AnalyticNtk.Dot(sweepPair.Input(0), sweepPair.Input(1)));
+        // A pair built with the runtime's cos π/2 = 6.1e-17, as a data file may hold it, is not.
+        var xb = new double[inputDim];
+        xb[0] = Math.Cos(Math.PI / 2);
+        xb[1] = Math.Sin(Math.PI / 2);
+        var xa = new double[inputDim];
+        xa[0] = 1;
+        Assert.NotEqual(0.0, AnalyticNtk.Dot(xa, xb));
+        Assert.Equal(0.0, PaperClaims.Theorem11(xa, xb, 3));
+        Assert.Equal(0.0, PaperClaims.Theorem22Bound(xa, xb, 3));
         // The smallest angle away from 90° that a sweep file can name (printed to 8 digits) keeps its value.
         var near = InputSet.Pair(inputDim, (90 - 1e-6) * Math.PI / 180);
         Assert.NotEqual(0.0, PaperClaims.Theorem11(near.Input(0), near.Input(1), 3));

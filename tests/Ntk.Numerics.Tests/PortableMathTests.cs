@@ -1,4 +1,6 @@
+using Ntk.Numerics.Analytic;
 using Ntk.Numerics.LinearAlgebra;
+using Ntk.Numerics.Networks;
 using Ntk.Numerics.Randomness;
 using Xunit;
 using Xunit.Abstractions;
@@ -100,6 +102,37 @@ public sealed class PortableMathTests(ITestOutputHelper output)
         Assert.Equal(double.PositiveInfinity, PortableMath.Exp(709.79));
         Assert.Equal(double.PositiveInfinity, PortableMath.Exp(1e6));
         Assert.True(double.IsNaN(PortableMath.Exp(double.NaN)));
+    }
+
+    [Fact]
+    public void Pair_inputs_are_exact_at_quarter_turns_and_agree_with_the_runtime_elsewhere()
+    {
+        foreach (var (degrees, cosine, sine) in new[] { (0.0, 1.0, 0.0), (90.0, 0.0, 1.0), (180.0, -1.0, 0.0), (270.0, 0.0, -1.0),
+                     (360.0, 1.0, 0.0), (-90.0, 0.0, -1.0), (450.0, 0.0, 1.0) })
+        {
+            var pair = InputSet.PairDegrees(3, degrees);
+            Assert.Equal([1.0, 0.0, 0.0], pair.Input(0).ToArray());
+            Assert.Equal(cosine, pair.Input(1)[0]);
+            Assert.Equal(sine, pair.Input(1)[1]);
+            Assert.Equal(0.0, pair.Input(1)[2]);
+        }
+        var stream = RandomStream.For(13, 0, 0);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var theta = 720 * stream.NextUniform() - 360;
+            var phase = i % 2 == 0 ? 0 : 360 * stream.NextUniform();
+            var pair = InputSet.PairDegrees(4, theta, phase);
+            var radians = (phase + theta) * Math.PI / 180;
+            // Absolute, growing with the angle: both sides round it (degrees / 360 here; degrees · π/180 for the
+            // runtime, whose argument carries an ulp of up to 12.6 rad, 1.8e-15).
+            var tolerance = 1e-15 * (1 + Math.Abs(radians));
+            Assert.True(Math.Abs(pair.Input(1)[0] - Math.Cos(radians)) <= tolerance, $"cos {phase + theta:R}°");
+            Assert.True(Math.Abs(pair.Input(1)[1] - Math.Sin(radians)) <= tolerance, $"sin {phase + theta:R}°");
+            var norm = AnalyticNtk.Dot(pair.Input(1), pair.Input(1));
+            Assert.True(Math.Abs(norm - 1) <= 4e-16, $"|x_b|² = {norm:R} at {phase + theta:R}°");
+        }
+        // Radians go through turns too: a quarter turn is exact from π/2 as well.
+        Assert.Equal(0.0, InputSet.Pair(3, Math.PI / 2).Input(1)[0]);
     }
 
     private static double Ulps(double expected, double actual, string what)

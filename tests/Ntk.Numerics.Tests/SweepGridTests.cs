@@ -46,7 +46,7 @@ public sealed class SweepGridTests
             Assert.Equal(law, point.Definition.Network.Law);
             Assert.Equal(shape, point.Definition.Network.Widths);
             Assert.Equal(dim, point.Definition.Network.InputDim);
-            Assert.Equal(InputSet.Pair(dim, theta * Math.PI / 180, phase * Math.PI / 180), point.Definition.Inputs);
+            Assert.Equal(InputSet.PairDegrees(dim, theta, phase), point.Definition.Inputs);
             Assert.NotEqual(EngineKind.Auto, point.Definition.Engine);
         }
     }

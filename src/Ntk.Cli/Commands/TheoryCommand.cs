@@ -98,8 +98,7 @@ internal static class TheoryCommand
             "Theorem 1.1>", "Theorem 2.2 bound>", "bound");
         foreach (var degrees in request.ThetaDegrees)
         {
-            var radians = degrees * Math.PI / 180;
-            var inputs = InputSet.Pair(n0, radians);
+            var inputs = InputSet.PairDegrees(n0, degrees);
             var xb = inputs.Input(1);
             var analytic = AnalyticNtk.Pair(inputs.Input(0), xb, depth);
             var bound = PaperClaims.Theorem22Bound(inputs.Input(0), xb, depth);
@@ -124,7 +123,7 @@ internal static class TheoryCommand
         var thetaDegrees = request.ThetaDegrees[0];
         var thetaRadians = thetaDegrees * Math.PI / 180;
         var gaussian = request.Law.Kind == WeightLawKind.Gaussian;
-        var inputs = InputSet.Pair(n0, thetaRadians);
+        var inputs = InputSet.PairDegrees(n0, thetaDegrees);
         var xa = inputs.Input(0);
         var xb = inputs.Input(1);
         var analytic = AnalyticNtk.Pair(xa, xb, depth);

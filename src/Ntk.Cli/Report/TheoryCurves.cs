@@ -28,7 +28,7 @@ internal static class TheoryCurves
         var values = new double[Angles.Count];
         for (var i = 0; i < values.Length; i++)
         {
-            var inputs = InputSet.Pair(inputDim, Angles[i] * Math.PI / 180);
+            var inputs = InputSet.PairDegrees(inputDim, Angles[i]);
             values[i] = function(inputs.Input(0), inputs.Input(1));
         }
         return values;

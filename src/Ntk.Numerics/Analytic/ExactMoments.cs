@@ -114,7 +114,10 @@ public static class ExactMoments
         var s = Dot(xa, xb);
         var theta = AnalyticNtk.Angle(xa, xb);
         var c1 = (Math.PI - theta) / (2 * Math.PI);
-        var (sin, cos) = Math.SinCos(theta);
+        // cos θ and sin θ from the clamped cosine, not the C runtime's sin and cos of θ (docs/numerics.md §14); (1 − c) is
+        // exact for c ≥ ½, so sin θ keeps its relative accuracy at small angles.
+        var cos = AnalyticNtk.Cosine(xa, xb);
+        var sin = Math.Sqrt(Math.Max(0.0, (1 - cos) * (1 + cos)));
         var j1 = normA * normB * (sin + (Math.PI - theta) * cos) / (2 * Math.PI);
         var j2 = normA * normA * normB * normB * (3 * sin * cos + (Math.PI - theta) * (1 + 2 * cos * cos)) / (2 * Math.PI);
         var mean = 4.0 / n0 * (s * c1 + j1);

@@ -122,8 +122,9 @@ public static class PaperClaims
 
     /// <summary>
     /// x_a·x_b for the claims that scale with it (Theorem 1.1, Theorem 2.2's bound), with the rounding residue of
-    /// orthogonal inputs taken as the exact 0 it stands for: a pair at θ = 90° is built with cos(π/2) = 6.1e-17, and a
-    /// claim of exactly 0 should read 0, not 6e-18. The cut, 8 ulps of ‖x_a‖‖x_b‖ per coordinate, is far below any
+    /// orthogonal inputs taken as the exact 0 it stands for: sweep pairs at θ = 90° are exactly orthogonal
+    /// (<see cref="Networks.InputSet.PairDegrees"/>), but inputs built with the runtime's cos(π/2) = 6.1e-17, or read
+    /// from a file, may not be, and a claim of exactly 0 should read 0, not 6e-18. The cut, 8 ulps of ‖x_a‖‖x_b‖ per coordinate, is far below any
     /// angle a sweep can ask for (cos 89.9999° = 1.7e-6).
     /// </summary>
     private static double InnerProduct(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb)

@@ -125,7 +125,7 @@ public sealed record SweepGrid(
                     var pair = (GridInputs.Pair)Inputs;
                     foreach (var phase in pair.PhasesDegrees)
                     foreach (var theta in pair.ThetasDegrees)
-                        yield return new Cell(network, InputSet.Pair(inputDim, theta * Math.PI / 180, phase * Math.PI / 180),
+                        yield return new Cell(network, InputSet.PairDegrees(inputDim, theta, phase),
                             engine, theta, phase);
                 }
             }

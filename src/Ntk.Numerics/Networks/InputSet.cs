@@ -1,3 +1,4 @@
+using Ntk.Numerics.LinearAlgebra;
 using System.Collections.Immutable;
 
 namespace Ntk.Numerics.Networks;
@@ -38,17 +39,31 @@ public sealed record InputSet
 
     /// <summary>
     /// Two unit vectors in the plane of the first two coordinates: x_a = (cos φ, sin φ, 0, …) and x_b = x_a rotated
-    /// by θ (docs/contract.md §5). Needs n0 ≥ 2 unless θ = 0.
+    /// by θ (docs/contract.md §5), angles in radians. Needs n0 ≥ 2. See <see cref="PairDegrees"/> for how the cosines
+    /// and sines are computed.
     /// </summary>
-    public static InputSet Pair(int inputDim, double thetaRadians, double phaseRadians = 0)
+    public static InputSet Pair(int inputDim, double thetaRadians, double phaseRadians = 0) =>
+        PairInTurns(inputDim, phaseRadians / TwoPi, (phaseRadians + thetaRadians) / TwoPi);
+
+    /// <summary>
+    /// <see cref="Pair"/> with θ and φ in degrees, as sweeps give them. The cosines and sines are those of the angles in
+    /// turns (degrees / 360, one rounding), by <see cref="PortableMath.SinCosTwoPi"/>, not the C runtime's cos and sin:
+    /// the inputs, and so every result, are the same bits on every system (docs/numerics.md §14), and multiples of 90°
+    /// give exact 0 and ±1 (x_a·x_b = 0 exactly at θ = 90°).
+    /// </summary>
+    public static InputSet PairDegrees(int inputDim, double thetaDegrees, double phaseDegrees = 0) =>
+        PairInTurns(inputDim, phaseDegrees / 360, (phaseDegrees + thetaDegrees) / 360);
+
+    private const double TwoPi = 2 * Math.PI;
+
+    private static InputSet PairInTurns(int inputDim, double phaseTurns, double secondTurns)
     {
         if (inputDim < 2)
             throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "inputDim: pair inputs need at least 2 dimensions");
         var v = new double[2 * inputDim];
-        v[0] = Math.Cos(phaseRadians);
-        v[1] = Math.Sin(phaseRadians);
-        v[inputDim] = Math.Cos(phaseRadians + thetaRadians);
-        v[inputDim + 1] = Math.Sin(phaseRadians + thetaRadians);
+        // A whole number of turns taken off is exact (t − ⌊t⌋ has fewer significant bits than t), leaving t ∈ [0, 1).
+        PortableMath.SinCosTwoPi(phaseTurns - Math.Floor(phaseTurns), out v[1], out v[0]);
+        PortableMath.SinCosTwoPi(secondTurns - Math.Floor(secondTurns), out v[inputDim + 1], out v[inputDim]);
         return new InputSet(inputDim, ImmutableArray.Create(v));
     }
 
