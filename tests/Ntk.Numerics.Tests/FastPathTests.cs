@@ -142,6 +142,34 @@ public sealed class FastPathTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Vectorized_arccos_and_exp_equal_the_portable_scalar_functions_lane_by_lane()
+    {
+        // Edge arguments (the reduction points, ±1, 0, the ends of exp's range, ±∞, NaN), then random ones.
+        double[] acosEdges = [-1, 1, 0, -0.0, 0.5, -0.5, Math.BitIncrement(0.5), Math.BitDecrement(-0.5), 1e-300, double.NaN, 1.5];
+        double[] expEdges = [0, -700, 700, -700.0001, 700.0001, -745.2, -750, -750.0001, 709.78, 710, 710.0001, -1e6, 1e6,
+            double.NegativeInfinity, double.PositiveInfinity, double.NaN];
+        var stream = RandomStream.For(98, 0, 0);
+        var arguments = new List<(double Acos, double Exp)>();
+        for (var k = 0; k < Math.Max(acosEdges.Length, expEdges.Length); k++)
+            arguments.Add((acosEdges[k % acosEdges.Length], expEdges[k % expEdges.Length]));
+        for (var k = 0; k < 8192; k++)
+        {
+            var u = WeightSampling.UnitClosedZero(stream.NextWord());
+            arguments.Add((2 * u - 1, 1600 * WeightSampling.UnitClosedZero(stream.NextWord()) - 800));
+        }
+        for (var k = 0; k < arguments.Count; k++)
+        {
+            var (x, y) = arguments[k];
+            var expectedAcos = BitConverter.DoubleToInt64Bits(PortableMath.Acos(x));
+            var expectedExp = BitConverter.DoubleToInt64Bits(PortableMath.Exp(y));
+            Assert.Equal(expectedAcos, BitConverter.DoubleToInt64Bits(PortableVectorMath.Acos(Vector256.Create(x)).GetElement(k & 3)));
+            Assert.Equal(expectedExp, BitConverter.DoubleToInt64Bits(PortableVectorMath.Exp(Vector256.Create(y)).GetElement(k & 3)));
+            Assert.Equal(expectedAcos, BitConverter.DoubleToInt64Bits(PortableVectorMath.Acos(Vector512.Create(x)).GetElement(k & 7)));
+            Assert.Equal(expectedExp, BitConverter.DoubleToInt64Bits(PortableVectorMath.Exp(Vector512.Create(y)).GetElement(k & 7)));
+        }
+    }
+
+    [Fact]
     public void FillGaussian_equals_NextGaussian_at_every_length_after_every_buffered_state()
     {
         // Start states: fresh, one uniform taken (half a block buffered), one Gaussian taken (a spare kept), both.

@@ -92,6 +92,57 @@ public sealed class MeasurementWriterTests(ITestOutputHelper output)
         Assert.Equal(0.0, measurement[layout.CorrelatorCond(1, 0, 1)], 1e-15);
     }
 
+    /// <summary>
+    /// The conditional statistics of many pairs are computed four pairs at a time where vectors run: every value must be
+    /// the bits of the scalar formula (PortableMath, pair by pair), for every pair count (the last step partly filled),
+    /// with dead inputs (one or both of a pair), parallel and opposite ones (ρ = ±1 after clamping), and widths whose
+    /// pattern probability underflows to subnormals and to 0.
+    /// </summary>
+    [Fact]
+    public void Conditional_statistics_of_many_pairs_have_the_bits_of_the_scalar_formula()
+    {
+        var stream = Randomness.RandomStream.For(5, 0, 0);
+        foreach (var width in new[] { 1, 64, 1000, 1100, 5000 })
+            for (var m = 2; m <= 11; m++)
+            {
+                var layout = MeasurementLayout.For(m, 1, hasConditionalCorrelator: true);
+                var measurement = new double[layout.Count];
+                // h: random vectors in R^3, some zero, some parallel or opposite to another.
+                var h = new double[m * 3];
+                for (var a = 0; a < m; a++)
+                {
+                    var kind = stream.NextUniform();
+                    for (var i = 0; i < 3; i++)
+                        h[a * 3 + i] = kind < 0.15 ? 0.0
+                            : kind < 0.3 && a > 0 ? (kind < 0.22 ? 2.5 : -0.5) * h[(a - 1) * 3 + i]
+                            : stream.NextGaussian();
+                }
+                var gram = new double[m * m];
+                for (var a = 0; a < m; a++)
+                    for (var b = 0; b < m; b++)
+                        for (var i = 0; i < 3; i++) gram[a * m + b] += h[a * 3 + i] * h[b * 3 + i];
+                MeasurementWriter.WriteConditionalStatistics(layout, 1, gram, width, measurement);
+                for (var a = 0; a < m; a++)
+                    for (var b = a + 1; b < m; b++)
+                    {
+                        var (correlator, pattern) = ScalarConditional(gram[a * m + a], gram[b * m + b], gram[a * m + b], width);
+                        Assert.Equal(BitConverter.DoubleToInt64Bits(correlator), BitConverter.DoubleToInt64Bits(measurement[layout.CorrelatorCond(1, a, b)]));
+                        Assert.Equal(BitConverter.DoubleToInt64Bits(pattern), BitConverter.DoubleToInt64Bits(measurement[layout.PatternEqualCond(1, a, b)]));
+                    }
+            }
+
+        // The formula of docs/numerics.md §11 and §14, one pair at a time.
+        static (double Correlator, double Pattern) ScalarConditional(double gaa, double gbb, double gab, int width)
+        {
+            if (gaa <= 0 && gbb <= 0) return (0, 1);
+            if (gaa <= 0 || gbb <= 0) return (0, LinearAlgebra.PortableMath.Exp(-width * 0.69314718055994530942));
+            var angle = LinearAlgebra.PortableMath.Acos(Math.Clamp(gab / Math.Sqrt(gaa * gbb), -1.0, 1.0));
+            var same = 1 - angle / Math.PI;
+            return ((Math.PI - angle) / (2 * Math.PI),
+                same > 0 ? LinearAlgebra.PortableMath.Exp(width * LinearAlgebra.PortableMath.Log(same)) : 0);
+        }
+    }
+
     [Fact]
     public void WriteKernel_writes_the_upper_triangle_and_the_spectrum()
     {

@@ -9,18 +9,43 @@ namespace Ntk.Numerics.LinearAlgebra;
 internal static class PortableMath
 {
     // ln 2 split so that k·Ln2High is exact for |k| < 2^11 (fdlibm's e_log.c / e_exp.c constants).
-    private const double Ln2High = 6.93147180369123816490e-01;
-    private const double Ln2Low = 1.90821492927058770002e-10;
-    private const double InverseLn2 = 1.44269504088896338700e+00;
+    internal const double Ln2High = 6.93147180369123816490e-01;
+    internal const double Ln2Low = 1.90821492927058770002e-10;
+    internal const double InverseLn2 = 1.44269504088896338700e+00;
     private const double Sqrt2 = 1.41421356237309504880;
     private const double TwoPi = 6.28318530717958647692;
-    private const double TwoToMinus64 = 1.0 / 18446744073709551616.0;
-    private const double TwoTo64 = 18446744073709551616.0;
+    internal const double TwoToMinus64 = 1.0 / 18446744073709551616.0;
+    internal const double TwoTo64 = 18446744073709551616.0;
     // π and π/2 as the nearest double plus the rest (fdlibm's e_acos.c splits them the same way).
-    private const double PiHigh = 3.14159265358979311600e+00;
-    private const double PiLow = 1.22464679914735317720e-16;
-    private const double PiOver2High = 1.57079632679489655800e+00;
-    private const double PiOver2Low = 6.12323399573676588610e-17;
+    internal const double PiHigh = 3.14159265358979311600e+00;
+    internal const double PiLow = 1.22464679914735317720e-16;
+    internal const double PiOver2High = 1.57079632679489655800e+00;
+    internal const double PiOver2Low = 6.12323399573676588610e-17;
+    // arcsin's Taylor coefficients C(2k, k)/((2k + 1)·4^k), k = 1..24, as reduced ratios of integers below 2^53.
+    internal const double Arcsin1 = 1.0 / 6;
+    internal const double Arcsin2 = 3.0 / 40;
+    internal const double Arcsin3 = 5.0 / 112;
+    internal const double Arcsin4 = 35.0 / 1152;
+    internal const double Arcsin5 = 63.0 / 2816;
+    internal const double Arcsin6 = 231.0 / 13312;
+    internal const double Arcsin7 = 143.0 / 10240;
+    internal const double Arcsin8 = 6435.0 / 557056;
+    internal const double Arcsin9 = 12155.0 / 1245184;
+    internal const double Arcsin10 = 46189.0 / 5505024;
+    internal const double Arcsin11 = 88179.0 / 12058624;
+    internal const double Arcsin12 = 676039.0 / 104857600;
+    internal const double Arcsin13 = 1300075.0 / 226492416;
+    internal const double Arcsin14 = 5014575.0 / 973078528;
+    internal const double Arcsin15 = 9694845.0 / 2080374784;
+    internal const double Arcsin16 = 100180065.0 / 23622320128;
+    internal const double Arcsin17 = 116680311.0 / 30064771072;
+    internal const double Arcsin18 = 2268783825.0 / 635655159808;
+    internal const double Arcsin19 = 1472719325.0 / 446676598784;
+    internal const double Arcsin20 = 34461632205.0 / 11269994184704;
+    internal const double Arcsin21 = 67282234305.0 / 23639499997184;
+    internal const double Arcsin22 = 17534158031.0 / 6597069766656;
+    internal const double Arcsin23 = 514589420475.0 / 206708186021888;
+    internal const double Arcsin24 = 8061900920775.0 / 3448068464705536;
 
     /// <summary>
     /// Natural logarithm of a positive normal double (not subnormal, not infinite; callers pass values ≥ 2^−1022):
@@ -113,30 +138,30 @@ internal static class PortableMath
     private static double ArcsinSeries(double z)
     {
         var u = z * z;
-        var even = 514589420475.0 / 206708186021888;
-        even = even * u + 67282234305.0 / 23639499997184;
-        even = even * u + 1472719325.0 / 446676598784;
-        even = even * u + 116680311.0 / 30064771072;
-        even = even * u + 9694845.0 / 2080374784;
-        even = even * u + 1300075.0 / 226492416;
-        even = even * u + 88179.0 / 12058624;
-        even = even * u + 12155.0 / 1245184;
-        even = even * u + 143.0 / 10240;
-        even = even * u + 63.0 / 2816;
-        even = even * u + 5.0 / 112;
-        even = even * u + 1.0 / 6;
-        var odd = 8061900920775.0 / 3448068464705536;
-        odd = odd * u + 17534158031.0 / 6597069766656;
-        odd = odd * u + 34461632205.0 / 11269994184704;
-        odd = odd * u + 2268783825.0 / 635655159808;
-        odd = odd * u + 100180065.0 / 23622320128;
-        odd = odd * u + 5014575.0 / 973078528;
-        odd = odd * u + 676039.0 / 104857600;
-        odd = odd * u + 46189.0 / 5505024;
-        odd = odd * u + 6435.0 / 557056;
-        odd = odd * u + 231.0 / 13312;
-        odd = odd * u + 35.0 / 1152;
-        odd = odd * u + 3.0 / 40;
+        var even = Arcsin23;
+        even = even * u + Arcsin21;
+        even = even * u + Arcsin19;
+        even = even * u + Arcsin17;
+        even = even * u + Arcsin15;
+        even = even * u + Arcsin13;
+        even = even * u + Arcsin11;
+        even = even * u + Arcsin9;
+        even = even * u + Arcsin7;
+        even = even * u + Arcsin5;
+        even = even * u + Arcsin3;
+        even = even * u + Arcsin1;
+        var odd = Arcsin24;
+        odd = odd * u + Arcsin22;
+        odd = odd * u + Arcsin20;
+        odd = odd * u + Arcsin18;
+        odd = odd * u + Arcsin16;
+        odd = odd * u + Arcsin14;
+        odd = odd * u + Arcsin12;
+        odd = odd * u + Arcsin10;
+        odd = odd * u + Arcsin8;
+        odd = odd * u + Arcsin6;
+        odd = odd * u + Arcsin4;
+        odd = odd * u + Arcsin2;
         return even + z * odd;
     }
 

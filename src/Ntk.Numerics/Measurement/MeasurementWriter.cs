@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Ntk.Numerics.LinearAlgebra;
 
 namespace Ntk.Numerics.Measurement;
@@ -156,6 +157,37 @@ public static class MeasurementWriter
         var correlators = correlator ? measurement.Slice(layout.CorrelatorCond(layer, 0, 1), layout.PairCount) : default;
         var patterns = pattern ? measurement.Slice(layout.PatternEqualCond(layer, 0, 1), layout.PairCount) : default;
         var p = 0;
+        if (layout.PairCount >= 2 && Vector256.IsHardwareAccelerated)
+        {
+            // Four pairs per step, lane-wise the operations of the scalar loop below (PortableVectorMath), so the same bits.
+            Span<double> aa = stackalloc double[4], bb = stackalloc double[4], ab = stackalloc double[4];
+            Span<double> c = stackalloc double[4], e = stackalloc double[4];
+            var oneDead = PortableMath.Exp(-width * Ln2);
+            int a = 0, b = 1;
+            while (p < layout.PairCount)
+            {
+                var lanes = Math.Min(4, layout.PairCount - p);
+                for (var k = 0; k < 4; k++)
+                {
+                    if (k < lanes)
+                    {
+                        aa[k] = previousGram[a * m + a];
+                        bb[k] = previousGram[b * m + b];
+                        ab[k] = previousGram[a * m + b];
+                        if (++b == m) b = ++a + 1;
+                    }
+                    else (aa[k], bb[k], ab[k]) = (1.0, 1.0, 0.0); // a filler pair, not written
+                }
+                var (correlatorLanes, patternLanes) = ConditionalLanes(
+                    Vector256.Create(aa), Vector256.Create(bb), Vector256.Create(ab), width, oneDead, correlator, pattern);
+                correlatorLanes.CopyTo(c);
+                patternLanes.CopyTo(e);
+                if (correlator) c[..lanes].CopyTo(correlators[p..]);
+                if (pattern) e[..lanes].CopyTo(patterns[p..]);
+                p += lanes;
+            }
+            return;
+        }
         for (var a = 0; a < m; a++)
         {
             var gaa = previousGram[a * m + a];
@@ -179,6 +211,36 @@ public static class MeasurementWriter
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The scalar loop of <see cref="WriteConditional"/> for four pairs (G_aa, G_bb, G_ab) at once: the conditional
+    /// correlator and pattern probability of each lane, by the same operations in the same order.
+    /// </summary>
+    private static (Vector256<double> Correlator, Vector256<double> Pattern) ConditionalLanes(
+        Vector256<double> gaa, Vector256<double> gbb, Vector256<double> gab, int width, double oneDead,
+        bool correlator, bool pattern)
+    {
+        var aDead = Vector256.LessThanOrEqual(gaa, Vector256<double>.Zero);
+        var bDead = Vector256.LessThanOrEqual(gbb, Vector256<double>.Zero);
+        var live = ~(aDead | bDead);
+        var rho = gab / Vector256.Sqrt(gaa * gbb);
+        // Math.Clamp(ρ, −1, 1), NaN kept
+        rho = Vector256.ConditionalSelect(Vector256.LessThan(rho, Vector256.Create(-1.0)), Vector256.Create(-1.0), rho);
+        rho = Vector256.ConditionalSelect(Vector256.GreaterThan(rho, Vector256<double>.One), Vector256<double>.One, rho);
+        var angle = PortableVectorMath.Acos(rho) & live; // 0 (+0) where an input is dead
+        var correlators = correlator
+            ? ((Vector256.Create(Math.PI) - angle) / Vector256.Create(2 * Math.PI)) & live
+            : default;
+        if (!pattern) return (correlators, default);
+        var same = Vector256<double>.One - angle / Vector256.Create(Math.PI);
+        var positive = Vector256.GreaterThan(same, Vector256<double>.Zero) & live;
+        // The logarithm only of live positive lanes (it wants positive normal numbers); the others take 1 and are not used.
+        var log = PortableVectorMath.Log(Vector256.ConditionalSelect(positive, same, Vector256<double>.One));
+        var equal = PortableVectorMath.Exp(Vector256.Create((double)width) * log) & positive;
+        var patterns = Vector256.ConditionalSelect(live, equal,
+            Vector256.ConditionalSelect(aDead & bDead, Vector256<double>.One, Vector256.Create(oneDead)));
+        return (correlators, patterns);
     }
 
     /// <summary>
