@@ -6,7 +6,8 @@ namespace Ntk.Numerics.LinearAlgebra;
 
 /// <summary>
 /// Lane-wise versions of <see cref="PortableMath.Log"/>, <see cref="PortableMath.SinCosTwoPi"/> and the Box–Muller
-/// transform of <see cref="WeightSampling.GaussianPair"/> for Vector256/Vector512. Every lane performs exactly the
+/// transform of <see cref="WeightSampling.GaussianPair"/> for Vector256/Vector512, and of <see cref="PortableMath.Acos"/>
+/// and <see cref="PortableMath.Exp"/> for Vector256 (the measurement writer's four pairs per step). Every lane performs exactly the
 /// scalar operations in the scalar order — IEEE +, −, ×, ÷, √, exact integer↔double conversions, exact selects and
 /// sign flips, never a fused multiply-add (RyuJIT does not contract vector multiply-adds either) — so each lane's
 /// result is bitwise identical to the scalar function's (FastPathTests checks it at every length and offset).
@@ -222,84 +223,6 @@ internal static class PortableVectorMath
         var cosineSign = (((q + Vector256<ulong>.One) & Vector256.Create(2UL)) << 62).AsDouble();
         sine = Vector256.ConditionalSelect(swap, cosR, sinR) ^ sineSign;
         cosine = Vector256.ConditionalSelect(swap, sinR, cosR) ^ cosineSign;
-    }
-
-    /// <summary>Lane-wise <see cref="PortableMath.Acos"/>: both reductions are computed and each lane takes its own.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<double> Acos(Vector512<double> x)
-    {
-        var magnitude = Vector512.Abs(x);
-        var small = Vector512.LessThanOrEqual(magnitude, Vector512.Create(0.5));
-        var z = Vector512.ConditionalSelect(small, x * x, (Vector512<double>.One - magnitude) * Vector512.Create(0.5));
-        var s = Vector512.ConditionalSelect(small, x, Vector512.Sqrt(z));
-        var u = z * z;
-        var even = Vector512.Create(PortableMath.Arcsin23);
-        even = even * u + Vector512.Create(PortableMath.Arcsin21);
-        even = even * u + Vector512.Create(PortableMath.Arcsin19);
-        even = even * u + Vector512.Create(PortableMath.Arcsin17);
-        even = even * u + Vector512.Create(PortableMath.Arcsin15);
-        even = even * u + Vector512.Create(PortableMath.Arcsin13);
-        even = even * u + Vector512.Create(PortableMath.Arcsin11);
-        even = even * u + Vector512.Create(PortableMath.Arcsin9);
-        even = even * u + Vector512.Create(PortableMath.Arcsin7);
-        even = even * u + Vector512.Create(PortableMath.Arcsin5);
-        even = even * u + Vector512.Create(PortableMath.Arcsin3);
-        even = even * u + Vector512.Create(PortableMath.Arcsin1);
-        var odd = Vector512.Create(PortableMath.Arcsin24);
-        odd = odd * u + Vector512.Create(PortableMath.Arcsin22);
-        odd = odd * u + Vector512.Create(PortableMath.Arcsin20);
-        odd = odd * u + Vector512.Create(PortableMath.Arcsin18);
-        odd = odd * u + Vector512.Create(PortableMath.Arcsin16);
-        odd = odd * u + Vector512.Create(PortableMath.Arcsin14);
-        odd = odd * u + Vector512.Create(PortableMath.Arcsin12);
-        odd = odd * u + Vector512.Create(PortableMath.Arcsin10);
-        odd = odd * u + Vector512.Create(PortableMath.Arcsin8);
-        odd = odd * u + Vector512.Create(PortableMath.Arcsin6);
-        odd = odd * u + Vector512.Create(PortableMath.Arcsin4);
-        odd = odd * u + Vector512.Create(PortableMath.Arcsin2);
-        var tail = s * (z * (even + z * odd));
-        var nearZero = Vector512.Create(PortableMath.PiOver2High) - x + (Vector512.Create(PortableMath.PiOver2Low) - tail);
-        var twiceArcsin = Vector512.Create(2.0) * (s + tail);
-        var nearOne = Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<double>.Zero), twiceArcsin,
-            Vector512.Create(PortableMath.PiHigh) - (twiceArcsin - Vector512.Create(PortableMath.PiLow)));
-        return Vector512.ConditionalSelect(small, nearZero, nearOne);
-    }
-
-    /// <summary>
-    /// Lane-wise <see cref="PortableMath.Exp"/>. 2^k is assembled from 2^52 + k + 1023 (exact for these integers), whose
-    /// low bits are the biased exponent; lanes beyond ±700 take 2^(k ± 64) and the second factor 2^∓64, as the scalar.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<double> Exp(Vector512<double> x)
-    {
-        var k = Vector512.Round(x * Vector512.Create(PortableMath.InverseLn2));
-        var r = (x - k * Vector512.Create(PortableMath.Ln2High)) - k * Vector512.Create(PortableMath.Ln2Low);
-        var series = Vector512.Create(1.0 / 20922789888000);
-        series = series * r + Vector512.Create(1.0 / 1307674368000);
-        series = series * r + Vector512.Create(1.0 / 87178291200);
-        series = series * r + Vector512.Create(1.0 / 6227020800);
-        series = series * r + Vector512.Create(1.0 / 479001600);
-        series = series * r + Vector512.Create(1.0 / 39916800);
-        series = series * r + Vector512.Create(1.0 / 3628800);
-        series = series * r + Vector512.Create(1.0 / 362880);
-        series = series * r + Vector512.Create(1.0 / 40320);
-        series = series * r + Vector512.Create(1.0 / 5040);
-        series = series * r + Vector512.Create(1.0 / 720);
-        series = series * r + Vector512.Create(1.0 / 120);
-        series = series * r + Vector512.Create(1.0 / 24);
-        series = series * r + Vector512.Create(1.0 / 6);
-        series = series * r + Vector512.Create(0.5);
-        var expR = Vector512<double>.One + (r + r * r * series);
-        var low = Vector512.LessThan(x, Vector512.Create(-700.0));
-        var high = Vector512.GreaterThan(x, Vector512.Create(700.0));
-        var shift = Vector512.ConditionalSelect(low, Vector512.Create(64.0), Vector512.ConditionalSelect(high, Vector512.Create(-64.0), Vector512<double>.Zero));
-        var scale = (((k + shift) + Vector512.Create(TwoTo52 + 1023)).AsUInt64() << 52).AsDouble();
-        var value = expR * scale;
-        value = Vector512.ConditionalSelect(low, value * Vector512.Create(PortableMath.TwoToMinus64),
-            Vector512.ConditionalSelect(high, value * Vector512.Create(PortableMath.TwoTo64), value));
-        value = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(-750.0)), Vector512<double>.Zero, value);
-        value = Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(710.0)), Vector512.Create(double.PositiveInfinity), value);
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), value, x); // NaN stays NaN
     }
 
     /// <summary>Lane-wise <see cref="PortableMath.Acos"/>: both reductions are computed and each lane takes its own.</summary>
