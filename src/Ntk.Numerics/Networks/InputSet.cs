@@ -61,7 +61,8 @@ public sealed record InputSet
         if (inputDim < 2)
             throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "inputDim: pair inputs need at least 2 dimensions");
         var v = new double[2 * inputDim];
-        // A whole number of turns taken off is exact (t − ⌊t⌋ has fewer significant bits than t), leaving t ∈ [0, 1).
+        // Whole turns taken off, leaving t ∈ [0, 1]: exact for t ≥ 0 (t − ⌊t⌋ has no more significant bits than t); a
+        // negative t rounds once, to the spacing of doubles near 1.
         PortableMath.SinCosTwoPi(phaseTurns - Math.Floor(phaseTurns), out v[1], out v[0]);
         PortableMath.SinCosTwoPi(secondTurns - Math.Floor(secondTurns), out v[inputDim + 1], out v[inputDim]);
         return new InputSet(inputDim, ImmutableArray.Create(v));
