@@ -58,8 +58,8 @@ public sealed class FaultTests(ITestOutputHelper output)
         {
           "name": "faults-slow-shards",
           "seed": 9,
-          "trials": 30000,
-          "shardTrials": 750,
+          "trials": 60000,
+          "shardTrials": 1500,
           "network": { "inputDim": 8, "depth": 3, "width": 256, "weights": "gaussian", "engine": "dense" },
           "inputs": { "kind": "pair", "thetaDegrees": [30, 90] }
         }
@@ -270,8 +270,9 @@ public sealed class FaultTests(ITestOutputHelper output)
         var sweep = temp.Write("sweep.json", SlowShardSweep);
         // Leases expire after 2 s; a worker paused for 6 s is not declared unreachable (pause 20 s), so when it goes
         // on, the shard it was computing has been leased again and merged from another worker: its result is late.
-        // 80 shards of ~0.2 s: the other worker alone cannot finish the sweep during the pause (with 8 shards it did,
-        // and the coordinator had left before the late result was sent).
+        // 80 shards of ~0.4 s: the other worker alone cannot finish the sweep during the pause (with 8 shards it did,
+        // and the coordinator had left before the late result was sent), and the shard in hand is still being computed
+        // when the pause begins (with ~0.2 s shards it was once finished in the time the log took to show its lease).
         var config = temp.Write("test.hocon", TestHocon + """
 
             ntk.sweep.lease-timeout = 2s
