@@ -1,5 +1,7 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
 using Ntk.Numerics.Statistics;
+using Ntk.Numerics.Tests.Support;
 using Xunit;
 
 namespace Ntk.Numerics.Tests;
@@ -29,5 +31,34 @@ public sealed class PurityTests
             }
         }
         Assert.Contains("MathNet.Numerics", seen);
+    }
+
+    /// <summary>
+    /// The C runtime's elementary functions differ in their last bits between systems, so nothing in Ntk.Numerics may
+    /// call them, nor MathNet.Numerics' special functions built on them (docs/numerics.md §14; contract §7: the same
+    /// bits on every machine). The one exception is the absolute sphere areas, an API no result uses.
+    /// </summary>
+    [Fact]
+    public void Ntk_Numerics_takes_no_elementary_function_from_the_C_runtime()
+    {
+        var runtimeMath = new Regex(
+            @"\b(Math|MathF)\.(Acos|Asin|Atan|Atan2|Cos|Sin|Tan|SinCos|Cosh|Sinh|Tanh|Exp|Log|Log2|Log10|Pow|Cbrt|Acosh|Asinh|Atanh)\s*\(" +
+            @"|\bSpecialFunctions\.|\bIntegrate\.");
+        Dictionary<string, int> allowed = new() { ["PaperClaims.cs"] = 3 }; // SphereArea, HypercapIntegral, LogSphereArea
+        var found = new Dictionary<string, List<string>>();
+        foreach (var file in RepositoryFiles.SourceFiles(Path.Combine("src", "Ntk.Numerics")))
+            foreach (var (line, number) in File.ReadLines(file).Select((line, i) => (line, i + 1)))
+            {
+                var code = line.TrimStart();
+                if (code.StartsWith("//", StringComparison.Ordinal)) continue;
+                if (!runtimeMath.IsMatch(code)) continue;
+                var name = Path.GetFileName(file);
+                if (!found.TryGetValue(name, out var lines)) found[name] = lines = [];
+                lines.Add($"{name}:{number}: {code}");
+            }
+        foreach (var (name, lines) in found)
+            Assert.True(allowed.TryGetValue(name, out var count) && lines.Count <= count,
+                "runtime math in Ntk.Numerics (use PortableMath):\n" + string.Join("\n", lines));
+        Assert.True(found.ContainsKey("PaperClaims.cs"), "the scan found nothing at all: is it reading the sources?");
     }
 }
