@@ -1,6 +1,7 @@
 using MathNet.Numerics;
 using Ntk.Numerics.Analytic;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Ntk.Numerics.Tests;
 
@@ -8,7 +9,7 @@ namespace Ntk.Numerics.Tests;
 /// The portable pieces of Theorem 2.1's hypercap integral (docs/numerics.md §14) against MathNet.Numerics' special
 /// functions (which call the C runtime) and against known values.
 /// </summary>
-public sealed class PortableQuadratureTests
+public sealed class PortableQuadratureTests(ITestOutputHelper output)
 {
     [Fact]
     public void Incomplete_beta_against_half_agrees_with_MathNet()
@@ -75,13 +76,19 @@ public sealed class PortableQuadratureTests
     [InlineData(10)]
     [InlineData(784)]
     [InlineData(3072)]
-    public void Theorem_2_1_is_within_1e_14_of_the_Gaussian_value_at_every_degree(int inputDim)
+    [InlineData(30720)] // 10× the largest input dimension the other tests use
+    public void Theorem_2_1_is_within_a_few_1e_14_of_the_Gaussian_value_at_every_degree(int inputDim)
     {
+        var worst = 0.0;
         for (var degrees = 0; degrees <= 180; degrees++)
         {
             var theta = degrees * Math.PI / 180;
             var error = Math.Abs(PaperClaims.Theorem21(inputDim, theta) - (Math.PI - theta) / (2 * Math.PI));
-            Assert.True(error <= 2e-14, $"n0 = {inputDim}, θ = {degrees}°: off by {error:E2}");
+            worst = Math.Max(worst, error);
+            // The sphere-area ratio's recurrence takes n0/2 rounded steps: the bound grows with n0 (measured: 1e-14 at
+            // 3,072, 1e-13 at 30,720).
+            Assert.True(error <= 2e-14 * (1 + inputDim / 3072.0), $"n0 = {inputDim}, θ = {degrees}°: off by {error:E2}");
         }
+        output.WriteLine($"n0 = {inputDim}: largest difference {worst:E2}");
     }
 }
