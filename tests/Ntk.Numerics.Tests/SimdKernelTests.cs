@@ -351,41 +351,90 @@ public sealed class SimdKernelTests(ITestOutputHelper output)
                             coefficients[c * 8 + j] = j == 1 ? 0.0 : random.NextDouble() * 2 - 1;
                         }
                     }
-                    var t = new double[columns * rows];
-                    for (var c = 0; c < columns; c++)
-                        for (var i = 0; i < rows; i++)
-                        {
-                            double Term(int j) => (j < firstCounts[c] ? first : second)[termOffsets[c * 8 + j] + i];
-                            var sum = coefficients[c * 8] * Term(0);
-                            for (var j = 1; j < termCounts[c]; j++) sum = Math.FusedMultiplyAdd(coefficients[c * 8 + j], Term(j), sum);
-                            t[c * rows + i] = sum;
-                        }
                     // input 1 shares column 0, input 2 is dead, input 3 has the last column
-                    var representativeOf = new[] { 0, 0, -1, columns - 1 }[..m];
-                    var expected = new double[m * rows];
-                    for (var a = 0; a < m; a++)
-                        for (var i = 0; i < rows; i++)
-                            expected[a * rows + i] = representativeOf[a] >= 0 && post[a * rows + i] > 0 ? t[representativeOf[a] * rows + i] : 0.0;
-                    var delta = RandomValues(random, m * rows);
-                    var gram = new double[m * m];
-                    // The products with the next layer's basis columns (0 to 4 of them), against FusedProducts on δ.
-                    var basisCount = (rows + m + columns) % 5;
-                    var basis = RandomValues(random, basisCount * rows);
-                    var products = new double[16];
-                    FusedKernels.GateCombinationGram(first, second, termOffsets, termCounts, firstCounts, coefficients, columns,
-                        rows, m, representativeOf, post, delta, gram, basis, basisCount, products);
-                    var context = $"rows {rows}, m {m}, columns {columns}, {basisCount} basis columns";
-                    for (var e = 0; e < expected.Length; e++) AssertBitwise(expected[e], delta[e], $"{context}, delta {e}");
-                    var expectedProducts = new double[16];
-                    FusedKernels.FusedProducts(basis, Enumerable.Range(0, basisCount).Select(k => k * rows).ToArray(), expected,
-                        Enumerable.Range(0, m).Select(a => a * rows).ToArray(), m, rows, expectedProducts);
-                    for (var e = 0; e < basisCount * m; e++)
-                        AssertBitwise(expectedProducts[e], products[e], $"{context}, product {e / m},{e % m}");
-                    for (var a = 0; a < m; a++)
-                        for (var b = 0; b < m; b++)
-                            AssertBitwise(FusedDotReference(expected.AsSpan(Math.Min(a, b) * rows, rows), expected.AsSpan(Math.Max(a, b) * rows, rows)),
-                                gram[a * m + b], $"{context}, Gram {a},{b}");
+                    CheckGateCombinationGram(random, rows, m, columns, first, second, post, termOffsets, termCounts,
+                        firstCounts, coefficients, new[] { 0, 0, -1, columns - 1 }[..m]);
                 }
+    }
+
+    /// <summary>
+    /// GateCombinationGram on one layout against T combined term by term (a_0 x_0, then fma), the mask per input, the
+    /// fused dot product per Gram entry, and FusedProducts on δ for 0 to 4 basis columns.
+    /// </summary>
+    private static void CheckGateCombinationGram(Random random, int rows, int m, int columns, double[] first, double[] second,
+        double[] post, int[] termOffsets, int[] termCounts, int[] firstCounts, double[] coefficients, int[] representativeOf)
+    {
+        var t = new double[columns * rows];
+        for (var c = 0; c < columns; c++)
+            for (var i = 0; i < rows; i++)
+            {
+                double Term(int j) => (j < firstCounts[c] ? first : second)[termOffsets[c * 8 + j] + i];
+                var sum = coefficients[c * 8] * Term(0);
+                for (var j = 1; j < termCounts[c]; j++) sum = Math.FusedMultiplyAdd(coefficients[c * 8 + j], Term(j), sum);
+                t[c * rows + i] = sum;
+            }
+        var expected = new double[m * rows];
+        for (var a = 0; a < m; a++)
+            for (var i = 0; i < rows; i++)
+                expected[a * rows + i] = representativeOf[a] >= 0 && post[a * rows + i] > 0 ? t[representativeOf[a] * rows + i] : 0.0;
+        var delta = RandomValues(random, m * rows);
+        var gram = new double[m * m];
+        // The products with the next layer's basis columns (0 to 4 of them), against FusedProducts on δ.
+        var basisCount = (rows + m + columns) % 5;
+        var basis = RandomValues(random, basisCount * rows);
+        var products = new double[16];
+        FusedKernels.GateCombinationGram(first, second, termOffsets, termCounts, firstCounts, coefficients, columns,
+            rows, m, representativeOf, post, delta, gram, basis, basisCount, products);
+        var context = $"rows {rows}, m {m}, columns {columns}, {basisCount} basis columns";
+        for (var e = 0; e < expected.Length; e++) AssertBitwise(expected[e], delta[e], $"{context}, delta {e}");
+        var expectedProducts = new double[16];
+        FusedKernels.FusedProducts(basis, Enumerable.Range(0, basisCount).Select(k => k * rows).ToArray(), expected,
+            Enumerable.Range(0, m).Select(a => a * rows).ToArray(), m, rows, expectedProducts);
+        for (var e = 0; e < basisCount * m; e++)
+            AssertBitwise(expectedProducts[e], products[e], $"{context}, product {e / m},{e % m}");
+        for (var a = 0; a < m; a++)
+            for (var b = 0; b < m; b++)
+                AssertBitwise(FusedDotReference(expected.AsSpan(Math.Min(a, b) * rows, rows), expected.AsSpan(Math.Max(a, b) * rows, rows)),
+                    gram[a * m + b], $"{context}, Gram {a},{b}");
+    }
+
+    [Fact]
+    public void Fused_mask_combination_and_Gram_follow_their_defined_order_bitwise_on_the_rank_four_layout()
+    {
+        // The Gram path's usual layout at m = 3, 4 (its own kernel): every column's terms are draw vectors X_0..X_{k−1}
+        // (k = 1..4, shared prefixes) then the same four h vectors H_0..H_3; columns shared, permuted, an input dead.
+        var random = new Random(29);
+        var layouts = 0;
+        foreach (var rows in new[] { 1, 7, 8, 9, 64, 255, 256, 1027 })
+            for (var m = 3; m <= 4; m++)
+                for (var trial = 0; trial < 6; trial++)
+                {
+                    var columns = 1 + random.Next(m);
+                    var first = RandomValues(random, 4 * rows);
+                    var second = RandomValues(random, 4 * rows);
+                    var post = RandomValues(random, m * rows);
+                    for (var e = 0; e < post.Length; e += 5) post[e] = e % 2 == 0 ? 0.0 : -0.0;
+                    var termOffsets = new int[32];
+                    var termCounts = new int[4];
+                    var firstCounts = new int[4];
+                    var coefficients = new double[32];
+                    for (var c = 0; c < columns; c++)
+                    {
+                        firstCounts[c] = 1 + random.Next(4);
+                        termCounts[c] = firstCounts[c] + 4;
+                        for (var j = 0; j < termCounts[c]; j++)
+                        {
+                            termOffsets[c * 8 + j] = (j < firstCounts[c] ? j : j - firstCounts[c]) * rows;
+                            coefficients[c * 8 + j] = j == 2 ? 0.0 : random.NextDouble() * 2 - 1;
+                        }
+                    }
+                    var representativeOf = Enumerable.Range(0, m).Select(_ => random.Next(-1, columns)).ToArray();
+                    if (representativeOf.All(r => r < 0)) representativeOf[0] = 0;
+                    CheckGateCombinationGram(random, rows, m, columns, first, second, post, termOffsets, termCounts,
+                        firstCounts, coefficients, representativeOf);
+                    layouts++;
+                }
+        Assert.Equal(96, layouts);
     }
 
     [Fact]

@@ -354,6 +354,9 @@ internal static class FusedKernels
                         ? (j < firstCounts[column] ? firstBase : secondBase) + termOffsets[column * 8 + j]
                         : null;
             }
+            var firstCountOf = stackalloc int[4];
+            for (var a = 0; a < 4; a++) firstCountOf[a] = counts[a] > 0 ? firstCounts[representativeOf[Math.Min(a, m - 1)]] : 0;
+            var slots = stackalloc double*[8];
             var blocks = rows & ~7;
             Span<double> g = stackalloc double[16];
             var fusedBasis = false;
@@ -420,6 +423,55 @@ internal static class FusedKernels
                         if (m > 1) products[m + 1] = Sum(s11);
                     }
                 }
+            }
+            else if (Vector512.IsHardwareAccelerated && m >= 3 && PrefixLayout(terms, counts, firstCountOf, m, slots, out var xCount))
+            {
+                // Every input's terms are X_0..X_{k−1} then H_0..H_3 of 8 shared vectors (the Gram path at rank 4): the
+                // vectors are loaded once per block and each input's chain is straight-line code for its k, the same
+                // operations in the same order as Gated512.
+                Vector512<double> g00 = default, g01 = default, g02 = default, g03 = default, g11 = default, g12 = default,
+                    g13 = default, g22 = default, g23 = default, g33 = default;
+                double* s0 = slots[0], s1 = slots[1], s2 = slots[2], s3 = slots[3], s4 = slots[4], s5 = slots[5],
+                    s6 = slots[6], s7 = slots[7];
+                int k0 = counts[0] > 0 ? firstCountOf[0] : 0, k1 = counts[1] > 0 ? firstCountOf[1] : 0,
+                    k2 = counts[2] > 0 ? firstCountOf[2] : 0, k3 = counts[3] > 0 ? firstCountOf[3] : 0;
+                for (var i = 0; i < blocks; i += 8)
+                {
+                    var v0 = Vector512.Load(s0 + i);
+                    var v1 = Vector512.Load(s1 + i);
+                    var v2 = Vector512.Load(s2 + i);
+                    var v3 = Vector512.Load(s3 + i);
+                    var v4 = Vector512.Load(s4 + i);
+                    var v5 = Vector512.Load(s5 + i);
+                    var v6 = Vector512.Load(s6 + i);
+                    var v7 = Vector512.Load(s7 + i);
+                    var x0 = PrefixChain(k0, weights[0], v0, v1, v2, v3, v4, v5, v6, v7)
+                             & Vector512.GreaterThan(Vector512.Load(h[0] + i), Vector512<double>.Zero);
+                    Vector512.Store(x0, d[0] + i);
+                    g00 = Vector512.FusedMultiplyAdd(x0, x0, g00);
+                    var x1 = PrefixChain(k1, weights[1], v0, v1, v2, v3, v4, v5, v6, v7)
+                             & Vector512.GreaterThan(Vector512.Load(h[1] + i), Vector512<double>.Zero);
+                    Vector512.Store(x1, d[1] + i);
+                    g01 = Vector512.FusedMultiplyAdd(x0, x1, g01);
+                    g11 = Vector512.FusedMultiplyAdd(x1, x1, g11);
+                    var x2 = PrefixChain(k2, weights[2], v0, v1, v2, v3, v4, v5, v6, v7)
+                             & Vector512.GreaterThan(Vector512.Load(h[2] + i), Vector512<double>.Zero);
+                    Vector512.Store(x2, d[2] + i);
+                    g02 = Vector512.FusedMultiplyAdd(x0, x2, g02);
+                    g12 = Vector512.FusedMultiplyAdd(x1, x2, g12);
+                    g22 = Vector512.FusedMultiplyAdd(x2, x2, g22);
+                    if (m > 3)
+                    {
+                        var x3 = PrefixChain(k3, weights[3], v0, v1, v2, v3, v4, v5, v6, v7)
+                                 & Vector512.GreaterThan(Vector512.Load(h[3] + i), Vector512<double>.Zero);
+                        Vector512.Store(x3, d[3] + i);
+                        g03 = Vector512.FusedMultiplyAdd(x0, x3, g03);
+                        g13 = Vector512.FusedMultiplyAdd(x1, x3, g13);
+                        g23 = Vector512.FusedMultiplyAdd(x2, x3, g23);
+                        g33 = Vector512.FusedMultiplyAdd(x3, x3, g33);
+                    }
+                }
+                StoreUpperSums(g, g00, g01, g02, g03, g11, g12, g13, g22, g23, g33);
             }
             else if (Vector512.IsHardwareAccelerated)
             {
@@ -523,6 +575,87 @@ internal static class FusedKernels
                 for (var a = 0; a < m; a++) deltaOffsets[a] = a * rows;
                 FusedProducts(basis, basisOffsets[..basisCount], delta, deltaOffsets, m, rows, products);
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether every live input's terms are X_0..X_{k−1} (k ≤ 4, its draw terms) then H_0..H_3 (exactly 4 terms of h) of
+    /// one shared set of 8 vectors, which it writes to <paramref name="slots"/> (0..3 the X, 4..7 the H; X slots beyond the
+    /// longest prefix repeat X_0, never read). A dead input (count 0) takes no part.
+    /// </summary>
+    private static unsafe bool PrefixLayout(double** terms, int* counts, int* firstCountOf, int m, double** slots, out int xCount)
+    {
+        xCount = 0;
+        var any = false;
+        for (var a = 0; a < m; a++)
+        {
+            if (counts[a] == 0) continue;
+            var k = firstCountOf[a];
+            if (k < 1 || k > 4 || counts[a] - k != 4) return false;
+            if (!any)
+            {
+                for (var e = 0; e < 4; e++) slots[4 + e] = terms[a * 8 + k + e];
+                any = true;
+            }
+            if (k > xCount)
+            {
+                for (var j = xCount; j < k; j++) slots[j] = terms[a * 8 + j];
+                xCount = k;
+            }
+        }
+        if (!any) return false;
+        for (var j = xCount; j < 4; j++) slots[j] = slots[0];
+        for (var a = 0; a < m; a++)
+        {
+            if (counts[a] == 0) continue;
+            var k = firstCountOf[a];
+            for (var j = 0; j < k; j++) if (terms[a * 8 + j] != slots[j]) return false;
+            for (var e = 0; e < 4; e++) if (terms[a * 8 + k + e] != slots[4 + e]) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="Gated512"/>'s combination (unmasked) for the prefix layout: w_0 X_0, then fused multiply-adds with
+    /// X_1..X_{k−1} and H_0..H_3, the coefficients in that order; +0 for a dead input (k = 0).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<double> PrefixChain(int k, double* w, Vector512<double> x0, Vector512<double> x1,
+        Vector512<double> x2, Vector512<double> x3, Vector512<double> h0, Vector512<double> h1, Vector512<double> h2,
+        Vector512<double> h3)
+    {
+        Vector512<double> sum;
+        switch (k)
+        {
+            case 1:
+                sum = Vector512.Create(w[0]) * x0;
+                return H(sum, w + 1, h0, h1, h2, h3);
+            case 2:
+                sum = Vector512.Create(w[0]) * x0;
+                sum = Vector512.FusedMultiplyAdd(Vector512.Create(w[1]), x1, sum);
+                return H(sum, w + 2, h0, h1, h2, h3);
+            case 3:
+                sum = Vector512.Create(w[0]) * x0;
+                sum = Vector512.FusedMultiplyAdd(Vector512.Create(w[1]), x1, sum);
+                sum = Vector512.FusedMultiplyAdd(Vector512.Create(w[2]), x2, sum);
+                return H(sum, w + 3, h0, h1, h2, h3);
+            case 4:
+                sum = Vector512.Create(w[0]) * x0;
+                sum = Vector512.FusedMultiplyAdd(Vector512.Create(w[1]), x1, sum);
+                sum = Vector512.FusedMultiplyAdd(Vector512.Create(w[2]), x2, sum);
+                sum = Vector512.FusedMultiplyAdd(Vector512.Create(w[3]), x3, sum);
+                return H(sum, w + 4, h0, h1, h2, h3);
+            default:
+                return Vector512<double>.Zero;
+        }
+
+        static Vector512<double> H(Vector512<double> sum, double* c, Vector512<double> h0, Vector512<double> h1,
+            Vector512<double> h2, Vector512<double> h3)
+        {
+            sum = Vector512.FusedMultiplyAdd(Vector512.Create(c[0]), h0, sum);
+            sum = Vector512.FusedMultiplyAdd(Vector512.Create(c[1]), h1, sum);
+            sum = Vector512.FusedMultiplyAdd(Vector512.Create(c[2]), h2, sum);
+            return Vector512.FusedMultiplyAdd(Vector512.Create(c[3]), h3, sum);
         }
     }
 
