@@ -112,11 +112,11 @@ public static class ExactMoments
         var normA = Math.Sqrt(Dot(xa, xa));
         var normB = Math.Sqrt(Dot(xb, xb));
         var s = Dot(xa, xb);
-        var theta = AnalyticNtk.Angle(xa, xb);
-        var c1 = (Math.PI - theta) / (2 * Math.PI);
-        // cos θ and sin θ from the clamped cosine, not the C runtime's sin and cos of θ (docs/numerics.md §14); (1 − c) is
-        // exact for c ≥ ½, so sin θ keeps its relative accuracy at small angles.
+        // θ, cos θ and sin θ from the clamped cosine, not the C runtime's sin and cos of θ (docs/numerics.md §14); (1 − c)
+        // is exact for c ≥ ½, so sin θ keeps its relative accuracy at small angles.
         var cos = AnalyticNtk.Cosine(xa, xb);
+        var theta = PortableMath.Acos(cos); // AnalyticNtk.Angle
+        var c1 = (Math.PI - theta) / (2 * Math.PI);
         var sin = Math.Sqrt(Math.Max(0.0, (1 - cos) * (1 + cos)));
         var j1 = normA * normB * (sin + (Math.PI - theta) * cos) / (2 * Math.PI);
         var j2 = normA * normA * normB * normB * (3 * sin * cos + (Math.PI - theta) * (1 + 2 * cos * cos)) / (2 * Math.PI);
